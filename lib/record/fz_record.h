@@ -1,0 +1,87 @@
+/*
+ * The finished-flow record that workers send to the stats lcore, and its
+ * JSON encoding (jansson). The record is what travels through the rings;
+ * JSON is made once, on the stats/export side.
+ */
+#ifndef FZ_RECORD_H
+#define FZ_RECORD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fz_parse.h"
+
+#define FZ_END_REASONS(X)                                                                          \
+	X(IDLE, "idle")                                                                            \
+	X(ACTIVE, "active")                                                                        \
+	X(TCP_END, "tcp_end")                                                                      \
+	X(EVICTED, "evicted")                                                                      \
+	X(EOF, "eof")                                                                              \
+	X(SHUTDOWN, "shutdown")
+
+enum fz_end_reason {
+#define FZ_X(name, str) FZ_END_##name,
+	FZ_END_REASONS(FZ_X)
+#undef FZ_X
+		FZ_END__COUNT
+};
+
+extern const char *const fz_end_reason_names[FZ_END__COUNT];
+
+/* Direction indexes: forward is initiator -> responder. */
+#define FZ_FWD 0
+#define FZ_REV 1
+
+/* One finished flow. key end 0 is the initiator (the sender of the first packet). */
+struct fz_flow_rec {
+	struct fz_flow_key key;
+	uint64_t flow_id;
+	uint64_t first_us; /* microseconds since the epoch (or since start with the TSC clock) */
+	uint64_t last_us;
+	uint64_t packets[2];
+	uint64_t bytes[2]; /* IP-level bytes */
+	uint8_t tcp_flags[2];
+	uint8_t end_reason; /* enum fz_end_reason */
+	uint8_t app;        /* index into the application-name table; 0 is "unknown" */
+	uint16_t worker;
+	uint16_t pad;
+};
+
+/* Zoo classes of one flow as the stats lcore decided them. */
+#define FZ_ZOO_NULL (-1)
+struct fz_zoo_result {
+	int8_t size_class;     /* 1 elephant, 0 mouse */
+	int8_t duration_class; /* 1 tortoise, 0 dragonfly */
+	int8_t rate_class;     /* 1 cheetah, 0 snail, FZ_ZOO_NULL when the flow has no rate */
+	double size_mean;      /* the means the flow was compared with */
+	double duration_mean;
+	double rate_mean;
+};
+
+/* What every record of one appliance shares. */
+struct fz_record_ctx {
+	const char *collector;         /* collector id */
+	const char *const *app_names;  /* index = fz_flow_rec.app */
+	unsigned n_apps;
+	int schema_version;            /* added as "schema_version" when > 0 */
+};
+
+struct fz_record_enc;
+
+/* Create an encoder; ctx must outlive it. Returns NULL and sets errno on failure. */
+struct fz_record_enc *fz_record_enc_create(const struct fz_record_ctx *ctx);
+
+void fz_record_enc_free(struct fz_record_enc *enc);
+
+/*
+ * Encode r (and zoo, when not NULL) as one JSON object, without newline, into
+ * buf. Returns the length written (< cap, NUL-terminated), -ENOSPC when buf
+ * is too small, or -ENOMEM.
+ */
+int fz_record_flow_json(struct fz_record_enc *enc, const struct fz_flow_rec *r,
+			const struct fz_zoo_result *zoo, char *buf, size_t cap);
+
+/* Format an address of a key as text (IPv4 dotted for ip_version 4). */
+void fz_record_addr_str(const struct fz_flow_key *key, int end, char *buf, size_t cap);
+
+#endif

@@ -1,0 +1,30 @@
+#!/bin/sh
+# Install every dependency from Debian bookworm's packages (as root) and build
+# flowzoo into build/. Safe to run again.
+set -eu
+cd "$(dirname "$0")/.."
+
+PKGS="build-essential clang libclang-rt-14-dev clang-format meson ninja-build pkg-config python3
+      dpdk dpdk-dev libdpdk-dev libhyperscan-dev librdkafka-dev libjansson-dev libpcap-dev
+      libsodium-dev kcat iproute2 tcpdump"
+
+missing=""
+for p in $PKGS; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "setup.sh: missing packages:$missing (run as root to install them)" >&2
+		exit 1
+	fi
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -q
+	# shellcheck disable=SC2086
+	apt-get install -y -q --no-install-recommends $missing
+fi
+
+if [ ! -f build/build.ninja ]; then
+	meson setup build
+fi
+ninja -C build
+echo "setup.sh: built build/app/flowzoo"
