@@ -34,9 +34,11 @@ static void on_signal(int sig)
 	the_app.stop = 1;
 }
 
+/* A start-up error: say what is wrong, free what the options hold, exit 2. */
 static int die(const char *msg)
 {
 	fprintf(stderr, "flowzoo: %s\n", msg);
+	fz_opts_free(&the_app.opts);
 	return 2;
 }
 
@@ -194,12 +196,12 @@ int main(int argc, char **argv)
 	fz_opts_init(&app->opts);
 	if (fz_opts_parse(&app->opts, argc - opt_first, argv + opt_first, err, sizeof(err)))
 		return die(err);
-	if (app->opts.help) {
-		fz_opts_usage(stdout);
-		return 0;
-	}
-	if (app->opts.version) {
-		printf("flowzoo %s\n", FZ_VERSION);
+	if (app->opts.help || app->opts.version) {
+		if (app->opts.help)
+			fz_opts_usage(stdout);
+		else
+			printf("flowzoo %s\n", FZ_VERSION);
+		fz_opts_free(&app->opts);
 		return 0;
 	}
 	if (!user_eal && app->opts.n_pcaps == 0)
@@ -275,6 +277,7 @@ int main(int argc, char **argv)
 	fz_pcap_set_close(&pcaps);
 	rte_eal_cleanup();
 	fz_log_close();
+	fz_opts_free(&app->opts);
 	return rc ? 1 : 0;
 fail:
 	FZ_LOG(ERR, "%s\n", err);
@@ -282,5 +285,6 @@ fail:
 		fprintf(stderr, "flowzoo: %s\n", err);
 	free_all(app);
 	rte_eal_cleanup();
+	fz_opts_free(&app->opts);
 	return 2;
 }

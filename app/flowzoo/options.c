@@ -130,7 +130,7 @@ static const struct opt_def defs[] = {
      .arg = "N",
      .min = 64,
      .max = 1u << 24,
-     .help = "records each worker's ring to the stats lcore holds (default 16384)"},
+     .help = "records each worker's ring to the stats lcore holds (default 65536)"},
     {.name = "signatures",
      .type = T_STR,
      .off = O(signatures),
@@ -174,7 +174,7 @@ void fz_opts_init(struct fz_opts *o)
 	o->l7_bytes = 2048;
 	o->status_interval = 5;
 	o->stats_lcore = -1;
-	o->ring_size = 16384;
+	o->ring_size = 65536;
 	o->progress = -1;
 }
 
@@ -187,9 +187,23 @@ static const struct opt_def *find_def(const char *name)
 }
 
 /* Values from the config file must outlive it: keep our own copies. */
-static const char *keep(const char *s)
+static const char *keep(struct fz_opts *o, const char *s)
 {
-	return strdup(s);
+	char *c;
+
+	if (o->n_owned == sizeof(o->owned) / sizeof(o->owned[0]))
+		return NULL; /* set_value reports a missing value */
+	c = strdup(s);
+	if (c)
+		o->owned[o->n_owned++] = c;
+	return c;
+}
+
+void fz_opts_free(struct fz_opts *o)
+{
+	for (unsigned i = 0; i < o->n_owned; i++)
+		free(o->owned[i]);
+	o->n_owned = 0;
 }
 
 static int set_value(struct fz_opts *o, const struct opt_def *d, const char *v, const char *where,
@@ -281,14 +295,14 @@ static int config_value(struct fz_opts *o, const struct opt_def *d, json_t *v, c
 	char num[64];
 
 	if (json_is_string(v))
-		return set_value(o, d, keep(json_string_value(v)), where, err, errlen);
+		return set_value(o, d, keep(o, json_string_value(v)), where, err, errlen);
 	if (json_is_integer(v)) {
 		snprintf(num, sizeof(num), "%lld", (long long)json_integer_value(v));
-		return set_value(o, d, keep(num), where, err, errlen);
+		return set_value(o, d, keep(o, num), where, err, errlen);
 	}
 	if (json_is_real(v)) {
 		snprintf(num, sizeof(num), "%.17g", json_real_value(v));
-		return set_value(o, d, keep(num), where, err, errlen);
+		return set_value(o, d, keep(o, num), where, err, errlen);
 	}
 	if (json_is_boolean(v) && d->type == T_FLAG)
 		return set_value(o, d, json_is_true(v) ? "true" : "false", where, err, errlen);

@@ -35,6 +35,9 @@ struct fz_opts {
 	int progress;           /* -1 auto (terminal), 0 off, 1 on */
 	int help;
 	int version;
+	/* Copies of config-file strings the fields above point to. */
+	char *owned[256];
+	unsigned n_owned;
 };
 
 /* Set the defaults. */
@@ -46,6 +49,9 @@ void fz_opts_init(struct fz_opts *o);
  * message naming the offending option or key in err.
  */
 int fz_opts_parse(struct fz_opts *o, int argc, char **argv, char *err, size_t errlen);
+
+/* Free what fz_opts_parse copied from the config file. */
+void fz_opts_free(struct fz_opts *o);
 
 /* Print every option with its argument and description. */
 void fz_opts_usage(FILE *f);

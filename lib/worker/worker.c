@@ -210,6 +210,7 @@ int fz_worker_run(void *arg)
 	uint64_t got[FZ_WORKER_MAX_QUEUES] = {0};
 	uint64_t quiet_since[FZ_WORKER_MAX_QUEUES] = {0};
 	unsigned cur = 0; /* offline: the queue being read */
+	enum fz_end_reason reason;
 	uint64_t quiet_tsc = w->conf.tsc_hz * (EOF_QUIET_US / 1000) / 1000;
 
 	w->c.start_tsc = rte_rdtsc();
@@ -266,10 +267,10 @@ int fz_worker_run(void *arg)
 			stage_push(w);
 		publish_table_stats(w);
 	}
-	fz_flow_table_flush(w->table,
-	                    w->conf.offline && !*w->conf.stop ? FZ_END_EOF : FZ_END_SHUTDOWN);
-	/* Whatever happens, the final records wait for room: shutdown must not lose them. */
+	reason = w->conf.offline && !*w->conf.stop ? FZ_END_EOF : FZ_END_SHUTDOWN;
+	/* From here on records wait for room in the ring: the flush must not lose any. */
 	w->conf.offline = 1;
+	fz_flow_table_flush(w->table, reason);
 	stage_push(w);
 	publish_table_stats(w);
 	w->c.stop_tsc = rte_rdtsc();

@@ -5,8 +5,8 @@ import subprocess
 import sys
 
 SRC = os.environ.get("FZ_SRC", os.path.join(os.path.dirname(__file__), "..", ".."))
-BUILD = os.environ.get("FZ_BUILD", os.path.join(SRC, "build"))
-SHARED = os.environ.get("FZ_SHARED", os.path.join(SRC, "..", "shared"))
+BUILD = os.path.abspath(os.environ.get("FZ_BUILD", os.path.join(SRC, "build")))
+SHARED = os.path.abspath(os.environ.get("FZ_SHARED", os.path.join(SRC, "..", "shared")))
 FLOWZOO = os.path.join(BUILD, "app", "flowzoo")
 NDPI = os.path.join(SHARED, "pcaps", "ndpi")
 
