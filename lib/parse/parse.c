@@ -20,7 +20,7 @@ const char *const fz_parse_status_names[FZ_PARSE__COUNT] = {
 #define IPV6_HDR_LEN  40
 #define TCP_HDR_MIN   20
 #define UDP_HDR_LEN   8
-#define ICMP_HDR_LEN  8
+#define ICMP_HDR_LEN  4
 #define MAX_VLAN_TAGS 2
 
 #define ETHERTYPE_IPV4     0x0800
@@ -28,6 +28,15 @@ const char *const fz_parse_status_names[FZ_PARSE__COUNT] = {
 #define ETHERTYPE_VLAN     0x8100
 #define ETHERTYPE_QINQ     0x88a8
 #define ETHERTYPE_QINQ_OLD 0x9100
+#define ETHERTYPE_PPPOE    0x8864
+#define ETHERTYPE_MPLS_UC  0x8847
+#define ETHERTYPE_MPLS_MC  0x8848
+
+#define PPPOE_HDR_LEN   8 /* PPPoE session header (6) and PPP protocol (2) */
+#define PPP_IPV4        0x0021
+#define PPP_IPV6        0x0057
+#define MPLS_LABEL_LEN  4
+#define MPLS_MAX_LABELS 8
 
 #define IPPROTO_HOPOPTS_  0
 #define IPPROTO_ICMP_     1
@@ -38,6 +47,7 @@ const char *const fz_parse_status_names[FZ_PARSE__COUNT] = {
 #define IPPROTO_AH_       51
 #define IPPROTO_ICMPV6_   58
 #define IPPROTO_DSTOPTS_  60
+#define IPPROTO_UDPLITE_  136
 
 static inline uint16_t rd16(const uint8_t *p)
 {
@@ -76,6 +86,7 @@ static enum fz_parse_status parse_l4(const uint8_t *l4, uint32_t l4_len, struct 
 		pkt->l4_offset_known = 1;
 		break;
 	case IPPROTO_UDP_:
+	case IPPROTO_UDPLITE_: /* same ports as UDP */
 		if (l4_len < UDP_HDR_LEN)
 			return FZ_PARSE_TRUNC_L4;
 		hdr_len = UDP_HDR_LEN;
@@ -87,7 +98,8 @@ static enum fz_parse_status parse_l4(const uint8_t *l4, uint32_t l4_len, struct 
 	case IPPROTO_ICMPV6_:
 		/*
 		 * Ports stay 0 so that an echo request and its reply, whose
-		 * types differ, are one flow.
+		 * types differ, are one flow. The fixed header is type, code
+		 * and checksum; the rest depends on the type.
 		 */
 		if (l4_len < ICMP_HDR_LEN)
 			return FZ_PARSE_TRUNC_L4;
@@ -232,14 +244,80 @@ static enum fz_parse_status parse_ipv6(const uint8_t *ip, uint32_t avail, struct
 	return parse_l4(ip + pos, end - pos, pkt);
 }
 
-static enum fz_parse_status parse_l3(const uint8_t *ip, uint32_t avail, uint16_t ethertype,
+/* ip points at a header whose first nibble is the IP version. */
+static enum fz_parse_status parse_ip_by_version(const uint8_t *ip, uint32_t avail,
+                                                struct fz_pkt *pkt)
+{
+	if (avail < 1)
+		return FZ_PARSE_TRUNC_IP;
+	switch (ip[0] >> 4) {
+	case 4:
+		return parse_ipv4(ip, avail, pkt);
+	case 6:
+		return parse_ipv6(ip, avail, pkt);
+	default:
+		return FZ_PARSE_BAD_IP_VERSION;
+	}
+}
+
+/*
+ * A PPPoE session header: the PPP protocol says IPv4 or IPv6; anything else
+ * (LCP, IPCP...) is link control, not a flow.
+ */
+static enum fz_parse_status parse_pppoe(const uint8_t *d, uint32_t avail, struct fz_pkt *pkt)
+{
+	uint16_t ppp;
+
+	if (avail < PPPOE_HDR_LEN)
+		return FZ_PARSE_TRUNC_L2;
+	ppp = rd16(d + 6);
+	if (ppp == PPP_IPV4)
+		return parse_ipv4(d + PPPOE_HDR_LEN, avail - PPPOE_HDR_LEN, pkt);
+	if (ppp == PPP_IPV6)
+		return parse_ipv6(d + PPPOE_HDR_LEN, avail - PPPOE_HDR_LEN, pkt);
+	return FZ_PARSE_NON_IP;
+}
+
+/*
+ * An MPLS label stack: IP follows the bottom label and has no type field,
+ * so its version nibble decides. Anything else after the stack (Ethernet
+ * pseudowires with a control word) and very deep stacks are not followed.
+ */
+static enum fz_parse_status parse_mpls(const uint8_t *d, uint32_t avail, struct fz_pkt *pkt)
+{
+	uint32_t off = 0;
+	unsigned int labels;
+
+	for (labels = 0;; labels++) {
+		if (labels == MPLS_MAX_LABELS)
+			return FZ_PARSE_NON_IP;
+		if (avail - off < MPLS_LABEL_LEN)
+			return FZ_PARSE_TRUNC_L2;
+		off += MPLS_LABEL_LEN;
+		if (d[off - 2] & 0x01) /* bottom of stack */
+			break;
+	}
+	if (avail - off >= 1 && d[off] >> 4 != 4 && d[off] >> 4 != 6)
+		return FZ_PARSE_NON_IP;
+	return parse_ip_by_version(d + off, avail - off, pkt);
+}
+
+static enum fz_parse_status parse_l3(const uint8_t *d, uint32_t avail, uint16_t ethertype,
                                      struct fz_pkt *pkt)
 {
-	if (ethertype == ETHERTYPE_IPV4)
-		return parse_ipv4(ip, avail, pkt);
-	if (ethertype == ETHERTYPE_IPV6)
-		return parse_ipv6(ip, avail, pkt);
-	return FZ_PARSE_NON_IP;
+	switch (ethertype) {
+	case ETHERTYPE_IPV4:
+		return parse_ipv4(d, avail, pkt);
+	case ETHERTYPE_IPV6:
+		return parse_ipv6(d, avail, pkt);
+	case ETHERTYPE_PPPOE:
+		return parse_pppoe(d, avail, pkt);
+	case ETHERTYPE_MPLS_UC:
+	case ETHERTYPE_MPLS_MC:
+		return parse_mpls(d, avail, pkt);
+	default:
+		return FZ_PARSE_NON_IP;
+	}
 }
 
 /*
@@ -301,16 +379,7 @@ enum fz_parse_status fz_parse_sll(const uint8_t *data, uint32_t len, struct fz_p
 enum fz_parse_status fz_parse_ip(const uint8_t *data, uint32_t len, struct fz_pkt *pkt)
 {
 	memset(pkt, 0, sizeof(*pkt));
-	if (len < 1)
-		return FZ_PARSE_TRUNC_IP;
-	switch (data[0] >> 4) {
-	case 4:
-		return parse_ipv4(data, len, pkt);
-	case 6:
-		return parse_ipv6(data, len, pkt);
-	default:
-		return FZ_PARSE_BAD_IP_VERSION;
-	}
+	return parse_ip_by_version(data, len, pkt);
 }
 
 bool fz_flow_key_canonicalize(struct fz_flow_key *key)

@@ -76,6 +76,21 @@ static void vlan(struct frame *f, uint16_t tci, uint16_t type)
 	put16(f, type);
 }
 
+/* PPPoE session header and the PPP protocol. */
+static void pppoe(struct frame *f, uint16_t ppp_proto)
+{
+	put8(f, 0x11);
+	put8(f, 0);
+	put16(f, 0x1234); /* session */
+	put16(f, 0);      /* length, not checked */
+	put16(f, ppp_proto);
+}
+
+static void mpls(struct frame *f, uint32_t label, int bottom)
+{
+	put32(f, label << 12 | (bottom ? 0x100 : 0) | 64);
+}
+
 /* Linux cooked capture v1: packet type, ARPHRD, address length, address, protocol. */
 static void sll(struct frame *f, uint16_t protocol)
 {
@@ -190,14 +205,15 @@ static void udp(struct frame *f, uint16_t sport, uint16_t dport)
 	f->l4_hdr_end = f->n;
 }
 
+/* ICMP/ICMPv6: the fixed header is type, code, checksum; identifier and sequence are payload. */
 static void icmp(struct frame *f, uint8_t type)
 {
 	put8(f, type);
 	put8(f, 0);
 	put16(f, 0);
-	put32(f, 0x12340001);
 	f->l4_fixed_end = f->n;
 	f->l4_hdr_end = f->n;
+	put32(f, 0x12340001);
 }
 
 /* Append payload and fix the IP length fields; a protocol without an L4 header ends at the IP
@@ -543,6 +559,98 @@ static void test_non_ip(void)
 	FZ_CHECK_INT(FZ_PARSE_BAD_IP_VERSION, parse(&f, &pkt));
 }
 
+static void test_pppoe_mpls_udplite(void)
+{
+	struct frame f;
+	struct fz_pkt pkt;
+	int i;
+
+	eth(&f, 0x8864);
+	pppoe(&f, 0x0021);
+	ipv4(&f, 6, 1, 0, 0);
+	tcp(&f, 3000, 80, FZ_TCP_SYN, 0);
+	finish(&f, 2);
+	FZ_CHECK_INT(FZ_PARSE_OK, parse(&f, &pkt));
+	check_addrs4(&pkt);
+	FZ_CHECK_INT(3000, pkt.key.port[0]);
+	FZ_CHECK_INT(42, pkt.ip_len);
+	FZ_CHECK(pkt.payload == f.b + 14 + 8 + 40);
+	sweep(&f, "pppoe4");
+
+	eth(&f, 0x8100);
+	vlan(&f, 33, 0x8864);
+	pppoe(&f, 0x0057);
+	ipv6(&f, 17);
+	udp(&f, 1, 2);
+	finish(&f, 0);
+	FZ_CHECK_INT(FZ_PARSE_OK, parse(&f, &pkt));
+	check_addrs6(&pkt);
+	FZ_CHECK_INT(33, pkt.key.vlan[0]);
+	sweep(&f, "vlan_pppoe6");
+
+	eth(&f, 0x8864);
+	pppoe(&f, 0xc021); /* LCP */
+	put_fill(&f, 0, 20);
+	FZ_CHECK_INT(FZ_PARSE_NON_IP, parse(&f, &pkt));
+
+	/* Two MPLS labels, then IPv4; one label, then IPv6. */
+	eth(&f, 0x8847);
+	mpls(&f, 100, 0);
+	mpls(&f, 200, 1);
+	ipv4(&f, 17, 1, 0, 0);
+	udp(&f, 67, 68);
+	finish(&f, 10);
+	FZ_CHECK_INT(FZ_PARSE_OK, parse(&f, &pkt));
+	check_addrs4(&pkt);
+	FZ_CHECK_INT(67, pkt.key.port[0]);
+	FZ_CHECK_INT(38, pkt.ip_len);
+	FZ_CHECK_INT(10, pkt.payload_len);
+	sweep(&f, "mpls4");
+
+	eth(&f, 0x8848);
+	mpls(&f, 5, 1);
+	ipv6(&f, 6);
+	tcp(&f, 1, 2, FZ_TCP_ACK, 1);
+	finish(&f, 3);
+	FZ_CHECK_INT(FZ_PARSE_OK, parse(&f, &pkt));
+	check_addrs6(&pkt);
+	FZ_CHECK_INT(67, pkt.ip_len);
+	sweep(&f, "mpls6");
+
+	/* A pseudowire control word (first nibble 0) after the stack is not IP. */
+	eth(&f, 0x8847);
+	mpls(&f, 5, 1);
+	put32(&f, 0);
+	put_fill(&f, 0, 60);
+	FZ_CHECK_INT(FZ_PARSE_NON_IP, parse(&f, &pkt));
+
+	/* Eight labels are followed; a ninth is not. */
+	eth(&f, 0x8847);
+	for (i = 0; i < 7; i++)
+		mpls(&f, (uint32_t)i, 0);
+	mpls(&f, 7, 1);
+	ipv4(&f, 17, 1, 0, 0);
+	udp(&f, 1, 2);
+	finish(&f, 0);
+	FZ_CHECK_INT(FZ_PARSE_OK, parse(&f, &pkt));
+	FZ_CHECK_INT(1, pkt.key.port[0]);
+	sweep(&f, "mpls8");
+	f.b[14 + 7 * 4 + 2] &= 0xfe; /* the eighth label is not the bottom */
+	FZ_CHECK_INT(FZ_PARSE_NON_IP, parse(&f, &pkt));
+
+	/* UDP-Lite has UDP's ports. */
+	eth(&f, 0x0800);
+	ipv4(&f, 136, 1, 0, 0);
+	udp(&f, 5004, 5005);
+	finish(&f, 12);
+	FZ_CHECK_INT(FZ_PARSE_OK, parse(&f, &pkt));
+	FZ_CHECK_INT(136, pkt.key.proto);
+	FZ_CHECK_INT(5004, pkt.key.port[0]);
+	FZ_CHECK_INT(5005, pkt.key.port[1]);
+	FZ_CHECK_INT(12, pkt.payload_len);
+	sweep(&f, "udplite");
+}
+
 static void test_ipv6_tcp(void)
 {
 	struct frame f;
@@ -634,7 +742,8 @@ static void test_icmp(void)
 	FZ_CHECK_INT(0, req.key.port[0]);
 	FZ_CHECK_INT(0, req.key.port[1]);
 	FZ_CHECK_INT(84, req.ip_len);
-	FZ_CHECK_INT(56, req.payload_len);
+	FZ_CHECK_INT(60, req.payload_len);
+	FZ_CHECK(req.payload == f.b + 38);
 	FZ_CHECK_INT(1, req.l4_offset_known);
 	sweep(&f, "icmp");
 	f.b[34] = 0; /* echo reply: same key */
@@ -651,7 +760,7 @@ static void test_icmp(void)
 	FZ_CHECK_INT(0, req.key.port[0]);
 	FZ_CHECK_INT(0, req.key.port[1]);
 	FZ_CHECK_INT(64, req.ip_len);
-	FZ_CHECK_INT(16, req.payload_len);
+	FZ_CHECK_INT(20, req.payload_len);
 	sweep(&f, "icmpv6");
 	f.b[54] = 129;
 	FZ_CHECK_INT(FZ_PARSE_OK, parse(&f, &rep));
@@ -935,6 +1044,7 @@ int main(void)
 	FZ_RUN(test_ipv4_bad_lengths);
 	FZ_RUN(test_vlan_tags);
 	FZ_RUN(test_non_ip);
+	FZ_RUN(test_pppoe_mpls_udplite);
 	FZ_RUN(test_ipv6_tcp);
 	FZ_RUN(test_ipv6_extensions);
 	FZ_RUN(test_icmp);
