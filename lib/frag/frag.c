@@ -1,6 +1,6 @@
 /*
  * Fragment table: a set-associative cache of (addresses, VLANs, protocol,
- * fragment id) -> ports of the first fragment. Buckets of FRAG_WAYS slots;
+ * fragment id) -> ports (and protocol) of the first fragment. Buckets of FRAG_WAYS slots;
  * when a bucket is full the entry with the oldest first fragment is
  * overwritten. All memory is allocated in fz_frag_table_create.
  */
@@ -19,6 +19,7 @@ struct frag_entry {
 	uint32_t frag_id;
 	uint64_t first_us;
 	uint16_t port[2];
+	uint8_t proto;
 	uint8_t used;
 };
 
@@ -65,12 +66,21 @@ void fz_frag_table_free(struct fz_frag_table *t)
 	free(t);
 }
 
-/* The fragment's identity: its key without ports. */
+/*
+ * The fragment's identity: its key without ports. IPv6 identifies a
+ * datagram by addresses and fragment id alone (RFC 8200), and it must: the
+ * fragmentable part may start with extension headers, so a later fragment's
+ * "next header" can be destination options (60) while the first fragment
+ * was parsed through to UDP. The protocol then comes from the first
+ * fragment. IPv4 includes the protocol, as RFC 791 does.
+ */
 static void frag_identity(const struct fz_pkt *pkt, struct fz_flow_key *id)
 {
 	*id = pkt->key;
 	id->port[0] = 0;
 	id->port[1] = 0;
+	if (id->ip_version == 6)
+		id->proto = 0;
 }
 
 static struct frag_entry *frag_bucket(struct fz_frag_table *t, const struct fz_flow_key *id,
@@ -124,6 +134,7 @@ void fz_frag_table_note_first(struct fz_frag_table *t, const struct fz_pkt *pkt,
 	victim->first_us = now_us;
 	victim->port[0] = pkt->key.port[0];
 	victim->port[1] = pkt->key.port[1];
+	victim->proto = pkt->key.proto;
 	victim->used = 1;
 }
 
@@ -142,6 +153,7 @@ bool fz_frag_table_resolve(struct fz_frag_table *t, struct fz_pkt *pkt, uint64_t
 			return false;
 		pkt->key.port[0] = b[i].port[0];
 		pkt->key.port[1] = b[i].port[1];
+		pkt->key.proto = b[i].proto;
 		return true;
 	}
 	return false;

@@ -902,6 +902,31 @@ static void test_ipv6_fragments(void)
 	FZ_CHECK_INT(FZ_TCP_RST, pkt.tcp_flags);
 	sweep(&f, "ipv6_atomic");
 
+	/*
+	 * The fragmentable part starts with destination options: the first
+	 * fragment is parsed through to UDP, a later one only names header 60
+	 * (the fragment table gives it the first fragment's protocol).
+	 */
+	eth(&f, 0x86dd);
+	ipv6(&f, 44);
+	frag6(&f, 60, 0, 1, 99);
+	ext6(&f, 17, 0);
+	udp(&f, 546, 547);
+	finish(&f, 8);
+	FZ_CHECK_INT(FZ_PARSE_OK, parse(&f, &pkt));
+	FZ_CHECK_INT(FZ_FRAG_FIRST, pkt.frag);
+	FZ_CHECK_INT(17, pkt.key.proto);
+	FZ_CHECK_INT(546, pkt.key.port[0]);
+	FZ_CHECK_INT(8, pkt.payload_len);
+	sweep(&f, "ipv6_first_dstopts");
+	eth(&f, 0x86dd);
+	ipv6(&f, 44);
+	frag6(&f, 60, 3, 0, 99);
+	finish(&f, 8);
+	FZ_CHECK_INT(FZ_PARSE_OK, parse(&f, &pkt));
+	FZ_CHECK_INT(FZ_FRAG_LATER, pkt.frag);
+	FZ_CHECK_INT(60, pkt.key.proto);
+
 	/* Two fragment headers. */
 	eth(&f, 0x86dd);
 	ipv6(&f, 44);
