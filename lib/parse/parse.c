@@ -22,6 +22,11 @@ const char *const fz_parse_status_names[FZ_PARSE__COUNT] = {
 #define UDP_HDR_LEN   8
 #define ICMP_HDR_LEN  4
 #define MAX_VLAN_TAGS 2
+/*
+ * Real packets carry two or three extension headers; the bound keeps the
+ * per-packet cost of a hostile chain of thousands small.
+ */
+#define MAX_IPV6_EXT 16
 
 #define ETHERTYPE_IPV4     0x0800
 #define ETHERTYPE_IPV6     0x86dd
@@ -176,8 +181,9 @@ static enum fz_parse_status parse_ipv4(const uint8_t *ip, uint32_t avail, struct
 static enum fz_parse_status parse_ipv6(const uint8_t *ip, uint32_t avail, struct fz_pkt *pkt)
 {
 	uint32_t payload_len, end, pos, ext_len;
+	unsigned int exts = 0;
 	uint8_t next;
-	bool first_ext = true, seen_frag = false;
+	bool seen_frag = false;
 
 	if (avail < 1)
 		return FZ_PARSE_TRUNC_IP;
@@ -208,7 +214,7 @@ static enum fz_parse_status parse_ipv6(const uint8_t *ip, uint32_t avail, struct
 		    next != IPPROTO_FRAGMENT_ && next != IPPROTO_DSTOPTS_ && next != IPPROTO_AH_)
 			break;
 		/* Hop-by-hop options may only follow the IPv6 header (RFC 8200). */
-		if (next == IPPROTO_HOPOPTS_ && !first_ext)
+		if ((next == IPPROTO_HOPOPTS_ && exts > 0) || exts == MAX_IPV6_EXT)
 			return FZ_PARSE_BAD_IPV6_EXT;
 		/* Every extension header is at least 8 bytes long. */
 		if (end - pos < 8)
@@ -238,7 +244,7 @@ static enum fz_parse_status parse_ipv6(const uint8_t *ip, uint32_t avail, struct
 			return FZ_PARSE_BAD_IPV6_EXT;
 		next = ext[0];
 		pos += ext_len;
-		first_ext = false;
+		exts++;
 	}
 	pkt->key.proto = next;
 	return parse_l4(ip + pos, end - pos, pkt);

@@ -678,6 +678,7 @@ static void test_ipv6_extensions(void)
 {
 	struct frame f;
 	struct fz_pkt pkt;
+	int i;
 
 	/* Hop-by-hop, routing, destination options, AH, then UDP. */
 	eth(&f, 0x86dd);
@@ -705,6 +706,20 @@ static void test_ipv6_extensions(void)
 	ext6(&f, 17, 0);
 	udp(&f, 1, 2);
 	finish(&f, 0);
+	FZ_CHECK_INT(FZ_PARSE_BAD_IPV6_EXT, parse(&f, &pkt));
+
+	/* Sixteen extension headers are followed, a seventeenth is not. */
+	eth(&f, 0x86dd);
+	ipv6(&f, 60);
+	for (i = 0; i < 15; i++)
+		ext6(&f, 60, 0);
+	ext6(&f, 17, 0);
+	udp(&f, 1, 2);
+	finish(&f, 0);
+	FZ_CHECK_INT(FZ_PARSE_OK, parse(&f, &pkt));
+	FZ_CHECK_INT(17, pkt.key.proto);
+	FZ_CHECK_INT(40 + 16 * 8 + 8, pkt.ip_len);
+	f.b[14 + 40 + 15 * 8] = 60;
 	FZ_CHECK_INT(FZ_PARSE_BAD_IPV6_EXT, parse(&f, &pkt));
 
 	/* An extension header longer than the payload length says. */
