@@ -9,13 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fz_frag.h"
 #include "fz_parse.h"
-/*
- * tests/fuzz/meson.build links a target with its own module only, and the
- * fragment table is a separate module (lib/frag) built on the parser, so
- * its one source file is compiled into this target directly.
- */
-#include "../../lib/frag/frag.c"
 
 #define FUZZ_CHECK(cond)                                                                           \
 	do {                                                                                       \
