@@ -188,9 +188,19 @@ static uint32_t alloc_entry(struct fz_flow_table *t)
 	return link;
 }
 
+/*
+ * Field by field, in the widths the parser wrote them: a memcmp's wide loads
+ * over the packet key's narrow stores would stall store forwarding.
+ */
 static inline int key_equal(const struct fz_flow_key *a, const struct fz_flow_key *b)
 {
-	return memcmp(a, b, sizeof(*a)) == 0;
+	uint64_t x[4], y[4];
+
+	memcpy(x, a->addr, sizeof(x));
+	memcpy(y, b->addr, sizeof(y));
+	return ((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3])) == 0 &&
+	       a->port[0] == b->port[0] && a->port[1] == b->port[1] && a->vlan[0] == b->vlan[0] &&
+	       a->vlan[1] == b->vlan[1] && a->proto == b->proto && a->ip_version == b->ip_version;
 }
 
 /* Why an existing record of this flow ends before packet p is counted, or -1. */
