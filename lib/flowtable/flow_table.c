@@ -179,7 +179,21 @@ static uint32_t alloc_entry(struct fz_flow_table *t)
 	uint32_t link = t->free_head;
 
 	if (!link) {
-		end_entry(t, lru_victim(t), FZ_END_EVICTED);
+		uint32_t v = lru_victim(t), p = ent(t, v)->prev;
+
+		/*
+		 * A full table evicts on every new flow, oldest first: fetch the
+		 * next victim's bucket and the one after it while this one goes, so
+		 * that their cache misses overlap with the work in between.
+		 */
+		if (p) {
+			const struct entry *pe = ent(t, p);
+
+			__builtin_prefetch(&t->buckets[pe->hash & t->mask], 1);
+			if (pe->prev)
+				__builtin_prefetch(ent(t, pe->prev), 1);
+		}
+		end_entry(t, v, FZ_END_EVICTED);
 		link = t->free_head;
 	}
 	t->free_head = ent(t, link)->next;
