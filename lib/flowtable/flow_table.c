@@ -55,7 +55,8 @@ struct fz_flow_table {
 	struct entry *ents;
 	uint32_t *buckets;
 	uint32_t mask;
-	uint32_t free_head; /* free entries, linked through next */
+	uint32_t free_head;  /* free entries, linked through next */
+	uint32_t never_used; /* entries [never_used, capacity) were never handed out */
 	struct list lists[L__COUNT];
 	uint64_t next_id;
 	struct fz_flow_table_stats stats;
@@ -178,6 +179,14 @@ static uint32_t alloc_entry(struct fz_flow_table *t)
 {
 	uint32_t link = t->free_head;
 
+	if (!link && t->never_used < t->conf.capacity) {
+		/* Untouched memory is handed out in order, so the table's pages are
+		 * faulted in as flows arrive rather than all at start-up. */
+		link = ++t->never_used;
+		t->stats.active++;
+		t->stats.created++;
+		return link;
+	}
 	if (!link) {
 		uint32_t v = lru_victim(t), p = ent(t, v)->prev;
 
@@ -396,10 +405,10 @@ struct fz_flow_table *fz_flow_table_create(const struct fz_flow_table_conf *conf
 		errno = ENOMEM;
 		return NULL;
 	}
-	memset(t->ents, 0, (size_t)conf->capacity * sizeof(struct entry));
-	for (uint32_t i = 0; i < conf->capacity; i++)
-		t->ents[i].next = i + 2 <= conf->capacity ? i + 2 : 0;
-	t->free_head = 1;
+	/* Entries are initialised when first handed out (alloc_entry); the
+	 * chain heads start zeroed (calloc: fresh zero pages for large tables). */
+	t->free_head = 0;
+	t->never_used = 0;
 	return t;
 }
 
