@@ -174,6 +174,7 @@ static void free_all(struct fz_app *app)
 		rte_ring_free(app->rings[i]);
 	}
 	fz_record_enc_free(app->enc);
+	fz_stats_zoo_free(app);
 }
 
 static const char *const default_app_names[] = {"unknown"};
@@ -253,7 +254,7 @@ int main(int argc, char **argv)
 		snprintf(err, sizeof(err), "record encoder: %s", strerror(errno));
 		goto fail;
 	}
-	if (open_sinks(app, err, sizeof(err)))
+	if (fz_stats_zoo_init(app, err, sizeof(err)) || open_sinks(app, err, sizeof(err)))
 		goto fail;
 
 	signal(SIGINT, on_signal);
