@@ -26,6 +26,7 @@ struct fz_stats_zoo {
 	uint64_t next_tsc;
 	uint64_t interval_start_ms;
 	int table; /* show the table on standard error */
+	int tty;   /* standard error is a terminal */
 	char *buf;
 	size_t cap;
 	uint64_t stats_errors;
@@ -55,7 +56,8 @@ int fz_stats_zoo_init(struct fz_app *app, char *err, size_t errlen)
 	s->interval_tsc = (uint64_t)(app->opts.stats_interval * (double)rte_get_tsc_hz());
 	s->next_tsc = app->start_tsc + s->interval_tsc;
 	s->interval_start_ms = app->start_epoch_us / 1000;
-	s->table = app->opts.progress < 0 ? isatty(STDERR_FILENO) : app->opts.progress;
+	s->tty = isatty(STDERR_FILENO);
+	s->table = app->opts.progress < 0 ? s->tty : app->opts.progress;
 	return 0;
 }
 
@@ -117,7 +119,7 @@ static void publish(struct fz_app *app, uint64_t now_tsc)
 
 		fz_zoo_table_text(s->zoo, table, sizeof(table));
 		/* Clear the progress line first; it redraws itself below the table. */
-		fprintf(stderr, "\r\033[K%s", table);
+		fprintf(stderr, "%s%s", s->tty ? "\r\033[K" : "", table);
 		fflush(stderr);
 	}
 }
