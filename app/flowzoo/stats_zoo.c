@@ -36,6 +36,7 @@ int fz_stats_zoo_init(struct fz_app *app, char *err, size_t errlen)
 {
 	struct fz_stats_zoo *s = calloc(1, sizeof(*s));
 	struct fz_zoo_conf conf;
+	char msg[256];
 
 	if (s == NULL) {
 		snprintf(err, errlen, "zoo: %s", strerror(ENOMEM));
@@ -43,9 +44,11 @@ int fz_stats_zoo_init(struct fz_app *app, char *err, size_t errlen)
 	}
 	app->zoo = s;
 	fz_zoo_conf_init(&conf);
-	if ((app->opts.zoo_mean && fz_zoo_parse_mean(app->opts.zoo_mean, &conf, err, errlen)) ||
-	    fz_zoo_parse_scope(app->opts.zoo_scope_app ? "app" : "global", &conf, err, errlen))
+	if (app->opts.zoo_mean && fz_zoo_parse_mean(app->opts.zoo_mean, &conf, msg, sizeof(msg))) {
+		snprintf(err, errlen, "--zoo-mean: %s", msg);
 		return -1;
+	}
+	conf.per_app = app->opts.zoo_scope_app;
 	s->zoo = fz_zoo_create(&conf, app->n_apps, app->app_names);
 	s->cap = STATS_CAP_START;
 	s->buf = malloc(s->cap);

@@ -7,9 +7,10 @@ the flow records."""
 import collections
 import glob
 import os
+import subprocess
 import tempfile
 
-from fzrun import NDPI, Checker, run_flowzoo
+from fzrun import FLOWZOO, NDPI, Checker, run_flowzoo
 
 INIT = (15000.0, 4.0, 500000.0)
 CLASSES = ("elephant", "mouse", "tortoise", "dragonfly", "cheetah", "snail", "rate_null")
@@ -165,6 +166,15 @@ def main():
         ("ewma:1, per app", big, ["--zoo-mean", "ewma:1", "--zoo-scope", "app"], "ewma", 1.0,
          True),
     ]
+    # Bad values stop flowzoo at start with a message that names them.
+    dns = os.path.join(NDPI, "dns.pcap")
+    for args, msg in ((["--zoo-mean", "ewma:2"], "--zoo-mean: zoo mean 'ewma:2'"),
+                      (["--zoo-mean", "ewma"], "zoo mean 'ewma'"),
+                      (["--zoo-scope", "apps"], "'apps'"),
+                      (["--stats-interval", "-1"], "'-1'")):
+        p = subprocess.run([FLOWZOO, "--pcap", dns, "--progress", "off"] + args,
+                           capture_output=True, text=True, timeout=120)
+        c.eq((2, True), (p.returncode, msg in p.stderr), "%s: exit 2 naming the value" % args)
     with tempfile.TemporaryDirectory() as tmp:
         for i, (label, pcaps, extra, kind, alpha, per_app) in enumerate(runs):
             recs, summ, _ = run_flowzoo(pcaps, tmp, extra, name="zoo%d" % i)
