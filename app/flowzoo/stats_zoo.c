@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <rte_cycles.h>
@@ -23,7 +24,7 @@
 struct fz_stats_zoo {
 	struct fz_zoo *zoo;
 	uint64_t interval_tsc; /* 0: a stats record at exit only */
-	uint64_t next_tsc;
+	uint64_t next_tsc;     /* 0 until the stats loop's first tick */
 	uint64_t interval_start_ms;
 	int table; /* show the table on standard error */
 	int tty;   /* standard error is a terminal */
@@ -31,6 +32,15 @@ struct fz_stats_zoo {
 	size_t cap;
 	uint64_t stats_errors;
 };
+
+/* Interval bounds are wall-clock time, whatever clock the flows use. */
+static uint64_t wall_ms(void)
+{
+	struct timeval tv;
+
+	gettimeofday(&tv, NULL);
+	return (uint64_t)tv.tv_sec * 1000u + (uint64_t)tv.tv_usec / 1000u;
+}
 
 int fz_stats_zoo_init(struct fz_app *app, char *err, size_t errlen)
 {
@@ -57,8 +67,7 @@ int fz_stats_zoo_init(struct fz_app *app, char *err, size_t errlen)
 		return -1;
 	}
 	s->interval_tsc = (uint64_t)(app->opts.stats_interval * (double)rte_get_tsc_hz());
-	s->next_tsc = app->start_tsc + s->interval_tsc;
-	s->interval_start_ms = app->start_epoch_us / 1000;
+	s->interval_start_ms = wall_ms();
 	s->tty = isatty(STDERR_FILENO);
 	s->table = app->opts.progress < 0 ? s->tty : app->opts.progress;
 	return 0;
@@ -81,12 +90,10 @@ void fz_stats_zoo_classify(struct fz_app *app, const struct fz_flow_rec *r,
 }
 
 /* The stats record of the interval ending now, to every sink. */
-static void publish(struct fz_app *app, uint64_t now_tsc)
+static void publish(struct fz_app *app)
 {
 	struct fz_stats_zoo *s = app->zoo;
-	uint64_t end_ms = (app->start_epoch_us + (uint64_t)((double)(now_tsc - app->start_tsc) /
-	                                                    (double)rte_get_tsc_hz() * 1e6)) /
-	                  1000;
+	uint64_t end_ms = wall_ms();
 	struct fz_sink_msg m;
 	int len;
 
@@ -131,8 +138,10 @@ void fz_stats_zoo_tick(struct fz_app *app, uint64_t now_tsc, int final)
 {
 	struct fz_stats_zoo *s = app->zoo;
 
+	if (s->next_tsc == 0)
+		s->next_tsc = now_tsc + s->interval_tsc;
 	if (final || (s->interval_tsc && now_tsc >= s->next_tsc)) {
-		publish(app, now_tsc);
+		publish(app);
 		s->next_tsc = now_tsc + s->interval_tsc;
 	}
 }
