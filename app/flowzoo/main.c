@@ -171,7 +171,8 @@ static void free_all(struct fz_app *app)
 	app->n_sinks = 0;
 	for (unsigned i = 0; i < app->n_workers; i++) {
 		fz_worker_free(app->workers[i]);
-		rte_ring_free(app->rings[i]);
+		if (app->rings[i])
+			rte_ring_free(app->rings[i]);
 	}
 	fz_record_enc_free(app->enc);
 	fz_stats_zoo_free(app);
@@ -240,7 +241,7 @@ int main(int argc, char **argv)
 	app->n_apps = 1;
 
 	if (setup_workers(app, err, sizeof(err)) ||
-	    fz_ports_setup(app->wconf, app->n_workers, err, sizeof(err)))
+	    fz_ports_setup(app->wconf, app->n_workers, app->opts.mbufs, err, sizeof(err)))
 		goto fail;
 	if (app->offline && fz_pcap_set_bind(&pcaps, app->wconf, app->n_workers, err, sizeof(err)))
 		goto fail;
