@@ -50,10 +50,12 @@ struct fz_app {
 };
 
 /*
- * The zoo (stats_zoo.c): init from the options (0, or -1 with a message),
+ * The zoo (stats_zoo.c): check the zoo options before EAL starts and init
+ * from them (0, or -1 with a message),
  * classify a flow before it is encoded, publish the stats record when the
  * interval is over or final, free.
  */
+int fz_stats_zoo_check(const struct fz_opts *opts, char *err, size_t errlen);
 int fz_stats_zoo_init(struct fz_app *app, char *err, size_t errlen);
 void fz_stats_zoo_classify(struct fz_app *app, const struct fz_flow_rec *r,
                            struct fz_zoo_result *res);

@@ -42,23 +42,39 @@ static uint64_t wall_ms(void)
 	return (uint64_t)tv.tv_sec * 1000u + (uint64_t)tv.tv_usec / 1000u;
 }
 
+/* The zoo's options as a struct fz_zoo_conf; 0, or -1 with a message naming the value. */
+static int zoo_conf(const struct fz_opts *opts, struct fz_zoo_conf *conf, char *err, size_t errlen)
+{
+	char msg[256];
+
+	fz_zoo_conf_init(conf);
+	if (opts->zoo_mean && fz_zoo_parse_mean(opts->zoo_mean, conf, msg, sizeof(msg))) {
+		snprintf(err, errlen, "--zoo-mean: %s", msg);
+		return -1;
+	}
+	conf->per_app = opts->zoo_scope_app;
+	return 0;
+}
+
+int fz_stats_zoo_check(const struct fz_opts *opts, char *err, size_t errlen)
+{
+	struct fz_zoo_conf conf;
+
+	return zoo_conf(opts, &conf, err, errlen);
+}
+
 int fz_stats_zoo_init(struct fz_app *app, char *err, size_t errlen)
 {
 	struct fz_stats_zoo *s = calloc(1, sizeof(*s));
 	struct fz_zoo_conf conf;
-	char msg[256];
 
 	if (s == NULL) {
 		snprintf(err, errlen, "zoo: %s", strerror(ENOMEM));
 		return -1;
 	}
 	app->zoo = s;
-	fz_zoo_conf_init(&conf);
-	if (app->opts.zoo_mean && fz_zoo_parse_mean(app->opts.zoo_mean, &conf, msg, sizeof(msg))) {
-		snprintf(err, errlen, "--zoo-mean: %s", msg);
+	if (zoo_conf(&app->opts, &conf, err, errlen))
 		return -1;
-	}
-	conf.per_app = app->opts.zoo_scope_app;
 	s->zoo = fz_zoo_create(&conf, app->n_apps, app->app_names);
 	s->cap = STATS_CAP_START;
 	s->buf = malloc(s->cap);

@@ -441,6 +441,24 @@ static void test_create(void)
 	fz_zoo_free(z);
 }
 
+/* A clock that went backwards gives duration 0: no rate, and 0 enters the duration mean. */
+static void test_clock_backwards(void)
+{
+	struct fz_zoo *z = mkzoo(FZ_ZOO_CUMULATIVE, 0, 0);
+	struct fz_zoo_result r;
+	struct fz_flow_rec rec = mk(20000, 0, 0, 0, 2);
+	double s, d, rt;
+
+	rec.last_us = rec.first_us - 5;
+	classify(z, rec, &r);
+	CHECK_CLASSES(1, 0, FZ_ZOO_NULL, r);
+	fz_zoo_means(z, &s, &d, &rt);
+	FZ_CHECK_DBL(20000.0, s, 0);
+	FZ_CHECK_DBL(0.0, d, 0);
+	FZ_CHECK_DBL(500000.0, rt, 0);
+	fz_zoo_free(z);
+}
+
 static void test_enospc(void)
 {
 	struct fz_zoo *z = mkzoo(FZ_ZOO_CUMULATIVE, 0, 0);
@@ -493,6 +511,7 @@ int main(void)
 	FZ_RUN(test_per_app_scope);
 	FZ_RUN(test_parse);
 	FZ_RUN(test_create);
+	FZ_RUN(test_clock_backwards);
 	FZ_RUN(test_enospc);
 	FZ_RUN(test_table);
 	return fz_test_summary();
