@@ -1,6 +1,6 @@
 """Packet builders: Ethernet, VLAN tags, IPv4, IPv6 and its extension
 headers, TCP, UDP, ICMP/ICMPv6, with correct checksums."""
-import ipaddress
+import socket
 import struct
 
 ETH_IPV4 = 0x0800
@@ -27,11 +27,11 @@ FIN, SYN, RST, PSH, ACK = 0x01, 0x02, 0x04, 0x08, 0x10
 
 def addr(ip):
     """Packed bytes of an IPv4 or IPv6 address given as text."""
-    return ipaddress.ip_address(ip).packed
+    return socket.inet_pton(socket.AF_INET6 if ":" in ip else socket.AF_INET, ip)
 
 
 def ip_version(ip):
-    return ipaddress.ip_address(ip).version
+    return 6 if ":" in ip else 4
 
 
 def mac_for(ip):

@@ -21,7 +21,7 @@ def _rng(seed, name):
 
 
 def _blob(rng, n):
-    return bytes(rng.getrandbits(8) for _ in range(n))
+    return rng.randbytes(n)
 
 
 def _text(rng, n):
