@@ -258,13 +258,23 @@ def mix(outdir, seed, nflows, window_s=60.0):
         n = min(int(2 * rng.paretovariate(1.2)), 20000)
         if proto == P.PROTO_UDP:
             n = min(n, 200)
-        dur = min(rng.lognormvariate(0.0, 1.5), 600.0, 10.0 * max(n - 1, 1))
-        specs = _packet_specs(rng, proto, n, first_c, first_s)
-        start = rng.random() * window_s
-        step = dur / max(n - 1, 1)
-        for k in range(len(specs)):
-            events.append((EPOCH_US + int((start + k * step) * 1e6), fi, k))
-        spans.append((EPOCH_US + int(start * 1e6), EPOCH_US + int((start + (len(specs) - 1) * step) * 1e6)))
+        dur = rng.lognormvariate(0.0, 1.5)
+        specs, closing = _packet_specs(rng, proto, n, first_c, first_s)
+        start_us = EPOCH_US + int(rng.random() * window_s * 1e6)
+        # The body is spread evenly over the duration; a TCP close (FIN,
+        # FIN, ACK) follows the last body packet within milliseconds, well
+        # inside any TCP linger.
+        body = len(specs) - closing
+        dur = min(dur, 600.0, 10.0 * (body - 1))
+        step_us = int(dur * 1e6) // max(body - 1, 1)
+        ts = start_us
+        for k in range(body):
+            ts = start_us + k * step_us
+            events.append((ts, fi, k))
+        for k in range(body, len(specs)):
+            ts += 1000
+            events.append((ts, fi, k))
+        spans.append((start_us, ts))
         flows.append((c2s, s2c, specs))
         app = APP_OF.get(cls, cls)
         apps[app] = apps.get(app, 0) + 1
@@ -294,8 +304,9 @@ def mix(outdir, seed, nflows, window_s=60.0):
         "args": [], "packets": len(events), "flows": nflows, "flow_count": nflows, "bytes": total_bytes,
         "apps": dict(sorted(apps.items())), "drops": {}, "max_concurrent_flows": _max_overlap(spans),
         "mean_frame_len": round(frame_lens / max(len(events), 1), 1),
-        "note": "flows holds with the default timeouts (idle 15 s, active 1800 s): no flow has a gap "
-                "over 10 s, lasts over 610 s or reuses a key"})
+        "note": "flows holds with the default timeouts (idle 15 s, active 1800 s, TCP linger of at least "
+                "10 ms): no flow has a gap over 10 s, lasts over 601 s or reuses a key, and a TCP close "
+                "takes 3 ms"})
     return path
 
 
@@ -306,16 +317,17 @@ def _frame_with(d, flags, ack, payload):
 
 
 def _packet_specs(rng, proto, n, first_c, first_s):
-    """(from_client, tcp flags, payload length, payload or None) per packet."""
+    """(from_client, tcp flags, payload length, payload or None) per packet,
+    and how many packets at the end are the TCP close."""
     if proto == P.PROTO_UDP:
         specs = [(True, 0, len(first_c), first_c)]
         if n > 1:
             specs.append((False, 0, len(first_s), first_s))
         for _ in range(n - 2):
             specs.append((rng.random() < 0.5, 0, rng.randint(40, 1200), None))
-        return specs
+        return specs, 0
     if n < 2:
-        return [(True, P.SYN, 0, None)]
+        return [(True, P.SYN, 0, None)], 0
     specs = [(True, P.SYN, 0, None), (False, P.SYN | P.ACK, 0, None)]
     body = n - 2
     closing = body >= 5
@@ -333,7 +345,7 @@ def _packet_specs(rng, proto, n, first_c, first_s):
             specs.append((True, P.ACK, rng.randint(50, 500) if rng.random() < 0.2 else 0, None))
     if closing:
         specs += [(True, P.FIN | P.ACK, 0, None), (False, P.FIN | P.ACK, 0, None), (True, P.ACK, 0, None)]
-    return specs
+    return specs, 3 if closing else 0
 
 
 def _max_overlap(spans):

@@ -170,14 +170,39 @@ def check_truth(pcap_path):
         if p is None:
             not_flow += 1
             continue
-        key, ip_len, _ = p
-        c = per_key.setdefault(canonical(key), [0, 0])
-        c[0] += 1
-        c[1] += ip_len
+        key, ip_len, flags = p
+        c = per_key.get(canonical(key))
+        if c is None:
+            c = per_key[canonical(key)] = {"packets": 0, "bytes": 0, "first": ts, "last": ts, "gap": 0,
+                                           "fin_from": set(), "closed_at": None, "after_close": 0}
+        c["packets"] += 1
+        c["bytes"] += ip_len
+        c["gap"] = max(c["gap"], ts - c["last"])
+        c["last"] = ts
+        if c["closed_at"] is not None:
+            c["after_close"] = ts - c["closed_at"]
+        if flags & 0x01:
+            c["fin_from"].add(key[4])
+        if c["closed_at"] is None and (len(c["fin_from"]) == 2 or flags & 0x04):
+            c["closed_at"] = ts
     if not isinstance(truth.get("flows"), list):
+        # A flow count without records claims one record per key under the
+        # default timeouts: no gap of 15 s, no flow of 1800 s, and nothing
+        # later than 1 s after a TCP close (the linger).
         n = truth.get("flow_count")
         if n is not None and n != len(per_key):
             fail("%s: truth flow_count %d, capture has %d distinct keys" % (name, n, len(per_key)))
+        for k, c in per_key.items():
+            if c["gap"] > 15000000 or c["last"] - c["first"] >= 1800000000 or c["after_close"] > 1000000:
+                fail("%s: key %s would not be one record: largest gap %d us, duration %d us, "
+                     "last packet %d us after its close" % (name, k, c["gap"], c["last"] - c["first"],
+                                                             c["after_close"]))
+                break
+        if truth.get("packets") != sum(c["packets"] for c in per_key.values()) + not_flow:
+            fail("%s: packets do not add up" % name)
+        total = sum(c["bytes"] for c in per_key.values())
+        if "bytes" in truth and truth["bytes"] != total:
+            fail("%s: truth bytes %d, capture %d" % (name, truth["bytes"], total))
         if not_flow != sum(truth["drops"].values()):
             fail("%s: %d frames are not flow packets, truth drops %s" % (name, not_flow, truth["drops"]))
         return
@@ -192,9 +217,10 @@ def check_truth(pcap_path):
         c = want.setdefault(canonical(flow_key(r)), [0, 0])
         c[0] += r["packets_fwd"] + r["packets_rev"]
         c[1] += r["bytes_fwd"] + r["bytes_rev"]
-    for k in sorted(set(want) | set(per_key), key=str):
-        if want.get(k) != per_key.get(k):
-            fail("%s: key %s: truth (packets, bytes) %s, capture %s" % (name, k, want.get(k), per_key.get(k)))
+    have = {k: [c["packets"], c["bytes"]] for k, c in per_key.items()}
+    for k in sorted(set(want) | set(have), key=str):
+        if want.get(k) != have.get(k):
+            fail("%s: key %s: truth (packets, bytes) %s, capture %s" % (name, k, want.get(k), have.get(k)))
 
 
 def main():
