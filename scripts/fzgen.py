@@ -23,7 +23,7 @@ def main(argv=None):
     sc = sub.add_parser("scenarios", help="captures for the data-path tests")
     sc.add_argument("outdir")
     sc.add_argument("--seed", type=int, default=1)
-    sc.add_argument("--only", action="append", choices=sorted(scenarios.SCENARIOS),
+    sc.add_argument("--only", action="append", choices=sorted(scenarios.all_scenarios()),
                     help="generate only this scenario (repeatable)")
     l7 = sub.add_parser("l7", help="captures for the L7 classification tests")
     l7.add_argument("outdir")

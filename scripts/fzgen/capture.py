@@ -94,6 +94,13 @@ class Flow:
         self.ident = [0x100, 0x200]
         self.done = []
         self.cur = None
+        # Link-layer options: encap(src_mac, dst_mac, ethertype, ip) builds
+        # the frame instead of plain Ethernet; pad_to pads short frames (as
+        # Ethernet does to 60 bytes); snap cuts frames to that many bytes as
+        # a capture's snap length does.
+        self.encap = None
+        self.pad_to = 0
+        self.snap = None
 
     # --- truth -----------------------------------------------------------
     def account(self, t_us, from_a, ip_len, tcp_flags=0):
@@ -174,8 +181,16 @@ class Flow:
                 ip = P.ipv4(src, dst, proto, l4, ident=frag[0], frag_off=frag[1], mf=frag[2])
             ethertype = P.ETH_IPV4
             ip_len = len(ip)
-        frame = P.ether(P.mac_for(src), P.mac_for(dst), ethertype, ip, self.tags)
-        self.cap.add(t, frame)
+        if self.encap is not None:
+            frame = self.encap(P.mac_for(src), P.mac_for(dst), ethertype, ip)
+        else:
+            frame = P.ether(P.mac_for(src), P.mac_for(dst), ethertype, ip, self.tags)
+        if len(frame) < self.pad_to:
+            frame += b"\0" * (self.pad_to - len(frame))
+        orig_len = len(frame)
+        if self.snap is not None:
+            frame = frame[:self.snap]
+        self.cap.add(t, frame, orig_len)
         if count:
             self.account(self.cap.us(t), from_a, ip_len, tcp_flags)
         return ip_len

@@ -6,6 +6,8 @@ import struct
 ETH_IPV4 = 0x0800
 ETH_IPV6 = 0x86DD
 ETH_ARP = 0x0806
+ETH_PPPOE_SESSION = 0x8864
+ETH_MPLS = 0x8847
 TPID_8021Q = 0x8100
 TPID_8021AD = 0x88A8
 TPID_9100 = 0x9100
@@ -16,6 +18,9 @@ PROTO_UDP = 17
 PROTO_GRE = 47
 PROTO_ESP = 50
 PROTO_ICMPV6 = 58
+PROTO_NONE = 59
+PROTO_SCTP = 132
+PROTO_UDPLITE = 136
 
 IPV6_HOPOPTS = 0
 IPV6_ROUTING = 43
@@ -145,3 +150,19 @@ def arp_request(sender_mac, sender_ip, target_ip):
     """An ARP who-has request (Ethernet payload)."""
     return struct.pack("!HHBBH6s4s6s4s", 1, ETH_IPV4, 6, 4, 1, sender_mac, addr(sender_ip),
                        b"\0" * 6, addr(target_ip))
+
+
+def pppoe_session(src_mac, dst_mac, ethertype, ip, session=0x1234):
+    """An Ethernet frame carrying ip in a PPPoE session (RFC 2516)."""
+    proto = 0x0021 if ethertype == ETH_IPV4 else 0x0057
+    ppp = struct.pack("!H", proto) + ip
+    return dst_mac + src_mac + struct.pack("!HBBHH", ETH_PPPOE_SESSION, 0x11, 0, session, len(ppp)) + ppp
+
+
+def mpls(labels):
+    """An encap function for Flow: Ethernet, then the MPLS label stack."""
+    def build(src_mac, dst_mac, ethertype, ip):
+        stack = b"".join(struct.pack("!I", (lab << 12) | (1 << 8 if i == len(labels) - 1 else 0) | 64)
+                         for i, lab in enumerate(labels))
+        return dst_mac + src_mac + struct.pack("!H", ETH_MPLS) + stack + ip
+    return build

@@ -339,9 +339,14 @@ SCENARIOS = {
 }
 
 
+def all_scenarios():
+    from .scenarios_extra import EXTRA
+    out = dict(SCENARIOS)
+    out.update(EXTRA)
+    return out
+
+
 def generate(outdir, seed, names=None):
     """Write every scenario (or those named) into outdir; returns the paths."""
-    paths = []
-    for name in names or SCENARIOS:
-        paths.append(SCENARIOS[name](seed).write(outdir, name))
-    return paths
+    table = all_scenarios()
+    return [table[name](seed).write(outdir, name) for name in names or table]

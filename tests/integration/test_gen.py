@@ -32,26 +32,55 @@ def read_pcap(path):
     return out
 
 
-EXT_HEADERS = (0, 43, 60)
+FRAG_TIMEOUT_US = 30000000  # docs/parser.md: a first fragment is remembered 30 s
 
 
-def parse(frame, first_frags):
-    """Return (key, ip_len, tcp_flags) of a flow packet, or None for a frame
-    that is not one. key = (vlan, vlan_inner, proto, ip_version, (addr, port),
-    (addr, port)) with the sender first. first_frags maps (src, dst, proto,
-    id) of first fragments seen to their ports."""
+def _link(frame):
+    """(vlans, ethertype, offset of the IP header) or None for a frame that
+    carries no IP packet or is malformed at the link layer."""
     if len(frame) < 14:
         return None
     off, vlans = 12, []
     etype = struct.unpack_from("!H", frame, off)[0]
     while etype in (0x8100, 0x88A8, 0x9100):
-        if len(frame) < off + 6:
+        if len(frame) < off + 6 or len(vlans) == 2:
             return None
         vlans.append(struct.unpack_from("!H", frame, off + 2)[0] & 0xFFF)
         off += 4
         etype = struct.unpack_from("!H", frame, off)[0]
     off += 2
-    vlans += [0, 0]
+    if etype == 0x8864:  # PPPoE session: 6-byte header, 2-byte PPP protocol
+        if len(frame) < off + 8:
+            return None
+        ppp = struct.unpack_from("!H", frame, off + 6)[0]
+        etype = {0x0021: 0x0800, 0x0057: 0x86DD}.get(ppp)
+        off += 8
+    elif etype == 0x8847:  # MPLS: labels until the bottom-of-stack bit
+        while True:
+            if len(frame) < off + 4:
+                return None
+            bos = frame[off + 2] & 1
+            off += 4
+            if bos:
+                break
+        if len(frame) <= off:
+            return None
+        etype = {4: 0x0800, 6: 0x86DD}.get(frame[off] >> 4)
+    if etype not in (0x0800, 0x86DD):
+        return None
+    return vlans + [0, 0], etype, off
+
+
+def parse(frame, first_frags, ts=0):
+    """Return (key, ip_len, tcp_flags) of a flow packet, or None for a frame
+    that is not one. key = (vlan, vlan_inner, proto, ip_version, (addr, port),
+    (addr, port)) with the sender first. first_frags maps (src, dst, proto,
+    id) of first fragments seen to (ports, time). The frame may be cut by a
+    snap length: lengths come from the IP header."""
+    link = _link(frame)
+    if link is None:
+        return None
+    vlans, etype, off = link
     frag_first = frag_later = False
     ident = None
     if etype == 0x0800:
@@ -59,7 +88,7 @@ def parse(frame, first_frags):
             return None
         ihl = (frame[off] & 15) * 4
         total = struct.unpack_from("!H", frame, off + 2)[0]
-        if ihl < 20 or total < ihl or len(frame) < off + total:
+        if ihl < 20 or total < ihl or len(frame) < off + ihl:
             return None
         ident, fl = struct.unpack_from("!HH", frame, off + 4)
         frag_later = (fl & 0x1FFF) != 0
@@ -67,40 +96,53 @@ def parse(frame, first_frags):
         proto = frame[off + 9]
         src = str(ipaddress.IPv4Address(frame[off + 12:off + 16]))
         dst = str(ipaddress.IPv4Address(frame[off + 16:off + 20]))
-        ip_len, ver, l4 = total, 4, off + ihl
-    elif etype == 0x86DD:
-        if len(frame) < off + 40:
+        ip_len, ver, l4, end = total, 4, off + ihl, off + total
+    else:
+        if len(frame) < off + 40 or frame[off] >> 4 != 6:
             return None
         plen = struct.unpack_from("!H", frame, off + 4)[0]
         proto = frame[off + 6]
         src = str(ipaddress.IPv6Address(frame[off + 8:off + 24]))
         dst = str(ipaddress.IPv6Address(frame[off + 24:off + 40]))
-        ip_len, ver, l4 = 40 + plen, 6, off + 40
-        while proto in EXT_HEADERS or proto == 44:
+        ip_len, ver, l4, end = 40 + plen, 6, off + 40, off + 40 + plen
+        seen_frag, first = False, True
+        while proto in (0, 43, 44, 60):
+            if proto == 0 and not first:
+                return None
+            size = 8 if proto == 44 else None
+            if len(frame) < l4 + 8 or l4 + 8 > end:
+                return None
+            if size is None:
+                size = (frame[l4 + 1] + 1) * 8
+            if l4 + size > end or l4 + size > len(frame):
+                return None
             if proto == 44:
+                if seen_frag:
+                    return None
+                seen_frag = True
                 fo, ident = struct.unpack_from("!HI", frame, l4 + 2)
                 frag_later = (fo & 0xFFF8) != 0
                 frag_first = not frag_later and (fo & 1) != 0
-                proto, l4 = frame[l4], l4 + 8
-            else:
-                proto, l4 = frame[l4], l4 + (frame[l4 + 1] + 1) * 8
-    else:
-        return None
+            proto, l4, first = frame[l4], l4 + size, False
     ports, flags = (0, 0), 0
-    fkey = (src, dst, proto, ident)
+    fkey = (src, dst, proto, ident, tuple(vlans))
     if frag_later:
-        ports = first_frags.get(fkey, (0, 0))
-    elif proto in (6, 17):
-        need = 20 if proto == 6 else 8
-        if len(frame) < l4 + need:
+        seen = first_frags.get(fkey)
+        if seen is not None and ts - seen[1] <= FRAG_TIMEOUT_US:
+            ports = seen[0]
+    elif proto in (6, 17, 136, 1, 58):
+        need = {6: 20, 17: 8, 136: 8, 1: 4, 58: 4}[proto]
+        if min(end, len(frame)) < l4 + need:
             return None
-        ports = struct.unpack_from("!HH", frame, l4)
+        if proto in (6, 17, 136):
+            ports = struct.unpack_from("!HH", frame, l4)
         if proto == 6:
-            if frame[l4 + 12] >> 4 < 5:
+            doff = frame[l4 + 12] >> 4
+            if doff < 5 or l4 + doff * 4 > min(end, len(frame)):
                 return None
             flags = frame[l4 + 13]
         if frag_first:
-            first_frags[fkey] = ports
+            first_frags[fkey] = (ports, ts)
     return ((vlans[0], vlans[1], proto, ver, (src, ports[0]), (dst, ports[1])), ip_len, flags)
 
 
@@ -166,7 +208,7 @@ def check_truth(pcap_path):
     t_min = min(ts for ts, _, _ in frames) // 1000
     t_max = max(ts for ts, _, _ in frames) // 1000
     for ts, frame, _ in frames:
-        p = parse(frame, first_frags)
+        p = parse(frame, first_frags, ts)
         if p is None:
             not_flow += 1
             continue
