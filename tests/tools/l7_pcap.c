@@ -138,11 +138,18 @@ static void parse_frame(struct pkt *pk, int dlt, const uint8_t *p, uint32_t len)
 		type = rd16(p + 12);
 		off = 14;
 	}
+	/* Like nDPI, a QinQ flow is keyed by its innermost VLAN id. */
 	while ((type == 0x8100 || type == 0x88a8 || type == 0x9100) && off + 4 <= len) {
-		if (pk->key.vlan == 0)
-			pk->key.vlan = rd16(p + off) & 0xfff;
+		pk->key.vlan = rd16(p + off) & 0xfff;
 		type = rd16(p + off + 2);
 		off += 4;
+	}
+	/* PPPoE session: 6-byte header, then the PPP protocol (0x21 IPv4, 0x57 IPv6). */
+	if (type == 0x8864 && off + 8 <= len) {
+		uint16_t ppp = rd16(p + off + 6);
+
+		type = ppp == 0x0021 ? 0x0800 : ppp == 0x0057 ? 0x86dd : 0;
+		off += 8;
 	}
 	if (type == 0x0800 || type == 0x86dd)
 		parse_ip(pk, p + off, len - off);
