@@ -99,8 +99,10 @@ def load_records(outdir, pcaps):
                     continue
                 if rec.get("ip_proto") not in (6, 17):
                     continue
+                # nDPI keys a QinQ flow by its inner VLAN id.
+                vlan = rec.get("vlan_inner") or rec.get("vlan", 0)
                 k = (name,) + flow_key(rec["ip_proto"], rec["src_ip"], rec["src_port"],
-                                       rec["dst_ip"], rec["dst_port"], rec.get("vlan", 0))
+                                       rec["dst_ip"], rec["dst_port"], vlan)
                 app = rec.get("app", "unknown")
                 raw[app] += 1
                 if app not in CLASSES:

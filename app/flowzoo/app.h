@@ -1,0 +1,60 @@
+/*
+ * What the main lcore of flowzoo holds: options, workers and their rings,
+ * the record encoder and the sinks. The stats loop (stats.c) is the only
+ * consumer of the rings and the only user of the sinks.
+ */
+#ifndef FZ_APP_H
+#define FZ_APP_H
+
+#include <stdint.h>
+
+#include <rte_lcore.h>
+
+#include "fz_record.h"
+#include "fz_sink.h"
+#include "fz_worker.h"
+#include "options.h"
+
+#define FZ_MAX_WORKERS RTE_MAX_LCORE
+#define FZ_MAX_SINKS   4
+#define FZ_MAX_APPS    64
+
+struct fz_app_counts {
+	uint64_t flows, packets, bytes;
+};
+
+struct fz_app {
+	struct fz_opts opts;
+	char collector[256];
+	int offline;
+	uint64_t expect_packets; /* offline: frames in all captures */
+	unsigned n_workers;
+	struct fz_worker_conf wconf[RTE_MAX_LCORE];
+	struct fz_worker *workers[RTE_MAX_LCORE];
+	struct rte_ring *rings[RTE_MAX_LCORE];
+	volatile int stop;
+	volatile int suspended;
+	uint64_t start_tsc, start_epoch_us;
+	/* Applications: names from L7, index 0 = unknown. */
+	const char *const *app_names;
+	unsigned n_apps;
+	struct fz_app_counts apps[FZ_MAX_APPS];
+	/* Output. */
+	struct fz_record_ctx rctx;
+	struct fz_record_enc *enc;
+	struct fz_sink *sinks[FZ_MAX_SINKS];
+	unsigned n_sinks;
+	uint64_t records; /* flow records taken off the rings */
+	uint64_t encode_errors;
+};
+
+/* Run the stats loop on the calling lcore until every worker is done. */
+void fz_stats_loop(struct fz_app *app);
+
+/* Totals over the workers: one counter of struct fz_worker_counters by offset. */
+uint64_t fz_app_sum(const struct fz_app *app, size_t offset);
+
+/* The summary object (see docs/operator-guide.md). */
+json_t *fz_app_summary(const struct fz_app *app);
+
+#endif
