@@ -105,11 +105,9 @@ def load_records(outdir, pcaps):
                                        rec["dst_ip"], rec["dst_port"], vlan)
                 app = rec.get("app", "unknown")
                 raw[app] += 1
-                if app not in CLASSES:
-                    app = "unknown"
                 if k not in apps or (apps[k] == "unknown" and app != "unknown"):
                     apps[k] = app
-    return apps, raw
+    return {k: (a if a in CLASSES else "unknown") for k, a in apps.items()}, raw
 
 
 def without_vlan(k):
