@@ -134,6 +134,8 @@ static void test_tls(void)
 	static const uint8_t certificate[] = {0x16, 0x03, 0x03, 0x02, 0x00, 0x0b,
 	                                      0x00, 0x01, 0xfc, 0x00, 0x01};
 	static const uint8_t sslv2[] = {0x80, 0x2e, 0x01, 0x00, 0x02, 0x00, 0x15};
+	static const uint8_t v2hello_tls10[] = {0x80, 0x2e, 0x01, 0x03, 0x01, 0x00,
+	                                        0x15, 0x00, 0x00, 0x00, 0x10, 0xaa};
 
 	FZ_CHECK_STR("tls", one(TCP, 0, 40000, 443, ch_tls12, sizeof(ch_tls12)));
 	FZ_CHECK_STR("tls", one(TCP, 0, 40000, 8443, ch_tls12, sizeof(ch_tls12)));
@@ -145,7 +147,10 @@ static void test_tls(void)
 	FZ_CHECK_STR("tls", one(TCP, 0, 40000, 443, ccs, sizeof(ccs)));
 	FZ_CHECK_STR("unknown", one(TCP, 0, 40000, 443, bad_version, sizeof(bad_version)));
 	FZ_CHECK_STR("unknown", one(TCP, 1, 443, 40000, certificate, sizeof(certificate)));
+	/* SSL 2.0 itself is out of scope; its hello format offering TLS is not. */
 	FZ_CHECK_STR("unknown", one(TCP, 0, 40000, 443, sslv2, sizeof(sslv2)));
+	FZ_CHECK_STR("tls", one(TCP, 0, 40000, 443, v2hello_tls10, sizeof(v2hello_tls10)));
+	FZ_CHECK_STR("unknown", one(TCP, 1, 443, 40000, v2hello_tls10, sizeof(v2hello_tls10)));
 	/* DTLS-like bytes on UDP are not tls. */
 	FZ_CHECK_STR("unknown", one(UDP, 0, 40000, 443, ch_tls12, sizeof(ch_tls12)));
 }
