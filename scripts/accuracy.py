@@ -184,10 +184,11 @@ def main():
     if args.jsonl:
         apps, raw = load_records(args.jsonl, pcaps)
     else:
-        outdir = args.keep or tempfile.mkdtemp(prefix="fz-accuracy-")
-        os.makedirs(outdir, exist_ok=True)
-        run_captures(args, pcaps, outdir)
-        apps, raw = load_records(outdir, pcaps)
+        with tempfile.TemporaryDirectory(prefix="fz-accuracy-") as tmp:
+            outdir = args.keep or tmp
+            os.makedirs(outdir, exist_ok=True)
+            run_captures(args, pcaps, outdir)
+            apps, raw = load_records(outdir, pcaps)
 
     confusion, dis, extra, agree = evaluate(truth, apps)
     total = len(truth)
