@@ -140,41 +140,50 @@ static int token_is(const char *v, size_t len, const char *word)
 	return strlen(word) == len && memcmp(v, word, len) == 0;
 }
 
+/* The words an enumerated option accepts, and the value each one stands for. */
+struct word {
+	const char *word;
+	uint8_t value;
+};
+
+static const struct word proto_words[] = {
+    {"tcp", FZ_SIG_PROTO_TCP}, {"udp", FZ_SIG_PROTO_UDP}, {"any", FZ_SIG_PROTO_ANY}, {NULL, 0}};
+static const struct word dir_words[] = {{"client", FZ_SIG_DIR_INITIATOR},
+                                        {"server", FZ_SIG_DIR_RESPONDER},
+                                        {"any", FZ_SIG_DIR_ANY},
+                                        {NULL, 0}};
+
+/* Look [v, v + vlen) up in words; returns 0 and sets *out, or -1. */
+static int lookup_word(const struct word *words, const char *v, size_t vlen, uint8_t *out)
+{
+	for (; words->word; words++)
+		if (token_is(v, vlen, words->word)) {
+			*out = words->value;
+			return 0;
+		}
+	return -1;
+}
+
 /* Apply one key=value option to sig. */
 static int parse_option(struct parser *p, struct fz_sig *sig, const char *tok, size_t len)
 {
 	const char *eq = memchr(tok, '=', len);
 	const char *v;
 	size_t klen, vlen;
-	unsigned long n;
+	unsigned long n = 0;
+	int rc;
 
-	if (eq == NULL) {
+	if (eq == NULL)
 		return set_err(p, "expected key=value or /regex/, got \"%.*s\"", (int)len, tok);
-	}
 	klen = (size_t)(eq - tok);
 	v = eq + 1;
 	vlen = len - klen - 1;
 	if (token_is(tok, klen, "proto")) {
-		if (token_is(v, vlen, "tcp"))
-			sig->proto = FZ_SIG_PROTO_TCP;
-		else if (token_is(v, vlen, "udp"))
-			sig->proto = FZ_SIG_PROTO_UDP;
-		else if (token_is(v, vlen, "any"))
-			sig->proto = FZ_SIG_PROTO_ANY;
-		else
-			goto bad_value;
+		rc = lookup_word(proto_words, v, vlen, &sig->proto);
 	} else if (token_is(tok, klen, "dir")) {
-		if (token_is(v, vlen, "client"))
-			sig->dir = FZ_SIG_DIR_INITIATOR;
-		else if (token_is(v, vlen, "server"))
-			sig->dir = FZ_SIG_DIR_RESPONDER;
-		else if (token_is(v, vlen, "any"))
-			sig->dir = FZ_SIG_DIR_ANY;
-		else
-			goto bad_value;
+		rc = lookup_word(dir_words, v, vlen, &sig->dir);
 	} else if (token_is(tok, klen, "prio")) {
-		if (parse_uint(v, vlen, 0, 255, &n) < 0)
-			goto bad_value;
+		rc = parse_uint(v, vlen, 0, 255, &n);
 		sig->prio = (uint8_t)n;
 	} else if (token_is(tok, klen, "ports")) {
 		return parse_ports(p, sig, v, vlen);
@@ -182,9 +191,10 @@ static int parse_option(struct parser *p, struct fz_sig *sig, const char *tok, s
 		return set_err(p, "unknown option \"%.*s\" (want proto, dir, prio or ports)",
 		               (int)klen, tok);
 	}
+	if (rc < 0)
+		return set_err(p, "bad value \"%.*s\" for option %.*s", (int)vlen, v, (int)klen,
+		               tok);
 	return 0;
-bad_value:
-	return set_err(p, "bad value \"%.*s\" for option %.*s", (int)vlen, v, (int)klen, tok);
 }
 
 static int parse_flags(struct parser *p, struct fz_sig *sig, const char *f, size_t len)
