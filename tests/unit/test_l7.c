@@ -99,8 +99,8 @@ static void test_http(void)
 	/* Proxy requests have their own class. */
 	FZ_CHECK_STR("http_proxy",
 	             one(TCP, 0, 40000, 3128, STR("GET http://example.com/ HTTP/1.1\r\n")));
-	FZ_CHECK_STR("http_proxy",
-	             one(TCP, 0, 40000, 3128, STR("CONNECT example.com:443 HTTP/1.1\r\n")));
+	FZ_CHECK_STR("http", one(TCP, 0, 40000, 3128, STR("CONNECT example.com:443 HTTP/1.1\r\n")));
+	FZ_CHECK_STR("http", one(TCP, 0, 40000, 80, STR("CONNECT [2001:db8::1]:443 HTTP/1.1\r\n")));
 }
 
 static void test_ssdp(void)
