@@ -48,6 +48,8 @@ struct fz_app {
 	volatile int suspended;
 	uint64_t start_tsc, start_epoch_us;
 	/* Applications: names from L7, index 0 = unknown. */
+	struct fz_l7 *l7;
+	const char *sig_path;
 	const char *const *app_names;
 	unsigned n_apps;
 	struct fz_app_counts apps[FZ_MAX_APPS];
@@ -81,6 +83,10 @@ void fz_stats_loop(struct fz_app *app);
 
 /* Totals over the workers: one counter of struct fz_worker_counters by offset. */
 uint64_t fz_app_sum(const struct fz_app *app, size_t offset);
+
+/* Compile the signatures (--signatures, else the shipped file); sets l7 and
+ * the application names. Returns 0 or -1 with a message in err. */
+int fz_l7_setup(struct fz_app *app, char *err, size_t errlen);
 
 /* Raise an alert for every loss counter that grew since the last check. */
 void fz_alerts_check(struct fz_app *app);
