@@ -126,10 +126,12 @@ def parse(frame, first_frags, ts=0):
             proto, l4, first = frame[l4], l4 + size, False
     ports, flags = (0, 0), 0
     fkey = (src, dst, proto, ident, tuple(vlans))
+    frag = "first" if frag_first else None
     if frag_later:
         seen = first_frags.get(fkey)
+        frag = "unmatched"
         if seen is not None and ts - seen[1] <= FRAG_TIMEOUT_US:
-            ports = seen[0]
+            ports, frag = seen[0], "later"
     elif proto in (6, 17, 136, 1, 58):
         need = {6: 20, 17: 8, 136: 8, 1: 4, 58: 4}[proto]
         if min(end, len(frame)) < l4 + need:
@@ -143,7 +145,7 @@ def parse(frame, first_frags, ts=0):
             flags = frame[l4 + 13]
         if frag_first:
             first_frags[fkey] = (ports, ts)
-    return ((vlans[0], vlans[1], proto, ver, (src, ports[0]), (dst, ports[1])), ip_len, flags)
+    return ((vlans[0], vlans[1], proto, ver, (src, ports[0]), (dst, ports[1])), ip_len, flags, frag)
 
 
 def flow_key(rec):
@@ -205,6 +207,7 @@ def check_truth(pcap_path):
     if truth["packets"] != len(frames):
         fail("%s: truth packets %d, capture has %d" % (name, truth["packets"], len(frames)))
     first_frags, per_key, not_flow = {}, {}, 0
+    frags = {"fragments": 0, "fragments_unmatched": 0}
     t_min = min(ts for ts, _, _ in frames) // 1000
     t_max = max(ts for ts, _, _ in frames) // 1000
     for ts, frame, _ in frames:
@@ -212,7 +215,10 @@ def check_truth(pcap_path):
         if p is None:
             not_flow += 1
             continue
-        key, ip_len, flags = p
+        key, ip_len, flags, frag = p
+        if frag is not None:
+            frags["fragments"] += 1
+            frags["fragments_unmatched"] += frag == "unmatched"
         c = per_key.get(canonical(key))
         if c is None:
             c = per_key[canonical(key)] = {"packets": 0, "bytes": 0, "first": ts, "last": ts, "gap": 0,
@@ -250,6 +256,8 @@ def check_truth(pcap_path):
         return
     if not_flow != sum(truth["drops"].values()):
         fail("%s: %d frames are not flow packets, truth drops %s" % (name, not_flow, truth["drops"]))
+    if "counters" in truth and truth["counters"] != frags:
+        fail("%s: truth counters %s, capture %s" % (name, truth["counters"], frags))
     want = {}
     for r in truth["flows"]:
         if not (t_min <= r["first_ms"] <= r["last_ms"] <= t_max):

@@ -89,6 +89,17 @@ def run_scenario(tmp, name, truth):
             w, g = truth["drops"].get(reason, 0), drops.get(reason, 0)
             if w != g:
                 diffs.append("summary drops[%s] expected %d, got %r" % (reason, w, g))
+    for name, want in sorted(truth.get("counters", {}).items()):
+        if summary.get(name) != want:
+            diffs.append("summary %s expected %d, got %r" % (name, want, summary.get(name)))
+    ended = summary.get("flows_ended")
+    if isinstance(ended, dict):
+        for reason in sorted(set(ended) | {r["end_reason"] for r in truth["flows"]}):
+            want = sum(1 for r in truth["flows"] if r["end_reason"] == reason)
+            if ended.get(reason, 0) != want:
+                diffs.append("summary flows_ended[%s] expected %d, got %r" % (reason, want, ended.get(reason)))
+    else:
+        diffs.append("summary has no flows_ended object")
     if summary.get("packets") != truth["packets"]:
         diffs.append("summary packets expected %d, got %r" % (truth["packets"], summary.get("packets")))
     if summary.get("flows") != len(got):
