@@ -203,7 +203,7 @@ class Flow:
             self.cap.counters["fragments"] += 1
             # Scenarios put later fragments whose first was not seen (or
             # was forgotten) on a separate port-less Flow.
-            if later and self.ports == (0, 0):
+            if later and self.ports == (0, 0) and self.proto in (P.PROTO_TCP, P.PROTO_UDP, P.PROTO_UDPLITE):
                 self.cap.counters["fragments_unmatched"] += 1
         if count:
             self.account(self.cap.us(t), from_a, ip_len, tcp_flags)

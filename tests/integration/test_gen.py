@@ -124,14 +124,18 @@ def parse(frame, first_frags, ts=0):
                 frag_later = (fo & 0xFFF8) != 0
                 frag_first = not frag_later and (fo & 1) != 0
             proto, l4, first = frame[l4], l4 + size, False
+            if frag_later:
+                break  # the rest is data: the headers are in the first fragment
     ports, flags = (0, 0), 0
-    fkey = (src, dst, proto, ident, tuple(vlans))
+    # IPv6 fragments are matched without the protocol: a later fragment
+    # names the first header of the fragmentable part, not the L4 protocol.
+    fkey = (src, dst, proto if ver == 4 else None, ident, tuple(vlans))
     frag = "first" if frag_first else None
     if frag_later:
         seen = first_frags.get(fkey)
         frag = "unmatched"
         if seen is not None and ts - seen[1] <= FRAG_TIMEOUT_US:
-            ports, frag = seen[0], "later"
+            ports, frag, proto = seen[0], "later", seen[2]
     elif proto in (6, 17, 136, 1, 58):
         need = {6: 20, 17: 8, 136: 8, 1: 4, 58: 4}[proto]
         if min(end, len(frame)) < l4 + need:
@@ -144,7 +148,7 @@ def parse(frame, first_frags, ts=0):
                 return None
             flags = frame[l4 + 13]
         if frag_first:
-            first_frags[fkey] = (ports, ts)
+            first_frags[fkey] = (ports, ts, proto)
     return ((vlans[0], vlans[1], proto, ver, (src, ports[0]), (dst, ports[1])), ip_len, flags, frag)
 
 
