@@ -175,6 +175,7 @@ static void free_all(struct fz_app *app)
 			rte_ring_free(app->rings[i]);
 	}
 	fz_record_enc_free(app->enc);
+	fz_stats_zoo_free(app);
 }
 
 static const char *const default_app_names[] = {"unknown"};
@@ -195,7 +196,8 @@ int main(int argc, char **argv)
 			break;
 		}
 	fz_opts_init(&app->opts);
-	if (fz_opts_parse(&app->opts, argc - opt_first, argv + opt_first, err, sizeof(err)))
+	if (fz_opts_parse(&app->opts, argc - opt_first, argv + opt_first, err, sizeof(err)) ||
+	    fz_stats_zoo_check(&app->opts, err, sizeof(err)))
 		return die(err);
 	if (app->opts.help || app->opts.version) {
 		if (app->opts.help)
@@ -254,7 +256,7 @@ int main(int argc, char **argv)
 		snprintf(err, sizeof(err), "record encoder: %s", strerror(errno));
 		goto fail;
 	}
-	if (open_sinks(app, err, sizeof(err)))
+	if (fz_stats_zoo_init(app, err, sizeof(err)) || open_sinks(app, err, sizeof(err)))
 		goto fail;
 
 	signal(SIGINT, on_signal);

@@ -32,6 +32,7 @@ struct choice {
 
 static const struct choice clock_choices[] = {
     {"auto", FZ_CLOCK_AUTO}, {"pcap", FZ_CLOCK_PCAP}, {"tsc", FZ_CLOCK_TSC}, {NULL, 0}};
+static const struct choice scope_choices[] = {{"global", 0}, {"app", 1}, {NULL, 0}};
 static const struct choice tri_choices[] = {{"auto", -1}, {"on", 1}, {"off", 0}, {NULL, 0}};
 
 struct opt_def {
@@ -149,6 +150,11 @@ static const struct opt_def defs[] = {
      .off = O(stats_lcore),
      .arg = "LCORE",
      .help = "lcore of the stats loop (default: the main lcore)"},
+    {.name = "stats-interval",
+     .type = T_SECONDS,
+     .off = O(stats_interval),
+     .arg = "S",
+     .help = "seconds between stats records (zoo shares per app; default 10, 0 = at exit only)"},
     {.name = "status-interval",
      .type = T_SECONDS,
      .off = O(status_interval),
@@ -166,6 +172,17 @@ static const struct opt_def defs[] = {
      .help = "after FIN both ways or RST a TCP flow ends S seconds after its last packet "
              "(default 5)"},
     {.name = "version", .type = T_FLAG, .off = O(version), .help = "print the version and exit"},
+    {.name = "zoo-mean",
+     .type = T_STR,
+     .off = O(zoo_mean),
+     .arg = "cumulative|ewma:ALPHA",
+     .help = "running mean of the zoo classes (default cumulative; 0 < ALPHA <= 1)"},
+    {.name = "zoo-scope",
+     .type = T_CHOICE,
+     .off = O(zoo_scope_app),
+     .arg = "global|app",
+     .choices = scope_choices,
+     .help = "one set of zoo means for all flows, or one per application (default global)"},
 };
 
 #define N_DEFS (sizeof(defs) / sizeof(defs[0]))
@@ -184,6 +201,7 @@ void fz_opts_init(struct fz_opts *o)
 	o->stats_lcore = -1;
 	o->ring_size = 65536;
 	o->progress = -1;
+	o->stats_interval = 10;
 }
 
 static const struct opt_def *find_def(const char *name)

@@ -34,6 +34,9 @@ struct fz_opts {
 	uint64_t ring_size;     /* records per worker ring */
 	uint64_t mbufs;         /* packet pool size, 0 = automatic */
 	int progress;           /* -1 auto (terminal), 0 off, 1 on */
+	double stats_interval;  /* seconds between stats records, 0 = at exit only */
+	const char *zoo_mean;   /* cumulative | ewma:ALPHA (checked by lib/zoo) */
+	int zoo_scope_app;      /* --zoo-scope app */
 	int help;
 	int version;
 	/* Copies of config-file strings the fields above point to. */

@@ -36,13 +36,15 @@ static void handle_record(struct fz_app *app, const struct fz_flow_rec *r)
 	static char json[JSON_CAP];
 	struct fz_app_counts *c = &app->apps[r->app < app->n_apps ? r->app : 0];
 	struct fz_sink_msg m;
+	struct fz_zoo_result zoo;
 	int len;
 
 	c->flows++;
 	c->packets += r->packets[0] + r->packets[1];
 	c->bytes += r->bytes[0] + r->bytes[1];
 	app->records++;
-	len = fz_record_flow_json(app->enc, r, NULL, json, sizeof(json));
+	fz_stats_zoo_classify(app, r, &zoo);
+	len = fz_record_flow_json(app->enc, r, &zoo, json, sizeof(json));
 	if (len < 0) {
 		app->encode_errors++;
 		return;
@@ -136,6 +138,7 @@ void fz_stats_loop(struct fz_app *app)
 				app->sinks[s]->ops->poll(app->sinks[s]);
 		if (done && n == 0)
 			break;
+		fz_stats_zoo_tick(app, now, 0);
 		if (now >= end)
 			app->stop = 1;
 		if (app->opts.status_interval > 0 && now >= next_status) {
@@ -151,4 +154,5 @@ void fz_stats_loop(struct fz_app *app)
 	}
 	if (progress)
 		progress_line(app, (double)(rte_get_tsc_cycles() - app->start_tsc) / (double)hz, 1);
+	fz_stats_zoo_tick(app, rte_get_tsc_cycles(), 1); /* the last record of the run */
 }
