@@ -24,27 +24,47 @@ def show_key(k):
     return "%s:%s -> %s:%s proto %s vlan %s/%s first_ms %s" % k
 
 
+def _conversation(r):
+    """The flow key without orientation or time, to pair near misses."""
+    ends = sorted([(r.get("src_ip"), r.get("src_port")), (r.get("dst_ip"), r.get("dst_port"))])
+    return (tuple(ends), r.get("ip_proto"), r.get("vlan"), r.get("vlan_inner"))
+
+
+def _field_diffs(w, g):
+    return ["%s expected %r, got %r" % (f, w[f], g.get(f)) for f in sorted(w) if g.get(f) != w[f]]
+
+
 def compare_flows(want, got):
-    """Match records by key fields and first_ms; return the differences."""
+    """Match records by key fields and first_ms; return the differences.
+    Records left over on both sides for the same conversation are paired
+    in time order and shown field by field."""
     diffs = []
     by_key = {}
     for r in got:
         by_key.setdefault(key_of(r), []).append(r)
+    missing = []
     for w in want:
         cands = by_key.get(key_of(w))
         if not cands:
-            diffs.append("missing record %s: %s" % (show_key(key_of(w)), json.dumps(w, sort_keys=True)))
+            missing.append(w)
             continue
         g = cands.pop(0)
-        for field in sorted(w):
-            if g.get(field) != w[field]:
-                diffs.append("record %s: %s expected %r, got %r" %
-                             (show_key(key_of(w)), field, w[field], g.get(field)))
-    for rest in by_key.values():
-        for g in rest:
-            diffs.append("unexpected record %s: %s" %
-                         (show_key(key_of(g)), json.dumps({k: g.get(k) for k in sorted(want[0]) if k in g}
-                                                          if want else g, sort_keys=True)))
+        for d in _field_diffs(w, g):
+            diffs.append("record %s: %s" % (show_key(key_of(w)), d))
+    extra = [g for rest in by_key.values() for g in rest]
+    fields = sorted(want[0]) if want else None
+    for w in missing:
+        near = [g for g in extra if _conversation(g) == _conversation(w)]
+        if near:
+            g = min(near, key=lambda r: abs((r.get("first_ms") or 0) - w["first_ms"]))
+            extra.remove(g)
+            diffs.append("record %s matched only by its conversation: %s" %
+                         (show_key(key_of(w)), "; ".join(_field_diffs(w, g))))
+        else:
+            diffs.append("missing record %s: %s" % (show_key(key_of(w)), json.dumps(w, sort_keys=True)))
+    for g in extra:
+        shown = {k: g.get(k) for k in fields if k in g} if fields else g
+        diffs.append("unexpected record %s: %s" % (show_key(key_of(g)), json.dumps(shown, sort_keys=True)))
     return diffs
 
 
