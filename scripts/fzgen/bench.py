@@ -8,7 +8,6 @@ buffered file.
 """
 import itertools
 import json
-import math
 import random
 import struct
 
