@@ -261,5 +261,6 @@ GROUPS = {"l7_http": http, "l7_tls": tls, "l7_ssh": ssh, "l7_bittorrent": bittor
           "l7_dhcp": dhcp, "l7_ssdp": ssdp, "l7_negatives": negatives, "l7_midflow": midflow}
 
 
-def generate(outdir, seed):
-    return [fn(seed).write(outdir, name, with_app=True) for name, fn in GROUPS.items()]
+def generate(outdir, seed, names=None):
+    """Write every L7 capture (or those named) into outdir; returns the paths."""
+    return [GROUPS[name](seed).write(outdir, name, with_app=True) for name in names or GROUPS]
