@@ -47,6 +47,22 @@ def main(argv=None):
                     help="packets (= flows) in flood64 (default flows x packets-per-flow)")
     be.add_argument("--only", action="append", choices=["mix", "flood64", "est64"])
     a = ap.parse_args(argv)
+    if a.cmd == "bench":
+        for n in ("flows", "packets_per_flow", "flood_packets"):
+            v = getattr(a, n)
+            if v is not None and v < 1:
+                ap.error("--%s must be at least 1" % n.replace("_", "-"))
+    try:
+        paths = generate(a)
+    except OSError as e:
+        print("fzgen.py: %s" % e, file=sys.stderr)
+        return 1
+    for p in paths:
+        print(p)
+    return 0
+
+
+def generate(a):
     os.makedirs(a.outdir, exist_ok=True)
     if a.cmd == "scenarios":
         paths = scenarios.generate(a.outdir, a.seed, a.only)
@@ -55,14 +71,9 @@ def main(argv=None):
         paths = l7mod.generate(a.outdir, a.seed, a.only)
     else:
         from fzgen import bench
-        for n in ("flows", "packets_per_flow"):
-            if getattr(a, n) < 1:
-                ap.error("--%s must be at least 1" % n.replace("_", "-"))
         paths = bench.generate(a.outdir, a.seed, a.flows, a.packets_per_flow,
                                a.flood_packets, a.only)
-    for p in paths:
-        print(p)
-    return 0
+    return paths
 
 
 if __name__ == "__main__":
