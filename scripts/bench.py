@@ -133,7 +133,7 @@ def offline_peers(exe, pcap, tmp):
     if shutil.which("nfpcapd"):
         d = os.path.join(tmp, "nf")
         os.makedirs(d, exist_ok=True)
-        res["nfpcapd"] = timed(["nfpcapd", "-r", pcap, "-l", d])
+        res["nfpcapd"] = timed(["nfpcapd", "-r", pcap, "-w", d])
     return res
 
 

@@ -23,6 +23,18 @@ struct fz_app_counts {
 	uint64_t flows, packets, bytes;
 };
 
+/* Loss counters the stats loop raises alerts on (alerts.c). */
+enum fz_alert_kind {
+	FZ_ALERT_RING_FULL,
+	FZ_ALERT_IMISSED,
+	FZ_ALERT_RX_NOMBUF,
+	FZ_ALERT_IERRORS,
+	FZ_ALERT_MISSING_AT_EOF,
+	FZ_ALERT_ENCODE,
+	FZ_ALERT_EVICTED,
+	FZ_ALERTS__COUNT
+};
+
 struct fz_app {
 	struct fz_opts opts;
 	char collector[256];
@@ -46,7 +58,9 @@ struct fz_app {
 	unsigned n_sinks;
 	uint64_t records; /* flow records taken off the rings */
 	uint64_t encode_errors;
-	struct fz_stats_zoo *zoo; /* stats_zoo.c */
+	uint64_t alert_seen[FZ_ALERTS__COUNT]; /* counter values already alerted on */
+	uint64_t alerts;                       /* alert records sent */
+	struct fz_stats_zoo *zoo;              /* stats_zoo.c */
 };
 
 /*
@@ -67,6 +81,9 @@ void fz_stats_loop(struct fz_app *app);
 
 /* Totals over the workers: one counter of struct fz_worker_counters by offset. */
 uint64_t fz_app_sum(const struct fz_app *app, size_t offset);
+
+/* Raise an alert for every loss counter that grew since the last check. */
+void fz_alerts_check(struct fz_app *app);
 
 /* The summary object (see docs/operator-guide.md). */
 json_t *fz_app_summary(const struct fz_app *app);
