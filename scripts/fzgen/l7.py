@@ -109,6 +109,10 @@ def tls(seed):
             (True, A.tls_client_finish(r, A.TLS12 if tls13 else srv_v)),
             (True, A.tls_app_data(r, r.randint(100, 600), A.TLS12 if tls13 else srv_v)),
             (False, A.tls_app_data(r, r.randint(500, 4000), A.TLS12 if tls13 else srv_v))])
+    # A ClientHello of about 1800 bytes: two TCP segments.
+    g.tcp("tls", srv, 443, [(True, A.tls_client_hello(r, A.TLS10, A.TLS12, sni="big.example.com", tls13=True,
+                                                      pad_to=1800)),
+                            (False, A.tls_server_hello(r, A.TLS12, A.TLS12, tls13=True))])
     g.tcp("tls", "2001:db8:443::20", 443, [(True, A.tls_client_hello(r, A.TLS10, A.TLS12, tls13=True)),
                                            (False, A.tls_server_hello(r, A.TLS12, A.TLS12, tls13=True))],
           v6=True)
@@ -153,6 +157,9 @@ def bittorrent(seed):
         (True, A.utp_packet(A.UTP_SYN, cid, 1, 0)), (False, A.utp_packet(A.UTP_STATE, cid, 100, 1)),
         (True, A.utp_packet(A.UTP_DATA, cid + 1, 2, 100, data=A.bt_handshake(ih, pid()))),
         (False, A.utp_packet(A.UTP_DATA, cid, 101, 2, data=A.bt_handshake(ih, pid())))])
+    # A UDP tracker (BEP 15) connect and its reply.
+    g.udp("bittorrent", g.client(), "198.51.100.94", g.eport(), 6969,
+          [(True, A.udp_tracker_connect(0x1234)), (False, A.udp_tracker_connect_reply(0x1234, r.getrandbits(64)))])
     # DHT: ping and get_peers queries with their responses.
     nid, nid2 = r.randbytes(20), r.randbytes(20)
     g.udp("bittorrent", g.client(), "198.51.100.92", 6881, 6881,
