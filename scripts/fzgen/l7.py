@@ -74,7 +74,8 @@ def http(seed):
                               ("PUT", "HTTP/1.1", 8080), ("DELETE", "HTTP/1.1", 80),
                               ("OPTIONS", "HTTP/1.1", 80), ("PATCH", "HTTP/1.1", 8080),
                               ("TRACE", "HTTP/1.0", 80), ("GET", "HTTP/1.1", 8080),
-                              ("GET", "HTTP/1.1", 3128), ("GET", "HTTP/1.1", 1900)):
+                              ("GET", "HTTP/1.1", 3128), ("GET", "HTTP/1.1", 1900),
+                              ("PROPFIND", "HTTP/1.1", 80)):
         body = A.html(r, r.randint(100, 300)) if method in ("POST", "PUT", "PATCH") else b""
         resp = A.http_response(version=ver, body=A.html(r, r.randint(200, 5000)) if method != "HEAD" else b"")
         g.tcp("http", web, port, [(True, A.http_request(method, "/index.html", ver, body=body)),
@@ -238,6 +239,9 @@ def negatives(seed):
     g.udp("unknown", g.client(), "198.51.100.99", 6881, 6881, [(True, A.random_bytes(r, 120)),
                                                                 (False, A.random_bytes(r, 80))])
     g.udp("unknown", "192.168.1.200", "192.168.1.1", 68, 67, [(True, A.random_bytes(r, 300))])
+    # Plain BOOTP (no DHCP magic cookie) is not DHCP.
+    g.udp("unknown", "192.168.1.201", "192.168.1.1", 68, 67,
+          [(True, A.dhcp(1, 0, r.getrandbits(32), r.randbytes(6), ciaddr="192.168.1.201", cookie=False))])
     g.udp("unknown", g.client(), "239.255.255.250", 50010, 1900, [(True, A.random_bytes(r, 100))])
     return g.finish()
 

@@ -199,12 +199,15 @@ DISCOVER, OFFER, REQUEST, ACK = 1, 2, 3, 5
 
 
 def dhcp(op, msg_type, xid, chaddr, ciaddr="0.0.0.0", yiaddr="0.0.0.0", siaddr="0.0.0.0",
-         server_id=None, requested=None):
-    """A BOOTP message with the DHCP magic cookie and options (RFC 2131)."""
+         server_id=None, requested=None, cookie=True):
+    """A BOOTP message with the DHCP magic cookie and options (RFC 2131);
+    cookie=False gives a plain BOOTP request (RFC 951) without options."""
     from .packet import addr
     body = struct.pack("!BBBBIHH4s4s4s4s16s64s128s", op, 1, 6, 0, xid, 0, 0x8000 if op == 1 else 0,
                        addr(ciaddr), addr(yiaddr), addr(siaddr), addr("0.0.0.0"),
                        chaddr + b"\0" * 10, b"", b"")
+    if not cookie:
+        return body + b"\0" * 64  # the 64-byte vendor area, empty
     opts = b"\x63\x82\x53\x63" + bytes([53, 1, msg_type])
     if server_id:
         opts += bytes([54, 4]) + addr(server_id)
