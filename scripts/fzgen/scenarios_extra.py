@@ -217,6 +217,52 @@ def malformed_more(seed):
     return cap
 
 
+def frag_more(seed):
+    """More fragments: IPv6 whose fragmentable part starts with a
+    destination-options header (later fragments name that header, not UDP,
+    and still join the flow); a fragmented ICMP echo and its fragmented
+    reply; two sources using the same IPv4 fragment id at once."""
+    rng = _rng(seed, "frag_more")
+    cap = Capture(BASE_ARGS)
+    f6 = cap.flow("2001:db8:15::1", "2001:db8:15::2", P.PROTO_UDP, rng.randint(32768, 60999), 6000)
+    part = P.ext_header(P.PROTO_UDP, b"") + P.udp(f6.a, f6.b, f6.ports[0], 6000, _blob(rng, 2000))
+    for off in range(0, len(part), 1232):
+        more = off + 1232 < len(part)
+        f6.emit_ip(0.01 * off / 1232, True, P.IPV6_DSTOPTS, part[off:off + 1232],
+                   exts=[(P.IPV6_FRAGMENT, lambda nh, o=off, m=more: P.frag_header(nh, o, m, 0xABCD))])
+    f6.udp(0.05, False, _blob(rng, 20))
+    ping = cap.flow("10.15.0.1", "10.15.0.2", P.PROTO_ICMP)
+    for i, reply in enumerate((False, True)):
+        src, dst = ping.ends(not reply)
+        msg = P.icmp_echo(src, dst, reply, 77, 1, _blob(rng, 2900))
+        for off in range(0, len(msg), 1480):
+            ping.emit_ip(0.1 + 0.01 * i + 0.001 * off / 1480, not reply, P.PROTO_ICMP, msg[off:off + 1480],
+                         frag=(0x900 + i, off, off + 1480 < len(msg)))
+    fa = cap.flow("10.15.0.3", "10.15.0.9", P.PROTO_UDP, 1111, 53)
+    fb = cap.flow("10.15.0.4", "10.15.0.9", P.PROTO_UDP, 2222, 53)
+    da = P.udp(fa.a, fa.b, 1111, 53, _blob(rng, 2000))
+    db = P.udp(fb.a, fb.b, 2222, 53, _blob(rng, 2000))
+    fa.emit_ip(0.2, True, P.PROTO_UDP, da[:1480], frag=(0x55, 0, True))
+    fb.emit_ip(0.201, True, P.PROTO_UDP, db[:1480], frag=(0x55, 0, True))
+    fb.emit_ip(0.202, True, P.PROTO_UDP, db[1480:], frag=(0x55, 1480, False))
+    fa.emit_ip(0.203, True, P.PROTO_UDP, da[1480:], frag=(0x55, 1480, False))
+    return cap
+
+
+def vlan_prio(seed):
+    """Priority tags: 802.1Q with VLAN id 0 (only the priority bits set) is
+    VLAN 0, so a conversation tagged one way and untagged the other is one
+    flow."""
+    rng = _rng(seed, "vlan_prio")
+    cap = Capture(BASE_ARGS)
+    f = cap.flow("10.16.0.1", "10.16.0.2", P.PROTO_UDP, rng.randint(1024, 65535), 5060)
+    for i in range(4):
+        f.tags = [(P.TPID_8021Q, 6 << 13)] if i % 2 == 0 else []
+        f.udp(0.01 * i, i % 2 == 0, _blob(rng, 60))
+    f.tags = []
+    return cap
+
+
 EXTRA = {
     "timeout_edges": timeout_edges,
     "evict": evict,
@@ -225,4 +271,6 @@ EXTRA = {
     "encaps": encaps,
     "frag_order": frag_order,
     "malformed_more": malformed_more,
+    "frag_more": frag_more,
+    "vlan_prio": vlan_prio,
 }
