@@ -150,6 +150,12 @@ static void mac(const struct fz_ctl_key *key, const uint8_t *buf, size_t len, ui
 int fz_ctl_seal(const struct fz_ctl_key *key, uint8_t type, uint32_t req_id, const void *payload,
                 size_t len, uint8_t *out, size_t outlen)
 {
+	return fz_ctl_seal_at(key, type, req_id, payload, len, fz_ctl_now_ms(), out, outlen);
+}
+
+int fz_ctl_seal_at(const struct fz_ctl_key *key, uint8_t type, uint32_t req_id, const void *payload,
+                   size_t len, uint64_t ts_ms, uint8_t *out, size_t outlen)
+{
 	size_t total = FZ_CTL_HDR_LEN + len + FZ_CTL_MAC_LEN;
 
 	if (total > outlen || total > FZ_CTL_MAX_DGRAM)
@@ -158,7 +164,7 @@ int fz_ctl_seal(const struct fz_ctl_key *key, uint8_t type, uint32_t req_id, con
 	out[4] = FZ_CTL_VERSION;
 	out[5] = type;
 	put16(out + 6, (uint16_t)len);
-	put64(out + 8, fz_ctl_now_ms());
+	put64(out + 8, ts_ms);
 	randombytes_buf(out + 16, FZ_CTL_NONCE_LEN);
 	put32(out + 32, req_id);
 	if (len)

@@ -97,6 +97,10 @@ enum fz_ctl_verdict fz_ctl_decode(const uint8_t *buf, size_t len, struct fz_ctl_
 int fz_ctl_seal(const struct fz_ctl_key *key, uint8_t type, uint32_t req_id, const void *payload,
                 size_t len, uint8_t *out, size_t outlen);
 
+/* fz_ctl_seal with a given timestamp (tests, and the fuzzer's seeds). */
+int fz_ctl_seal_at(const struct fz_ctl_key *key, uint8_t type, uint32_t req_id, const void *payload,
+                   size_t len, uint64_t ts_ms, uint8_t *out, size_t outlen);
+
 /*
  * Replay guard: a fixed-size table of the nonces seen recently. A message
  * older than the oldest nonce the table still remembers, or further than
