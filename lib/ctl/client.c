@@ -19,7 +19,7 @@
 #include "fz_ctl.h"
 
 #define RESEND_FIRST_US 100000
-#define RESEND_MAX_US   1000000
+#define RESEND_MAX_US   300000 /* requests are tiny: keep asking often when lossy */
 #define LINGER_QUIET_US 250000 /* after the last chunk: re-ACK until quiet this long */
 #define LINGER_MAX_US   1000000
 #define MAX_FOUND       1024
