@@ -15,6 +15,8 @@
 #include "fz_worker.h"
 #include "options.h"
 
+struct fz_ctl_server;
+
 #define FZ_MAX_WORKERS RTE_MAX_LCORE
 #define FZ_MAX_SINKS   4
 #define FZ_MAX_APPS    64
@@ -46,6 +48,7 @@ struct fz_app {
 	unsigned n_sinks;
 	uint64_t records; /* flow records taken off the rings */
 	uint64_t encode_errors;
+	struct fz_ctl_server *ctl; /* NULL without --ctl-key */
 };
 
 /* Run the stats loop on the calling lcore until every worker is done. */

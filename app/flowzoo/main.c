@@ -22,6 +22,7 @@
 #include <rte_ring_elem.h>
 
 #include "app.h"
+#include "ctl_glue.h"
 #include "log.h"
 #include "pcapfiles.h"
 #include "ports.h"
@@ -174,6 +175,7 @@ static void free_all(struct fz_app *app)
 		rte_ring_free(app->rings[i]);
 	}
 	fz_record_enc_free(app->enc);
+	fz_ctl_glue_stop(app);
 }
 
 static const char *const default_app_names[] = {"unknown"};
@@ -253,7 +255,7 @@ int main(int argc, char **argv)
 		snprintf(err, sizeof(err), "record encoder: %s", strerror(errno));
 		goto fail;
 	}
-	if (open_sinks(app, err, sizeof(err)))
+	if (open_sinks(app, err, sizeof(err)) || fz_ctl_glue_start(app, err, sizeof(err)))
 		goto fail;
 
 	signal(SIGINT, on_signal);
@@ -269,6 +271,7 @@ int main(int argc, char **argv)
 		fz_stats_loop(app);
 	rte_eal_mp_wait_lcore();
 
+	fz_ctl_glue_stop(app);
 	close_sinks(app);
 	log_summary_line(app);
 	rc = write_summary(app);

@@ -33,6 +33,9 @@ struct fz_opts {
 	int64_t stats_lcore;    /* -1: the main lcore */
 	uint64_t ring_size;     /* records per worker ring */
 	int progress;           /* -1 auto (terminal), 0 off, 1 on */
+	const char *ctl_key;    /* control server: off without a key */
+	uint64_t ctl_port;
+	double loss; /* control datagrams dropped on purpose (tests) */
 	int help;
 	int version;
 	/* Copies of config-file strings the fields above point to. */
