@@ -404,7 +404,7 @@ int main(int argc, char **argv)
 	struct fz_ctl_client *cl;
 	const char *cmd;
 	char err[512];
-	json_t *list = json_array(), *doc;
+	json_t *list, *doc;
 	int failed = 0, rc;
 
 	c.timeout = 2;
@@ -436,6 +436,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "zooctl: %s\n", err);
 		return 1;
 	}
+	list = json_array();
 	if (!strcmp(cmd, "discover") || c.n_targets == 0) {
 		json_t *found = json_array();
 
