@@ -23,6 +23,7 @@
 struct target {
 	struct sockaddr_in addr;
 	char name[64];
+	json_t *identity; /* what it answered to discovery */
 };
 
 struct cli {
@@ -162,38 +163,52 @@ static const char *str(json_t *o, const char *key)
 
 /* ---- discovery ---- */
 
-struct found_ctx {
-	struct cli *c;
-	json_t *list;
-};
-
 static void on_found(void *arg, const struct sockaddr_in *from, json_t *identity)
 {
-	struct found_ctx *f = arg;
+	struct cli *c = arg;
 	struct target *t;
 
-	if (f->c->n_targets == MAX_TARGETS)
+	if (c->n_targets == MAX_TARGETS)
 		return;
-	t = &f->c->targets[f->c->n_targets++];
+	t = &c->targets[c->n_targets++];
 	memset(t, 0, sizeof(*t));
 	t->addr = *from;
+	t->identity = json_incref(identity);
 	set_name(t);
-	json_array_append_new(f->list, json_pack("{s:s, s:b, s:O}", "address", t->name, "ok", 1,
-	                                         "result", identity ? identity : json_null()));
 }
 
+/* Address order, so that output does not depend on who answered first. */
+static int cmp_target(const void *a, const void *b)
+{
+	const struct target *x = a, *y = b;
+	uint32_t xa = ntohl(x->addr.sin_addr.s_addr), ya = ntohl(y->addr.sin_addr.s_addr);
+	uint16_t xp = ntohs(x->addr.sin_port), yp = ntohs(y->addr.sin_port);
+
+	if (xa != ya)
+		return xa < ya ? -1 : 1;
+	return xp < yp ? -1 : xp > yp;
+}
+
+/* Add every appliance that answers to c->targets; list gets one entry each. */
 static int discover(struct cli *c, struct fz_ctl_client *cl, json_t *list)
 {
 	struct sockaddr_in to[MAX_TARGETS * 4];
-	struct found_ctx f = {c, list};
-	unsigned n = 0;
+	unsigned n = 0, first = c->n_targets;
+	int rc;
 
 	for (unsigned b = 0; b < c->n_bcast; b++)
 		for (unsigned p = 0; p < c->n_ports && n < sizeof(to) / sizeof(to[0]); p++) {
 			to[n] = c->bcast[b];
 			to[n++].sin_port = htons(c->ports[p]);
 		}
-	return fz_ctl_client_discover(cl, to, n, c->timeout, on_found, &f);
+	rc = fz_ctl_client_discover(cl, to, n, c->timeout, on_found, c);
+	qsort(c->targets + first, c->n_targets - first, sizeof(c->targets[0]), cmp_target);
+	for (unsigned i = first; i < c->n_targets; i++)
+		json_array_append_new(
+		    list,
+		    json_pack("{s:s, s:b, s:O}", "address", c->targets[i].name, "ok", 1, "result",
+		              c->targets[i].identity ? c->targets[i].identity : json_null()));
+	return rc;
 }
 
 /* ---- output ---- */
@@ -473,6 +488,8 @@ int main(int argc, char **argv)
 		print_table(cmd, list);
 		json_decref(list);
 	}
+	for (unsigned i = 0; i < c.n_targets; i++)
+		json_decref(c.targets[i].identity);
 	fz_ctl_client_free(cl);
 	return failed ? 1 : 0;
 }
