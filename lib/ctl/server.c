@@ -573,6 +573,7 @@ struct fz_ctl_server *fz_ctl_server_create(const struct fz_ctl_server_conf *conf
 	struct fz_ctl_server *s = calloc(1, sizeof(*s));
 	struct sockaddr_in a = {.sin_family = AF_INET};
 	socklen_t alen = sizeof(a);
+	struct stat kst;
 	int one = 1, rc, e;
 
 	if (!s) {
@@ -620,6 +621,10 @@ struct fz_ctl_server *fz_ctl_server_create(const struct fz_ctl_server_conf *conf
 	s->log_arg = conf->log_arg;
 	slog(s, "ctl: listening on UDP port %u%s%s", s->port, conf->loss > 0 ? ", loss " : "",
 	     conf->loss > 0 ? "injected" : "");
+	/* Whoever can read the key can steer the appliance: say so when others can. */
+	if (stat(conf->key_path, &kst) == 0 && (kst.st_mode & 077))
+		slog(s, "ctl: warning: key file %s is accessible to group or others (chmod 600 it)",
+		     conf->key_path);
 	return s;
 fail:
 	fz_ctl_server_free(s);

@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -45,6 +46,8 @@ static void setup(void)
 	           65);
 	write_file(key2_path, "ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff\n",
 	           65);
+	/* Private, as the server wants it (it logs a warning otherwise). */
+	chmod(key_path, 0600);
 	FZ_CHECK_INT(0, fz_ctl_key_load(key_path, &key, err, sizeof(err)));
 	FZ_CHECK_INT(0, fz_ctl_key_load(key2_path, &key2, err, sizeof(err)));
 }
