@@ -55,7 +55,7 @@ fi
 
 if command -v clang >/dev/null 2>&1 && [ "${FZ_SKIP_FUZZ:-0}" != 1 ]; then
 	[ -f build-fuzz/build.ninja ] || CC=clang meson setup build-fuzz -Dfuzz=enabled \
-		-Db_lundef=false || exit 1
+		-Db_sanitize=address,undefined -Db_lundef=false || exit 1
 	ninja -C build-fuzz || exit 1
 	run_suite build-fuzz --suite fuzz
 fi

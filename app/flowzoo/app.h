@@ -49,7 +49,23 @@ struct fz_app {
 	uint64_t records; /* flow records taken off the rings */
 	uint64_t encode_errors;
 	struct fz_ctl_server *ctl; /* NULL without --ctl-key */
+	struct fz_stats_zoo *zoo;  /* stats_zoo.c */
 };
+
+/*
+ * The zoo (stats_zoo.c): check the zoo options before EAL starts and init
+ * from them (0, or -1 with a message),
+ * classify a flow before it is encoded, publish the stats record when the
+ * interval is over or final, free.
+ */
+int fz_stats_zoo_check(const struct fz_opts *opts, char *err, size_t errlen);
+int fz_stats_zoo_init(struct fz_app *app, char *err, size_t errlen);
+void fz_stats_zoo_classify(struct fz_app *app, const struct fz_flow_rec *r,
+                           struct fz_zoo_result *res);
+void fz_stats_zoo_tick(struct fz_app *app, uint64_t now_tsc, int final);
+void fz_stats_zoo_free(struct fz_app *app);
+/* The zoo itself (its means for status), or NULL before init. */
+const struct fz_zoo *fz_stats_zoo_get(const struct fz_app *app);
 
 /* Run the stats loop on the calling lcore until every worker is done. */
 void fz_stats_loop(struct fz_app *app);

@@ -9,6 +9,7 @@
 #include "app.h"
 #include "ctl_glue.h"
 #include "fz_ctl.h"
+#include "fz_zoo.h"
 #include "log.h"
 
 static double uptime_s(const struct fz_app *app)
@@ -44,9 +45,18 @@ static json_t *status(void *arg)
 	json_t *s = fz_app_summary(app);
 	static const char *const detail[] = {"workers", "apps", "flows_ended", "tsc_hz",
 	                                     "bytes_per_flow"};
+	const struct fz_zoo *zoo = fz_stats_zoo_get(app);
+	double size, duration, rate;
 
 	for (size_t i = 0; i < sizeof(detail) / sizeof(detail[0]); i++)
 		json_object_del(s, detail[i]);
+	if (zoo) { /* what the next flow is compared with */
+		fz_zoo_means(zoo, &size, &duration, &rate);
+		json_object_set_new(s, "zoo_means",
+		                    json_pack("{s:f, s:f, s:f, s:I}", "size_bytes", size,
+		                              "duration_s", duration, "rate_bytes_per_s", rate,
+		                              "flows", (json_int_t)fz_zoo_flows(zoo)));
+	}
 	json_object_set_new(s, "state", json_string(app->suspended ? "suspended" : "collecting"));
 	json_object_set_new(s, "uptime_s", json_real(uptime_s(app)));
 	json_object_set_new(s, "flows_active",

@@ -172,9 +172,11 @@ static void free_all(struct fz_app *app)
 	app->n_sinks = 0;
 	for (unsigned i = 0; i < app->n_workers; i++) {
 		fz_worker_free(app->workers[i]);
-		rte_ring_free(app->rings[i]);
+		if (app->rings[i])
+			rte_ring_free(app->rings[i]);
 	}
 	fz_record_enc_free(app->enc);
+	fz_stats_zoo_free(app);
 	fz_ctl_glue_stop(app);
 }
 
@@ -196,7 +198,8 @@ int main(int argc, char **argv)
 			break;
 		}
 	fz_opts_init(&app->opts);
-	if (fz_opts_parse(&app->opts, argc - opt_first, argv + opt_first, err, sizeof(err)))
+	if (fz_opts_parse(&app->opts, argc - opt_first, argv + opt_first, err, sizeof(err)) ||
+	    fz_stats_zoo_check(&app->opts, err, sizeof(err)))
 		return die(err);
 	if (app->opts.help || app->opts.version) {
 		if (app->opts.help)
@@ -241,7 +244,7 @@ int main(int argc, char **argv)
 	app->n_apps = 1;
 
 	if (setup_workers(app, err, sizeof(err)) ||
-	    fz_ports_setup(app->wconf, app->n_workers, err, sizeof(err)))
+	    fz_ports_setup(app->wconf, app->n_workers, app->opts.mbufs, err, sizeof(err)))
 		goto fail;
 	if (app->offline && fz_pcap_set_bind(&pcaps, app->wconf, app->n_workers, err, sizeof(err)))
 		goto fail;
@@ -255,7 +258,8 @@ int main(int argc, char **argv)
 		snprintf(err, sizeof(err), "record encoder: %s", strerror(errno));
 		goto fail;
 	}
-	if (open_sinks(app, err, sizeof(err)) || fz_ctl_glue_start(app, err, sizeof(err)))
+	if (fz_stats_zoo_init(app, err, sizeof(err)) || open_sinks(app, err, sizeof(err)) ||
+	    fz_ctl_glue_start(app, err, sizeof(err)))
 		goto fail;
 
 	signal(SIGINT, on_signal);

@@ -33,6 +33,7 @@ struct choice {
 
 static const struct choice clock_choices[] = {
     {"auto", FZ_CLOCK_AUTO}, {"pcap", FZ_CLOCK_PCAP}, {"tsc", FZ_CLOCK_TSC}, {NULL, 0}};
+static const struct choice scope_choices[] = {{"global", 0}, {"app", 1}, {NULL, 0}};
 static const struct choice tri_choices[] = {{"auto", -1}, {"on", 1}, {"off", 0}, {NULL, 0}};
 
 struct opt_def {
@@ -126,6 +127,14 @@ static const struct opt_def defs[] = {
      .off = O(log_file),
      .arg = "PATH",
      .help = "append the timestamped log to PATH (default: standard error)"},
+    {.name = "mbufs",
+     .type = T_U64,
+     .off = O(mbufs),
+     .arg = "N",
+     .min = 1023,
+     .max = 1u << 28,
+     .help = "packet buffers in the pool (default: enough for every RX ring; net_pcap with "
+             "infinite_rx=1 needs more than the capture's frames)"},
     {.name = "loss",
      .type = T_FRAC,
      .off = O(loss),
@@ -160,6 +169,11 @@ static const struct opt_def defs[] = {
      .off = O(stats_lcore),
      .arg = "LCORE",
      .help = "lcore of the stats loop (default: the main lcore)"},
+    {.name = "stats-interval",
+     .type = T_SECONDS,
+     .off = O(stats_interval),
+     .arg = "S",
+     .help = "seconds between stats records (zoo shares per app; default 10, 0 = at exit only)"},
     {.name = "status-interval",
      .type = T_SECONDS,
      .off = O(status_interval),
@@ -177,6 +191,17 @@ static const struct opt_def defs[] = {
      .help = "after FIN both ways or RST a TCP flow ends S seconds after its last packet "
              "(default 5)"},
     {.name = "version", .type = T_FLAG, .off = O(version), .help = "print the version and exit"},
+    {.name = "zoo-mean",
+     .type = T_STR,
+     .off = O(zoo_mean),
+     .arg = "cumulative|ewma:ALPHA",
+     .help = "running mean of the zoo classes (default cumulative; 0 < ALPHA <= 1)"},
+    {.name = "zoo-scope",
+     .type = T_CHOICE,
+     .off = O(zoo_scope_app),
+     .arg = "global|app",
+     .choices = scope_choices,
+     .help = "one set of zoo means for all flows, or one per application (default global)"},
 };
 
 #define N_DEFS (sizeof(defs) / sizeof(defs[0]))
@@ -196,6 +221,7 @@ void fz_opts_init(struct fz_opts *o)
 	o->ring_size = 65536;
 	o->progress = -1;
 	o->ctl_port = 7411;
+	o->stats_interval = 10;
 }
 
 static const struct opt_def *find_def(const char *name)

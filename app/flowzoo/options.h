@@ -32,7 +32,11 @@ struct fz_opts {
 	double status_interval; /* seconds between status lines in the log */
 	int64_t stats_lcore;    /* -1: the main lcore */
 	uint64_t ring_size;     /* records per worker ring */
+	uint64_t mbufs;         /* packet pool size, 0 = automatic */
 	int progress;           /* -1 auto (terminal), 0 off, 1 on */
+	double stats_interval;  /* seconds between stats records, 0 = at exit only */
+	const char *zoo_mean;   /* cumulative | ewma:ALPHA (checked by lib/zoo) */
+	int zoo_scope_app;      /* --zoo-scope app */
 	const char *ctl_key;    /* control server: off without a key */
 	uint64_t ctl_port;
 	double loss; /* control datagrams dropped on purpose (tests) */

@@ -23,7 +23,7 @@ static int is_pcap(const struct rte_eth_dev_info *info)
 }
 
 static int setup_port(uint16_t port, struct fz_worker_conf *confs, unsigned n_workers,
-                      struct rte_mempool **pool, char *err, size_t errlen)
+                      uint64_t mbufs, struct rte_mempool **pool, char *err, size_t errlen)
 {
 	struct rte_eth_dev_info info;
 	struct rte_eth_conf pc;
@@ -68,6 +68,8 @@ static int setup_port(uint16_t port, struct fz_worker_conf *confs, unsigned n_wo
 
 		while (n < need)
 			n = n * 2 + 1;
+		if (mbufs)
+			n = (unsigned)mbufs;
 		*pool = rte_pktmbuf_pool_create("fz_mbufs", n, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
 		                                rte_socket_id());
 		if (*pool == NULL) {
@@ -82,7 +84,10 @@ static int setup_port(uint16_t port, struct fz_worker_conf *confs, unsigned n_wo
 		rc = rte_eth_rx_queue_setup(port, q, nb_rx, rte_eth_dev_socket_id(port), NULL,
 		                            *pool);
 		if (rc) {
-			snprintf(err, errlen, "port %u: RX queue %u: %s", port, q, strerror(-rc));
+			snprintf(err, errlen, "port %u: RX queue %u: %s%s", port, q, strerror(-rc),
+			         is_pcap(&info) ? " (with infinite_rx=1 net_pcap loads the capture "
+			                          "into mbufs: give --mbufs more than its frames)"
+			                        : "");
 			return -1;
 		}
 		if (c->n_queues == FZ_WORKER_MAX_QUEUES) {
@@ -104,7 +109,8 @@ static int setup_port(uint16_t port, struct fz_worker_conf *confs, unsigned n_wo
 	return 0;
 }
 
-int fz_ports_setup(struct fz_worker_conf *confs, unsigned n_workers, char *err, size_t errlen)
+int fz_ports_setup(struct fz_worker_conf *confs, unsigned n_workers, uint64_t mbufs, char *err,
+                   size_t errlen)
 {
 	struct rte_mempool *pool = NULL;
 	uint16_t port;
@@ -115,7 +121,7 @@ int fz_ports_setup(struct fz_worker_conf *confs, unsigned n_workers, char *err, 
 	}
 	RTE_ETH_FOREACH_DEV(port)
 	{
-		if (setup_port(port, confs, n_workers, &pool, err, errlen))
+		if (setup_port(port, confs, n_workers, mbufs, &pool, err, errlen))
 			return -1;
 	}
 	return 0;

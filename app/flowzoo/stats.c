@@ -37,13 +37,15 @@ static void handle_record(struct fz_app *app, const struct fz_flow_rec *r)
 	static char json[JSON_CAP];
 	struct fz_app_counts *c = &app->apps[r->app < app->n_apps ? r->app : 0];
 	struct fz_sink_msg m;
+	struct fz_zoo_result zoo;
 	int len;
 
 	c->flows++;
 	c->packets += r->packets[0] + r->packets[1];
 	c->bytes += r->bytes[0] + r->bytes[1];
 	app->records++;
-	len = fz_record_flow_json(app->enc, r, NULL, json, sizeof(json));
+	fz_stats_zoo_classify(app, r, &zoo);
+	len = fz_record_flow_json(app->enc, r, &zoo, json, sizeof(json));
 	if (len < 0) {
 		app->encode_errors++;
 		return;
@@ -115,9 +117,11 @@ static int all_done(const struct fz_app *app)
 
 void fz_stats_loop(struct fz_app *app)
 {
+	/* Time counts from here: port setup (net_pcap may load a whole capture) is not run time. */
+	uint64_t start = app->start_tsc = rte_get_tsc_cycles();
 	uint64_t hz = rte_get_tsc_hz();
-	uint64_t next_status = app->start_tsc + (uint64_t)(app->opts.status_interval * (double)hz);
-	uint64_t next_progress = app->start_tsc + hz / 4;
+	uint64_t next_status = start + (uint64_t)(app->opts.status_interval * (double)hz);
+	uint64_t next_progress = start + hz / 4;
 	uint64_t end = app->opts.duration > 0
 	                   ? app->start_tsc + (uint64_t)(app->opts.duration * (double)hz)
 	                   : UINT64_MAX;
@@ -136,6 +140,7 @@ void fz_stats_loop(struct fz_app *app)
 		fz_ctl_glue_poll(app);
 		if (done && n == 0)
 			break;
+		fz_stats_zoo_tick(app, now, 0);
 		if (now >= end)
 			app->stop = 1;
 		if (app->opts.status_interval > 0 && now >= next_status) {
@@ -151,4 +156,5 @@ void fz_stats_loop(struct fz_app *app)
 	}
 	if (progress)
 		progress_line(app, (double)(rte_get_tsc_cycles() - app->start_tsc) / (double)hz, 1);
+	fz_stats_zoo_tick(app, rte_get_tsc_cycles(), 1); /* the last record of the run */
 }

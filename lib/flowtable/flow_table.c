@@ -55,7 +55,8 @@ struct fz_flow_table {
 	struct entry *ents;
 	uint32_t *buckets;
 	uint32_t mask;
-	uint32_t free_head; /* free entries, linked through next */
+	uint32_t free_head;  /* free entries, linked through next */
+	uint32_t never_used; /* entries [never_used, capacity) were never handed out */
 	struct list lists[L__COUNT];
 	uint64_t next_id;
 	struct fz_flow_table_stats stats;
@@ -178,8 +179,30 @@ static uint32_t alloc_entry(struct fz_flow_table *t)
 {
 	uint32_t link = t->free_head;
 
+	if (!link && t->never_used < t->conf.capacity) {
+		/* Untouched memory is handed out in order, so the table's pages are
+		 * faulted in as flows arrive rather than all at start-up. */
+		link = ++t->never_used;
+		t->stats.active++;
+		t->stats.created++;
+		return link;
+	}
 	if (!link) {
-		end_entry(t, lru_victim(t), FZ_END_EVICTED);
+		uint32_t v = lru_victim(t), p = ent(t, v)->prev;
+
+		/*
+		 * A full table evicts on every new flow, oldest first: fetch the
+		 * next victim's bucket and the one after it while this one goes, so
+		 * that their cache misses overlap with the work in between.
+		 */
+		if (p) {
+			const struct entry *pe = ent(t, p);
+
+			__builtin_prefetch(&t->buckets[pe->hash & t->mask], 1);
+			if (pe->prev)
+				__builtin_prefetch(ent(t, pe->prev), 1);
+		}
+		end_entry(t, v, FZ_END_EVICTED);
 		link = t->free_head;
 	}
 	t->free_head = ent(t, link)->next;
@@ -188,9 +211,19 @@ static uint32_t alloc_entry(struct fz_flow_table *t)
 	return link;
 }
 
+/*
+ * Field by field, in the widths the parser wrote them: a memcmp's wide loads
+ * over the packet key's narrow stores would stall store forwarding.
+ */
 static inline int key_equal(const struct fz_flow_key *a, const struct fz_flow_key *b)
 {
-	return memcmp(a, b, sizeof(*a)) == 0;
+	uint64_t x[4], y[4];
+
+	memcpy(x, a->addr, sizeof(x));
+	memcpy(y, b->addr, sizeof(y));
+	return ((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3])) == 0 &&
+	       a->port[0] == b->port[0] && a->port[1] == b->port[1] && a->vlan[0] == b->vlan[0] &&
+	       a->vlan[1] == b->vlan[1] && a->proto == b->proto && a->ip_version == b->ip_version;
 }
 
 /* Why an existing record of this flow ends before packet p is counted, or -1. */
@@ -372,10 +405,10 @@ struct fz_flow_table *fz_flow_table_create(const struct fz_flow_table_conf *conf
 		errno = ENOMEM;
 		return NULL;
 	}
-	memset(t->ents, 0, (size_t)conf->capacity * sizeof(struct entry));
-	for (uint32_t i = 0; i < conf->capacity; i++)
-		t->ents[i].next = i + 2 <= conf->capacity ? i + 2 : 0;
-	t->free_head = 1;
+	/* Entries are initialised when first handed out (alloc_entry); the
+	 * chain heads start zeroed (calloc: fresh zero pages for large tables). */
+	t->free_head = 0;
+	t->never_used = 0;
 	return t;
 }
 

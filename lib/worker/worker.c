@@ -29,7 +29,6 @@
 #define EXPIRE_PER_BURST  64  /* bounded expiry work per burst */
 #define FRAG_ENTRIES      4096
 #define FRAG_TIMEOUT_US   30000000ULL
-#define LIVE_RING_WAIT_US 200     /* live: how long a full ring may hold the worker */
 #define EOF_QUIET_US      2000000 /* offline: give up on a queue this long without packets */
 
 const char *const fz_worker_counter_names[] = {
@@ -70,28 +69,22 @@ static inline uint64_t tsc_now_us(const struct fz_worker *w)
 	       (uint64_t)((double)(rte_rdtsc() - w->conf.tsc_at_start) * w->us_per_tsc);
 }
 
-/* Send staged records to the stats lcore. Offline waits for room; live waits
- * at most LIVE_RING_WAIT_US and counts what it had to drop. */
+/* Send staged records to the stats lcore. Offline waits for room; live never
+ * waits: what does not fit is dropped and counted (ring_full), so a slow
+ * consumer can never stall packet processing. */
 static void stage_push(struct fz_worker *w)
 {
 	unsigned sent = 0;
-	uint64_t deadline = 0;
 
-	while (sent < w->n_stage) {
+	for (;;) {
 		sent += rte_ring_enqueue_burst_elem(w->conf.ring, &w->stage[sent],
-		                                    sizeof(struct fz_flow_rec), w->n_stage - sent,
-		                                    NULL);
+						    sizeof(struct fz_flow_rec), w->n_stage - sent,
+						    NULL);
 		if (sent == w->n_stage)
 			break;
 		if (!w->conf.offline) {
-			uint64_t now = rte_rdtsc();
-
-			if (deadline == 0)
-				deadline = now + w->conf.tsc_hz * LIVE_RING_WAIT_US / 1000000;
-			else if (now > deadline) {
-				w->c.ring_full += w->n_stage - sent;
-				break;
-			}
+			w->c.ring_full += w->n_stage - sent;
+			break;
 		}
 		rte_pause();
 	}
