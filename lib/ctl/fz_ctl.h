@@ -111,6 +111,7 @@ struct fz_ctl_guard;
 /* Create a guard for up to slots nonces (rounded up to a power of two).
  * Returns NULL and sets errno (ENOMEM). */
 struct fz_ctl_guard *fz_ctl_guard_create(unsigned slots, uint64_t max_skew_ms);
+/* Free a guard (NULL is fine). */
 void fz_ctl_guard_free(struct fz_ctl_guard *g);
 
 /*
@@ -215,6 +216,7 @@ uint16_t fz_ctl_server_port(const struct fz_ctl_server *s);
  */
 json_t *fz_ctl_server_counters(const struct fz_ctl_server *s);
 
+/* Close the socket, abandon running transfers, wipe the key (NULL is fine). */
 void fz_ctl_server_free(struct fz_ctl_server *s);
 
 /* ---- Client (zooctl) ---- */
@@ -225,6 +227,7 @@ struct fz_ctl_client;
  * with a message in err when the key or the socket fails. */
 struct fz_ctl_client *fz_ctl_client_create(const char *key_path, double loss, char *err,
                                            size_t errlen);
+/* Close the socket and wipe the key (NULL is fine). */
 void fz_ctl_client_free(struct fz_ctl_client *c);
 
 /*
