@@ -25,6 +25,18 @@ struct fz_app_counts {
 	uint64_t flows, packets, bytes;
 };
 
+/* Loss counters the stats loop raises alerts on (alerts.c). */
+enum fz_alert_kind {
+	FZ_ALERT_RING_FULL,
+	FZ_ALERT_IMISSED,
+	FZ_ALERT_RX_NOMBUF,
+	FZ_ALERT_IERRORS,
+	FZ_ALERT_MISSING_AT_EOF,
+	FZ_ALERT_ENCODE,
+	FZ_ALERT_EVICTED,
+	FZ_ALERTS__COUNT
+};
+
 struct fz_app {
 	struct fz_opts opts;
 	char collector[256];
@@ -38,6 +50,8 @@ struct fz_app {
 	volatile int suspended;
 	uint64_t start_tsc, start_epoch_us;
 	/* Applications: names from L7, index 0 = unknown. */
+	struct fz_l7 *l7;
+	const char *sig_path;
 	const char *const *app_names;
 	unsigned n_apps;
 	struct fz_app_counts apps[FZ_MAX_APPS];
@@ -48,8 +62,10 @@ struct fz_app {
 	unsigned n_sinks;
 	uint64_t records; /* flow records taken off the rings */
 	uint64_t encode_errors;
-	struct fz_ctl_server *ctl; /* NULL without --ctl-key */
-	struct fz_stats_zoo *zoo;  /* stats_zoo.c */
+	struct fz_ctl_server *ctl;             /* NULL without --ctl-key */
+	uint64_t alert_seen[FZ_ALERTS__COUNT]; /* counter values already alerted on */
+	uint64_t alerts;                       /* alert records sent */
+	struct fz_stats_zoo *zoo;              /* stats_zoo.c */
 };
 
 /*
@@ -72,6 +88,13 @@ void fz_stats_loop(struct fz_app *app);
 
 /* Totals over the workers: one counter of struct fz_worker_counters by offset. */
 uint64_t fz_app_sum(const struct fz_app *app, size_t offset);
+
+/* Compile the signatures (--signatures, else the shipped file); sets l7 and
+ * the application names. Returns 0 or -1 with a message in err. */
+int fz_l7_setup(struct fz_app *app, char *err, size_t errlen);
+
+/* Raise an alert for every loss counter that grew since the last check. */
+void fz_alerts_check(struct fz_app *app);
 
 /* The summary object (see docs/operator-guide.md). */
 json_t *fz_app_summary(const struct fz_app *app);

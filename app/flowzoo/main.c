@@ -23,6 +23,7 @@
 
 #include "app.h"
 #include "ctl_glue.h"
+#include "fz_l7.h"
 #include "log.h"
 #include "pcapfiles.h"
 #include "ports.h"
@@ -92,6 +93,7 @@ static int setup_workers(struct fz_app *app, char *err, size_t errlen)
 		c->epoch_us_at_start = app->start_epoch_us;
 		c->tsc_at_start = app->start_tsc;
 		c->tsc_hz = hz;
+		c->l7 = app->l7;
 		c->stop = &app->stop;
 		c->suspended = &app->suspended;
 	}
@@ -176,11 +178,11 @@ static void free_all(struct fz_app *app)
 			rte_ring_free(app->rings[i]);
 	}
 	fz_record_enc_free(app->enc);
+	fz_l7_free(app->l7);
+	app->l7 = NULL;
 	fz_stats_zoo_free(app);
 	fz_ctl_glue_stop(app);
 }
-
-static const char *const default_app_names[] = {"unknown"};
 
 int main(int argc, char **argv)
 {
@@ -226,6 +228,9 @@ int main(int argc, char **argv)
 	if (app->offline)
 		eal_argc = fz_pcap_set_eal_args(&pcaps, !user_eal, eal_argv, eal_argc);
 
+	/* Signatures compile before EAL starts: a bad one is a plain start-up error. */
+	if (fz_l7_setup(app, err, sizeof(err)))
+		return die(err);
 	if (fz_log_open(app->opts.log_file) < 0)
 		return die("--log-file: cannot open the log file");
 	rc = rte_eal_init(eal_argc, eal_argv);
@@ -240,8 +245,6 @@ int main(int argc, char **argv)
 		snprintf(app->collector, sizeof(app->collector), "%s", app->opts.collector_id);
 	else if (gethostname(app->collector, sizeof(app->collector) - 1))
 		snprintf(app->collector, sizeof(app->collector), "flowzoo");
-	app->app_names = default_app_names;
-	app->n_apps = 1;
 
 	if (setup_workers(app, err, sizeof(err)) ||
 	    fz_ports_setup(app->wconf, app->n_workers, app->opts.mbufs, err, sizeof(err)))

@@ -38,6 +38,7 @@ static void handle_record(struct fz_app *app, const struct fz_flow_rec *r)
 	struct fz_app_counts *c = &app->apps[r->app < app->n_apps ? r->app : 0];
 	struct fz_sink_msg m;
 	struct fz_zoo_result zoo;
+	struct fz_flow_key key = r->key;
 	int len;
 
 	c->flows++;
@@ -53,8 +54,11 @@ static void handle_record(struct fz_app *app, const struct fz_flow_rec *r)
 	memset(&m, 0, sizeof(m));
 	m.topic = FZ_TOPIC_FLOWS;
 	m.app = app->app_names[r->app < app->n_apps ? r->app : 0];
-	m.key = &r->key; /* records of one flow key share a partition */
-	m.key_len = sizeof(r->key);
+	/* The canonical key (ends in a fixed order, whoever spoke first): every
+	 * record of one flow key gets the same message key, so one partition. */
+	fz_flow_key_canonicalize(&key);
+	m.key = &key;
+	m.key_len = sizeof(key);
 	m.json = json;
 	m.len = (size_t)len;
 	for (unsigned s = 0; s < app->n_sinks; s++)
@@ -145,6 +149,7 @@ void fz_stats_loop(struct fz_app *app)
 			app->stop = 1;
 		if (app->opts.status_interval > 0 && now >= next_status) {
 			status_line(app, elapsed);
+			fz_alerts_check(app);
 			next_status = now + (uint64_t)(app->opts.status_interval * (double)hz);
 		}
 		if (progress && now >= next_progress) {
@@ -156,5 +161,6 @@ void fz_stats_loop(struct fz_app *app)
 	}
 	if (progress)
 		progress_line(app, (double)(rte_get_tsc_cycles() - app->start_tsc) / (double)hz, 1);
+	fz_alerts_check(app);
 	fz_stats_zoo_tick(app, rte_get_tsc_cycles(), 1); /* the last record of the run */
 }

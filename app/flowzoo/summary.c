@@ -63,6 +63,7 @@ json_t *fz_app_summary(const struct fz_app *app)
 	                    json_integer((json_int_t)fz_ports_sum("rx_nombuf")));
 	json_object_set_new(drops, "encode_errors", json_integer((json_int_t)app->encode_errors));
 	json_object_set_new(s, "drops", drops);
+	json_object_set_new(s, "alerts", json_integer((json_int_t)app->alerts));
 	json_object_set_new(s, "fragments", json_integer((json_int_t)SUM(fragments)));
 	json_object_set_new(s, "fragments_unmatched",
 	                    json_integer((json_int_t)SUM(fragments_unmatched)));

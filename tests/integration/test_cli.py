@@ -8,7 +8,7 @@ import subprocess
 import tempfile
 import time
 
-from fzrun import FLOWZOO, NDPI, Checker
+from fzrun import FLOWZOO, NDPI, Checker, run_flowzoo
 
 PCAP = os.path.join(NDPI, "gnutella.pcap")
 
@@ -101,6 +101,17 @@ def main():
         with open(os.path.join(tmp, "cfg.jsonl")) as f:
             first = json.loads(f.readline())
         c.eq("from-cli", first["collector"], "command line beats config")
+
+                # A table too small for the capture: evictions raise one table_full alert,
+        # written before the final stats record, with the exact count.
+        recs, summ, _ = run_flowzoo([PCAP], tmp, ["--flows-per-worker", "64"], name="small")
+        alerts = [r for r in recs if r["type"] == "alert"]
+        ev = summ["flows_ended"]["evicted"]
+        c.eq([("table_full", "warning", "evicted", ev, ev)],
+             [(a["alert"], a["severity"], a["counter"], a["delta"], a["total"]) for a in alerts],
+             "alerts of a full table")
+        c.eq(1, summ["alerts"], "summary counts the alert")
+        c.eq("stats", recs[-1]["type"], "the stats record comes last")
 
         # Live: --duration.
         p = subprocess.run(live_cmd(tmp, "dur", ["--duration", "2"]), capture_output=True,
