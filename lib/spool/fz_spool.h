@@ -41,6 +41,17 @@ int fz_spool_appendv(struct fz_spool *sp, const struct iovec *iov, int n);
 int fz_spool_append(struct fz_spool *sp, const void *data, size_t len);
 
 /*
+ * Put n records (recs[i] is one whole record) in front of the oldest one,
+ * in the given order: for records that were taken out of the spool, or
+ * queued elsewhere before the spooled ones, and must go first again. The
+ * unread part of the oldest segment is copied behind them (at most one
+ * segment). Records that do not fit in the bound are dropped from the end
+ * of recs and counted. Returns 0, -ENOSPC when some were dropped, or
+ * another negative errno (then all n count as dropped).
+ */
+int fz_spool_prepend(struct fz_spool *sp, const struct iovec *recs, unsigned n);
+
+/*
  * Look at the oldest record without consuming it. Sets *data and *len (valid
  * until the next call on the spool) and returns 1, returns 0 when the spool
  * is empty, or a negative errno on an I/O error.

@@ -584,6 +584,139 @@ int fz_spool_append(struct fz_spool *sp, const void *data, size_t len)
 	return fz_spool_appendv(sp, &iov, 1);
 }
 
+/* Append framed records to fd at *off. */
+static int write_recs(int fd, uint64_t *off, const struct iovec *recs, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		uint8_t hdr[REC_HDR];
+		int r;
+
+		put32(hdr, (uint32_t)recs[i].iov_len);
+		put32(hdr + 4, crc32c(crc32c(0, hdr, 4), recs[i].iov_base, recs[i].iov_len));
+		if ((r = pwrite_all(fd, hdr, REC_HDR, *off)) < 0 ||
+		    (r = pwrite_all(fd, recs[i].iov_base, recs[i].iov_len, *off + REC_HDR)) < 0)
+			return r;
+		*off += REC_HDR + recs[i].iov_len;
+	}
+	return 0;
+}
+
+/* Copy bytes [from, to) of the file src to dst at *off, through rbuf. */
+static int copy_range(struct fz_spool *sp, int src, uint64_t from, uint64_t to, int dst,
+                      uint64_t *off)
+{
+	while (from < to) {
+		size_t n = to - from < sp->rcap ? (size_t)(to - from) : sp->rcap;
+		ssize_t got = pread_full(src, sp->rbuf, n, from);
+		int r;
+
+		if (got != (ssize_t)n)
+			return got < 0 ? (int)got : -EIO;
+		if ((r = pwrite_all(dst, sp->rbuf, n, *off)) < 0)
+			return r;
+		from += n;
+		*off += n;
+	}
+	return 0;
+}
+
+int fz_spool_prepend(struct fz_spool *sp, const struct iovec *recs, unsigned n)
+{
+	static const char tmp_name[] = "prepend.tmp";
+	uint64_t add = 0, rest, off = SEG_HDR, seq, old_roff = sp->roff;
+	unsigned keep = n;
+	char name[32];
+	int fd, src, r, ret = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		if (recs[i].iov_len > FZ_SPOOL_MAX_RECORD) {
+			sp->dropped += n;
+			return -EMSGSIZE;
+		}
+	}
+	if (sp->records == 0) {
+		/* Nothing to go in front of: appending keeps the order. */
+		for (unsigned i = 0; i < n; i++) {
+			r = fz_spool_append(sp, recs[i].iov_base, recs[i].iov_len);
+			if (r < 0 && ret == 0)
+				ret = r;
+		}
+		return ret;
+	}
+	rest = sp->segs[0].size - sp->roff;
+	for (unsigned i = 0; i < n; i++)
+		add += REC_HDR + recs[i].iov_len;
+	/* The new head replaces the old one: it holds the new records and the rest. */
+	while (keep > 0 && sp->disk_bytes - sp->segs[0].size + SEG_HDR + add + rest > sp->max_bytes)
+		add -= REC_HDR + recs[--keep].iov_len;
+	if (keep < n) {
+		sp->dropped += n - keep;
+		ret = -ENOSPC;
+	}
+	if (keep == 0)
+		return ret;
+	if (sp->nsegs == 1 && (r = flush_wbuf(sp)) < 0)
+		goto fail;
+	fd = openat(sp->dirfd, tmp_name, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		r = -errno;
+		goto fail;
+	}
+	src = open_seg(sp, sp->segs[0].seq, O_RDONLY);
+	r = src < 0 ? -errno : pwrite_all(fd, SEG_MAGIC, SEG_HDR, 0);
+	if (r == 0)
+		r = write_recs(fd, &off, recs, keep);
+	sp->rlen = 0; /* copy_range() reuses the read window */
+	sp->peeked = 0;
+	if (r == 0)
+		r = copy_range(sp, src, sp->roff, sp->segs[0].size, fd, &off);
+	if (src >= 0)
+		close(src);
+	close(fd);
+	if (r < 0) {
+		unlinkat(sp->dirfd, tmp_name, 0);
+		goto fail;
+	}
+	/* Cursor first: a crash after it replays the old head rather than
+	 * deleting the new one as read. */
+	seq = sp->segs[0].seq - 1;
+	sp->segs[0].seq = seq;
+	sp->roff = SEG_HDR;
+	if ((r = save_cursor(sp)) < 0) {
+		unlinkat(sp->dirfd, tmp_name, 0);
+		goto fail_restore;
+	}
+	seg_name(seq, name, sizeof(name));
+	if (renameat(sp->dirfd, tmp_name, sp->dirfd, name) != 0) {
+		r = -errno;
+		unlinkat(sp->dirfd, tmp_name, 0);
+		goto fail_restore;
+	}
+	unlink_seg(sp, seq + 1);
+	if (sp->rfd >= 0 && sp->rfd != sp->wfd)
+		close(sp->rfd);
+	sp->rfd = -1;
+	sp->rlen = 0;
+	sp->peeked = 0;
+	if (sp->nsegs == 1 && sp->wfd >= 0) {
+		/* The old head was also the segment being written: start a new one. */
+		close(sp->wfd);
+		sp->wfd = -1;
+	}
+	sp->disk_bytes = sp->disk_bytes - sp->segs[0].size + off;
+	sp->segs[0].size = off;
+	sp->records += keep;
+	return ret;
+fail_restore:
+	/* The cursor may name a segment that does not exist: point it back. */
+	sp->segs[0].seq = seq + 1;
+	sp->roff = old_roff;
+	save_cursor(sp);
+fail:
+	sp->dropped += keep;
+	return r;
+}
+
 /* Make rbuf hold file bytes [off, off + n) of segs[0]. */
 static int window(struct fz_spool *sp, uint64_t off, size_t n)
 {
