@@ -579,6 +579,9 @@ static int start_mock(struct kafka_sink *ks, unsigned n, char *err, size_t errle
 	char rerr[256], name[300];
 
 	rd_kafka_conf_set(conf, "client.id", "flowzoo-mock", rerr, sizeof(rerr));
+	/* This handle only hosts the cluster: its notice about having no
+	 * bootstrap.servers would mislead. */
+	rd_kafka_conf_set(conf, "log_level", "4", rerr, sizeof(rerr));
 	ks->mock_rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, rerr, sizeof(rerr));
 	if (ks->mock_rk == NULL) {
 		rd_kafka_conf_destroy(conf);

@@ -1,481 +1,209 @@
 /*
- * Kafka sink against librdkafka's mock cluster (in this process): every
- * record arrives exactly once, in order per key, across brokers going
- * down, injected produce errors, queue overflow into the spool, a full
- * spool and a restart with a non-empty spool. A librdkafka consumer reads
- * the topics back.
+ * Kafka sink without a network: start-up errors, the message key, the
+ * per-app topic option, and the in-process mock cluster (--kafka-mock)
+ * with per-app topics read back by a consumer. Delivery under failures is
+ * tested in tests/kafka/test_delivery.c.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #include <jansson.h>
-#include <librdkafka/rdkafka.h>
-#include <librdkafka/rdkafka_mock.h>
 
+#include "../kafka/kafka_test.h"
 #include "fz_kafka.h"
 #include "fz_test.h"
 
-#define PARTITIONS 4
-#define NKEYS      97
-#define MAX_SEQ    100000
-
-static rd_kafka_t *mock_rk;
-static rd_kafka_mock_cluster_t *mc;
-static const char *bootstrap;
-static char spool_dir[256];
-
-static void sleep_ms(int ms)
+/* Create a sink that must fail; returns errno and leaves the message in err. */
+static int create_fails(const char *brokers, const char *opt, char *err, size_t cap)
 {
-	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-
-	nanosleep(&ts, NULL);
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void rm_dir(const char *d)
-{
-	DIR *dd = opendir(d);
-	struct dirent *e;
-	char p[512];
-
-	if (dd == NULL)
-		return;
-	while ((e = readdir(dd)) != NULL) {
-		if (e->d_name[0] == '.')
-			continue;
-		snprintf(p, sizeof(p), "%s/%s", d, e->d_name);
-		unlink(p);
-	}
-	closedir(dd);
-	rmdir(d);
-}
-
-static void topics(const char *prefix)
-{
-	char name[128];
-
-	snprintf(name, sizeof(name), "%s.flows", prefix);
-	rd_kafka_mock_topic_create(mc, name, PARTITIONS, 3);
-}
-
-static void brokers_down(int down)
-{
-	for (int b = 1; b <= 3; b++) {
-		if (down)
-			rd_kafka_mock_broker_set_down(mc, b);
-		else
-			rd_kafka_mock_broker_set_up(mc, b);
-	}
-}
-
-/* Test options: quick reconnects so that recovery is measured in ms, not s. */
-static const char *base_opts[] = {"reconnect.backoff.ms=50", "reconnect.backoff.max.ms=300",
-                                  "log_level=0", NULL, NULL};
-
-static struct fz_sink *sink(const char *prefix, const char *spool, uint64_t spool_max,
-                            const char *extra)
-{
-	struct fz_kafka_conf c = {0};
-	char err[512] = "";
+	const char *opts[1] = {opt};
+	struct fz_kafka_conf c = {.brokers = brokers, .opts = opts, .n_opts = opt ? 1 : 0};
 	struct fz_sink *s;
 
-	base_opts[3] = extra;
-	c.brokers = bootstrap;
-	c.topic_prefix = prefix;
-	c.opts = base_opts;
-	c.n_opts = extra ? 4 : 3;
-	c.spool_dir = spool;
-	c.spool_max_bytes = spool_max;
-	c.flush_timeout_ms = 1000;
-	s = fz_kafka_sink_create(&c, err, sizeof(err));
-	if (s == NULL)
-		fprintf(stderr, "sink: %s\n", err);
-	return s;
-}
-
-/* Write records seq [from, to) to the flows topic, key "k<seq % NKEYS>". */
-static int write_range(struct fz_sink *s, int from, int to)
-{
-	char json[128], key[16];
-	int bad = 0;
-
-	for (int i = from; i < to; i++) {
-		struct fz_sink_msg m = {.topic = FZ_TOPIC_FLOWS};
-
-		m.key_len = (size_t)snprintf(key, sizeof(key), "k%d", i % NKEYS);
-		m.key = key;
-		m.len = (size_t)snprintf(json, sizeof(json), "{\"type\":\"flow\",\"seq\":%d}", i);
-		m.json = json;
-		bad += fz_sink_write(s, &m) != 0;
-		if (i % 256 == 0)
-			s->ops->poll(s);
+	err[0] = '\0';
+	errno = 0;
+	s = fz_kafka_sink_create(&c, err, cap);
+	if (s != NULL) {
+		s->ops->close(s);
+		return 0;
 	}
-	return bad;
+	return errno;
 }
 
-static struct fz_kafka_counters counters(struct fz_sink *s)
+static void test_bad_brokers(void)
 {
-	struct fz_kafka_counters c;
-
-	memset(&c, 0xff, sizeof(c));
-	fz_kafka_sink_counters(s, &c);
-	return c;
-}
-
-/* What the consumer saw on one topic. */
-struct seen {
-	int count[MAX_SEQ];
-	int total, dups, disorder, min_seq;
-};
-
-static struct seen seen;
-
-/*
- * Read topic from the beginning until every partition is at its end and at
- * least expect messages arrived (or timeout_s passed).
- */
-static void consume(const char *topic, int expect, double timeout_s)
-{
-	rd_kafka_conf_t *conf = rd_kafka_conf_new();
-	rd_kafka_topic_partition_list_t *parts = rd_kafka_topic_partition_list_new(PARTITIONS);
+	static const char *bad[] = {
+	    "",         "localhost", "host:",     ":9092", "host:0", "host:65536", "host:9x",
+	    "a:1,,b:2", "a:1,b",     "[::1]9092", "[]:1",  "a b:1",  "1.2.3.4:-1", "host:99999999"};
 	char err[256];
-	rd_kafka_t *rk;
-	int last[NKEYS], eof[PARTITIONS] = {0};
-	double end = now_s() + timeout_s;
 
-	memset(&seen, 0, sizeof(seen));
-	for (int k = 0; k < NKEYS; k++)
-		last[k] = -1;
-	rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap, err, sizeof(err));
-	rd_kafka_conf_set(conf, "group.id", "fz-test", err, sizeof(err));
-	rd_kafka_conf_set(conf, "enable.partition.eof", "true", err, sizeof(err));
-	rd_kafka_conf_set(conf, "enable.auto.commit", "false", err, sizeof(err));
-	rd_kafka_conf_set(conf, "log_level", "0", err, sizeof(err));
-	rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof(err));
-	if (rk == NULL) {
-		fprintf(stderr, "consumer: %s\n", err);
-		return;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		FZ_CHECK_INT(-EINVAL, fz_kafka_check_brokers(bad[i], err, sizeof(err)));
+		FZ_CHECK(strstr(err, "--kafka") != NULL);
 	}
-	for (int p = 0; p < PARTITIONS; p++)
-		rd_kafka_topic_partition_list_add(parts, topic, p)->offset =
-		    RD_KAFKA_OFFSET_BEGINNING;
-	rd_kafka_assign(rk, parts);
-	rd_kafka_topic_partition_list_destroy(parts);
-	while (now_s() < end) {
-		rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 100);
-		int all_eof = 1;
-
-		if (m != NULL) {
-			if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-				eof[m->partition] = 1;
-			} else if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-				json_t *o = json_loadb(m->payload, m->len, 0, NULL);
-				int seq = (int)json_integer_value(json_object_get(o, "seq"));
-
-				json_decref(o);
-				eof[m->partition] = 0;
-				seen.total++;
-				if (seq >= 0 && seq < MAX_SEQ) {
-					if (seen.count[seq]++ > 0)
-						seen.dups++;
-					if (seq <= last[seq % NKEYS])
-						seen.disorder++;
-					last[seq % NKEYS] = seq;
-				}
-			}
-			rd_kafka_message_destroy(m);
-		}
-		for (int p = 0; p < PARTITIONS; p++)
-			all_eof &= eof[p];
-		if (all_eof && seen.total >= expect)
-			break;
-	}
-	rd_kafka_consumer_close(rk);
-	rd_kafka_destroy(rk);
+	FZ_CHECK_INT(EINVAL, create_fails("localhost", NULL, err, sizeof(err)));
+	FZ_CHECK_STR("--kafka: broker 'localhost' is not host:port (port 1-65535)", err);
+	FZ_CHECK_INT(EINVAL, create_fails(NULL, NULL, err, sizeof(err)));
+	FZ_CHECK_STR("--kafka: empty broker list", err);
+	FZ_CHECK_INT(0, fz_kafka_check_brokers("localhost:9092", err, sizeof(err)));
+	FZ_CHECK_INT(0, fz_kafka_check_brokers("a:1,b.example:65535,[::1]:9092", err, sizeof(err)));
+	FZ_CHECK_INT(0,
+	             fz_kafka_check_brokers("PLAINTEXT://k1:9092,SSL://k2:9093", err, sizeof(err)));
 }
 
-/* Number of seq in [from, to) seen exactly once. */
-static int once(int from, int to)
+static void test_bad_properties(void)
 {
-	int n = 0;
+	char err[256];
 
-	for (int i = from; i < to; i++)
-		n += seen.count[i] == 1;
-	return n;
+	FZ_CHECK_INT(ENOENT, create_fails("127.0.0.1:9", "no.such.property=1", err, sizeof(err)));
+	FZ_CHECK_STR("--kafka-opt no.such.property=1: unknown librdkafka property "
+	             "'no.such.property'",
+	             err);
+	FZ_CHECK_INT(EINVAL,
+	             create_fails("127.0.0.1:9", "compression.codec=brotli", err, sizeof(err)));
+	FZ_CHECK(strncmp(err, "--kafka-opt compression.codec=brotli: ", 38) == 0);
+	FZ_CHECK_INT(EINVAL, create_fails("127.0.0.1:9", "linger.ms=-5", err, sizeof(err)));
+	FZ_CHECK(strncmp(err, "--kafka-opt linger.ms=-5: ", 26) == 0);
+	FZ_CHECK_INT(EINVAL, create_fails("127.0.0.1:9", "linger.ms", err, sizeof(err)));
+	FZ_CHECK_STR("--kafka-opt 'linger.ms': expected key=value", err);
+	FZ_CHECK_INT(EINVAL, create_fails("127.0.0.1:9", "=5", err, sizeof(err)));
+	/* Values that only conflict when the producer starts are start-up errors too. */
+	FZ_CHECK_INT(EINVAL, create_fails("127.0.0.1:9", "acks=1", err, sizeof(err)));
+	FZ_CHECK(strncmp(err, "kafka: ", 7) == 0 && strstr(err, "acks") != NULL);
 }
 
-/* Poll until every record produced so far was delivered (or timeout). */
-static void wait_delivered(struct fz_sink *s, double timeout_s)
+static void test_per_app_option(void)
 {
-	double end = now_s() + timeout_s;
+	FZ_CHECK_INT(FZ_KAFKA_PER_APP_OFF, fz_kafka_parse_per_app("off"));
+	FZ_CHECK_INT(FZ_KAFKA_PER_APP_ALSO, fz_kafka_parse_per_app("also"));
+	FZ_CHECK_INT(FZ_KAFKA_PER_APP_INSTEAD, fz_kafka_parse_per_app("instead"));
+	FZ_CHECK_INT(-EINVAL, fz_kafka_parse_per_app("yes"));
+}
 
-	while (now_s() < end) {
-		struct fz_kafka_counters c;
+static void v4(struct fz_flow_key *k, int end, uint32_t a, uint16_t port)
+{
+	memset(k->addr[end], 0, 16);
+	k->addr[end][10] = k->addr[end][11] = 0xff;
+	k->addr[end][12] = (uint8_t)(a >> 24);
+	k->addr[end][13] = (uint8_t)(a >> 16);
+	k->addr[end][14] = (uint8_t)(a >> 8);
+	k->addr[end][15] = (uint8_t)a;
+	k->port[end] = port;
+}
 
-		s->ops->poll(s);
-		fz_kafka_sink_counters(s, &c);
-		if (c.spool_records == 0 && c.in_queue == 0)
-			return;
-		sleep_ms(10);
+static void test_flow_key(void)
+{
+	struct fz_flow_key k = {0}, r = {0};
+	char a[128], b[128];
+
+	k.ip_version = r.ip_version = 4;
+	k.proto = r.proto = 6;
+	k.vlan[0] = r.vlan[0] = 10;
+	v4(&k, 0, 0xc0a80002, 51000); /* 192.168.0.2 */
+	v4(&k, 1, 0x0a000001, 443);   /* 10.0.0.1 */
+	v4(&r, 0, 0x0a000001, 443);
+	v4(&r, 1, 0xc0a80002, 51000);
+	FZ_CHECK_INT(37, fz_kafka_flow_key(&k, a, sizeof(a)));
+	FZ_CHECK_STR("10.0/6/10.0.0.1/443/192.168.0.2/51000", a);
+	/* The same flow key started from the other end: the same message key. */
+	FZ_CHECK_INT(37, fz_kafka_flow_key(&r, b, sizeof(b)));
+	FZ_CHECK_STR(a, b);
+	/* Same addresses: the port decides. */
+	v4(&k, 0, 0x0a000001, 5353);
+	v4(&k, 1, 0x0a000001, 53);
+	fz_kafka_flow_key(&k, a, sizeof(a));
+	FZ_CHECK_STR("10.0/6/10.0.0.1/53/10.0.0.1/5353", a);
+	FZ_CHECK_INT(-ENOSPC, fz_kafka_flow_key(&k, a, 10));
+	k.ip_version = 6;
+	memset(k.addr[0], 0, 16);
+	k.addr[0][0] = 0x20;
+	k.addr[0][1] = 0x01;
+	k.addr[0][15] = 1;
+	fz_kafka_flow_key(&k, a, sizeof(a));
+	FZ_CHECK_STR("10.0/6/::ffff:10.0.0.1/53/2001::1/5353", a);
+}
+
+/* Write n flow records seq 0..n-1 with app "http" or "dns". */
+static void write_apps(struct fz_sink *s, int n)
+{
+	char json[128];
+
+	for (int i = 0; i < n; i++) {
+		struct fz_sink_msg m = {.topic = FZ_TOPIC_FLOWS, .key = "k", .key_len = 1};
+
+		m.app = i % 2 ? "dns" : "http";
+		m.len =
+		    (size_t)snprintf(json, sizeof(json), "{\"seq\":%d,\"app\":\"%s\"}", i, m.app);
+		m.json = json;
+		FZ_CHECK_INT(0, fz_sink_write(s, &m));
 	}
 }
 
-static void test_all_arrive(void)
+static void test_mock_per_app(void)
 {
-	struct fz_sink *s;
-	struct fz_kafka_counters c;
+	const char *opts[] = {"log_level=0"};
+	struct fz_kafka_conf c = {.mock = 1,
+	                          .topic_prefix = "fz",
+	                          .topic_per_app = FZ_KAFKA_PER_APP_ALSO,
+	                          .opts = opts,
+	                          .n_opts = 1};
+	struct fz_kafka_counters kc;
+	char err[256], last[256] = "";
+	struct fz_sink *s = fz_kafka_sink_create(&c, err, sizeof(err));
+	const char *boot;
 	json_t *st;
 
-	topics("t1");
-	s = sink("t1", NULL, 0, NULL);
 	FZ_CHECK(s != NULL);
 	if (s == NULL)
 		return;
-	FZ_CHECK_INT(0, write_range(s, 0, 20000));
+	boot = fz_kafka_sink_bootstrap(s);
+	FZ_CHECK(boot != NULL && strchr(boot, ':') != NULL);
+	FZ_CHECK(fz_kafka_sink_mock_cluster(s) != NULL);
+	write_apps(s, 200);
 	FZ_CHECK_INT(0, s->ops->flush(s, 10000));
-	c = counters(s);
-	FZ_CHECK_INT(20000, c.produced);
-	FZ_CHECK_INT(20000, c.delivered);
-	FZ_CHECK_INT(0, c.failed);
-	FZ_CHECK_INT(0, c.dropped);
-	FZ_CHECK_INT(0, c.in_queue);
+	fz_kafka_sink_counters(s, &kc);
+	FZ_CHECK_INT(400, kc.produced);
+	FZ_CHECK_INT(400, kc.delivered);
 	st = s->ops->status(s);
-	FZ_CHECK_INT(20000, json_integer_value(json_object_get(st, "delivered")));
-	FZ_CHECK(json_is_null(json_object_get(st, "spool")));
+	FZ_CHECK_STR(boot, json_string_value(json_object_get(st, "brokers")));
+	FZ_CHECK(json_is_true(json_object_get(st, "mock")));
 	json_decref(st);
+	/* The mock creates every topic with 4 partitions. */
+	kt_consume(boot, "fz.flows", 4, 200, 20, NULL, 0);
+	FZ_CHECK_INT(200, kt_seen.total);
+	FZ_CHECK_INT(200, kt_once(0, 200));
+	kt_consume(boot, "fz.flows.dns", 4, 100, 20, last, sizeof(last));
+	FZ_CHECK_INT(100, kt_seen.total);
+	FZ_CHECK_INT(0, kt_seen.count[0]);
+	FZ_CHECK_INT(1, kt_seen.count[199]);
+	FZ_CHECK_STR("{\"seq\":199,\"app\":\"dns\"}", last);
 	s->ops->close(s);
-	consume("t1.flows", 20000, 30);
-	FZ_CHECK_INT(20000, seen.total);
-	FZ_CHECK_INT(20000, once(0, 20000));
-	FZ_CHECK_INT(0, seen.dups);
-	FZ_CHECK_INT(0, seen.disorder);
-}
 
-static void test_brokers_down(void)
-{
-	struct fz_sink *s;
-	struct fz_kafka_counters c;
-	double t0;
-	int i = 0;
-
-	topics("t2");
-	s = sink("t2", NULL, 0, NULL);
+	/* instead: only the per-app topics. */
+	c.topic_prefix = "fz2";
+	c.topic_per_app = FZ_KAFKA_PER_APP_INSTEAD;
+	s = fz_kafka_sink_create(&c, err, sizeof(err));
 	FZ_CHECK(s != NULL);
 	if (s == NULL)
 		return;
-	FZ_CHECK_INT(0, write_range(s, 0, 1000));
-	brokers_down(1);
-	/* Produce for 3 s while every broker is down. */
-	t0 = now_s();
-	while (now_s() - t0 < 3.0) {
-		FZ_CHECK_INT(0, write_range(s, 1000 + i * 100, 1000 + (i + 1) * 100));
-		i++;
-		sleep_ms(10);
-	}
-	FZ_CHECK(i > 100);
-	brokers_down(0);
-	FZ_CHECK_INT(0, write_range(s, 1000 + i * 100, 1000 + i * 100 + 1000));
-	FZ_CHECK_INT(0, s->ops->flush(s, 30000));
-	c = counters(s);
-	FZ_CHECK_INT(2000 + i * 100, c.delivered);
-	FZ_CHECK_INT(0, c.failed);
-	FZ_CHECK_INT(0, c.dropped);
-	s->ops->close(s);
-	consume("t2.flows", 2000 + i * 100, 30);
-	FZ_CHECK_INT(2000 + i * 100, seen.total);
-	FZ_CHECK_INT(2000 + i * 100, once(0, 2000 + i * 100));
-	FZ_CHECK_INT(0, seen.dups);
-	FZ_CHECK_INT(0, seen.disorder);
-}
-
-static void test_produce_errors(void)
-{
-	struct fz_sink *s;
-	struct fz_kafka_counters c;
-	double end;
-
-	topics("t3");
-	s = sink("t3", NULL, 0, NULL);
-	FZ_CHECK(s != NULL);
-	if (s == NULL)
-		return;
-	FZ_CHECK_INT(0, write_range(s, 0, 100));
+	write_apps(s, 10);
 	FZ_CHECK_INT(0, s->ops->flush(s, 10000));
-	/* The next four Produce requests fail with retriable errors. */
-	rd_kafka_mock_push_request_errors(
-	    mc, 0 /* Produce */, 4, RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS,
-	    RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT, RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS_AFTER_APPEND,
-	    RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS);
-	FZ_CHECK_INT(0, write_range(s, 100, 5000));
-	FZ_CHECK_INT(0, s->ops->flush(s, 20000));
-	/* Retries show up in the next statistics (every second). */
-	end = now_s() + 3;
-	do {
-		s->ops->poll(s);
-		sleep_ms(50);
-		c = counters(s);
-	} while (c.retries == 0 && now_s() < end);
-	FZ_CHECK_INT(5000, c.delivered);
-	FZ_CHECK_INT(0, c.failed);
-	FZ_CHECK_INT(0, c.dropped);
-	/* How many depends on batching; that some were is what is checked. */
-	FZ_CHECK(c.retries > 0);
+	fz_kafka_sink_counters(s, &kc);
+	FZ_CHECK_INT(10, kc.delivered);
+	kt_consume(fz_kafka_sink_bootstrap(s), "fz2.flows.http", 4, 5, 20, NULL, 0);
+	FZ_CHECK_INT(5, kt_seen.total);
+	kt_consume(fz_kafka_sink_bootstrap(s), "fz2.flows", 4, 0, 3, NULL, 0);
+	FZ_CHECK_INT(0, kt_seen.total);
 	s->ops->close(s);
-	consume("t3.flows", 5000, 30);
-	FZ_CHECK_INT(5000, seen.total);
-	FZ_CHECK_INT(5000, once(0, 5000));
-	FZ_CHECK_INT(0, seen.dups);
-	FZ_CHECK_INT(0, seen.disorder);
-}
-
-static void test_spill_to_spool(void)
-{
-	struct fz_sink *s;
-	struct fz_kafka_counters c;
-	json_t *st;
-
-	topics("t4");
-	rm_dir(spool_dir);
-	s = sink("t4", spool_dir, 64 << 20, "queue.buffering.max.messages=1000");
-	FZ_CHECK(s != NULL);
-	if (s == NULL)
-		return;
-	brokers_down(1);
-	/* 1000 fit in librdkafka's queue, the other 9000 go to the spool. */
-	FZ_CHECK_INT(0, write_range(s, 0, 10000));
-	c = counters(s);
-	FZ_CHECK_INT(1000, c.produced);
-	FZ_CHECK_INT(9000, c.spooled);
-	FZ_CHECK_INT(9000, c.spool_records);
-	st = s->ops->status(s);
-	FZ_CHECK_INT(9000,
-	             json_integer_value(json_object_get(json_object_get(st, "spool"), "records")));
-	json_decref(st);
-	sleep_ms(1000);
-	brokers_down(0);
-	wait_delivered(s, 30);
-	FZ_CHECK_INT(0, s->ops->flush(s, 10000));
-	c = counters(s);
-	FZ_CHECK_INT(10000, c.delivered);
-	FZ_CHECK_INT(9000, c.unspooled);
-	FZ_CHECK_INT(0, c.dropped);
-	FZ_CHECK_INT(0, c.spool_records);
-	FZ_CHECK_INT(0, c.spool_bytes);
-	s->ops->close(s);
-	consume("t4.flows", 10000, 30);
-	FZ_CHECK_INT(10000, seen.total);
-	FZ_CHECK_INT(10000, once(0, 10000));
-	FZ_CHECK_INT(0, seen.dups);
-	FZ_CHECK_INT(0, seen.disorder);
-}
-
-static void test_spool_full(void)
-{
-	struct fz_sink *s;
-	struct fz_kafka_counters c;
-	int bad;
-
-	topics("t5");
-	rm_dir(spool_dir);
-	/* 64 KiB of spool holds a few hundred of these records. */
-	s = sink("t5", spool_dir, 64 << 10, "queue.buffering.max.messages=1000");
-	FZ_CHECK(s != NULL);
-	if (s == NULL)
-		return;
-	brokers_down(1);
-	bad = write_range(s, 0, 5000);
-	c = counters(s);
-	FZ_CHECK(c.dropped > 0);
-	FZ_CHECK_INT(c.dropped, bad);
-	FZ_CHECK_INT(5000, c.produced + c.spooled + c.dropped);
-	brokers_down(0);
-	wait_delivered(s, 30);
-	FZ_CHECK_INT(0, s->ops->flush(s, 10000));
-	c = counters(s);
-	FZ_CHECK_INT(5000 - bad, c.delivered);
-	s->ops->close(s);
-	consume("t5.flows", 5000 - bad, 30);
-	/* The drop count equals the records missing. */
-	FZ_CHECK_INT(5000 - (int)c.dropped, seen.total);
-	FZ_CHECK_INT(5000 - (int)c.dropped, once(0, 5000));
-	FZ_CHECK_INT(0, seen.dups);
-	FZ_CHECK_INT(0, seen.disorder);
-}
-
-static void test_restart_with_spool(void)
-{
-	struct fz_sink *s;
-	struct fz_kafka_counters c;
-
-	topics("t6");
-	rm_dir(spool_dir);
-	s = sink("t6", spool_dir, 64 << 20, "queue.buffering.max.messages=1000");
-	FZ_CHECK(s != NULL);
-	if (s == NULL)
-		return;
-	brokers_down(1);
-	FZ_CHECK_INT(0, write_range(s, 0, 3000));
-	/* Flush cannot deliver: the 1000 queued go back in front of the spool. */
-	FZ_CHECK_INT(-ETIMEDOUT, s->ops->flush(s, 300));
-	c = counters(s);
-	FZ_CHECK_INT(0, c.delivered);
-	FZ_CHECK_INT(3000, c.spooled);
-	FZ_CHECK_INT(1000, c.failed);
-	FZ_CHECK_INT(0, c.dropped);
-	FZ_CHECK_INT(3000, c.spool_records);
-	s->ops->close(s);
-
-	/* Next start: the spool goes first, then the new records. */
-	brokers_down(0);
-	s = sink("t6", spool_dir, 64 << 20, NULL);
-	FZ_CHECK(s != NULL);
-	if (s == NULL)
-		return;
-	FZ_CHECK_INT(0, write_range(s, 3000, 4000));
-	FZ_CHECK_INT(0, s->ops->flush(s, 20000));
-	c = counters(s);
-	FZ_CHECK_INT(3000, c.unspooled);
-	FZ_CHECK_INT(4000, c.delivered);
-	FZ_CHECK_INT(0, c.dropped);
-	s->ops->close(s);
-	consume("t6.flows", 4000, 30);
-	FZ_CHECK_INT(4000, seen.total);
-	FZ_CHECK_INT(4000, once(0, 4000));
-	FZ_CHECK_INT(0, seen.dups);
-	/* In order per key across the restart: the spool was sent first. */
-	FZ_CHECK_INT(0, seen.disorder);
-	rm_dir(spool_dir);
 }
 
 int main(void)
 {
-	char err[256];
-	rd_kafka_conf_t *conf = rd_kafka_conf_new();
-
-	snprintf(spool_dir, sizeof(spool_dir), "/tmp/fz_kafka_test.%d", (int)getpid());
-	rd_kafka_conf_set(conf, "log_level", "0", err, sizeof(err));
-	mock_rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof(err));
-	mc = rd_kafka_mock_cluster_new(mock_rk, 3);
-	bootstrap = rd_kafka_mock_cluster_bootstraps(mc);
-	FZ_RUN(test_all_arrive);
-	FZ_RUN(test_brokers_down);
-	FZ_RUN(test_produce_errors);
-	FZ_RUN(test_spill_to_spool);
-	FZ_RUN(test_spool_full);
-	FZ_RUN(test_restart_with_spool);
-	rd_kafka_mock_cluster_destroy(mc);
-	rd_kafka_destroy(mock_rk);
+	FZ_RUN(test_bad_brokers);
+	FZ_RUN(test_bad_properties);
+	FZ_RUN(test_per_app_option);
+	FZ_RUN(test_flow_key);
+	FZ_RUN(test_mock_per_app);
 	return fz_test_summary();
 }
