@@ -382,7 +382,8 @@ static int list_segs(struct fz_spool *sp, uint64_t **out, unsigned *n)
 		v[cnt++] = seq;
 	}
 	closedir(d);
-	qsort(v, cnt, sizeof(*v), cmp_u64);
+	if (cnt > 1)
+		qsort(v, cnt, sizeof(*v), cmp_u64);
 	*out = v;
 	*n = cnt;
 	return 0;
