@@ -60,6 +60,12 @@ struct fz_kafka_counters {
 };
 
 /*
+ * Message keys: a record's fz_sink_msg.key is sent as it is, except that a
+ * flow record (FZ_TOPIC_FLOWS) whose key is a struct fz_flow_key (key_len ==
+ * sizeof(struct fz_flow_key)) is sent as the text fz_kafka_flow_key() makes,
+ * so that consumers see a readable key that does not depend on the
+ * appliance's byte order or struct layout.
+ *
  * Create the sink: check the configuration, start the mock cluster when
  * asked, and send what an existing spool holds before anything new. Returns
  * NULL and sets errno, with a message naming the offending item in err, on:

@@ -253,11 +253,24 @@ static int send_record(struct kafka_sink *ks, struct topic *t, const struct fz_s
 static int kafka_write(struct fz_sink *s, const struct fz_sink_msg *m)
 {
 	struct kafka_sink *ks = (struct kafka_sink *)s;
+	struct fz_sink_msg text_msg;
+	char text_key[160];
 	int r = 0, per_app;
 
 	if ((unsigned)m->topic >= FZ_TOPIC__COUNT) {
 		ks->c.dropped++;
 		return -EINVAL;
+	}
+	if (m->topic == FZ_TOPIC_FLOWS && m->key != NULL &&
+	    m->key_len == sizeof(struct fz_flow_key)) {
+		int n = fz_kafka_flow_key(m->key, text_key, sizeof(text_key));
+
+		if (n > 0) {
+			text_msg = *m;
+			text_msg.key = text_key;
+			text_msg.key_len = (size_t)n;
+			m = &text_msg;
+		}
 	}
 	per_app = m->topic == FZ_TOPIC_FLOWS && m->app != NULL ? ks->per_app : 0;
 	if (per_app != FZ_KAFKA_PER_APP_INSTEAD)

@@ -169,19 +169,65 @@ fail_inval:
 	return NULL;
 }
 
+/* Append v in decimal; returns the new end. */
+static char *put_uint(char *p, unsigned v)
+{
+	char tmp[10];
+	int n = 0;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (n)
+		*p++ = tmp[--n];
+	return p;
+}
+
+/* Append address end of key: IPv4 by hand (the common case), IPv6 by inet_ntop. */
+static char *put_addr(char *p, const struct fz_flow_key *key, int end)
+{
+	if (key->ip_version == 4) {
+		const uint8_t *a = key->addr[end] + 12;
+
+		for (int i = 0; i < 4; i++) {
+			if (i)
+				*p++ = '.';
+			p = put_uint(p, a[i]);
+		}
+		return p;
+	}
+	fz_record_addr_str(key, end, p, 64);
+	return p + strlen(p);
+}
+
 int fz_kafka_flow_key(const struct fz_flow_key *key, char *buf, size_t cap)
 {
-	char a[2][64];
-	int lo, n;
+	/* Longest: 2 x (5-digit vlan, 39-char IPv6, 5-digit port) + proto + separators. */
+	char tmp[160], *p = tmp;
+	int lo, c;
+	size_t n;
 
 	/* The lower end first, comparing address bytes then port. */
-	n = memcmp(key->addr[0], key->addr[1], sizeof(key->addr[0]));
-	lo = n < 0 || (n == 0 && key->port[0] <= key->port[1]) ? 0 : 1;
-	fz_record_addr_str(key, lo, a[0], sizeof(a[0]));
-	fz_record_addr_str(key, !lo, a[1], sizeof(a[1]));
-	n = snprintf(buf, cap, "%u.%u/%u/%s/%u/%s/%u", key->vlan[0], key->vlan[1], key->proto, a[0],
-	             key->port[lo], a[1], key->port[!lo]);
-	if (n < 0 || (size_t)n >= cap)
+	c = memcmp(key->addr[0], key->addr[1], sizeof(key->addr[0]));
+	lo = c < 0 || (c == 0 && key->port[0] <= key->port[1]) ? 0 : 1;
+	p = put_uint(p, key->vlan[0]);
+	*p++ = '.';
+	p = put_uint(p, key->vlan[1]);
+	*p++ = '/';
+	p = put_uint(p, key->proto);
+	for (int i = 0; i < 2; i++) {
+		int e = i ? !lo : lo;
+
+		*p++ = '/';
+		p = put_addr(p, key, e);
+		*p++ = '/';
+		p = put_uint(p, key->port[e]);
+	}
+	n = (size_t)(p - tmp);
+	if (n >= cap)
 		return -ENOSPC;
-	return n;
+	memcpy(buf, tmp, n);
+	buf[n] = '\0';
+	return (int)n;
 }

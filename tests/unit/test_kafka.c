@@ -122,6 +122,15 @@ static void test_flow_key(void)
 	k.addr[0][15] = 1;
 	fz_kafka_flow_key(&k, a, sizeof(a));
 	FZ_CHECK_STR("10.0/6/::ffff:10.0.0.1/53/2001::1/5353", a);
+	k.vlan[0] = 4095;
+	k.vlan[1] = 65535;
+	k.proto = 255;
+	k.port[0] = 65535;
+	memset(k.addr[1], 0xff, 16);
+	FZ_CHECK_INT(71, fz_kafka_flow_key(&k, a, sizeof(a)));
+	FZ_CHECK_STR("4095.65535/255/2001::1/65535/"
+	             "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff/53",
+	             a);
 }
 
 /* Write n flow records seq 0..n-1 with app "http" or "dns". */
