@@ -26,6 +26,9 @@
 #include "fz_parse.h"
 #include "fz_sink.h"
 
+/* "schema_version" of every message (docs/kafka-schema.md). */
+#define FZ_KAFKA_SCHEMA_VERSION 1
+
 /* Values of fz_kafka_conf.topic_per_app. */
 #define FZ_KAFKA_PER_APP_OFF     0
 #define FZ_KAFKA_PER_APP_ALSO    1 /* <prefix>.flows and <prefix>.flows.<app> */
@@ -60,6 +63,9 @@ struct fz_kafka_counters {
 };
 
 /*
+ * Every message gets "schema_version": FZ_KAFKA_SCHEMA_VERSION after its
+ * "type" when the record does not have it yet.
+ *
  * Message keys: a record's fz_sink_msg.key is sent as it is, except that a
  * flow record (FZ_TOPIC_FLOWS) whose key is a struct fz_flow_key (key_len ==
  * sizeof(struct fz_flow_key)) is sent as the text fz_kafka_flow_key() makes,

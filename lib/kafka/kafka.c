@@ -60,6 +60,8 @@ struct kafka_sink {
 	struct purged *purged;
 	size_t n_purged, cap_purged;
 	uint64_t last_sync_ns;
+	char *vbuf; /* a message with "schema_version" spliced in */
+	size_t vcap;
 	uint64_t errors;
 	char last_error[256];
 };
@@ -250,10 +252,51 @@ static int send_record(struct kafka_sink *ks, struct topic *t, const struct fz_s
 	return r;
 }
 
+/*
+ * Every message carries "schema_version" right after "type". Records that
+ * come without it (the flow encoder adds it only when asked; stats and
+ * alerts never) get it spliced in. Returns m, or out pointing to a copy.
+ */
+static const struct fz_sink_msg *with_version(struct kafka_sink *ks, const struct fz_sink_msg *m,
+                                              struct fz_sink_msg *out)
+{
+	static const char type[] = "{\"type\":\"", ver[] = ",\"schema_version\":";
+	char add[32];
+	const char *q;
+	size_t head, n;
+	int alen;
+
+	if (m->len < sizeof(type) || memcmp(m->json, type, sizeof(type) - 1) != 0)
+		return m;
+	q = memchr(m->json + sizeof(type) - 1, '"', m->len - (sizeof(type) - 1));
+	if (q == NULL)
+		return m;
+	head = (size_t)(q + 1 - m->json);
+	if (m->len - head >= sizeof(ver) - 1 && memcmp(q + 1, ver, sizeof(ver) - 1) == 0)
+		return m;
+	alen = snprintf(add, sizeof(add), "%s%d", ver, FZ_KAFKA_SCHEMA_VERSION);
+	n = m->len + (size_t)alen;
+	if (n > ks->vcap) {
+		char *b = realloc(ks->vbuf, n);
+
+		if (b == NULL)
+			return m;
+		ks->vbuf = b;
+		ks->vcap = n;
+	}
+	memcpy(ks->vbuf, m->json, head);
+	memcpy(ks->vbuf + head, add, (size_t)alen);
+	memcpy(ks->vbuf + head + alen, m->json + head, m->len - head);
+	*out = *m;
+	out->json = ks->vbuf;
+	out->len = n;
+	return out;
+}
+
 static int kafka_write(struct fz_sink *s, const struct fz_sink_msg *m)
 {
 	struct kafka_sink *ks = (struct kafka_sink *)s;
-	struct fz_sink_msg text_msg;
+	struct fz_sink_msg text_msg, ver_msg;
 	char text_key[160];
 	int r = 0, per_app;
 
@@ -272,6 +315,7 @@ static int kafka_write(struct fz_sink *s, const struct fz_sink_msg *m)
 			m = &text_msg;
 		}
 	}
+	m = with_version(ks, m, &ver_msg);
 	per_app = m->topic == FZ_TOPIC_FLOWS && m->app != NULL ? ks->per_app : 0;
 	if (per_app != FZ_KAFKA_PER_APP_INSTEAD)
 		r = send_record(ks, &ks->topics[m->topic], m);
@@ -560,6 +604,7 @@ static void destroy(struct kafka_sink *ks)
 	if (ks->mock_rk != NULL)
 		rd_kafka_destroy(ks->mock_rk);
 	free(ks->purged);
+	free(ks->vbuf);
 	free(ks->bootstrap);
 	free(ks->brokers);
 	free(ks->prefix);

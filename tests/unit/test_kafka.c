@@ -187,6 +187,23 @@ static void test_mock_per_app(void)
 	FZ_CHECK_INT(0, kt_seen.count[0]);
 	FZ_CHECK_INT(1, kt_seen.count[199]);
 	FZ_CHECK_STR("{\"seq\":199,\"app\":\"dns\"}", last);
+	/* Records with a "type" get "schema_version" after it, unless they have it. */
+	{
+		struct fz_sink_msg m = {.topic = FZ_TOPIC_STATS, .key = "c", .key_len = 1};
+
+		m.json = "{\"type\":\"stats\",\"schema_version\":7,\"seq\":1}";
+		m.len = strlen(m.json);
+		FZ_CHECK_INT(0, fz_sink_write(s, &m));
+		m.json = "{\"type\":\"stats\",\"seq\":0}";
+		m.len = strlen(m.json);
+		FZ_CHECK_INT(0, fz_sink_write(s, &m));
+		FZ_CHECK_INT(0, s->ops->flush(s, 10000));
+		kt_consume(boot, "fz.stats", 4, 2, 20, last, sizeof(last));
+		FZ_CHECK_INT(2, kt_seen.total);
+		FZ_CHECK_INT(1, kt_seen.count[0]);
+		/* One partition (one key): the last message is the second one. */
+		FZ_CHECK_STR("{\"type\":\"stats\",\"schema_version\":1,\"seq\":0}", last);
+	}
 	s->ops->close(s);
 
 	/* instead: only the per-app topics. */
