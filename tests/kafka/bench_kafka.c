@@ -3,14 +3,18 @@
  * mock cluster on loopback from one producing thread, with the cost of
  * JSON encoding (fz_record_flow_json) measured on its own.
  *
- *   bench_kafka [-n RECORDS] [-o key=value]... [-b BROKERS]
+ *   bench_kafka [-n RECORDS] [-o key=value]... [-b BROKERS] [-c CPU]
  *
  * Prints one line per phase: encode only, produce pre-encoded records,
  * encode + produce; each with records/s and, for the produce phases, the
  * delivered, failed and dropped counts (the run fails unless every record
  * was delivered). Without -b it starts a 3-broker mock cluster in-process.
+ * -c pins the producing thread (only it: librdkafka's and the mock's
+ * threads exist by then and keep their own affinity) to one CPU.
  */
 #include <errno.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -148,17 +152,20 @@ int main(int argc, char **argv)
 	unsigned n_opts = 0;
 	struct cpu t0;
 	char extra[256];
-	int opt, fail = 0;
+	int opt, fail = 0, pin = -1;
 
-	while ((opt = getopt(argc, argv, "n:o:b:")) != -1) {
+	while ((opt = getopt(argc, argv, "n:o:b:c:")) != -1) {
 		if (opt == 'n')
 			n = strtoull(optarg, NULL, 10);
 		else if (opt == 'o' && n_opts < MAX_OPTS)
 			opts[n_opts++] = optarg;
 		else if (opt == 'b')
 			kc.brokers = optarg, kc.mock = 0;
+		else if (opt == 'c')
+			pin = atoi(optarg);
 		else {
-			fprintf(stderr, "usage: %s [-n RECORDS] [-o key=value]... [-b BROKERS]\n",
+			fprintf(stderr,
+			        "usage: %s [-n RECORDS] [-o key=value]... [-b BROKERS] [-c CPU]\n",
 			        argv[0]);
 			return 2;
 		}
@@ -196,6 +203,14 @@ int main(int argc, char **argv)
 	if (s == NULL) {
 		fprintf(stderr, "bench: %s\n", err);
 		return 1;
+	}
+	if (pin >= 0) {
+		cpu_set_t set;
+
+		CPU_ZERO(&set);
+		CPU_SET(pin, &set);
+		if (pthread_setaffinity_np(pthread_self(), sizeof(set), &set) != 0)
+			fprintf(stderr, "bench: cannot pin to CPU %d\n", pin);
 	}
 	if (fz_kafka_sink_bootstrap(s))
 		printf("mock cluster    %s\n", fz_kafka_sink_bootstrap(s));
