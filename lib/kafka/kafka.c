@@ -57,6 +57,7 @@ struct kafka_sink {
 	struct fz_kafka_counters c;
 	uint64_t seq; /* per-message sequence, the message opaque */
 	int collecting;
+	int flushed; /* flush() ran and nothing was written since */
 	struct purged *purged;
 	size_t n_purged, cap_purged;
 	uint64_t last_sync_ns;
@@ -300,6 +301,7 @@ static int kafka_write(struct fz_sink *s, const struct fz_sink_msg *m)
 	char text_key[160];
 	int r = 0, per_app;
 
+	ks->flushed = 0;
 	if ((unsigned)m->topic >= FZ_TOPIC__COUNT) {
 		ks->c.dropped++;
 		return -EINVAL;
@@ -519,7 +521,9 @@ static int kafka_flush(struct fz_sink *s, int timeout_ms)
 		uint64_t now;
 		int wait;
 
-		if (ks->spool != NULL)
+		/* With no time to wait, moving spooled records to the queue only
+		 * to take them back would be wasted work. */
+		if (ks->spool != NULL && timeout_ms > 0)
 			drain(ks, DRAIN_BUDGET);
 		rd_kafka_poll(ks->rk, 0);
 		done = rd_kafka_outq_len(ks->rk) == 0 &&
@@ -546,6 +550,7 @@ static int kafka_flush(struct fz_sink *s, int timeout_ms)
 		if (r < 0)
 			note_error(ks, "spool", strerror(-r));
 	}
+	ks->flushed = 1;
 	return done ? 0 : -ETIMEDOUT;
 }
 
@@ -616,9 +621,10 @@ static void kafka_close(struct fz_sink *s)
 {
 	struct kafka_sink *ks = (struct kafka_sink *)s;
 
-	/* Whatever is still queued goes to the spool (or is counted as dropped). */
-	if (rd_kafka_outq_len(ks->rk) > 0 || (ks->spool && fz_spool_records(ks->spool) > 0))
-		kafka_flush(s, ks->flush_timeout_ms);
+	/* Whatever is still queued goes to the spool (or is counted as dropped);
+	 * after a flush() that already waited, without waiting again. */
+	if (rd_kafka_outq_len(ks->rk) > 0)
+		kafka_flush(s, ks->flushed ? 0 : ks->flush_timeout_ms);
 	destroy(ks);
 }
 
