@@ -49,12 +49,13 @@ if [ "${FZ_SKIP_ASAN:-0}" != 1 ]; then
 		-Dbuildtype=debugoptimized -Db_lundef=false || exit 1
 	ninja -C build-asan || exit 1
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+		LSAN_OPTIONS=suppressions=$root/tests/lsan.supp \
 		run_suite build-asan --suite unit --suite integration
 fi
 
 if command -v clang >/dev/null 2>&1 && [ "${FZ_SKIP_FUZZ:-0}" != 1 ]; then
 	[ -f build-fuzz/build.ninja ] || CC=clang meson setup build-fuzz -Dfuzz=enabled \
-		-Db_lundef=false || exit 1
+		-Db_sanitize=address,undefined -Db_lundef=false || exit 1
 	ninja -C build-fuzz || exit 1
 	run_suite build-fuzz --suite fuzz
 fi

@@ -31,7 +31,7 @@ enum fz_parse_status {
 #define FZ_X(name, str) FZ_PARSE_##name,
 	FZ_PARSE_STATUSES(FZ_X)
 #undef FZ_X
-		FZ_PARSE__COUNT
+	    FZ_PARSE__COUNT
 };
 
 /* Counter names, indexed by enum fz_parse_status. */
@@ -62,12 +62,12 @@ enum fz_frag_kind {
 /* What the parser extracts from one frame. */
 struct fz_pkt {
 	struct fz_flow_key key;
-	const uint8_t *payload; /* L4 payload (NULL when none) */
-	uint32_t payload_len;   /* bytes of payload present in the frame */
-	uint32_t ip_len;        /* IP-level bytes: IP header + payload, from the IP header */
-	uint32_t frag_id;       /* IPv4 identification or IPv6 fragment id */
-	uint8_t tcp_flags;      /* TCP flags byte (FIN 0x01 ... CWR 0x80); 0 otherwise */
-	uint8_t frag;           /* enum fz_frag_kind */
+	const uint8_t *payload;  /* L4 payload (NULL when none) */
+	uint32_t payload_len;    /* bytes of payload present in the frame */
+	uint32_t ip_len;         /* IP-level bytes: IP header + payload, from the IP header */
+	uint32_t frag_id;        /* IPv4 identification or IPv6 fragment id */
+	uint8_t tcp_flags;       /* TCP flags byte (FIN 0x01 ... CWR 0x80); 0 otherwise */
+	uint8_t frag;            /* enum fz_frag_kind */
 	uint8_t l4_offset_known; /* 1 when ports/flags were read from an L4 header */
 	uint8_t pad;
 };

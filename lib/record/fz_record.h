@@ -23,7 +23,7 @@ enum fz_end_reason {
 #define FZ_X(name, str) FZ_END_##name,
 	FZ_END_REASONS(FZ_X)
 #undef FZ_X
-		FZ_END__COUNT
+	    FZ_END__COUNT
 };
 
 extern const char *const fz_end_reason_names[FZ_END__COUNT];
@@ -60,10 +60,10 @@ struct fz_zoo_result {
 
 /* What every record of one appliance shares. */
 struct fz_record_ctx {
-	const char *collector;         /* collector id */
-	const char *const *app_names;  /* index = fz_flow_rec.app */
+	const char *collector;        /* collector id */
+	const char *const *app_names; /* index = fz_flow_rec.app */
 	unsigned n_apps;
-	int schema_version;            /* added as "schema_version" when > 0 */
+	int schema_version; /* added as "schema_version" when > 0 */
 };
 
 struct fz_record_enc;
@@ -79,7 +79,7 @@ void fz_record_enc_free(struct fz_record_enc *enc);
  * is too small, or -ENOMEM.
  */
 int fz_record_flow_json(struct fz_record_enc *enc, const struct fz_flow_rec *r,
-			const struct fz_zoo_result *zoo, char *buf, size_t cap);
+                        const struct fz_zoo_result *zoo, char *buf, size_t cap);
 
 /* Format an address of a key as text (IPv4 dotted for ip_version 4). */
 void fz_record_addr_str(const struct fz_flow_key *key, int end, char *buf, size_t cap);

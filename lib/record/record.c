@@ -16,7 +16,7 @@
 
 const char *const fz_end_reason_names[FZ_END__COUNT] = {
 #define FZ_X(name, str) str,
-	FZ_END_REASONS(FZ_X)
+    FZ_END_REASONS(FZ_X)
 #undef FZ_X
 };
 
@@ -106,7 +106,8 @@ struct fz_record_enc *fz_record_enc_create(const struct fz_record_ctx *ctx)
 	for (int i = 0; i < FZ_END__COUNT; i++)
 		ok &= (enc->reasons[i] = json_string(fz_end_reason_names[i])) != NULL;
 	for (unsigned i = 0; i < enc->n_apps; i++)
-		ok &= (enc->apps[i] = json_string(ctx->n_apps ? ctx->app_names[i] : "unknown")) != NULL;
+		ok &= (enc->apps[i] = json_string(ctx->n_apps ? ctx->app_names[i] : "unknown")) !=
+		      NULL;
 	for (int i = 0; i < 2; i++) {
 		ok &= (enc->size_cls[i] = json_string(size_names[i])) != NULL;
 		ok &= (enc->duration_cls[i] = json_string(duration_names[i])) != NULL;
@@ -148,11 +149,12 @@ static int set_zoo(struct fz_record_enc *enc, const struct fz_zoo_result *zoo)
 
 	r |= json_object_set(enc->obj, "size_class", enc->size_cls[zoo->size_class ? 1 : 0]);
 	r |= json_object_set(enc->obj, "duration_class",
-			     enc->duration_cls[zoo->duration_class ? 1 : 0]);
+	                     enc->duration_cls[zoo->duration_class ? 1 : 0]);
 	if (zoo->rate_class == FZ_ZOO_NULL)
 		r |= json_object_set_new(enc->obj, "rate_class", json_null());
 	else
-		r |= json_object_set(enc->obj, "rate_class", enc->rate_cls[zoo->rate_class ? 1 : 0]);
+		r |=
+		    json_object_set(enc->obj, "rate_class", enc->rate_cls[zoo->rate_class ? 1 : 0]);
 	if (enc->size_mean == NULL) {
 		r |= (enc->size_mean = add(enc->obj, "size_mean", json_real(0))) == NULL;
 		r |= (enc->duration_mean = add(enc->obj, "duration_mean", json_real(0))) == NULL;
@@ -167,7 +169,7 @@ static int set_zoo(struct fz_record_enc *enc, const struct fz_zoo_result *zoo)
 }
 
 int fz_record_flow_json(struct fz_record_enc *enc, const struct fz_flow_rec *r,
-			const struct fz_zoo_result *zoo, char *buf, size_t cap)
+                        const struct fz_zoo_result *zoo, char *buf, size_t cap)
 {
 	char addr[64];
 	size_t n;
@@ -198,7 +200,7 @@ int fz_record_flow_json(struct fz_record_enc *enc, const struct fz_flow_rec *r,
 	json_integer_set(enc->tcp_flags_fwd, r->tcp_flags[0]);
 	json_integer_set(enc->tcp_flags_rev, r->tcp_flags[1]);
 	if (json_object_set(enc->obj, "end_reason",
-			    enc->reasons[r->end_reason < FZ_END__COUNT ? r->end_reason : 0]) != 0)
+	                    enc->reasons[r->end_reason < FZ_END__COUNT ? r->end_reason : 0]) != 0)
 		return -ENOMEM;
 	if (json_object_set(enc->obj, "app", enc->apps[r->app < enc->n_apps ? r->app : 0]) != 0)
 		return -ENOMEM;

@@ -11,18 +11,13 @@
 
 #include <jansson.h>
 
-enum fz_sink_topic {
-	FZ_TOPIC_FLOWS = 0,
-	FZ_TOPIC_STATS,
-	FZ_TOPIC_ALERTS,
-	FZ_TOPIC__COUNT
-};
+enum fz_sink_topic { FZ_TOPIC_FLOWS = 0, FZ_TOPIC_STATS, FZ_TOPIC_ALERTS, FZ_TOPIC__COUNT };
 
 /* One record for a sink. */
 struct fz_sink_msg {
 	enum fz_sink_topic topic;
-	const char *app;  /* application name of a flow record, NULL otherwise */
-	const void *key;  /* partitioning key (may be NULL) */
+	const char *app; /* application name of a flow record, NULL otherwise */
+	const void *key; /* partitioning key (may be NULL) */
 	size_t key_len;
 	const char *json; /* one JSON object, no newline */
 	size_t len;

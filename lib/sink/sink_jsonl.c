@@ -49,9 +49,10 @@ static json_t *jsonl_status(struct fz_sink *s)
 	struct jsonl_sink *j = (struct jsonl_sink *)s;
 
 	return json_pack("{s:s, s:I, s:I, s:I, s:I}", "path", j->path, "flows",
-			 (json_int_t)j->written[FZ_TOPIC_FLOWS], "stats",
-			 (json_int_t)j->written[FZ_TOPIC_STATS], "alerts",
-			 (json_int_t)j->written[FZ_TOPIC_ALERTS], "write_errors", (json_int_t)j->failed);
+	                 (json_int_t)j->written[FZ_TOPIC_FLOWS], "stats",
+	                 (json_int_t)j->written[FZ_TOPIC_STATS], "alerts",
+	                 (json_int_t)j->written[FZ_TOPIC_ALERTS], "write_errors",
+	                 (json_int_t)j->failed);
 }
 
 static void jsonl_close(struct fz_sink *s)
@@ -67,11 +68,11 @@ static void jsonl_close(struct fz_sink *s)
 }
 
 static const struct fz_sink_ops jsonl_ops = {
-	.write = jsonl_write,
-	.poll = jsonl_poll,
-	.flush = jsonl_flush,
-	.status = jsonl_status,
-	.close = jsonl_close,
+    .write = jsonl_write,
+    .poll = jsonl_poll,
+    .flush = jsonl_flush,
+    .status = jsonl_status,
+    .close = jsonl_close,
 };
 
 struct fz_sink *fz_sink_jsonl_open(const char *path)

@@ -1,0 +1,56 @@
+/*
+ * L7 at start-up: find and compile the signature file (before EAL starts, so
+ * a bad signature is a plain start-up error), and give the application names
+ * to the records and the zoo.
+ */
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "app.h"
+#include "fz_l7.h"
+
+/*
+ * The shipped signature file: the installed copy for an installed flowzoo,
+ * else the one in the source tree this flowzoo was built from.
+ */
+static const char *default_signatures(void)
+{
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	if (n > 0) {
+		exe[n] = '\0';
+		if (strcmp(exe, FZ_INSTALLED_EXE) == 0 && access(FZ_INSTALLED_SIGS, R_OK) == 0)
+			return FZ_INSTALLED_SIGS;
+	}
+	return FZ_SOURCE_SIGS;
+}
+
+int fz_l7_setup(struct fz_app *app, char *err, size_t errlen)
+{
+	struct fz_l7_conf c = {
+	    .sig_path = app->opts.signatures ? app->opts.signatures : default_signatures(),
+	    .max_pkts = (unsigned)app->opts.l7_packets,
+	    .max_bytes = (unsigned)app->opts.l7_bytes,
+	};
+	char e[768];
+
+	app->l7 = fz_l7_create(&c, e, sizeof(e));
+	if (app->l7 == NULL) {
+		snprintf(err, errlen, "--signatures: %s", e);
+		return -1;
+	}
+	if (fz_l7_app_count(app->l7) > FZ_MAX_APPS) {
+		snprintf(err, errlen, "--signatures %s: %u classes, at most %d", c.sig_path,
+		         fz_l7_app_count(app->l7) - 1, FZ_MAX_APPS - 1);
+		fz_l7_free(app->l7);
+		app->l7 = NULL;
+		return -1;
+	}
+	app->sig_path = c.sig_path;
+	app->app_names = fz_l7_app_names(app->l7);
+	app->n_apps = fz_l7_app_count(app->l7);
+	return 0;
+}

@@ -1,0 +1,483 @@
+/*
+ * Option table: one row per option, used by the command line, the JSON
+ * config file (same names without the leading dashes) and --help. A new
+ * option is one row here and one field in struct fz_opts.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "fz_worker.h"
+#include "options.h"
+
+enum opt_type {
+	T_STR,     /* const char * */
+	T_STRLIST, /* repeatable: const char *[], count in a following unsigned */
+	T_SECONDS, /* double >= 0 */
+	T_U64,     /* unsigned integer */
+	T_I64,     /* signed integer */
+	T_FLAG,    /* int set to 1 (config: true/false) */
+	T_CHOICE,  /* one word of a list, stored as its int value */
+	T_FRAC,    /* double in [0, 1) */
+};
+
+struct choice {
+	const char *word;
+	int value;
+};
+
+static const struct choice clock_choices[] = {
+    {"auto", FZ_CLOCK_AUTO}, {"pcap", FZ_CLOCK_PCAP}, {"tsc", FZ_CLOCK_TSC}, {NULL, 0}};
+static const struct choice scope_choices[] = {{"global", 0}, {"app", 1}, {NULL, 0}};
+static const struct choice tri_choices[] = {{"auto", -1}, {"on", 1}, {"off", 0}, {NULL, 0}};
+
+struct opt_def {
+	const char *name;
+	enum opt_type type;
+	size_t off;
+	size_t count_off; /* T_STRLIST: offset of the unsigned count */
+	const char *arg;
+	const char *help;
+	uint64_t min, max;            /* T_U64 range (max 0: none) */
+	const struct choice *choices; /* T_CHOICE */
+};
+
+#define O(f) offsetof(struct fz_opts, f)
+
+/* Sorted by name; --help prints them in this order. */
+static const struct opt_def defs[] = {
+    {.name = "active-timeout",
+     .type = T_SECONDS,
+     .off = O(active_timeout),
+     .arg = "S",
+     .help = "export a flow this old and continue it as a new record (default 1800)"},
+    {.name = "clock",
+     .type = T_CHOICE,
+     .off = O(clock),
+     .arg = "auto|pcap|tsc",
+     .choices = clock_choices,
+     .help = "packet time: auto = the port's packet timestamps when it gives them, else TSC"},
+    {.name = "collector-id",
+     .type = T_STR,
+     .off = O(collector_id),
+     .arg = "NAME",
+     .help = "name of this appliance in every record (default: host name)"},
+    {.name = "config",
+     .type = T_STR,
+     .off = O(config),
+     .arg = "FILE",
+     .help = "JSON object of options (command line wins)"},
+    {.name = "ctl-key",
+     .type = T_STR,
+     .off = O(ctl_key),
+     .arg = "FILE",
+     .help = "shared key of the control protocol (zooctl); without it the control server "
+             "does not start"},
+    {.name = "ctl-port",
+     .type = T_U64,
+     .off = O(ctl_port),
+     .arg = "PORT",
+     .min = 1,
+     .max = 65535,
+     .help = "UDP port of the control server (default 7411)"},
+    {.name = "duration",
+     .type = T_SECONDS,
+     .off = O(duration),
+     .arg = "S",
+     .help = "stop after S seconds (default: run until stopped)"},
+    {.name = "flows-per-worker",
+     .type = T_U64,
+     .off = O(flows_per_worker),
+     .arg = "N",
+     .min = 1,
+     .max = 1u << 30,
+     .help = "flow table capacity of each worker (default 1048576)"},
+    {.name = "help", .type = T_FLAG, .off = O(help), .help = "print this help and exit"},
+    {.name = "idle-timeout",
+     .type = T_SECONDS,
+     .off = O(idle_timeout),
+     .arg = "S",
+     .help = "a flow with no packet for longer than S seconds ends (default 15)"},
+    {.name = "jsonl",
+     .type = T_STR,
+     .off = O(jsonl),
+     .arg = "PATH",
+     .help = "write JSON-lines records to PATH ('-' = stdout)"},
+    {.name = "l7-bytes",
+     .type = T_U64,
+     .off = O(l7_bytes),
+     .arg = "N",
+     .min = 1,
+     .max = 65535,
+     .help = "L7 budget: payload bytes scanned per direction (default 2048)"},
+    {.name = "l7-packets",
+     .type = T_U64,
+     .off = O(l7_packets),
+     .arg = "N",
+     .min = 1,
+     .max = 255,
+     .help = "L7 budget: packets with payload scanned per direction (default 8)"},
+    {.name = "log-file",
+     .type = T_STR,
+     .off = O(log_file),
+     .arg = "PATH",
+     .help = "append the timestamped log to PATH (default: standard error)"},
+    {.name = "mbufs",
+     .type = T_U64,
+     .off = O(mbufs),
+     .arg = "N",
+     .min = 1023,
+     .max = 1u << 28,
+     .help = "packet buffers in the pool (default: enough for every RX ring; net_pcap with "
+             "infinite_rx=1 needs more than the capture's frames)"},
+    {.name = "loss",
+     .type = T_FRAC,
+     .off = O(loss),
+     .arg = "P",
+     .help = "tests: drop this fraction of control datagrams sent and received (default 0)"},
+    {.name = "pcap",
+     .type = T_STRLIST,
+     .off = O(pcaps),
+     .count_off = O(n_pcaps),
+     .arg = "FILE",
+     .help = "offline: set up EAL, read the capture(s) to the end, flush, exit (repeatable)"},
+    {.name = "progress",
+     .type = T_CHOICE,
+     .off = O(progress),
+     .arg = "auto|on|off",
+     .choices = tri_choices,
+     .help = "offline progress line on standard error (default auto: on a terminal)"},
+    {.name = "ring-size",
+     .type = T_U64,
+     .off = O(ring_size),
+     .arg = "N",
+     .min = 64,
+     .max = 1u << 24,
+     .help = "records each worker's ring to the stats lcore holds (default 65536)"},
+    {.name = "signatures",
+     .type = T_STR,
+     .off = O(signatures),
+     .arg = "FILE",
+     .help = "L7 signature file (default: the one shipped with flowzoo)"},
+    {.name = "stats-lcore",
+     .type = T_I64,
+     .off = O(stats_lcore),
+     .arg = "LCORE",
+     .help = "lcore of the stats loop (default: the main lcore)"},
+    {.name = "stats-interval",
+     .type = T_SECONDS,
+     .off = O(stats_interval),
+     .arg = "S",
+     .help = "seconds between stats records (zoo shares per app; default 10, 0 = at exit only)"},
+    {.name = "status-interval",
+     .type = T_SECONDS,
+     .off = O(status_interval),
+     .arg = "S",
+     .help = "seconds between status lines in the log (default 5, 0 = none)"},
+    {.name = "summary",
+     .type = T_STR,
+     .off = O(summary),
+     .arg = "PATH",
+     .help = "write the summary JSON object to PATH at exit"},
+    {.name = "tcp-linger",
+     .type = T_SECONDS,
+     .off = O(tcp_linger),
+     .arg = "S",
+     .help = "after FIN both ways or RST a TCP flow ends S seconds after its last packet "
+             "(default 5)"},
+    {.name = "version", .type = T_FLAG, .off = O(version), .help = "print the version and exit"},
+    {.name = "zoo-mean",
+     .type = T_STR,
+     .off = O(zoo_mean),
+     .arg = "cumulative|ewma:ALPHA",
+     .help = "running mean of the zoo classes (default cumulative; 0 < ALPHA <= 1)"},
+    {.name = "zoo-scope",
+     .type = T_CHOICE,
+     .off = O(zoo_scope_app),
+     .arg = "global|app",
+     .choices = scope_choices,
+     .help = "one set of zoo means for all flows, or one per application (default global)"},
+};
+
+#define N_DEFS (sizeof(defs) / sizeof(defs[0]))
+
+void fz_opts_init(struct fz_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->idle_timeout = 15;
+	o->active_timeout = 1800;
+	o->tcp_linger = 5;
+	o->flows_per_worker = 1u << 20;
+	o->clock = FZ_CLOCK_AUTO;
+	o->l7_packets = 8;
+	o->l7_bytes = 2048;
+	o->status_interval = 5;
+	o->stats_lcore = -1;
+	o->ring_size = 65536;
+	o->progress = -1;
+	o->ctl_port = 7411;
+	o->stats_interval = 10;
+}
+
+static const struct opt_def *find_def(const char *name)
+{
+	for (size_t i = 0; i < N_DEFS; i++)
+		if (strcmp(defs[i].name, name) == 0)
+			return &defs[i];
+	return NULL;
+}
+
+/* Values from the config file must outlive it: keep our own copies. */
+static const char *keep(struct fz_opts *o, const char *s)
+{
+	char *c;
+
+	if (o->n_owned == sizeof(o->owned) / sizeof(o->owned[0]))
+		return NULL; /* set_value reports a missing value */
+	c = strdup(s);
+	if (c)
+		o->owned[o->n_owned++] = c;
+	return c;
+}
+
+void fz_opts_free(struct fz_opts *o)
+{
+	for (unsigned i = 0; i < o->n_owned; i++)
+		free(o->owned[i]);
+	o->n_owned = 0;
+}
+
+static int set_value(struct fz_opts *o, const struct opt_def *d, const char *v, const char *where,
+                     char *err, size_t errlen)
+{
+	char *end = NULL;
+	void *field = (char *)o + d->off;
+
+	if (v == NULL) {
+		snprintf(err, errlen, "%s: option needs a value (%s)", where, d->arg);
+		return -1;
+	}
+	switch (d->type) {
+	case T_STR:
+		*(const char **)field = v;
+		return 0;
+	case T_STRLIST: {
+		unsigned *n = (unsigned *)((char *)o + d->count_off);
+
+		if (*n >= FZ_MAX_LIST) {
+			snprintf(err, errlen, "%s: at most %d values", where, FZ_MAX_LIST);
+			return -1;
+		}
+		((const char **)field)[(*n)++] = v;
+		return 0;
+	}
+	case T_SECONDS: {
+		double x;
+
+		errno = 0;
+		x = strtod(v, &end);
+		if (errno || end == v || *end || !isfinite(x) || x < 0 || x > 1e9) {
+			snprintf(err, errlen, "%s: '%s' is not a number of seconds >= 0", where, v);
+			return -1;
+		}
+		*(double *)field = x;
+		return 0;
+	}
+	case T_FRAC: {
+		double x;
+
+		errno = 0;
+		x = strtod(v, &end);
+		if (errno || end == v || *end || !(x >= 0 && x < 1)) {
+			snprintf(err, errlen, "%s: '%s' is not a fraction from 0 to below 1", where,
+			         v);
+			return -1;
+		}
+		*(double *)field = x;
+		return 0;
+	}
+	case T_U64:
+	case T_I64: {
+		long long x;
+
+		errno = 0;
+		x = strtoll(v, &end, 10);
+		if (errno || end == v || *end || x < 0 || (uint64_t)x < d->min ||
+		    (d->max && (uint64_t)x > d->max)) {
+			if (d->max)
+				snprintf(err, errlen,
+				         "%s: '%s' is not an integer from %llu to %llu", where, v,
+				         (unsigned long long)d->min, (unsigned long long)d->max);
+			else
+				snprintf(err, errlen, "%s: '%s' is not an integer >= %llu", where,
+				         v, (unsigned long long)d->min);
+			return -1;
+		}
+		if (d->type == T_U64)
+			*(uint64_t *)field = (uint64_t)x;
+		else
+			*(int64_t *)field = x;
+		return 0;
+	}
+	case T_FLAG:
+		if (strcmp(v, "true") == 0 || strcmp(v, "1") == 0) {
+			*(int *)field = 1;
+			return 0;
+		}
+		if (strcmp(v, "false") == 0 || strcmp(v, "0") == 0) {
+			*(int *)field = 0;
+			return 0;
+		}
+		snprintf(err, errlen, "%s: '%s' is not true or false", where, v);
+		return -1;
+	case T_CHOICE:
+		for (const struct choice *c = d->choices; c->word; c++)
+			if (strcmp(v, c->word) == 0) {
+				*(int *)field = c->value;
+				return 0;
+			}
+		snprintf(err, errlen, "%s: '%s' is not one of %s", where, v, d->arg);
+		return -1;
+	}
+	return -1;
+}
+
+/* One config value as option text. */
+static int config_value(struct fz_opts *o, const struct opt_def *d, json_t *v, const char *where,
+                        char *err, size_t errlen)
+{
+	char num[64];
+
+	if (json_is_string(v))
+		return set_value(o, d, keep(o, json_string_value(v)), where, err, errlen);
+	if (json_is_integer(v)) {
+		snprintf(num, sizeof(num), "%lld", (long long)json_integer_value(v));
+		return set_value(o, d, keep(o, num), where, err, errlen);
+	}
+	if (json_is_real(v)) {
+		snprintf(num, sizeof(num), "%.17g", json_real_value(v));
+		return set_value(o, d, keep(o, num), where, err, errlen);
+	}
+	if (json_is_boolean(v) && d->type == T_FLAG)
+		return set_value(o, d, json_is_true(v) ? "true" : "false", where, err, errlen);
+	if (json_is_array(v) && d->type == T_STRLIST) {
+		size_t i;
+		json_t *e;
+
+		json_array_foreach(v, i, e)
+		{
+			if (config_value(o, d, e, where, err, errlen))
+				return -1;
+		}
+		return 0;
+	}
+	snprintf(err, errlen, "%s: wrong type of value", where);
+	return -1;
+}
+
+static int load_config(struct fz_opts *o, const char *path, char *err, size_t errlen)
+{
+	json_error_t je;
+	json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+	const char *key;
+	json_t *v;
+	char where[512];
+	int rc = 0;
+
+	if (root == NULL) {
+		snprintf(err, errlen, "config %s:%d: %s", path, je.line, je.text);
+		return -1;
+	}
+	if (!json_is_object(root)) {
+		snprintf(err, errlen, "config %s: not a JSON object", path);
+		json_decref(root);
+		return -1;
+	}
+	json_object_foreach(root, key, v)
+	{
+		const struct opt_def *d = find_def(key);
+
+		snprintf(where, sizeof(where), "config %s: key '%s'", path, key);
+		if (d == NULL || strcmp(key, "config") == 0) {
+			snprintf(err, errlen, "%s: unknown key", where);
+			rc = -1;
+			break;
+		}
+		if (config_value(o, d, v, where, err, errlen)) {
+			rc = -1;
+			break;
+		}
+	}
+	json_decref(root);
+	return rc;
+}
+
+int fz_opts_parse(struct fz_opts *o, int argc, char **argv, char *err, size_t errlen)
+{
+	char where[256];
+
+	/* The config file first, wherever --config stands. */
+	for (int i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--config") == 0 || strncmp(argv[i], "--config=", 9) == 0) {
+			const char *path = argv[i][8] == '=' ? argv[i] + 9 : argv[i + 1];
+
+			if (path == NULL) {
+				snprintf(err, errlen, "--config: option needs a value (FILE)");
+				return -1;
+			}
+			if (load_config(o, path, err, errlen))
+				return -1;
+		}
+	}
+	for (int i = 0; i < argc; i++) {
+		const char *a = argv[i], *eq, *val = NULL;
+		char name[64];
+		const struct opt_def *d;
+
+		if (strncmp(a, "--", 2) != 0 || a[2] == '\0') {
+			snprintf(err, errlen, "'%s': unexpected argument (options start with --)",
+			         a);
+			return -1;
+		}
+		eq = strchr(a, '=');
+		snprintf(name, sizeof(name), "%.*s", (int)(eq ? eq - a - 2 : (long)strlen(a) - 2),
+		         a + 2);
+		d = find_def(name);
+		if (d == NULL) {
+			snprintf(err, errlen, "'%s': unknown option (see --help)", a);
+			return -1;
+		}
+		snprintf(where, sizeof(where), "--%s", name);
+		if (d->type == T_FLAG && eq == NULL) {
+			*(int *)((char *)o + d->off) = 1;
+			continue;
+		}
+		if (eq)
+			val = eq + 1;
+		else if (i + 1 < argc)
+			val = argv[++i];
+		if (strcmp(name, "config") == 0)
+			continue; /* already read */
+		if (set_value(o, d, val, where, err, errlen))
+			return -1;
+	}
+	return 0;
+}
+
+void fz_opts_usage(FILE *f)
+{
+	fprintf(f, "usage: flowzoo [EAL options] -- [options]\n"
+	           "       flowzoo --pcap FILE [--pcap FILE...] [options]\n\noptions:\n");
+	for (size_t i = 0; i < N_DEFS; i++) {
+		char left[64];
+
+		snprintf(left, sizeof(left), "--%s%s%s", defs[i].name, defs[i].arg ? " " : "",
+		         defs[i].arg ? defs[i].arg : "");
+		fprintf(f, "  %-28s %s\n", left, defs[i].help);
+	}
+}

@@ -1,0 +1,66 @@
+/*
+ * flowzoo's own options (after "--", or all arguments in the --pcap
+ * shortcut), settable on the command line and in a JSON config file.
+ */
+#ifndef FZ_APP_OPTIONS_H
+#define FZ_APP_OPTIONS_H
+
+#include <stddef.h>
+#include <stdio.h>
+#include <stdint.h>
+
+#define FZ_MAX_PCAPS 64
+#define FZ_MAX_LIST  64
+
+struct fz_opts {
+	const char *pcaps[FZ_MAX_PCAPS];
+	unsigned n_pcaps;
+	const char *jsonl;
+	double idle_timeout;   /* seconds */
+	double active_timeout; /* seconds */
+	double tcp_linger;     /* seconds */
+	uint64_t flows_per_worker;
+	int clock;       /* enum fz_clock_mode */
+	double duration; /* seconds, 0 = until stopped */
+	const char *summary;
+	const char *log_file;
+	const char *collector_id;
+	const char *config;
+	const char *signatures;
+	uint64_t l7_packets; /* per direction */
+	uint64_t l7_bytes;
+	double status_interval; /* seconds between status lines in the log */
+	int64_t stats_lcore;    /* -1: the main lcore */
+	uint64_t ring_size;     /* records per worker ring */
+	uint64_t mbufs;         /* packet pool size, 0 = automatic */
+	int progress;           /* -1 auto (terminal), 0 off, 1 on */
+	double stats_interval;  /* seconds between stats records, 0 = at exit only */
+	const char *zoo_mean;   /* cumulative | ewma:ALPHA (checked by lib/zoo) */
+	int zoo_scope_app;      /* --zoo-scope app */
+	const char *ctl_key;    /* control server: off without a key */
+	uint64_t ctl_port;
+	double loss; /* control datagrams dropped on purpose (tests) */
+	int help;
+	int version;
+	/* Copies of config-file strings the fields above point to. */
+	char *owned[256];
+	unsigned n_owned;
+};
+
+/* Set the defaults. */
+void fz_opts_init(struct fz_opts *o);
+
+/*
+ * Parse argv[0..argc) (options only, no program name): a --config FILE is
+ * read first, then the command line overrides it. Returns 0, or -1 with a
+ * message naming the offending option or key in err.
+ */
+int fz_opts_parse(struct fz_opts *o, int argc, char **argv, char *err, size_t errlen);
+
+/* Free what fz_opts_parse copied from the config file. */
+void fz_opts_free(struct fz_opts *o);
+
+/* Print every option with its argument and description. */
+void fz_opts_usage(FILE *f);
+
+#endif

@@ -1,0 +1,31 @@
+/*
+ * Ethernet ports: one mbuf pool, every RX queue given to a worker lcore,
+ * symmetric RSS when a port spreads over several queues.
+ */
+#ifndef FZ_APP_PORTS_H
+#define FZ_APP_PORTS_H
+
+#include <jansson.h>
+
+#include "fz_worker.h"
+
+/*
+ * Configure and start every port, spreading queues over n_workers workers:
+ * queue q of a port goes to worker q % n_workers. A port that exposes a
+ * fixed set of queues (net_pcap: one per rx_pcap file) keeps all of them;
+ * others get one queue per worker. mbufs sizes the packet pool (0: enough
+ * for every RX ring). Fills confs[i].queues. Returns 0 or -1
+ * with a message in err.
+ */
+int fz_ports_setup(struct fz_worker_conf *confs, unsigned n_workers, uint64_t mbufs, char *err,
+                   size_t errlen);
+
+/* Per-port DPDK counters (ipackets, imissed, ierrors, rx_nombuf) as a JSON array. */
+json_t *fz_ports_stats(void);
+
+/* Sum of one counter over every port: "imissed", "ierrors" or "rx_nombuf". */
+uint64_t fz_ports_sum(const char *name);
+
+void fz_ports_close(void);
+
+#endif

@@ -1,0 +1,80 @@
+/*
+ * Per-worker flow table: fixed capacity, bidirectional flows, exact
+ * least-recently-active eviction, idle / active / TCP-end expiry. Written by
+ * one worker only, so it takes no locks; it allocates only when created.
+ * No DPDK dependency.
+ */
+#ifndef FZ_FLOW_TABLE_H
+#define FZ_FLOW_TABLE_H
+
+#include <stdint.h>
+
+#include "fz_parse.h"
+#include "fz_record.h"
+
+struct fz_flow_table;
+
+/*
+ * Called for every record the table exports. app_state is the flow's 8-byte
+ * application state (see fz_flow_table_update); the callback may set rec->app
+ * from it before it keeps the record.
+ */
+typedef void (*fz_flow_export_fn)(void *arg, struct fz_flow_rec *rec, const uint64_t *app_state);
+
+struct fz_flow_table_conf {
+	uint32_t capacity;  /* flows the table holds at once */
+	uint64_t idle_us;   /* a flow with no packet for longer than this ends (idle) */
+	uint64_t active_us; /* a flow this old is exported and continues as a new record */
+	uint64_t linger_us; /* after FIN both ways or RST, the flow ends this long after its last
+	                       packet */
+	uint16_t worker;    /* goes into records and the top 16 bits of flow ids */
+	fz_flow_export_fn export_fn;
+	void *export_arg;
+};
+
+/* Table counters; read by the owner or, without locks, by a monitor. */
+struct fz_flow_table_stats {
+	uint64_t created;
+	uint64_t active; /* flows in the table now */
+	uint64_t ended[FZ_END__COUNT];
+};
+
+/*
+ * Create a table. Returns NULL and sets errno: EINVAL for a zero capacity or
+ * no export function, ENOMEM.
+ */
+struct fz_flow_table *fz_flow_table_create(const struct fz_flow_table_conf *conf);
+
+void fz_flow_table_free(struct fz_flow_table *t);
+
+/* Bytes of memory one flow takes (entry and its share of the hash index). */
+size_t fz_flow_table_bytes_per_flow(const struct fz_flow_table *t);
+
+/*
+ * Called right after packet i of a burst is accounted: dir is 0 when the
+ * initiator sent it, 1 otherwise; app_state is the flow's 8-byte application
+ * state (zero for a new record), valid only during the call.
+ */
+typedef void (*fz_flow_pkt_fn)(void *arg, unsigned i, unsigned dir, uint64_t *app_state);
+
+/*
+ * Account n parsed packets, pkts[i] at time now_us[i] (microseconds,
+ * non-decreasing), calling pkt_fn (when not NULL) after each. Packets of a
+ * flow that has timed out start a new record; so does a SYN on a flow that
+ * has ended. Keys are canonicalized in place.
+ */
+void fz_flow_table_update_burst(struct fz_flow_table *t, struct fz_pkt *pkts, unsigned n,
+                                const uint64_t *now_us, fz_flow_pkt_fn pkt_fn, void *arg);
+
+/*
+ * Export flows that are idle or whose TCP linger is over at time now_us, at
+ * most max of them. Returns how many were exported.
+ */
+unsigned fz_flow_table_expire(struct fz_flow_table *t, uint64_t now_us, unsigned max);
+
+/* Export every flow with the given end reason (FZ_END_EOF or FZ_END_SHUTDOWN). */
+void fz_flow_table_flush(struct fz_flow_table *t, enum fz_end_reason reason);
+
+const struct fz_flow_table_stats *fz_flow_table_stats(const struct fz_flow_table *t);
+
+#endif

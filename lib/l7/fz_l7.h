@@ -1,0 +1,88 @@
+/*
+ * L7 classification: names a flow's application from the payload of its
+ * first packets with Hyperscan. The signature file is compiled once at start
+ * (fz_l7_create) into one block-mode database per transport; each worker
+ * clones its own scratch (fz_l7_scratch_create) and the hot path only calls
+ * fz_l7_scan. Per-flow state is the 8-byte struct fz_l7_flow, which lives in
+ * the flow table entry. docs/l7.md explains why block mode, with numbers.
+ */
+#ifndef FZ_L7_H
+#define FZ_L7_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define FZ_L7_DEFAULT_MAX_PKTS  8
+#define FZ_L7_DEFAULT_MAX_BYTES 2048
+#define FZ_L7_APP_UNKNOWN       0
+
+/* Configuration. Budgets are per direction; 0 selects the default. */
+struct fz_l7_conf {
+	const char *sig_path; /* signature file (docs/signatures.md) */
+	unsigned max_pkts;    /* payload packets scanned per direction, 1..255 */
+	unsigned max_bytes;   /* payload bytes scanned per direction, 1..65535 */
+};
+
+/*
+ * Per-flow state: 8 bytes, zeroed for a new flow record. app is 0
+ * ("unknown") until a signature names the flow; done is set once the flow is
+ * named or both directions' budgets are spent, after which the caller need
+ * not call fz_l7_scan again.
+ */
+struct fz_l7_flow {
+	uint8_t app;
+	uint8_t done;
+	uint8_t pkts[2];
+	uint16_t bytes[2];
+};
+
+struct fz_l7;
+struct fz_l7_scratch;
+
+/*
+ * Load the signature file and compile it. Returns NULL on failure, sets errno
+ * (ENOENT etc. from opening the file, EINVAL for a bad signature or option,
+ * ENOMEM) and writes a message into err, e.g.
+ * "signatures/x.sigs:12: http: <Hyperscan's message>".
+ */
+struct fz_l7 *fz_l7_create(const struct fz_l7_conf *conf, char *err, size_t errlen);
+
+/* Free the databases; NULL is allowed. Free every scratch first. */
+void fz_l7_free(struct fz_l7 *l7);
+
+/* Number of application names, including [0] = "unknown". */
+unsigned fz_l7_app_count(const struct fz_l7 *l7);
+
+/* Application names indexed by fz_l7_flow.app: [0] = "unknown", then classes in file order. */
+const char *const *fz_l7_app_names(const struct fz_l7 *l7);
+
+/* Id of the application called name, or -ENOENT. */
+int fz_l7_app_id(const struct fz_l7 *l7, const char *name);
+
+/* Number of signatures loaded. */
+unsigned fz_l7_sig_count(const struct fz_l7 *l7);
+
+/*
+ * Allocate one worker's scratch space (cloned from the prototype made at
+ * create time). Returns NULL and sets errno (ENOMEM) on failure. Call it on
+ * the control path, one per worker; a scratch must not be shared.
+ */
+struct fz_l7_scratch *fz_l7_scratch_create(const struct fz_l7 *l7);
+
+/* Free a scratch; NULL is allowed. */
+void fz_l7_scratch_free(struct fz_l7_scratch *s);
+
+/*
+ * Hot path: scan one packet's L4 payload. dir 0 = sent by the flow's
+ * initiator, 1 = by the responder; proto = IP protocol; sport/dport = this
+ * packet's own source and destination ports (host order). Sets st->app and
+ * st->done when a signature names the flow; sets st->done when both
+ * directions' budgets are spent. Ports only break ties between signatures of
+ * equal priority that both match; they never name a flow alone. No
+ * allocation, no system calls. Packets with len 0 are ignored.
+ */
+void fz_l7_scan(const struct fz_l7 *l7, struct fz_l7_scratch *s, struct fz_l7_flow *st,
+                unsigned dir, uint8_t proto, uint16_t sport, uint16_t dport, const uint8_t *payload,
+                uint32_t len);
+
+#endif

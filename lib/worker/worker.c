@@ -1,0 +1,356 @@
+/*
+ * The worker lcore loop. Per burst: receive up to BURST mbufs, take each
+ * packet's time (the port's timestamp or the TSC), parse, resolve fragments,
+ * account the whole burst in the flow table with one bulk lookup, run L7 on
+ * the first packets of each flow, free the mbufs, expire what timed out and
+ * hand the finished records to the stats lcore in one ring operation.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+#include <rte_mbuf_dyn.h>
+#include <rte_pause.h>
+#include <rte_ring.h>
+#include <rte_ring_elem.h>
+
+#include "fz_flow_table.h"
+#include "fz_frag.h"
+#include "fz_worker.h"
+#ifdef FZ_HAVE_L7
+#include "fz_l7.h"
+#endif
+
+#define BURST             32
+#define STAGE             256 /* records kept before one ring enqueue */
+#define EXPIRE_PER_BURST  64  /* bounded expiry work per burst */
+#define FRAG_ENTRIES      4096
+#define FRAG_TIMEOUT_US   30000000ULL
+#define EOF_QUIET_US      2000000 /* offline: give up on a queue this long without packets */
+
+const char *const fz_worker_counter_names[] = {
+#define FZ_X(name) #name,
+    FZ_WORKER_COUNTERS(FZ_X)
+#undef FZ_X
+};
+
+struct fz_worker {
+	struct fz_worker_conf conf;
+	struct fz_flow_table *table;
+	struct fz_frag_table *frag;
+#ifdef FZ_HAVE_L7
+	struct fz_l7_scratch *scratch;
+#endif
+	struct fz_worker_counters c;
+	/* Rx timestamp dynamic field, when a port registered it. */
+	int ts_off;
+	uint64_t ts_flag;
+	/* Time. */
+	uint64_t now_us; /* latest time seen, for expiry */
+	int pkt_clock;   /* time comes from packet timestamps, not the TSC */
+	double us_per_tsc;
+	/* The current burst. */
+	struct fz_pkt pkts[BURST];
+	uint64_t when[BURST];
+	uint16_t sport[BURST]; /* packet-order ports, before the table canonicalizes keys */
+	uint16_t dport[BURST];
+	/* Records waiting for the ring. */
+	struct fz_flow_rec stage[STAGE];
+	unsigned n_stage;
+	volatile int done;
+};
+
+static inline uint64_t tsc_now_us(const struct fz_worker *w)
+{
+	return w->conf.epoch_us_at_start +
+	       (uint64_t)((double)(rte_rdtsc() - w->conf.tsc_at_start) * w->us_per_tsc);
+}
+
+/* Send staged records to the stats lcore. Offline waits for room; live never
+ * waits: what does not fit is dropped and counted (ring_full), so a slow
+ * consumer can never stall packet processing. */
+static void stage_push(struct fz_worker *w)
+{
+	unsigned sent = 0;
+
+	for (;;) {
+		sent += rte_ring_enqueue_burst_elem(w->conf.ring, &w->stage[sent],
+						    sizeof(struct fz_flow_rec), w->n_stage - sent,
+						    NULL);
+		if (sent == w->n_stage)
+			break;
+		if (!w->conf.offline) {
+			w->c.ring_full += w->n_stage - sent;
+			break;
+		}
+		rte_pause();
+	}
+	w->c.records += sent;
+	w->n_stage = 0;
+}
+
+static void on_export(void *arg, struct fz_flow_rec *rec, const uint64_t *app_state)
+{
+	struct fz_worker *w = arg;
+
+#ifdef FZ_HAVE_L7
+	rec->app = ((const struct fz_l7_flow *)app_state)->app;
+#else
+	(void)app_state;
+#endif
+	if (w->n_stage == STAGE)
+		stage_push(w);
+	w->stage[w->n_stage++] = *rec;
+}
+
+static void on_packet(void *arg, unsigned i, unsigned dir, uint64_t *app_state)
+{
+	struct fz_worker *w = arg;
+	const struct fz_pkt *p = &w->pkts[i];
+
+	w->c.flow_packets++;
+#ifdef FZ_HAVE_L7
+	struct fz_l7_flow *st = (struct fz_l7_flow *)app_state;
+
+	if (!st->done && p->payload_len && w->scratch)
+		fz_l7_scan(w->conf.l7, w->scratch, st, dir, p->key.proto, w->sport[i], w->dport[i],
+		           p->payload, p->payload_len);
+#else
+	(void)p;
+	(void)dir;
+	(void)app_state;
+#endif
+}
+
+static enum fz_parse_status parse_frame(uint8_t link, const uint8_t *d, uint32_t len,
+                                        struct fz_pkt *p)
+{
+	switch (link) {
+	case FZ_LINK_SLL:
+		return fz_parse_sll(d, len, p);
+	case FZ_LINK_RAW:
+		return fz_parse_ip(d, len, p);
+	default:
+		return fz_parse_ether(d, len, p);
+	}
+}
+
+/* Account one received burst. */
+static void handle_burst(struct fz_worker *w, const struct fz_worker_queue *q, struct rte_mbuf **mb,
+                         unsigned n)
+{
+	uint64_t tsc_us = 0;
+	unsigned k = 0;
+	int use_ts = q->ts_us && w->pkt_clock;
+
+	if (!use_ts || w->conf.clock == FZ_CLOCK_AUTO)
+		tsc_us = tsc_now_us(w); /* for packets without a stamp */
+	for (unsigned i = 0; i < n; i++) {
+		struct rte_mbuf *m = mb[i];
+		struct fz_pkt *p = &w->pkts[k];
+		enum fz_parse_status st;
+		uint64_t t = tsc_us;
+
+		w->c.packets++;
+		w->c.bytes += m->pkt_len;
+		if (use_ts && (m->ol_flags & w->ts_flag))
+			t = *RTE_MBUF_DYNFIELD(m, w->ts_off, rte_mbuf_timestamp_t *);
+		else if (w->conf.clock == FZ_CLOCK_PCAP)
+			t = w->now_us; /* no stamp on this packet: keep the clock where it is */
+		if (t > w->now_us)
+			w->now_us = t;
+		st = parse_frame(q->link, rte_pktmbuf_mtod(m, const uint8_t *), m->data_len, p);
+		if (st != FZ_PARSE_OK) {
+			w->c.parse[st]++;
+			continue;
+		}
+		if (p->frag != FZ_FRAG_NONE) {
+			w->c.fragments++;
+			if (p->frag == FZ_FRAG_FIRST)
+				fz_frag_table_note_first(w->frag, p, t);
+			else if (!fz_frag_table_resolve(w->frag, p, t))
+				w->c.fragments_unmatched++;
+		}
+		w->when[k] = t;
+		w->sport[k] = p->key.port[0];
+		w->dport[k] = p->key.port[1];
+		k++;
+	}
+	/* The flow table wants non-decreasing times within a burst. */
+	for (unsigned i = 1; i < k; i++)
+		if (w->when[i] < w->when[i - 1])
+			w->when[i] = w->when[i - 1];
+	fz_flow_table_update_burst(w->table, w->pkts, k, w->when, on_packet, w);
+	rte_pktmbuf_free_bulk(mb, n);
+}
+
+static void publish_table_stats(struct fz_worker *w)
+{
+	const struct fz_flow_table_stats *s = fz_flow_table_stats(w->table);
+
+	w->c.flows_created = s->created;
+	w->c.flows_active = s->active;
+	memcpy(w->c.flows_ended, s->ended, sizeof(w->c.flows_ended));
+}
+
+int fz_worker_run(void *arg)
+{
+	struct fz_worker *w = arg;
+	struct rte_mbuf *mb[BURST];
+	uint64_t got[FZ_WORKER_MAX_QUEUES] = {0};
+	uint64_t quiet_since[FZ_WORKER_MAX_QUEUES] = {0};
+	unsigned cur = 0; /* offline: the queue being read */
+	enum fz_end_reason reason;
+	uint64_t quiet_tsc = w->conf.tsc_hz * (EOF_QUIET_US / 1000) / 1000;
+
+	w->c.start_tsc = rte_rdtsc();
+	w->now_us = w->pkt_clock ? 0 : tsc_now_us(w);
+	while (!*w->conf.stop) {
+		unsigned first = w->conf.offline ? cur : 0;
+		unsigned last = w->conf.offline ? cur + 1 : w->conf.n_queues;
+
+		if (w->conf.offline && cur == w->conf.n_queues)
+			break;
+		for (unsigned qi = first; qi < last; qi++) {
+			const struct fz_worker_queue *q = &w->conf.queues[qi];
+			uint16_t want = BURST;
+			uint16_t n;
+
+			if (q->expect_packets && q->expect_packets - got[qi] < BURST)
+				want = (uint16_t)(q->expect_packets - got[qi]);
+			n = want ? rte_eth_rx_burst(q->port, q->queue, mb, want) : 0;
+			if (n == 0) {
+				if (!w->conf.offline)
+					continue;
+				/* Offline: the queue is done when it delivered what the
+				 * capture holds, or stayed quiet too long (counted). */
+				uint64_t now = rte_rdtsc();
+
+				if (want == 0) {
+					cur++;
+				} else if (quiet_since[qi] == 0) {
+					quiet_since[qi] = now;
+				} else if (now - quiet_since[qi] > quiet_tsc) {
+					if (q->expect_packets > got[qi])
+						w->c.missing_at_eof += q->expect_packets - got[qi];
+					cur++;
+				}
+				continue;
+			}
+			quiet_since[qi] = 0;
+			got[qi] += n;
+			if (*w->conf.suspended) {
+				w->c.suspended += n;
+				rte_pktmbuf_free_bulk(mb, n);
+				continue;
+			}
+			handle_burst(w, q, mb, n);
+		}
+		if (!w->pkt_clock) {
+			uint64_t t = tsc_now_us(w);
+
+			if (t > w->now_us)
+				w->now_us = t;
+		}
+		fz_flow_table_expire(w->table, w->now_us, EXPIRE_PER_BURST);
+		if (w->n_stage)
+			stage_push(w);
+		publish_table_stats(w);
+	}
+	reason = w->conf.offline && !*w->conf.stop ? FZ_END_EOF : FZ_END_SHUTDOWN;
+	/* From here on records wait for room in the ring: the flush must not lose any. */
+	w->conf.offline = 1;
+	fz_flow_table_flush(w->table, reason);
+	stage_push(w);
+	publish_table_stats(w);
+	w->c.stop_tsc = rte_rdtsc();
+	__atomic_store_n(&w->done, 1, __ATOMIC_RELEASE);
+	return 0;
+}
+
+struct fz_worker *fz_worker_create(const struct fz_worker_conf *conf)
+{
+	struct fz_worker *w;
+	struct fz_flow_table_conf tc;
+
+	if (conf == NULL || conf->ring == NULL || conf->stop == NULL || conf->suspended == NULL ||
+	    conf->n_queues > FZ_WORKER_MAX_QUEUES || conf->tsc_hz == 0) {
+		errno = EINVAL;
+		return NULL;
+	}
+	w = aligned_alloc(64, (sizeof(*w) + 63) & ~(size_t)63);
+	if (w == NULL)
+		return NULL;
+	memset(w, 0, sizeof(*w));
+	w->conf = *conf;
+	w->us_per_tsc = 1e6 / (double)conf->tsc_hz;
+	w->ts_off = rte_mbuf_dynfield_lookup(RTE_MBUF_DYNFIELD_TIMESTAMP_NAME, NULL);
+	if (w->ts_off >= 0) {
+		int bit = rte_mbuf_dynflag_lookup(RTE_MBUF_DYNFLAG_RX_TIMESTAMP_NAME, NULL);
+
+		if (bit < 0)
+			w->ts_off = -1;
+		else
+			w->ts_flag = 1ULL << bit;
+	}
+	/* Packet time, when asked for or (auto) when a port stamps packets. */
+	for (unsigned i = 0; i < conf->n_queues; i++)
+		if (conf->queues[i].ts_us && w->ts_off >= 0 && conf->clock != FZ_CLOCK_TSC)
+			w->pkt_clock = 1;
+	if (conf->clock == FZ_CLOCK_PCAP)
+		w->pkt_clock = 1;
+	memset(&tc, 0, sizeof(tc));
+	tc.capacity = conf->flows;
+	tc.idle_us = conf->idle_us;
+	tc.active_us = conf->active_us;
+	tc.linger_us = conf->linger_us;
+	tc.worker = conf->id;
+	tc.export_fn = on_export;
+	tc.export_arg = w;
+	w->table = fz_flow_table_create(&tc);
+	w->frag = fz_frag_table_create(FRAG_ENTRIES, FRAG_TIMEOUT_US);
+	if (w->table == NULL || w->frag == NULL)
+		goto fail;
+#ifdef FZ_HAVE_L7
+	if (conf->l7 != NULL) {
+		w->scratch = fz_l7_scratch_create(conf->l7);
+		if (w->scratch == NULL)
+			goto fail;
+	}
+#endif
+	return w;
+fail:
+	fz_worker_free(w);
+	errno = ENOMEM;
+	return NULL;
+}
+
+void fz_worker_free(struct fz_worker *w)
+{
+	if (w == NULL)
+		return;
+	fz_flow_table_free(w->table);
+	fz_frag_table_free(w->frag);
+#ifdef FZ_HAVE_L7
+	fz_l7_scratch_free(w->scratch);
+#endif
+	free(w);
+}
+
+const struct fz_worker_counters *fz_worker_counters(const struct fz_worker *w)
+{
+	return &w->c;
+}
+
+int fz_worker_done(const struct fz_worker *w)
+{
+	return __atomic_load_n(&w->done, __ATOMIC_ACQUIRE);
+}
+
+size_t fz_worker_bytes_per_flow(const struct fz_worker *w)
+{
+	return fz_flow_table_bytes_per_flow(w->table);
+}

@@ -1,0 +1,271 @@
+/*
+ * Zoo classification: running means (cumulative or EWMA, global or per
+ * application) and the per-application class counters. Everything here runs
+ * once per finished flow on the stats lcore: no allocation, no system call.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "zoo_priv.h"
+
+const char *const zoo_class_names[ZOO__CLASSES] = {
+#define FZ_X(name, str) str,
+    ZOO_CLASSES(FZ_X)
+#undef FZ_X
+};
+
+void fz_zoo_conf_init(struct fz_zoo_conf *conf)
+{
+	conf->mean = FZ_ZOO_CUMULATIVE;
+	conf->alpha = 0;
+	conf->per_app = 0;
+}
+
+int fz_zoo_parse_mean(const char *s, struct fz_zoo_conf *conf, char *err, size_t errlen)
+{
+	const char *p;
+	char *end;
+	double a;
+
+	if (s != NULL && strcmp(s, "cumulative") == 0) {
+		conf->mean = FZ_ZOO_CUMULATIVE;
+		conf->alpha = 0;
+		return 0;
+	}
+	if (s != NULL && strncmp(s, "ewma:", 5) == 0) {
+		p = s + 5;
+		errno = 0;
+		a = strtod(p, &end);
+		/* "0 < a <= 1" is false for NaN as well; strtod would skip blanks, we do not. */
+		if (end != p && *end == '\0' && *p != ' ' && *p != '\t' && errno == 0 && a > 0 &&
+		    a <= 1) {
+			conf->mean = FZ_ZOO_EWMA;
+			conf->alpha = a;
+			return 0;
+		}
+		snprintf(err, errlen,
+		         "zoo mean '%s': ALPHA of ewma:ALPHA must be a number with 0 < ALPHA <= 1",
+		         s);
+		return -EINVAL;
+	}
+	snprintf(err, errlen, "zoo mean '%s': expected 'cumulative' or 'ewma:ALPHA'",
+	         s ? s : "(null)");
+	return -EINVAL;
+}
+
+int fz_zoo_parse_scope(const char *s, struct fz_zoo_conf *conf, char *err, size_t errlen)
+{
+	if (s != NULL && strcmp(s, "global") == 0) {
+		conf->per_app = 0;
+		return 0;
+	}
+	if (s != NULL && strcmp(s, "app") == 0) {
+		conf->per_app = 1;
+		return 0;
+	}
+	snprintf(err, errlen, "zoo scope '%s': expected 'global' or 'app'", s ? s : "(null)");
+	return -EINVAL;
+}
+
+static void means_init(struct zoo_means *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->size_ewma = FZ_ZOO_INIT_SIZE;
+	m->dur_ewma = FZ_ZOO_INIT_DURATION;
+	m->rate_ewma = FZ_ZOO_INIT_RATE;
+}
+
+struct fz_zoo *fz_zoo_create(const struct fz_zoo_conf *conf, unsigned n_apps,
+                             const char *const *app_names)
+{
+	static const char *const unknown[1] = {"unknown"};
+	struct fz_zoo *z;
+	size_t names_len = 0;
+	char *p;
+
+	if (conf == NULL || (conf->mean != FZ_ZOO_CUMULATIVE && conf->mean != FZ_ZOO_EWMA) ||
+	    (conf->mean == FZ_ZOO_EWMA && !(conf->alpha > 0 && conf->alpha <= 1))) {
+		errno = EINVAL;
+		return NULL;
+	}
+	if (n_apps == 0 || app_names == NULL) {
+		n_apps = 1;
+		app_names = unknown;
+	}
+	for (unsigned i = 0; i < n_apps; i++) {
+		if (app_names[i] == NULL) {
+			errno = EINVAL;
+			return NULL;
+		}
+		names_len += strlen(app_names[i]) + 1;
+	}
+	z = calloc(1, sizeof(*z));
+	if (z == NULL)
+		goto nomem;
+	z->conf = *conf;
+	z->n_apps = n_apps;
+	z->n_means = conf->per_app ? n_apps : 1;
+	z->apps = calloc(n_apps, sizeof(*z->apps));
+	z->means = calloc(z->n_means, sizeof(*z->means));
+	z->names = malloc(names_len);
+	if (z->apps == NULL || z->means == NULL || z->names == NULL)
+		goto nomem;
+	p = z->names;
+	for (unsigned i = 0; i < n_apps; i++) {
+		size_t len = strlen(app_names[i]) + 1;
+
+		memcpy(p, app_names[i], len);
+		z->apps[i].name = p;
+		p += len;
+	}
+	for (unsigned i = 0; i < z->n_means; i++)
+		means_init(&z->means[i]);
+	return z;
+nomem:
+	fz_zoo_free(z);
+	errno = ENOMEM;
+	return NULL;
+}
+
+void fz_zoo_free(struct fz_zoo *z)
+{
+	if (z == NULL)
+		return;
+	free(z->apps);
+	free(z->means);
+	free(z->names);
+	free(z);
+}
+
+/*
+ * Neumaier's variant of Kahan summation: the compensation also catches the
+ * case where the new term is larger than the running sum, which happens with
+ * rates (a single fast flow can exceed the sum of many slow ones).
+ */
+static void ksum_add(struct zoo_ksum *k, double x)
+{
+	double t = k->sum + x;
+
+	if (fabs(k->sum) >= fabs(x))
+		k->comp += (k->sum - t) + x;
+	else
+		k->comp += (x - t) + k->sum;
+	k->sum = t;
+}
+
+void zoo_current_means(const struct fz_zoo *z, const struct zoo_means *m, double *size,
+                       double *duration, double *rate)
+{
+	if (z->conf.mean == FZ_ZOO_EWMA) {
+		*size = m->size_ewma;
+		*duration = m->dur_ewma;
+		*rate = m->rate_ewma;
+		return;
+	}
+	*size = m->n ? (double)m->size_sum / (double)m->n : FZ_ZOO_INIT_SIZE;
+	*duration = m->n ? (double)m->dur_sum_us / (double)m->n / 1e6 : FZ_ZOO_INIT_DURATION;
+	*rate = m->rate_n ? zoo_ksum_value(&m->rate_sum) / (double)m->rate_n : FZ_ZOO_INIT_RATE;
+}
+
+static void count(struct zoo_counts *c, uint64_t packets, uint64_t size, uint64_t dur_us,
+                  const enum zoo_class cls[3])
+{
+	c->flows++;
+	c->packets += packets;
+	c->bytes += size;
+	c->dur_sum_us += dur_us;
+	for (int i = 0; i < 3; i++) {
+		c->cls_flows[cls[i]]++;
+		c->cls_bytes[cls[i]] += size;
+	}
+}
+
+void fz_zoo_classify(struct fz_zoo *z, const struct fz_flow_rec *rec, struct fz_zoo_result *out)
+{
+	unsigned app = rec->app;
+	struct zoo_means *m;
+	uint64_t size = rec->bytes[0] + rec->bytes[1];
+	/* A clock that went backwards must not make a flow last 584 000 years. */
+	uint64_t dur_us = rec->last_us > rec->first_us ? rec->last_us - rec->first_us : 0;
+	double dur_s = (double)dur_us / 1e6;
+	double rate = dur_us ? (double)size / dur_s : 0;
+	double alpha = z->conf.alpha;
+	enum zoo_class cls[3];
+
+	if (app >= z->n_apps) {
+		z->app_out_of_range++;
+		app = 0;
+	}
+	m = &z->means[z->conf.per_app ? app : 0];
+	zoo_current_means(z, m, &out->size_mean, &out->duration_mean, &out->rate_mean);
+
+	if (z->conf.mean == FZ_ZOO_CUMULATIVE && m->n > 0) {
+		/*
+		 * size >= sum / n and dur >= sum / n are decided in integers
+		 * (size * n >= sum), so a flow that sits exactly on the mean is an
+		 * elephant however large the sums grow; the printed mean is the
+		 * nearest double. Both products fit: each factor is below 2^64.
+		 */
+		out->size_class = (zoo_u128)size * m->n >= m->size_sum;
+		out->duration_class = (zoo_u128)dur_us * m->n >= m->dur_sum_us;
+	} else if (z->conf.mean == FZ_ZOO_CUMULATIVE) {
+		out->size_class = size >= (uint64_t)FZ_ZOO_INIT_SIZE;
+		out->duration_class = dur_us >= (uint64_t)(FZ_ZOO_INIT_DURATION * 1e6);
+	} else {
+		out->size_class = (double)size >= out->size_mean;
+		out->duration_class = dur_s >= out->duration_mean;
+	}
+	out->rate_class = dur_us ? rate >= out->rate_mean : FZ_ZOO_NULL;
+
+	/* Then the flow enters the means. */
+	m->n++;
+	m->size_sum += size;
+	m->dur_sum_us += dur_us;
+	m->size_ewma = alpha * (double)size + (1.0 - alpha) * m->size_ewma;
+	m->dur_ewma = alpha * dur_s + (1.0 - alpha) * m->dur_ewma;
+	if (dur_us) {
+		m->rate_n++;
+		ksum_add(&m->rate_sum, rate);
+		m->rate_ewma = alpha * rate + (1.0 - alpha) * m->rate_ewma;
+	}
+
+	cls[0] = out->size_class ? ZOO_ELEPHANT : ZOO_MOUSE;
+	cls[1] = out->duration_class ? ZOO_TORTOISE : ZOO_DRAGONFLY;
+	cls[2] = out->rate_class == FZ_ZOO_NULL ? ZOO_RATE_NULL
+	         : out->rate_class              ? ZOO_CHEETAH
+	                                        : ZOO_SNAIL;
+	count(&z->apps[app].interval, rec->packets[0] + rec->packets[1], size, dur_us, cls);
+	count(&z->apps[app].total, rec->packets[0] + rec->packets[1], size, dur_us, cls);
+}
+
+void fz_zoo_interval_reset(struct fz_zoo *z)
+{
+	for (unsigned i = 0; i < z->n_apps; i++)
+		memset(&z->apps[i].interval, 0, sizeof(z->apps[i].interval));
+}
+
+int fz_zoo_app_means(const struct fz_zoo *z, unsigned app, double *size, double *duration,
+                     double *rate)
+{
+	if (app >= z->n_apps)
+		return -EINVAL;
+	zoo_current_means(z, &z->means[z->conf.per_app ? app : 0], size, duration, rate);
+	return 0;
+}
+
+void fz_zoo_means(const struct fz_zoo *z, double *size, double *duration, double *rate)
+{
+	zoo_current_means(z, &z->means[0], size, duration, rate);
+}
+
+uint64_t fz_zoo_flows(const struct fz_zoo *z)
+{
+	uint64_t n = 0;
+
+	for (unsigned i = 0; i < z->n_apps; i++)
+		n += z->apps[i].total.flows;
+	return n;
+}

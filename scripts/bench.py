@@ -1,0 +1,212 @@
+#!/usr/bin/env python3
+"""flowzoo benchmark harness (see docs/benchmarks.md).
+
+For each workload capture it runs, in one go:
+  * dpdk-testpmd rxonly on net_pcap infinite_rx: what the harness can feed;
+  * flowzoo on the same feed with --clock tsc, for 1 and (optionally) 2 workers:
+    per worker Mpps, cycles per packet, flows created per second, drops;
+  * the offline path: flowzoo --pcap against ndpiReader, softflowd -r and
+    nfpcapd -r on the same file (wall time), when those are installed.
+Raw results go to a JSON file; a table is printed.
+"""
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+EAL_COMMON = ["--no-huge", "--no-shconf", "--no-pci", "--no-telemetry"]
+
+
+def frames_of(pcap):
+    """Frames in a capture: the truth file's count, else a walk over the record headers."""
+    truth = pcap[:-len(".pcap")] + ".truth.json"
+    if os.path.exists(truth):
+        with open(truth) as f:
+            return json.load(f)["packets"]
+    n = 0
+    with open(pcap, "rb") as f:
+        f.seek(24)
+        while True:
+            h = f.read(16)
+            if len(h) < 16:
+                return n
+            f.seek(int.from_bytes(h[8:12], "little"), 1)
+            n += 1
+
+
+def mbufs_for(pcap, queues):
+    """infinite_rx keeps the whole capture in mbufs, per queue, plus room for the RX rings."""
+    return frames_of(pcap) * queues + 16384
+
+
+def eal_for(pcap, workers, prefix):
+    """EAL args: main lcore 0 plus `workers` worker lcores, spread over the CPUs we may use."""
+    mem_mb = mbufs_for(pcap, workers) * 2432 // (1 << 20) + 512
+    cpus = sorted(os.sched_getaffinity(0))
+    lc = ["0@%d" % cpus[0]]
+    for w in range(workers):
+        lc.append("%d@%d" % (w + 1, cpus[(w + 1) % len(cpus)]))
+    vdev = "net_pcap0," + ",".join(["rx_pcap=%s" % pcap] * workers) + ",infinite_rx=1"
+    return EAL_COMMON + ["-m", str(mem_mb), "--file-prefix", prefix, "--lcores", ",".join(lc),
+                         "--vdev", vdev]
+
+
+def run_testpmd(pcap, seconds):
+    """Mpps that testpmd rxonly receives from the same feed."""
+    exe = shutil.which("dpdk-testpmd")
+    if not exe:
+        return None
+    cmd = [exe] + eal_for(pcap, 1, "fzb-tpmd%d" % os.getpid()) + [
+        "--", "--forward-mode=rxonly", "--stats-period", "1", "--no-mlockall",
+        "--total-num-mbufs=%d" % mbufs_for(pcap, 1)]
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    time.sleep(seconds + 4)  # loading the capture into mbufs takes a moment
+    p.send_signal(signal.SIGINT)
+    try:
+        out, _ = p.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        out, _ = p.communicate()
+    rates = [int(x) for x in re.findall(r"Rx-pps:\s+(\d+)", out)]
+    rates = [r for r in rates if r > 0]
+    if not rates:
+        return None
+    # Skip the first, partial period.
+    steady = rates[1:] or rates
+    return sum(steady) / len(steady) / 1e6
+
+
+def run_flowzoo(exe, pcap, workers, seconds, flows, extra, tmp):
+    summ = os.path.join(tmp, "summary.json")
+    cmd = [exe] + eal_for(pcap, workers, "fzb%d" % os.getpid()) + [
+        "--", "--clock", "tsc", "--duration", str(seconds), "--summary", summ,
+        "--flows-per-worker", str(flows), "--status-interval", "0",
+        "--mbufs", str(mbufs_for(pcap, workers))] + extra
+    t0 = time.time()
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 120)
+    wall = time.time() - t0
+    if p.returncode != 0:
+        sys.stderr.write(p.stderr[-4000:])
+        raise RuntimeError("flowzoo failed: " + " ".join(cmd))
+    with open(summ) as f:
+        s = json.load(f)
+    hz = s["tsc_hz"]
+    per = []
+    for w in s["workers"]:
+        e = w["elapsed_s"] or 1e-9
+        per.append({
+            "lcore": w["lcore"],
+            "packets": w["packets"],
+            "mpps": w["packets"] / e / 1e6,
+            "cycles_per_packet": (e * hz / w["packets"]) if w["packets"] else None,
+            "flows_per_s": w["flows_created"] / e,
+            # Packets the port dropped (shared by the workers of a port) and
+            # records dropped on a full ring to the stats lcore.
+            "packet_drops": sum(v for k, v in s["drops"].items() if k in ("imissed", "rx_nombuf")),
+            "record_drops": w["ring_full"],
+        })
+    return {"workers": per, "total_mpps": sum(x["mpps"] for x in per),
+            "bytes_per_flow": s.get("bytes_per_flow"), "wall_s": wall, "summary": s}
+
+
+def timed(cmd, cwd=None):
+    t0 = time.time()
+    p = subprocess.run(cmd, capture_output=True, text=True, cwd=cwd, timeout=3600)
+    dt = time.time() - t0
+    return dt if p.returncode == 0 else None
+
+
+def offline_peers(exe, pcap, tmp):
+    res = {"flowzoo": timed([exe, "--pcap", pcap, "--progress", "off",
+                             "--status-interval", "0", "--jsonl", os.path.join(tmp, "o.jsonl")])}
+    if shutil.which("ndpiReader"):
+        res["ndpiReader"] = timed(["ndpiReader", "-i", pcap, "-q", "-v", "0"])
+    if shutil.which("softflowd"):
+        res["softflowd"] = timed(["softflowd", "-r", pcap, "-n", "127.0.0.1:9", "-d"])
+    if shutil.which("nfpcapd"):
+        d = os.path.join(tmp, "nf")
+        os.makedirs(d, exist_ok=True)
+        res["nfpcapd"] = timed(["nfpcapd", "-r", pcap, "-w", d])
+    return res
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--flowzoo", default=os.path.join(ROOT, "build", "app", "flowzoo"))
+    ap.add_argument("--workloads", default="est64,mix,flood64")
+    ap.add_argument("--dir", default=os.path.join(ROOT, "build", "bench"),
+                    help="where the generated captures live (made when missing)")
+    ap.add_argument("--seconds", type=float, default=10)
+    ap.add_argument("--workers", default="1,2", help="worker counts to run, e.g. 1,2")
+    ap.add_argument("--flows", type=int, default=1 << 20, help="--flows-per-worker")
+    ap.add_argument("--gen-flows", type=int, default=0, help="flows per generated capture")
+    ap.add_argument("--no-peers", action="store_true")
+    ap.add_argument("--no-testpmd", action="store_true")
+    ap.add_argument("--extra", default="", help="extra flowzoo options, space separated")
+    ap.add_argument("--out", default=None, help="raw results JSON (default DIR/results-TIME.json)")
+    a = ap.parse_args()
+
+    os.makedirs(a.dir, exist_ok=True)
+    results = {"time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+               "host": os.uname().nodename, "cpus": len(os.sched_getaffinity(0)),
+               "seconds": a.seconds, "workloads": {}}
+    gen = os.path.join(ROOT, "scripts", "fzgen.py")
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for wl in a.workloads.split(","):
+            pcap = os.path.join(a.dir, wl + ".pcap")
+            if not os.path.exists(pcap):
+                cmd = [sys.executable, gen, "bench", a.dir]
+                if a.gen_flows:
+                    cmd += ["--flows", str(a.gen_flows)]
+                subprocess.run(cmd, check=True)
+            r = {"pcap": pcap}
+            r["testpmd_mpps"] = None if a.no_testpmd else run_testpmd(pcap, a.seconds)
+            r["runs"] = {}
+            # The flood must overflow the table: every packet an insert and an eviction.
+            flows = a.flows if wl != "flood64" else max(1024, min(a.flows, frames_of(pcap) // 4))
+            r["flows_per_worker"] = flows
+            for nw in [int(x) for x in a.workers.split(",")]:
+                run = run_flowzoo(a.flowzoo, pcap, nw, a.seconds, flows, a.extra.split(), tmp)
+                run.pop("summary")
+                r["runs"][str(nw)] = run
+                for w in run["workers"]:
+                    rows.append((wl, nw, w["lcore"], w["mpps"], w["cycles_per_packet"],
+                                 w["flows_per_s"], w["packet_drops"], w["record_drops"],
+                                 r["testpmd_mpps"]))
+            if not a.no_peers:
+                r["offline_wall_s"] = offline_peers(a.flowzoo, pcap, tmp)
+            results["workloads"][wl] = r
+
+    out = a.out or os.path.join(a.dir, "results-%d.json" % int(time.time()))
+    with open(out, "w") as f:
+        json.dump(results, f, indent=2)
+    print("%-8s %7s %5s %8s %10s %12s %9s %11s %8s" % (
+        "workload", "workers", "lcore", "Mpps", "cyc/pkt", "flows/s", "pkt drops", "rec drops",
+        "of feed"))
+    for wl, nw, lc, mpps, cpp, fps, pdrops, rdrops, feed in rows:
+        print("%-8s %7d %5d %8.2f %10s %12.0f %9d %11d %8s" % (
+            wl, nw, lc, mpps, "%.1f" % cpp if cpp else "-", fps, pdrops, rdrops,
+            "%.0f%%" % (100 * mpps / feed) if feed else "-"))
+    for wl, r in results["workloads"].items():
+        if r.get("testpmd_mpps"):
+            print("%s: testpmd rxonly feeds %.2f Mpps" % (wl, r["testpmd_mpps"]))
+        off = r.get("offline_wall_s")
+        if off:
+            fz = off.get("flowzoo")
+            peers = ", ".join("%s %.2fs (%.2fx)" % (k, v, v / fz if fz else 0)
+                              for k, v in off.items() if k != "flowzoo" and v)
+            print("%s offline: flowzoo %.2fs; %s" % (wl, fz or 0, peers or "no peers installed"))
+    print("raw results: " + out)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,48 @@
+"""Shared helpers for the integration tests: paths and running flowzoo."""
+import json
+import os
+import subprocess
+import sys
+
+SRC = os.environ.get("FZ_SRC", os.path.join(os.path.dirname(__file__), "..", ".."))
+BUILD = os.path.abspath(os.environ.get("FZ_BUILD", os.path.join(SRC, "build")))
+SHARED = os.path.abspath(os.environ.get("FZ_SHARED", os.path.join(SRC, "..", "shared")))
+FLOWZOO = os.path.join(BUILD, "app", "flowzoo")
+NDPI = os.path.join(SHARED, "pcaps", "ndpi")
+
+
+def run_flowzoo(pcaps, outdir, extra=(), name="run", timeout=300):
+    """Run flowzoo --pcap on the captures; return (records, summary, stderr)."""
+    jsonl = os.path.join(outdir, name + ".jsonl")
+    summary = os.path.join(outdir, name + ".summary.json")
+    cmd = [FLOWZOO]
+    for p in pcaps:
+        cmd += ["--pcap", p]
+    cmd += ["--jsonl", jsonl, "--summary", summary, "--progress", "off"] + list(extra)
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    if proc.returncode != 0:
+        sys.stderr.write(proc.stderr)
+        raise RuntimeError("%s exited %d" % (" ".join(cmd), proc.returncode))
+    with open(jsonl) as f:
+        records = [json.loads(line) for line in f if line.strip()]
+    with open(summary) as f:
+        summ = json.load(f)
+    return records, summ, proc.stderr
+
+
+class Checker:
+    """Counts checks and failures; prints every failure."""
+
+    def __init__(self):
+        self.checks = 0
+        self.failures = 0
+
+    def eq(self, expected, actual, what):
+        self.checks += 1
+        if expected != actual:
+            self.failures += 1
+            print("FAIL %s: expected %r, got %r" % (what, expected, actual))
+
+    def done(self):
+        print("%d checks, %d failed" % (self.checks, self.failures))
+        sys.exit(1 if self.failures else 0)
