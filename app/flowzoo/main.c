@@ -136,15 +136,17 @@ static int open_sinks(struct fz_app *app, char *err, size_t errlen)
 		}
 		app->sinks[app->n_sinks++] = s;
 	}
-	return 0;
+	return fz_sinks_kafka_open(app, err, errlen);
 }
 
 static void close_sinks(struct fz_app *app)
 {
 	for (unsigned s = 0; s < app->n_sinks; s++) {
 		if (app->sinks[s]->ops->flush)
-			app->sinks[s]->ops->flush(app->sinks[s], 10000);
+			app->sinks[s]->ops->flush(app->sinks[s],
+			                          (int)(app->opts.kafka_flush_timeout * 1000));
 	}
+	fz_sinks_kafka_report(app);
 }
 
 static int write_summary(struct fz_app *app)

@@ -399,7 +399,9 @@ static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 		ks->c.delivered++;
 		return;
 	}
-	ks->c.failed++;
+	/* Messages flush() takes back were not refused: they count as spooled. */
+	if (m->err != RD_KAFKA_RESP_ERR__PURGE_QUEUE && m->err != RD_KAFKA_RESP_ERR__PURGE_INFLIGHT)
+		ks->c.failed++;
 	if (!transient(m->err) || ks->spool == NULL) {
 		ks->c.dropped++;
 		if (m->err != RD_KAFKA_RESP_ERR__PURGE_QUEUE &&
