@@ -203,7 +203,8 @@ int main(int argc, char **argv)
 		}
 	fz_opts_init(&app->opts);
 	if (fz_opts_parse(&app->opts, argc - opt_first, argv + opt_first, err, sizeof(err)) ||
-	    fz_stats_zoo_check(&app->opts, err, sizeof(err)))
+	    fz_stats_zoo_check(&app->opts, err, sizeof(err)) ||
+	    fz_sinks_kafka_check(&app->opts, err, sizeof(err)))
 		return die(err);
 	if (app->opts.help || app->opts.version) {
 		if (app->opts.help)

@@ -24,17 +24,10 @@ static const char *brokers_from_opts(const struct fz_opts *o)
 	return b;
 }
 
-int fz_sinks_kafka_open(struct fz_app *app, char *err, size_t errlen)
+#ifdef FZ_HAVE_KAFKA
+/* The sink's configuration from the options. */
+static struct fz_kafka_conf kafka_conf(const struct fz_opts *o, const char *brokers)
 {
-	const struct fz_opts *o = &app->opts;
-	const char *brokers = o->kafka ? o->kafka : o->kafka_mock ? NULL : brokers_from_opts(o);
-
-	if (brokers == NULL && !o->kafka_mock)
-		return 0;
-#ifndef FZ_HAVE_KAFKA
-	snprintf(err, errlen, "--kafka: this flowzoo was built without librdkafka");
-	return -1;
-#else
 	struct fz_kafka_conf c = {
 	    .brokers = brokers,
 	    .topic_prefix = o->kafka_topic_prefix,
@@ -46,6 +39,45 @@ int fz_sinks_kafka_open(struct fz_app *app, char *err, size_t errlen)
 	    .flush_timeout_ms = (int)(o->kafka_flush_timeout * 1000),
 	    .mock = o->kafka_mock,
 	};
+
+	return c;
+}
+#endif
+
+/* The broker list the options ask for; NULL without Kafka or with --kafka-mock. */
+static const char *brokers_of(const struct fz_opts *o)
+{
+	return o->kafka ? o->kafka : o->kafka_mock ? NULL : brokers_from_opts(o);
+}
+
+int fz_sinks_kafka_check(const struct fz_opts *o, char *err, size_t errlen)
+{
+	const char *brokers = brokers_of(o);
+
+	if (brokers == NULL && !o->kafka_mock)
+		return 0;
+#ifndef FZ_HAVE_KAFKA
+	snprintf(err, errlen, "--kafka: this flowzoo was built without librdkafka");
+	return -1;
+#else
+	struct fz_kafka_conf c = kafka_conf(o, brokers);
+
+	return fz_kafka_conf_check(&c, err, errlen) < 0 ? -1 : 0;
+#endif
+}
+
+int fz_sinks_kafka_open(struct fz_app *app, char *err, size_t errlen)
+{
+	const struct fz_opts *o = &app->opts;
+	const char *brokers = brokers_of(o);
+
+	if (brokers == NULL && !o->kafka_mock)
+		return 0;
+#ifndef FZ_HAVE_KAFKA
+	snprintf(err, errlen, "--kafka: this flowzoo was built without librdkafka");
+	return -1;
+#else
+	struct fz_kafka_conf c = kafka_conf(o, brokers);
 	struct fz_sink *s;
 
 	if (app->n_sinks == FZ_MAX_SINKS) {

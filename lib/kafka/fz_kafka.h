@@ -81,6 +81,14 @@ struct fz_kafka_counters {
  */
 struct fz_sink *fz_kafka_sink_create(const struct fz_kafka_conf *conf, char *err, size_t errlen);
 
+/*
+ * Check conf without creating anything (for start-up, before the costly
+ * parts): brokers, the per-app mode, every property name and value.
+ * Conflicts between properties show only in fz_kafka_sink_create().
+ * Returns 0, or a negative errno with a message in err (as create).
+ */
+int fz_kafka_conf_check(const struct fz_kafka_conf *conf, char *err, size_t errlen);
+
 /* The mock cluster's bootstrap address ("host:port,..."), or NULL without one. */
 const char *fz_kafka_sink_bootstrap(struct fz_sink *s);
 

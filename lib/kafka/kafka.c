@@ -669,6 +669,39 @@ static int start_mock(struct kafka_sink *ks, unsigned n, char *err, size_t errle
 	return 0;
 }
 
+/* The checks that need no producer. Returns 0 or a negative errno. */
+static int check_conf(const struct fz_kafka_conf *conf, char *err, size_t errlen)
+{
+	if (conf->mock && conf->brokers != NULL) {
+		snprintf(err, errlen, "--kafka and --kafka-mock exclude each other");
+		return -EINVAL;
+	}
+	if (!conf->mock && fz_kafka_check_brokers(conf->brokers, err, errlen) < 0)
+		return -EINVAL;
+	if (conf->topic_per_app < FZ_KAFKA_PER_APP_OFF ||
+	    conf->topic_per_app > FZ_KAFKA_PER_APP_INSTEAD) {
+		snprintf(err, errlen, "--kafka-topic-per-app: expected off, also or instead");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int fz_kafka_conf_check(const struct fz_kafka_conf *conf, char *err, size_t errlen)
+{
+	rd_kafka_conf_t *rconf;
+	int r = check_conf(conf, err, errlen);
+
+	if (r < 0)
+		return r;
+	/* A mock's address is not known yet; any valid one checks the rest. */
+	rconf = fz_kafka__conf_build(conf->mock ? "127.0.0.1:9092" : conf->brokers, conf->opts,
+	                             conf->n_opts, err, errlen);
+	if (rconf == NULL)
+		return -errno;
+	rd_kafka_conf_destroy(rconf);
+	return 0;
+}
+
 struct fz_sink *fz_kafka_sink_create(const struct fz_kafka_conf *conf, char *err, size_t errlen)
 {
 	struct kafka_sink *ks;
@@ -676,18 +709,7 @@ struct fz_sink *fz_kafka_sink_create(const struct fz_kafka_conf *conf, char *err
 	char rerr[512], name[300];
 	int e = EINVAL;
 
-	if (conf->mock && conf->brokers != NULL) {
-		snprintf(err, errlen, "--kafka and --kafka-mock exclude each other");
-		errno = EINVAL;
-		return NULL;
-	}
-	if (!conf->mock && fz_kafka_check_brokers(conf->brokers, err, errlen) < 0) {
-		errno = EINVAL;
-		return NULL;
-	}
-	if (conf->topic_per_app < FZ_KAFKA_PER_APP_OFF ||
-	    conf->topic_per_app > FZ_KAFKA_PER_APP_INSTEAD) {
-		snprintf(err, errlen, "--kafka-topic-per-app: expected off, also or instead");
+	if (check_conf(conf, err, errlen) < 0) {
 		errno = EINVAL;
 		return NULL;
 	}

@@ -68,6 +68,22 @@ static void test_bad_properties(void)
 	FZ_CHECK_INT(EINVAL, create_fails("127.0.0.1:9", "linger.ms", err, sizeof(err)));
 	FZ_CHECK_STR("--kafka-opt 'linger.ms': expected key=value", err);
 	FZ_CHECK_INT(EINVAL, create_fails("127.0.0.1:9", "=5", err, sizeof(err)));
+	/* The check alone finds the same errors, without a producer. */
+	{
+		const char *opts[1] = {"no.such.property=1"};
+		struct fz_kafka_conf c = {.brokers = "127.0.0.1:9", .opts = opts, .n_opts = 1};
+
+		FZ_CHECK_INT(-ENOENT, fz_kafka_conf_check(&c, err, sizeof(err)));
+		c.n_opts = 0;
+		FZ_CHECK_INT(0, fz_kafka_conf_check(&c, err, sizeof(err)));
+		c.mock = 1;
+		FZ_CHECK_INT(-EINVAL, fz_kafka_conf_check(&c, err, sizeof(err)));
+		FZ_CHECK_STR("--kafka and --kafka-mock exclude each other", err);
+		c.brokers = NULL;
+		FZ_CHECK_INT(0, fz_kafka_conf_check(&c, err, sizeof(err)));
+		c.topic_per_app = 3;
+		FZ_CHECK_INT(-EINVAL, fz_kafka_conf_check(&c, err, sizeof(err)));
+	}
 	/* Values that only conflict when the producer starts are start-up errors too. */
 	FZ_CHECK_INT(EINVAL, create_fails("127.0.0.1:9", "acks=1", err, sizeof(err)));
 	FZ_CHECK(strncmp(err, "kafka: ", 7) == 0 && strstr(err, "acks") != NULL);
