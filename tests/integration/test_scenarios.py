@@ -129,6 +129,48 @@ def run_scenario(tmp, name, truth):
     return diffs
 
 
+def run_bench(tmp):
+    """The benchmark workloads, small: flowzoo must find the truth's packets,
+    flows and (mix) flows per application."""
+    r = subprocess.run([sys.executable, GEN, "bench", tmp, "--flows", "3000", "--packets-per-flow", "4",
+                        "--flood-packets", "5000"], capture_output=True, text=True)
+    if r.returncode != 0:
+        return {"bench": ["generator: %s" % r.stderr[-2000:]]}
+    out = {}
+    for pcap in sorted(r.stdout.split()):
+        name = os.path.basename(pcap)[:-5]
+        with open(os.path.join(tmp, name + ".truth.json")) as f:
+            truth = json.load(f)
+        summ = os.path.join(tmp, name + ".summary.json")
+        cmd = [APP, "--pcap", pcap, "--summary", summ] + truth["args"]
+        res = subprocess.run(cmd, capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL)
+        diffs = []
+        if res.returncode != 0:
+            diffs.append("%s exited %d: %s" % (" ".join(cmd), res.returncode, res.stderr[-2000:]))
+        else:
+            with open(summ) as f:
+                summary = json.load(f)
+            for k in ("packets", "flows"):
+                if summary.get(k) != truth[k]:
+                    diffs.append("summary %s expected %d, got %r" % (k, truth[k], summary.get(k)))
+            apps = {a: v.get("flows", 0) for a, v in summary.get("apps", {}).items() if v.get("flows")}
+            if "apps" in truth and apps != truth["apps"]:
+                diffs.append("summary flows per app expected %s, got %s" % (truth["apps"], apps))
+        out["bench/" + name] = diffs
+    return out
+
+
+def report(name, diffs, detail=""):
+    """Print the outcome of one capture; returns 1 when it failed."""
+    if not diffs:
+        print("ok   %s %s" % (name, detail))
+        return 0
+    print("FAIL %s (%d difference(s)):" % (name, len(diffs)))
+    for d in diffs:
+        print("    " + d)
+    return 1
+
+
 def main():
     if not os.access(APP, os.X_OK):
         print("FAIL: %s does not exist or is not executable (build the app first)" % APP)
@@ -155,15 +197,12 @@ def main():
             with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
                 results = list(pool.map(lambda n: run_scenario(tmp, n, truths[n]), names))
             for name, diffs in zip(names, results):
-                truth = truths[name]
                 total += 1
-                if diffs:
-                    failed += 1
-                    print("FAIL %s (%d difference(s)):" % (name, len(diffs)))
-                    for d in diffs:
-                        print("    " + d)
-                else:
-                    print("ok   %s (%d records, drops %s)" % (name, len(truth["flows"]), truth["drops"]))
+                failed += report(name, diffs, "(%d records, drops %s)" %
+                                 (len(truths[name]["flows"]), truths[name]["drops"]))
+        for name, diffs in sorted(run_bench(os.path.join(tmp, "bench")).items()):
+            total += 1
+            failed += report(name, diffs)
     print("%d of %d captures failed" % (failed, total))
     return 1 if failed else 0
 
