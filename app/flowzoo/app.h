@@ -15,6 +15,8 @@
 #include "fz_worker.h"
 #include "options.h"
 
+struct fz_ctl_server;
+
 #define FZ_MAX_WORKERS RTE_MAX_LCORE
 #define FZ_MAX_SINKS   4
 #define FZ_MAX_APPS    64
@@ -60,6 +62,7 @@ struct fz_app {
 	unsigned n_sinks;
 	uint64_t records; /* flow records taken off the rings */
 	uint64_t encode_errors;
+	struct fz_ctl_server *ctl;             /* NULL without --ctl-key */
 	uint64_t alert_seen[FZ_ALERTS__COUNT]; /* counter values already alerted on */
 	uint64_t alerts;                       /* alert records sent */
 	struct fz_stats_zoo *zoo;              /* stats_zoo.c */
@@ -77,6 +80,8 @@ void fz_stats_zoo_classify(struct fz_app *app, const struct fz_flow_rec *r,
                            struct fz_zoo_result *res);
 void fz_stats_zoo_tick(struct fz_app *app, uint64_t now_tsc, int final);
 void fz_stats_zoo_free(struct fz_app *app);
+/* The zoo itself (its means for status), or NULL before init. */
+const struct fz_zoo *fz_stats_zoo_get(const struct fz_app *app);
 
 /* Run the stats loop on the calling lcore until every worker is done. */
 void fz_stats_loop(struct fz_app *app);

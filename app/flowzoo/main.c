@@ -22,6 +22,7 @@
 #include <rte_ring_elem.h>
 
 #include "app.h"
+#include "ctl_glue.h"
 #include "fz_l7.h"
 #include "log.h"
 #include "pcapfiles.h"
@@ -180,6 +181,7 @@ static void free_all(struct fz_app *app)
 	fz_l7_free(app->l7);
 	app->l7 = NULL;
 	fz_stats_zoo_free(app);
+	fz_ctl_glue_stop(app);
 }
 
 int main(int argc, char **argv)
@@ -259,7 +261,8 @@ int main(int argc, char **argv)
 		snprintf(err, sizeof(err), "record encoder: %s", strerror(errno));
 		goto fail;
 	}
-	if (fz_stats_zoo_init(app, err, sizeof(err)) || open_sinks(app, err, sizeof(err)))
+	if (fz_stats_zoo_init(app, err, sizeof(err)) || open_sinks(app, err, sizeof(err)) ||
+	    fz_ctl_glue_start(app, err, sizeof(err)))
 		goto fail;
 
 	signal(SIGINT, on_signal);
@@ -275,6 +278,7 @@ int main(int argc, char **argv)
 		fz_stats_loop(app);
 	rte_eal_mp_wait_lcore();
 
+	fz_ctl_glue_stop(app);
 	close_sinks(app);
 	log_summary_line(app);
 	rc = write_summary(app);

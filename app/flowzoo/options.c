@@ -23,6 +23,7 @@ enum opt_type {
 	T_I64,     /* signed integer */
 	T_FLAG,    /* int set to 1 (config: true/false) */
 	T_CHOICE,  /* one word of a list, stored as its int value */
+	T_FRAC,    /* double in [0, 1) */
 };
 
 struct choice {
@@ -71,6 +72,19 @@ static const struct opt_def defs[] = {
      .off = O(config),
      .arg = "FILE",
      .help = "JSON object of options (command line wins)"},
+    {.name = "ctl-key",
+     .type = T_STR,
+     .off = O(ctl_key),
+     .arg = "FILE",
+     .help = "shared key of the control protocol (zooctl); without it the control server "
+             "does not start"},
+    {.name = "ctl-port",
+     .type = T_U64,
+     .off = O(ctl_port),
+     .arg = "PORT",
+     .min = 1,
+     .max = 65535,
+     .help = "UDP port of the control server (default 7411)"},
     {.name = "duration",
      .type = T_SECONDS,
      .off = O(duration),
@@ -121,6 +135,11 @@ static const struct opt_def defs[] = {
      .max = 1u << 28,
      .help = "packet buffers in the pool (default: enough for every RX ring; net_pcap with "
              "infinite_rx=1 needs more than the capture's frames)"},
+    {.name = "loss",
+     .type = T_FRAC,
+     .off = O(loss),
+     .arg = "P",
+     .help = "tests: drop this fraction of control datagrams sent and received (default 0)"},
     {.name = "pcap",
      .type = T_STRLIST,
      .off = O(pcaps),
@@ -201,6 +220,7 @@ void fz_opts_init(struct fz_opts *o)
 	o->stats_lcore = -1;
 	o->ring_size = 65536;
 	o->progress = -1;
+	o->ctl_port = 7411;
 	o->stats_interval = 10;
 }
 
@@ -263,6 +283,19 @@ static int set_value(struct fz_opts *o, const struct opt_def *d, const char *v, 
 		x = strtod(v, &end);
 		if (errno || end == v || *end || !isfinite(x) || x < 0 || x > 1e9) {
 			snprintf(err, errlen, "%s: '%s' is not a number of seconds >= 0", where, v);
+			return -1;
+		}
+		*(double *)field = x;
+		return 0;
+	}
+	case T_FRAC: {
+		double x;
+
+		errno = 0;
+		x = strtod(v, &end);
+		if (errno || end == v || *end || !(x >= 0 && x < 1)) {
+			snprintf(err, errlen, "%s: '%s' is not a fraction from 0 to below 1", where,
+			         v);
 			return -1;
 		}
 		*(double *)field = x;

@@ -37,6 +37,9 @@ struct fz_opts {
 	double stats_interval;  /* seconds between stats records, 0 = at exit only */
 	const char *zoo_mean;   /* cumulative | ewma:ALPHA (checked by lib/zoo) */
 	int zoo_scope_app;      /* --zoo-scope app */
+	const char *ctl_key;    /* control server: off without a key */
+	uint64_t ctl_port;
+	double loss; /* control datagrams dropped on purpose (tests) */
 	int help;
 	int version;
 	/* Copies of config-file strings the fields above point to. */

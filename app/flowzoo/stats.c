@@ -13,6 +13,7 @@
 #include <rte_ring_elem.h>
 
 #include "app.h"
+#include "ctl_glue.h"
 #include "log.h"
 #include "ports.h"
 
@@ -140,6 +141,7 @@ void fz_stats_loop(struct fz_app *app)
 		for (unsigned s = 0; s < app->n_sinks; s++)
 			if (app->sinks[s]->ops->poll)
 				app->sinks[s]->ops->poll(app->sinks[s]);
+		fz_ctl_glue_poll(app);
 		if (done && n == 0)
 			break;
 		fz_stats_zoo_tick(app, now, 0);

@@ -89,6 +89,11 @@ int fz_stats_zoo_init(struct fz_app *app, char *err, size_t errlen)
 	return 0;
 }
 
+const struct fz_zoo *fz_stats_zoo_get(const struct fz_app *app)
+{
+	return app->zoo ? app->zoo->zoo : NULL;
+}
+
 void fz_stats_zoo_free(struct fz_app *app)
 {
 	if (app->zoo == NULL)
