@@ -61,7 +61,8 @@ def evict(seed):
 def tcp_edge(seed):
     """TCP corner cases: a SYN after a FIN in one direction only stays in
     the record; a SYN/ACK within the linger after FIN both ways stays in the
-    record; a packet after the linger is over starts a new record."""
+    record; a packet after the linger is over starts a new record; after an
+    RST, a SYN from the former responder starts a record it initiates."""
     rng = _rng(seed, "tcp_edge")
     cap = Capture(BASE_ARGS)
     f = cap.flow("10.10.0.1", "10.10.0.2", P.PROTO_TCP, rng.randint(32768, 60999), 80)
@@ -76,6 +77,18 @@ def tcp_edge(seed):
     f.end("tcp_end")
     late = t + 0.5 + LINGER_S + 2.0
     f.tcp(late, False, P.FIN | P.ACK)            # after the linger: a new record from b
+    # After an RST the former responder opens a connection on the same
+    # ports: the new record's initiator is the new SYN's sender.
+    r = cap.flow("10.10.0.3", "10.10.0.4", P.PROTO_TCP, 5060, 5061)
+    t = r.handshake(0.2)
+    r.tcp(t + 0.01, True, P.RST | P.ACK)
+    r.end("tcp_end")
+    r.new_connection(rng.getrandbits(32), rng.getrandbits(32))
+    r.tcp(t + 0.5, False, P.SYN)
+    r.tcp(t + 0.505, True, P.SYN | P.ACK)
+    r.tcp(t + 0.51, False, P.ACK)
+    r.close(t + 0.6, from_a=False)
+    r.end("tcp_end")
     clock_flow(cap, late + 1, late + 6)
     return cap
 
