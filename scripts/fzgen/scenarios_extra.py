@@ -276,17 +276,23 @@ def vlan_prio(seed):
     return cap
 
 
-def idle_mass(seed):
-    """5000 UDP flows go quiet within one second; a clock flow keeps packets
-    coming for 25 s more. Every one of them must end idle (not eof): expiry
-    keeps up with many flows timing out at once."""
-    rng = _rng(seed, "idle_mass")
+def expiry_mass(seed):
+    """5000 UDP flows go quiet and 2000 TCP connections close (FIN both
+    ways) within the first two seconds; a clock flow keeps packets coming
+    for 25 s more. Every UDP flow must end idle and every TCP flow tcp_end
+    (not eof): expiry keeps up with many flows ending at once."""
+    rng = _rng(seed, "expiry_mass")
     cap = Capture(BASE_ARGS)
     for i in range(5000):
         f = cap.flow("10.17.%d.%d" % (i >> 8, i & 255), "10.18.0.1", P.PROTO_UDP, 20000 + i % 30000, 53)
         f.udp(i * 0.0002, True, _blob(rng, 8))
         f.end("idle")
-    clock_flow(cap, 1.0, 1.0 + IDLE_S + 10)
+    for i in range(2000):
+        f = cap.flow("10.19.%d.%d" % (i >> 8, i & 255), "10.18.0.2", P.PROTO_TCP, 30000 + i, 443)
+        t = f.handshake(i * 0.0005)
+        f.close(t + 0.01)
+        f.end("tcp_end")
+    clock_flow(cap, 2.0, 2.0 + IDLE_S + 10)
     return cap
 
 
@@ -300,5 +306,5 @@ EXTRA = {
     "malformed_more": malformed_more,
     "frag_more": frag_more,
     "vlan_prio": vlan_prio,
-    "idle_mass": idle_mass,
+    "expiry_mass": expiry_mass,
 }

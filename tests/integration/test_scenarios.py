@@ -4,6 +4,7 @@ of `fzgen.py l7`, whose app names are left to the L7 tests), run `flowzoo
 --pcap` on it with the options its truth file names, and require the flow
 records and the summary's counters to equal the truth exactly. Every
 difference is reported, not just the first."""
+import collections
 import concurrent.futures
 import json
 import os
@@ -15,6 +16,7 @@ SRC = os.environ.get("FZ_SRC", os.path.join(os.path.dirname(os.path.abspath(__fi
 BUILD = os.environ.get("FZ_BUILD", os.path.join(SRC, "build"))
 APP = os.path.join(BUILD, "app", "flowzoo")
 GEN = os.path.join(SRC, "scripts", "fzgen.py")
+MAX_SHOWN = 100  # field differences shown one by one per capture; the rest are counted by kind
 KEY = ("src_ip", "src_port", "dst_ip", "dst_port", "ip_proto", "vlan", "vlan_inner", "first_ms")
 
 
@@ -166,8 +168,15 @@ def report(name, diffs, detail=""):
         print("ok   %s %s" % (name, detail))
         return 0
     print("FAIL %s (%d difference(s)):" % (name, len(diffs)))
-    for d in diffs:
+    fields = [d for d in diffs if d.startswith("record ")]
+    for d in [d for d in diffs if not d.startswith("record ")] + fields[:MAX_SHOWN]:
         print("    " + d)
+    if len(fields) > MAX_SHOWN:
+        # The rest of the field differences, counted by what differs.
+        kinds = collections.Counter(d.split(": ", 1)[-1] for d in fields[MAX_SHOWN:])
+        print("    ... and %d more field differences:" % (len(fields) - MAX_SHOWN))
+        for kind, n in kinds.most_common():
+            print("    %6d x %s" % (n, kind))
     return 1
 
 
