@@ -296,6 +296,34 @@ def expiry_mass(seed):
     return cap
 
 
+def jumbo(seed):
+    """Big frames: a 9000-byte IPv4 packet, a 60 kB UDP datagram as a
+    capture host's GRO hands it to the capture, and TCP segments captured on
+    a sender with segmentation offload, whose IPv4 total length (IPv6
+    payload length) is 0: those count the bytes captured (parser.md)."""
+    rng = _rng(seed, "jumbo")
+    cap = Capture(BASE_ARGS)
+    f = cap.flow("10.30.0.1", "10.30.0.2", P.PROTO_UDP, rng.randint(1024, 65535), 2000)
+    f.udp(0.0, True, _blob(rng, 100))
+    f.udp(0.1, True, _blob(rng, 8972))
+    f.udp(0.2, False, _blob(rng, 60000))
+    f.udp(0.3, False, _blob(rng, 100))
+    k = cap.flow("10.30.0.3", "10.30.0.4", P.PROTO_TCP, rng.randint(32768, 60999), 443)
+    t = k.handshake(0.4)
+    seg = P.tcp(k.a, k.b, k.ports[0], 443, k.seq[0], k.seq[1], P.PSH | P.ACK, _blob(rng, 20000))
+    ip = P.ipv4(k.a, k.b, P.PROTO_TCP, seg, ident=7, total_len=0)
+    cap.add(t + 0.01, P.ether(P.mac_for(k.a), P.mac_for(k.b), P.ETH_IPV4, ip))
+    k.account(cap.us(t + 0.01), True, len(ip), P.PSH | P.ACK)
+    k6 = cap.flow("2001:db8:30::1", "2001:db8:30::2", P.PROTO_TCP, rng.randint(32768, 60999), 443)
+    t = k6.handshake(0.5)
+    seg = P.tcp(k6.a, k6.b, k6.ports[0], 443, k6.seq[0], k6.seq[1], P.PSH | P.ACK, _blob(rng, 30000))
+    ip = bytearray(P.ipv6(k6.a, k6.b, P.PROTO_TCP, seg))
+    ip[4:6] = b"\0\0"
+    cap.add(t + 0.01, P.ether(P.mac_for(k6.a), P.mac_for(k6.b), P.ETH_IPV6, bytes(ip)))
+    k6.account(cap.us(t + 0.01), True, len(ip), P.PSH | P.ACK)
+    return cap
+
+
 EXTRA = {
     "timeout_edges": timeout_edges,
     "evict": evict,
@@ -307,4 +335,5 @@ EXTRA = {
     "frag_more": frag_more,
     "vlan_prio": vlan_prio,
     "expiry_mass": expiry_mass,
+    "jumbo": jumbo,
 }
