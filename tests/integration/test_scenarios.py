@@ -16,7 +16,7 @@ SRC = os.environ.get("FZ_SRC", os.path.join(os.path.dirname(os.path.abspath(__fi
 BUILD = os.environ.get("FZ_BUILD", os.path.join(SRC, "build"))
 APP = os.path.join(BUILD, "app", "flowzoo")
 GEN = os.path.join(SRC, "scripts", "fzgen.py")
-MAX_SHOWN = 100  # field differences shown one by one per capture; the rest are counted by kind
+MAX_SHOWN = 20  # field differences shown one by one per capture; the rest are counted by kind
 KEY = ("src_ip", "src_port", "dst_ip", "dst_port", "ip_proto", "vlan", "vlan_inner", "first_ms")
 
 
