@@ -21,7 +21,7 @@
 
 #define MAX_TOPICS       64
 #define SPOOL_REC_HDR    4
-#define DRAIN_BUDGET     20000 /* spool records per poll(): bounds the time one call takes */
+#define DRAIN_BUDGET     4096 /* spool records per poll(): a few ms at most per call */
 #define DRAIN_IN_WRITE   64    /* spool records write() moves before deciding where to go */
 #define SYNC_INTERVAL_NS 1000000000ull
 #define PURGE_WAIT_MS    5000
