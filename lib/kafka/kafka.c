@@ -19,10 +19,10 @@
 #include "fz_spool.h"
 #include "kafka_priv.h"
 
-#define MAX_TOPICS       64
+#define MAX_TOPICS       128 /* 3 + one per application (the app has at most 64) */
 #define SPOOL_REC_HDR    4
 #define DRAIN_BUDGET     4096 /* spool records per poll(): a few ms at most per call */
-#define DRAIN_IN_WRITE   64    /* spool records write() moves before deciding where to go */
+#define DRAIN_IN_WRITE   64   /* spool records write() moves before deciding where to go */
 #define SYNC_INTERVAL_NS 1000000000ull
 #define PURGE_WAIT_MS    5000
 #define DEFAULT_SPOOL    (UINT64_C(1) << 30)

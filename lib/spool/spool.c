@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -434,6 +435,13 @@ struct fz_spool *fz_spool_open(const char *dir, uint64_t max_bytes, char *err, s
 	if (sp->dirfd < 0) {
 		e = errno;
 		set_err(err, errlen, "spool: cannot open %s: %s", dir, strerror(e));
+		goto fail;
+	}
+	/* One owner at a time: two appliances on one spool would interleave and
+	 * re-send each other's records. The lock goes with the descriptor. */
+	if (flock(sp->dirfd, LOCK_EX | LOCK_NB) != 0) {
+		e = errno == EWOULDBLOCK ? EBUSY : errno;
+		set_err(err, errlen, "spool: %s is in use by another process", dir);
 		goto fail;
 	}
 	r = list_segs(sp, &seqs, &nseqs);

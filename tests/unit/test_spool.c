@@ -354,6 +354,27 @@ static void test_prepend(void)
 	rm_dir(dir);
 }
 
+static void test_one_owner(void)
+{
+	char err[256] = "";
+	struct fz_spool *a, *b;
+
+	fresh_dir("owner");
+	a = fz_spool_open(dir, 1 << 20, err, sizeof(err));
+	FZ_CHECK(a != NULL);
+	errno = 0;
+	b = fz_spool_open(dir, 1 << 20, err, sizeof(err));
+	FZ_CHECK(b == NULL);
+	FZ_CHECK_INT(EBUSY, errno);
+	FZ_CHECK(strstr(err, "in use") != NULL);
+	fz_spool_close(a);
+	/* Free again once closed. */
+	b = fz_spool_open(dir, 1 << 20, err, sizeof(err));
+	FZ_CHECK(b != NULL);
+	fz_spool_close(b);
+	rm_dir(dir);
+}
+
 static void test_bad_args(void)
 {
 	char err[256] = "";
@@ -372,6 +393,7 @@ int main(void)
 	FZ_RUN(test_reopen);
 	FZ_RUN(test_torn_tail);
 	FZ_RUN(test_prepend);
+	FZ_RUN(test_one_owner);
 	FZ_RUN(test_bad_args);
 	return fz_test_summary();
 }
