@@ -182,6 +182,18 @@ def main():
                     rows.append((wl, nw, w["lcore"], w["mpps"], w["cycles_per_packet"],
                                  w["flows_per_s"], w["packet_drops"], w["record_drops"],
                                  r["testpmd_mpps"]))
+            # The cost of L7: the same run with one signature that never matches.
+            never = os.path.join(tmp, "never.sigs")
+            with open(never, "w") as f:
+                f.write("nothing proto=any prio=1 /^\\x00\\xffnever-matches\\xff\\x00/\n")
+            run = run_flowzoo(a.flowzoo, pcap, 1, a.seconds, flows,
+                              a.extra.split() + ["--signatures", never], tmp)
+            run.pop("summary")
+            r["no_l7"] = run
+            w = run["workers"][0]
+            rows.append((wl + "-noL7", 1, w["lcore"], w["mpps"], w["cycles_per_packet"],
+                         w["flows_per_s"], w["packet_drops"], w["record_drops"],
+                         r["testpmd_mpps"]))
             if not a.no_peers:
                 r["offline_wall_s"] = offline_peers(a.flowzoo, pcap, tmp)
             results["workloads"][wl] = r
