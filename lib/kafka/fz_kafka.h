@@ -56,7 +56,7 @@ struct fz_kafka_counters {
 	uint64_t queue_full; /* times librdkafka's queue was full */
 	uint64_t spooled;    /* records written to the spool */
 	uint64_t unspooled;  /* records taken from the spool and handed to librdkafka */
-	uint64_t dropped;    /* records lost: spool full or absent, or a permanent error */
+	uint64_t dropped;    /* records lost: spool full, absent or failing, or a permanent error */
 	uint64_t in_queue;   /* messages in librdkafka now (queued, in flight, or reports) */
 	uint64_t spool_records; /* records waiting in the spool */
 	uint64_t spool_bytes;   /* bytes of the spool on disk */

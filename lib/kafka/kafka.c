@@ -19,10 +19,10 @@
 #include "fz_spool.h"
 #include "kafka_priv.h"
 
-#define MAX_TOPICS       64
+#define MAX_TOPICS       128 /* 3 + one per application (the app has at most 64) */
 #define SPOOL_REC_HDR    4
-#define DRAIN_BUDGET     20000 /* spool records per poll(): bounds the time one call takes */
-#define DRAIN_IN_WRITE   64    /* spool records write() moves before deciding where to go */
+#define DRAIN_BUDGET     4096 /* spool records per poll(): a few ms at most per call */
+#define DRAIN_IN_WRITE   64   /* spool records write() moves before deciding where to go */
 #define SYNC_INTERVAL_NS 1000000000ull
 #define PURGE_WAIT_MS    5000
 #define DEFAULT_SPOOL    (UINT64_C(1) << 30)
@@ -185,10 +185,8 @@ static int spool_put(struct kafka_sink *ks, const char *topic, const void *key, 
 	}
 	spool_rec_hdr(h, tlen, key ? klen : 0);
 	r = fz_spool_appendv(ks->spool, iov, 4);
-	if (r < 0) {
-		ks->c.dropped++;
-		return r;
-	}
+	if (r < 0)
+		return r; /* counted by the spool (full, or a write error) */
 	ks->c.spooled++;
 	return 0;
 }
@@ -495,7 +493,7 @@ static void purge_to_spool(struct kafka_sink *ks)
 		r = fz_spool_prepend(ks->spool, iov, (unsigned)ks->n_purged);
 		if (r < 0 && r != -ENOSPC)
 			note_error(ks, "spool", strerror(-r));
-		ks->c.dropped += fz_spool_dropped(ks->spool) - before;
+		/* The spool counts what it could not take. */
 		ks->c.spooled += ks->n_purged - (fz_spool_dropped(ks->spool) - before);
 		free(iov);
 	} else {
@@ -504,8 +502,6 @@ static void purge_to_spool(struct kafka_sink *ks)
 
 			if (fz_spool_append(ks->spool, one.iov_base, one.iov_len) == 0)
 				ks->c.spooled++;
-			else
-				ks->c.dropped++;
 		}
 	}
 	for (size_t i = 0; i < ks->n_purged; i++)
@@ -559,6 +555,8 @@ static int kafka_flush(struct fz_sink *s, int timeout_ms)
 static void fill_counters(struct kafka_sink *ks, struct fz_kafka_counters *c)
 {
 	*c = ks->c;
+	/* The sink's own drops and the spool's (full, write errors). */
+	c->dropped += ks->spool ? fz_spool_dropped(ks->spool) : 0;
 	c->in_queue = (uint64_t)rd_kafka_outq_len(ks->rk);
 	c->spool_records = ks->spool ? fz_spool_records(ks->spool) : 0;
 	c->spool_bytes = ks->spool ? fz_spool_bytes(ks->spool) : 0;

@@ -24,7 +24,7 @@ static const char *const defaults[][2] = {
     {"client.id", "flowzoo"},
     {"enable.idempotence", "true"},
     {"compression.codec", "lz4"},
-    {"linger.ms", "5"},
+    {"linger.ms", "20"},
     {"batch.num.messages", "10000"},
     {"batch.size", "1000000"},
     {"queue.buffering.max.messages", "500000"},

@@ -26,6 +26,8 @@ struct fz_spool;
  * Open (creating it when absent) the spool in dir, bounded to max_bytes of
  * segment files on disk. Existing segments are scanned and checked; a bad
  * or torn record cuts its segment at that point (counted as corrupt bytes).
+ * The directory is locked (flock) while the spool is open: a second open,
+ * from this process or another, fails with EBUSY.
  * Returns NULL and sets errno on failure, with a message in err.
  */
 struct fz_spool *fz_spool_open(const char *dir, uint64_t max_bytes, char *err, size_t errlen);

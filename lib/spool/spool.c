@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -52,7 +53,8 @@ struct fz_spool {
 
 	int wfd; /* the last segment, or -1 before the first append */
 	uint8_t *wbuf;
-	size_t wlen;
+	size_t wlen;    /* whole records only */
+	uint64_t wrecs; /* records in wbuf */
 
 	int rfd; /* segs[0], or -1 */
 	uint64_t roff;
@@ -202,20 +204,34 @@ static void unlink_seg(struct fz_spool *sp, uint64_t seq)
 	unlinkat(sp->dirfd, name, 0);
 }
 
-/* Write the buffered appends to the last segment. */
+/*
+ * Write the buffered appends (whole records only) to the last segment. When
+ * that fails they are lost: the segment is cut back to where they started
+ * and they count as dropped, so that no torn record sits before later ones.
+ */
 static int flush_wbuf(struct fz_spool *sp)
 {
 	struct seg *last;
+	uint64_t start;
 	int r;
 
 	if (sp->wlen == 0)
 		return 0;
 	last = &sp->segs[sp->nsegs - 1];
-	r = pwrite_all(sp->wfd, sp->wbuf, sp->wlen, last->size - sp->wlen);
-	if (r < 0)
-		return r;
+	start = last->size - sp->wlen;
+	r = pwrite_all(sp->wfd, sp->wbuf, sp->wlen, start);
+	if (r < 0) {
+		if (ftruncate(sp->wfd, (off_t)start) != 0) {
+			/* The next open cuts a torn tail anyway. */
+		}
+		last->size = start;
+		sp->disk_bytes -= sp->wlen;
+		sp->records -= sp->wrecs;
+		sp->dropped += sp->wrecs;
+	}
 	sp->wlen = 0;
-	return 0;
+	sp->wrecs = 0;
+	return r;
 }
 
 static int save_cursor(struct fz_spool *sp)
@@ -436,6 +452,13 @@ struct fz_spool *fz_spool_open(const char *dir, uint64_t max_bytes, char *err, s
 		set_err(err, errlen, "spool: cannot open %s: %s", dir, strerror(e));
 		goto fail;
 	}
+	/* One owner at a time: two appliances on one spool would interleave and
+	 * re-send each other's records. The lock goes with the descriptor. */
+	if (flock(sp->dirfd, LOCK_EX | LOCK_NB) != 0) {
+		e = errno == EWOULDBLOCK ? EBUSY : errno;
+		set_err(err, errlen, "spool: %s is in use by another process", dir);
+		goto fail;
+	}
 	r = list_segs(sp, &seqs, &nseqs);
 	if (r < 0) {
 		e = -r;
@@ -515,28 +538,9 @@ static int new_seg(struct fz_spool *sp)
 	return 0;
 }
 
-/* Buffer bytes for the last segment. */
-static int wbuf_add(struct fz_spool *sp, const void *p, size_t len)
-{
-	while (len > 0) {
-		size_t room = WBUF_SIZE - sp->wlen, n = len < room ? len : room;
-		int r;
-
-		memcpy(sp->wbuf + sp->wlen, p, n);
-		sp->wlen += n;
-		/* Count as we buffer: flush_wbuf() writes at size - wlen. */
-		sp->segs[sp->nsegs - 1].size += n;
-		sp->disk_bytes += n;
-		p = (const uint8_t *)p + n;
-		len -= n;
-		if (sp->wlen == WBUF_SIZE && (r = flush_wbuf(sp)) < 0)
-			return r;
-	}
-	return 0;
-}
-
 int fz_spool_appendv(struct fz_spool *sp, const struct iovec *iov, int n)
 {
+	struct seg *last;
 	uint8_t hdr[REC_HDR];
 	size_t len = 0;
 	uint64_t need;
@@ -566,14 +570,40 @@ int fz_spool_appendv(struct fz_spool *sp, const struct iovec *iov, int n)
 	for (int i = 0; i < n; i++)
 		crc = crc32c(crc, iov[i].iov_base, iov[i].iov_len);
 	put32(hdr + 4, crc);
-	r = wbuf_add(sp, hdr, REC_HDR);
-	for (int i = 0; r == 0 && i < n; i++)
-		r = wbuf_add(sp, iov[i].iov_base, iov[i].iov_len);
-	if (r < 0) {
-		/* The segment may now end in a torn record; the next open cuts it. */
+	/* The buffer takes whole records: flush it first when this one does not fit. */
+	if (sp->wlen + REC_HDR + len > WBUF_SIZE && (r = flush_wbuf(sp)) < 0) {
 		sp->dropped++;
 		return r;
 	}
+	last = &sp->segs[sp->nsegs - 1];
+	if (REC_HDR + len > WBUF_SIZE) {
+		/* Too big to buffer: straight to the file, cut back on failure. */
+		uint64_t off = last->size + REC_HDR;
+
+		r = pwrite_all(sp->wfd, hdr, REC_HDR, last->size);
+		for (int i = 0; r == 0 && i < n; off += iov[i].iov_len, i++)
+			r = pwrite_all(sp->wfd, iov[i].iov_base, iov[i].iov_len, off);
+		if (r < 0) {
+			if (ftruncate(sp->wfd, (off_t)last->size) != 0) {
+				/* The next open cuts a torn tail anyway. */
+			}
+			sp->dropped++;
+			return r;
+		}
+	} else {
+		uint8_t *p = sp->wbuf + sp->wlen;
+
+		memcpy(p, hdr, REC_HDR);
+		p += REC_HDR;
+		for (int i = 0; i < n; i++) {
+			memcpy(p, iov[i].iov_base, iov[i].iov_len);
+			p += iov[i].iov_len;
+		}
+		sp->wlen += REC_HDR + len;
+		sp->wrecs++;
+	}
+	last->size += REC_HDR + len;
+	sp->disk_bytes += REC_HDR + len;
 	sp->records++;
 	return 0;
 }
@@ -758,6 +788,7 @@ static void drop_head(struct fz_spool *sp)
 			close(sp->wfd);
 		sp->wfd = -1;
 		sp->wlen = 0;
+		sp->wrecs = 0;
 	}
 	sp->rfd = -1;
 	sp->rlen = 0;

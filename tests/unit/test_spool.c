@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -354,6 +356,81 @@ static void test_prepend(void)
 	rm_dir(dir);
 }
 
+/*
+ * A failing disk (here: RLIMIT_FSIZE at 300000 bytes): records that cannot
+ * be written count as dropped, and the segment holds no torn record, so
+ * every later record stays readable, also after a restart.
+ */
+static void test_write_error(void)
+{
+	char err[256];
+	struct fz_spool *sp;
+	struct rlimit old, lim;
+	int ok = 1, stored = 0;
+
+	fresh_dir("ioerr");
+	sp = fz_spool_open(dir, 64 << 20, err, sizeof(err));
+	FZ_CHECK(sp != NULL);
+	if (sp == NULL)
+		return;
+	signal(SIGXFSZ, SIG_IGN);
+	getrlimit(RLIMIT_FSIZE, &old);
+	lim = old;
+	lim.rlim_cur = 300000;
+	setrlimit(RLIMIT_FSIZE, &lim);
+	/* 208-byte records: the 256 KiB buffer holds 1260; the first 1260 fit in
+	 * the file (8 + 262080 bytes), the next 740 cannot be written. */
+	for (int i = 0; i < 2000; i++)
+		stored += put(sp, i, 200) == 0;
+	FZ_CHECK_INT(2000, stored);
+	FZ_CHECK_INT(-EFBIG, fz_spool_sync(sp));
+	setrlimit(RLIMIT_FSIZE, &old);
+	signal(SIGXFSZ, SIG_DFL);
+	FZ_CHECK_INT(1260, fz_spool_records(sp));
+	FZ_CHECK_INT(740, fz_spool_dropped(sp));
+	FZ_CHECK_INT(8 + 1260 * 208, fz_spool_bytes(sp));
+	for (int i = 5000; i < 5010; i++)
+		ok &= put(sp, i, 100) == 0;
+	for (int i = 0; i < 100; i++)
+		ok &= take(sp) == i;
+	fz_spool_close(sp);
+	sp = fz_spool_open(dir, 64 << 20, err, sizeof(err));
+	FZ_CHECK(sp != NULL);
+	if (sp == NULL)
+		return;
+	FZ_CHECK_INT(0, fz_spool_corrupt_bytes(sp));
+	FZ_CHECK_INT(1160 + 10, fz_spool_records(sp));
+	for (int i = 100; i < 1260; i++)
+		ok &= take(sp) == i;
+	for (int i = 5000; i < 5010; i++)
+		ok &= take(sp) == i;
+	FZ_CHECK_INT(1, ok);
+	FZ_CHECK_INT(-1, take(sp));
+	fz_spool_close(sp);
+	rm_dir(dir);
+}
+
+static void test_one_owner(void)
+{
+	char err[256] = "";
+	struct fz_spool *a, *b;
+
+	fresh_dir("owner");
+	a = fz_spool_open(dir, 1 << 20, err, sizeof(err));
+	FZ_CHECK(a != NULL);
+	errno = 0;
+	b = fz_spool_open(dir, 1 << 20, err, sizeof(err));
+	FZ_CHECK(b == NULL);
+	FZ_CHECK_INT(EBUSY, errno);
+	FZ_CHECK(strstr(err, "in use") != NULL);
+	fz_spool_close(a);
+	/* Free again once closed. */
+	b = fz_spool_open(dir, 1 << 20, err, sizeof(err));
+	FZ_CHECK(b != NULL);
+	fz_spool_close(b);
+	rm_dir(dir);
+}
+
 static void test_bad_args(void)
 {
 	char err[256] = "";
@@ -372,6 +449,8 @@ int main(void)
 	FZ_RUN(test_reopen);
 	FZ_RUN(test_torn_tail);
 	FZ_RUN(test_prepend);
+	FZ_RUN(test_write_error);
+	FZ_RUN(test_one_owner);
 	FZ_RUN(test_bad_args);
 	return fz_test_summary();
 }
