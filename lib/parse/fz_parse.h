@@ -69,7 +69,10 @@ struct fz_pkt {
 	uint8_t tcp_flags;       /* TCP flags byte (FIN 0x01 ... CWR 0x80); 0 otherwise */
 	uint8_t frag;            /* enum fz_frag_kind */
 	uint8_t l4_offset_known; /* 1 when ports/flags were read from an L4 header */
-	uint8_t pad;
+	/* 1 when the IP header's length was 0 (TSO captures) and ip_len counts the
+	 * bytes given to the parser: a caller that parsed only the first part of a
+	 * longer frame (a chained mbuf) adds the rest. */
+	uint8_t ip_len_from_frame;
 };
 
 #define FZ_TCP_FIN 0x01

@@ -156,8 +156,10 @@ static enum fz_parse_status parse_ipv4(const uint8_t *ip, uint32_t avail, struct
 	 * for TCP segmentation offload: the NIC fills it in later. Count the
 	 * bytes that were captured, as Wireshark does.
 	 */
-	if (total_len == 0)
+	if (total_len == 0) {
 		total_len = avail;
+		pkt->ip_len_from_frame = 1;
+	}
 	if (total_len < hdr_len)
 		return FZ_PARSE_BAD_IP_TOTAL_LEN;
 
@@ -201,8 +203,10 @@ static enum fz_parse_status parse_ipv6(const uint8_t *ip, uint32_t avail, struct
 	 * Payload length 0 with a next header other than "no next header" (59)
 	 * is a TSO capture (or a jumbogram): count the captured bytes.
 	 */
-	if (payload_len == 0 && next != 59)
+	if (payload_len == 0 && next != 59) {
 		payload_len = avail - IPV6_HDR_LEN;
+		pkt->ip_len_from_frame = 1;
+	}
 
 	pkt->key.ip_version = 6;
 	memcpy(pkt->key.addr[0], ip + 8, 16);

@@ -153,6 +153,10 @@ static void handle_burst(struct fz_worker *w, const struct fz_worker_queue *q, s
 			w->c.parse[st]++;
 			continue;
 		}
+		/* Only the first segment was parsed; a length taken from the frame
+		 * itself must count the other segments too. */
+		if (p->ip_len_from_frame && m->pkt_len > m->data_len)
+			p->ip_len += m->pkt_len - m->data_len;
 		if (p->frag != FZ_FRAG_NONE) {
 			w->c.fragments++;
 			if (p->frag == FZ_FRAG_FIRST)
@@ -249,6 +253,9 @@ int fz_worker_run(void *arg)
 	reason = w->conf.offline && !*w->conf.stop ? FZ_END_EOF : FZ_END_SHUTDOWN;
 	/* From here on records wait for room in the ring: the flush must not lose any. */
 	w->conf.offline = 1;
+	/* Flows that had already timed out at the last moment seen end for that
+	 * reason, not as cut by the end: expiry is bounded per burst while running. */
+	fz_flow_table_expire(w->table, w->now_us, UINT32_MAX);
 	fz_flow_table_flush(w->table, reason);
 	stage_push(w);
 	publish_table_stats(w);
