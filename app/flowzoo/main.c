@@ -297,6 +297,7 @@ fail:
 	if (app->opts.log_file)
 		fprintf(stderr, "flowzoo: %s\n", err);
 	free_all(app);
+	fz_pcap_set_close(&pcaps);
 	rte_eal_cleanup();
 	fz_opts_free(&app->opts);
 	return 2;

@@ -20,8 +20,10 @@
 
 #define RESEND_FIRST_US 100000
 #define RESEND_MAX_US   300000 /* requests are tiny: keep asking often when lossy */
-#define LINGER_QUIET_US 250000 /* after the last chunk: re-ACK until quiet this long */
-#define LINGER_MAX_US   1000000
+#define FINAL_ACKS      4
+#define FINAL_GAP_US    25000
+#define LINGER_QUIET_US 500000 /* after the last chunk: re-ACK until quiet this long */
+#define LINGER_MAX_US   1500000
 #define MAX_FOUND       1024
 #define RCVBUF_BYTES    (4 << 20)
 
@@ -456,25 +458,43 @@ int fz_ctl_client_fetch_log(struct fz_ctl_client *c, const struct sockaddr_in *t
 		rc = -EBADMSG;
 		goto out;
 	}
-	/* Tell the appliance we are done, and say it again while its chunks still come. */
+	rc = write_file(out_path, d.buf, d.total);
+	if (rc < 0)
+		snprintf(err, errlen, "%s: %s", out_path, strerror(-rc));
+	/*
+	 * Tell the appliance we are done. The final ACK goes out FINAL_ACKS times,
+	 * FINAL_GAP_US apart (a lost one would leave the appliance resending
+	 * until its transfer expires), and again for every chunk that still
+	 * comes, until LINGER_QUIET_US pass without one.
+	 */
 	if (d.chunks) {
-		uint64_t last = ctl_mono_us(), stop = last + LINGER_MAX_US;
+		uint64_t now = ctl_mono_us(), last = now, stop = now + LINGER_MAX_US, next = now;
+		unsigned copies = 0;
 
-		send_ack(c, &d, req_id, to, st);
 		for (;;) {
-			uint64_t quiet = last + LINGER_QUIET_US;
+			uint64_t deadline;
+			int w;
 
-			if (wait_msg(c, quiet < stop ? quiet : stop, &m, &from) <= 0)
+			now = ctl_mono_us();
+			if (copies < FINAL_ACKS && now >= next) {
+				send_ack(c, &d, req_id, to, st);
+				copies++;
+				next = now + FINAL_GAP_US;
+			}
+			if (now >= stop || (copies == FINAL_ACKS && now >= last + LINGER_QUIET_US))
 				break;
+			deadline = copies < FINAL_ACKS ? next : last + LINGER_QUIET_US;
+			w = wait_msg(c, deadline < stop ? deadline : stop, &m, &from);
+			if (w < 0)
+				break;
+			if (w == 0)
+				continue;
 			if (m.type == FZ_CTL_DATA && m.req_id == req_id) {
 				send_ack(c, &d, req_id, to, st);
 				last = ctl_mono_us();
 			}
 		}
 	}
-	rc = write_file(out_path, d.buf, d.total);
-	if (rc < 0)
-		snprintf(err, errlen, "%s: %s", out_path, strerror(-rc));
 out:
 	free(d.buf);
 	free(d.got);

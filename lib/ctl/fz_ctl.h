@@ -180,6 +180,7 @@ struct fz_ctl_server_conf {
 	void (*log)(void *log_arg, const char *line);
 	void *log_arg;
 	uint64_t max_skew_ms; /* 0: FZ_CTL_MAX_SKEW_MS */
+	unsigned window; /* chunks in flight, 1 (stop-and-wait) to FZ_CTL_WINDOW; 0: the most */
 };
 
 struct fz_ctl_server;

@@ -72,6 +72,7 @@ struct fz_ctl_server {
 	void *log_arg;
 	struct xfer xfers[XFER_SLOTS];
 	uint32_t next_xfer;
+	uint32_t window;
 	/* Counters. */
 	uint64_t accepted;
 	uint64_t refused[FZ_CTL__VERDICTS];
@@ -494,7 +495,7 @@ static void handle_datagram(struct fz_ctl_server *s, size_t len, const struct so
 /* Send what the window allows: new chunks and those whose timer ran out. */
 static unsigned pump(struct fz_ctl_server *s, struct xfer *x, unsigned budget, uint64_t now)
 {
-	uint32_t end = x->base + FZ_CTL_WINDOW < x->chunks ? x->base + FZ_CTL_WINDOW : x->chunks;
+	uint32_t end = x->base + s->window < x->chunks ? x->base + s->window : x->chunks;
 	unsigned sent = 0;
 	char addr[CTL_ADDR_STR];
 	/* A chunk sent this much earlier than one already acknowledged is taken as
@@ -587,6 +588,12 @@ struct fz_ctl_server *fz_ctl_server_create(const struct fz_ctl_server_conf *conf
 		e = EINVAL;
 		goto fail;
 	}
+	if (conf->window > FZ_CTL_WINDOW) {
+		snprintf(err, errlen, "window must be at most %d chunks", FZ_CTL_WINDOW);
+		e = EINVAL;
+		goto fail;
+	}
+	s->window = conf->window ? conf->window : FZ_CTL_WINDOW;
 	rc = fz_ctl_key_load(conf->key_path, &s->key, err, errlen);
 	if (rc < 0) {
 		e = -rc;

@@ -284,9 +284,12 @@ def mix(outdir, seed, nflows, window_s=60.0):
         s2c = _Dir(srv, cli, sport, cport, proto, tags)
         c2s.seq, s2c.seq = rng.getrandbits(32), rng.getrandbits(32)
         first_c, first_s = pools[cls][rng.randrange(PAYLOAD_POOL)]
-        n = min(int(2 * rng.paretovariate(1.2)), 20000)
         if proto == P.PROTO_UDP:
-            n = min(n, 200)
+            n = min(int(2 * rng.paretovariate(1.2)), 200)
+        elif rng.random() < 0.08:
+            n = rng.choice((1, 2))  # a connection that never got anywhere
+        else:
+            n = min(int(3 * rng.paretovariate(1.2)), 20000)
         dur = rng.lognormvariate(0.0, 1.5)
         specs, closing = _packet_specs(rng, proto, n, first_c, first_s)
         start_us = EPOCH_US + int(rng.random() * window_s * 1e6)
@@ -305,7 +308,9 @@ def mix(outdir, seed, nflows, window_s=60.0):
             events.append((ts, fi, k))
         spans.append((start_us, ts))
         flows.append((c2s, s2c, specs))
-        app = APP_OF.get(cls, cls)
+        # A flow is named only when it carries its class's payload: a TCP
+        # flow of one or two packets (SYN, SYN/ACK) has none.
+        app = APP_OF.get(cls, cls) if any(sp[3] is not None for sp in specs) else "unknown"
         apps[app] = apps.get(app, 0) + 1
     events.sort()
     path = "%s/mix.pcap" % outdir

@@ -4,7 +4,7 @@
  * It lets test_ctl.py run several "appliances" without DPDK.
  *
  * ctl_server_demo --port P --key FILE [--log-file FILE] [--loss P] [--id NAME]
- *                 [--bind ADDR]
+ *                 [--bind ADDR] [--window CHUNKS]
  * Prints "ready PORT" on standard output once listening, logs to standard
  * error, and prints the server's counters as JSON when SIGTERM/SIGINT ends it.
  */
@@ -108,13 +108,11 @@ static void log_line(void *arg, const char *line)
 
 int main(int argc, char **argv)
 {
-	static const struct option longopts[] = {{"port", required_argument, NULL, 'p'},
-	                                         {"key", required_argument, NULL, 'k'},
-	                                         {"log-file", required_argument, NULL, 'L'},
-	                                         {"loss", required_argument, NULL, 'l'},
-	                                         {"id", required_argument, NULL, 'i'},
-	                                         {"bind", required_argument, NULL, 'b'},
-	                                         {NULL, 0, NULL, 0}};
+	static const struct option longopts[] = {
+	    {"port", required_argument, NULL, 'p'},     {"key", required_argument, NULL, 'k'},
+	    {"log-file", required_argument, NULL, 'L'}, {"loss", required_argument, NULL, 'l'},
+	    {"id", required_argument, NULL, 'i'},       {"bind", required_argument, NULL, 'b'},
+	    {"window", required_argument, NULL, 'w'},   {NULL, 0, NULL, 0}};
 	struct fz_ctl_server_conf conf = {.log = log_line};
 	struct demo d = {.id = "demo"};
 	struct fz_ctl_ops ops = {&d, identify, status, suspend, resume};
@@ -142,6 +140,9 @@ int main(int argc, char **argv)
 			break;
 		case 'b':
 			conf.bind_addr = optarg;
+			break;
+		case 'w': /* 1 = stop-and-wait, to measure the baseline */
+			conf.window = (unsigned)atoi(optarg);
 			break;
 		default:
 			return 2;

@@ -359,11 +359,11 @@ def test_flowzoo(tmp, key, wrong_key):
           "flowzoo: the appliance logged the finished transfer")
 
 
-def netns_setup(tag, n):
+def netns_setup(tag, net, n):
     """A bridge in the root namespace and n namespaces with a veth each."""
     br = "fzbr" + tag
     cmds = [["ip", "link", "add", br, "type", "bridge"],
-            ["ip", "addr", "add", "10.213.0.1/24", "brd", "10.213.0.255", "dev", br],
+            ["ip", "addr", "add", net + ".1/24", "brd", net + ".255", "dev", br],
             ["ip", "link", "set", br, "up"]]
     names = []
     for i in range(n):
@@ -375,8 +375,8 @@ def netns_setup(tag, n):
                   "netns", ns],
                  ["ip", "link", "set", host_if, "master", br],
                  ["ip", "link", "set", host_if, "up"],
-                 ["ip", "-n", ns, "addr", "add", "10.213.0.%d/24" % (11 + i), "brd",
-                  "10.213.0.255", "dev", "eth0"],
+                 ["ip", "-n", ns, "addr", "add", "%s.%d/24" % (net, 11 + i), "brd",
+                  net + ".255", "dev", "eth0"],
                  ["ip", "-n", ns, "link", "set", "eth0", "up"],
                  ["ip", "-n", ns, "link", "set", "lo", "up"]]
     for c in cmds:
@@ -397,19 +397,21 @@ def test_netns(tmp, key):
         print("SKIP network namespaces: no ip command; the loopback tests above stand for them")
         return
     tag = "%04d" % (os.getpid() % 10000)
-    names, br, err = netns_setup(tag, 3)
+    # A subnet of its own, so that two runs side by side do not meet.
+    net = "10.213.%d" % (os.getpid() % 250 + 1)
+    names, br, err = netns_setup(tag, net, 3)
     try:
         if err:
             print("SKIP network namespaces (%s); the loopback tests above stand for them" % err)
             return
-        hosts = ["10.213.0.%d" % (11 + i) for i in range(3)]
+        hosts = ["%s.%d" % (net, 11 + i) for i in range(3)]
         apps = [Flowzoo(tmp, key, "ns-%d" % i, port=7411, netns=ns)
                 for i, ns in enumerate(names)]
         try:
             if not all(a.wait_ready(key, h) for a, h in zip(apps, hosts)):
                 check(False, "netns: 3 flowzoo appliances answer identify")
                 return
-            fleet_checks("netns flowzoo", key, apps, hosts, "10.213.0.255", 0.3)
+            fleet_checks("netns flowzoo", key, apps, hosts, net + ".255", 0.3)
         finally:
             for a in apps:
                 a.stop()

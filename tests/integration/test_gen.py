@@ -88,6 +88,8 @@ def parse(frame, first_frags, ts=0):
             return None
         ihl = (frame[off] & 15) * 4
         total = struct.unpack_from("!H", frame, off + 2)[0]
+        if total == 0:  # segmentation offload on the capturing sender: what was captured
+            total = len(frame) - off
         if ihl < 20 or total < ihl or len(frame) < off + ihl:
             return None
         ident, fl = struct.unpack_from("!HH", frame, off + 4)
@@ -101,6 +103,8 @@ def parse(frame, first_frags, ts=0):
         if len(frame) < off + 40 or frame[off] >> 4 != 6:
             return None
         plen = struct.unpack_from("!H", frame, off + 4)[0]
+        if plen == 0 and frame[off + 6] != 59:  # segmentation offload, as for IPv4
+            plen = len(frame) - off - 40
         proto = frame[off + 6]
         src = str(ipaddress.IPv6Address(frame[off + 8:off + 24]))
         dst = str(ipaddress.IPv6Address(frame[off + 24:off + 40]))

@@ -4,6 +4,8 @@ of `fzgen.py l7`, whose app names are left to the L7 tests), run `flowzoo
 --pcap` on it with the options its truth file names, and require the flow
 records and the summary's counters to equal the truth exactly. Every
 difference is reported, not just the first."""
+import collections
+import concurrent.futures
 import json
 import os
 import subprocess
@@ -14,6 +16,7 @@ SRC = os.environ.get("FZ_SRC", os.path.join(os.path.dirname(os.path.abspath(__fi
 BUILD = os.environ.get("FZ_BUILD", os.path.join(SRC, "build"))
 APP = os.path.join(BUILD, "app", "flowzoo")
 GEN = os.path.join(SRC, "scripts", "fzgen.py")
+MAX_SHOWN = 20  # field differences shown one by one per capture; the rest are counted by kind
 KEY = ("src_ip", "src_port", "dst_ip", "dst_port", "ip_proto", "vlan", "vlan_inner", "first_ms")
 
 
@@ -128,6 +131,55 @@ def run_scenario(tmp, name, truth):
     return diffs
 
 
+def run_bench(tmp):
+    """The benchmark workloads, small: flowzoo must find the truth's packets,
+    flows and (mix) flows per application."""
+    r = subprocess.run([sys.executable, GEN, "bench", tmp, "--flows", "3000", "--packets-per-flow", "4",
+                        "--flood-packets", "5000"], capture_output=True, text=True)
+    if r.returncode != 0:
+        return {"bench": ["generator: %s" % r.stderr[-2000:]]}
+    out = {}
+    for pcap in sorted(r.stdout.split()):
+        name = os.path.basename(pcap)[:-5]
+        with open(os.path.join(tmp, name + ".truth.json")) as f:
+            truth = json.load(f)
+        summ = os.path.join(tmp, name + ".summary.json")
+        cmd = [APP, "--pcap", pcap, "--summary", summ] + truth["args"]
+        res = subprocess.run(cmd, capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL)
+        diffs = []
+        if res.returncode != 0:
+            diffs.append("%s exited %d: %s" % (" ".join(cmd), res.returncode, res.stderr[-2000:]))
+        else:
+            with open(summ) as f:
+                summary = json.load(f)
+            for k in ("packets", "flows"):
+                if summary.get(k) != truth[k]:
+                    diffs.append("summary %s expected %d, got %r" % (k, truth[k], summary.get(k)))
+            apps = {a: v.get("flows", 0) for a, v in summary.get("apps", {}).items() if v.get("flows")}
+            if "apps" in truth and apps != truth["apps"]:
+                diffs.append("summary flows per app expected %s, got %s" % (truth["apps"], apps))
+        out["bench/" + name] = diffs
+    return out
+
+
+def report(name, diffs, detail=""):
+    """Print the outcome of one capture; returns 1 when it failed."""
+    if not diffs:
+        print("ok   %s %s" % (name, detail))
+        return 0
+    print("FAIL %s (%d difference(s)):" % (name, len(diffs)))
+    fields = [d for d in diffs if d.startswith("record ")]
+    for d in [d for d in diffs if not d.startswith("record ")] + fields[:MAX_SHOWN]:
+        print("    " + d)
+    if len(fields) > MAX_SHOWN:
+        # The rest of the field differences, counted by what differs.
+        kinds = collections.Counter(d.split(": ", 1)[-1] for d in fields[MAX_SHOWN:])
+        print("    ... and %d more field differences:" % (len(fields) - MAX_SHOWN))
+        for kind, n in kinds.most_common():
+            print("    %6d x %s" % (n, kind))
+    return 1
+
+
 def main():
     if not os.access(APP, os.X_OK):
         print("FAIL: %s does not exist or is not executable (build the app first)" % APP)
@@ -142,20 +194,24 @@ def main():
             if r.returncode != 0:
                 print("FAIL: generator: %s" % r.stderr)
                 return 1
-            for name in sorted(os.path.basename(p)[:-5] for p in r.stdout.split()):
+            names = sorted(os.path.basename(p)[:-5] for p in r.stdout.split())
+            truths = {}
+            for name in names:
                 with open(os.path.join(tmp, name + ".truth.json")) as f:
-                    truth = json.load(f)
-                for rec in truth["flows"]:
+                    truths[name] = json.load(f)
+                for rec in truths[name]["flows"]:
                     rec.pop("app", None)
+            # Two flowzoo runs at a time (offline runs share nothing): the
+            # ASan build takes seconds per run to start.
+            with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+                results = list(pool.map(lambda n: run_scenario(tmp, n, truths[n]), names))
+            for name, diffs in zip(names, results):
                 total += 1
-                diffs = run_scenario(tmp, name, truth)
-                if diffs:
-                    failed += 1
-                    print("FAIL %s (%d difference(s)):" % (name, len(diffs)))
-                    for d in diffs:
-                        print("    " + d)
-                else:
-                    print("ok   %s (%d records, drops %s)" % (name, len(truth["flows"]), truth["drops"]))
+                failed += report(name, diffs, "(%d records, drops %s)" %
+                                 (len(truths[name]["flows"]), truths[name]["drops"]))
+        for name, diffs in sorted(run_bench(os.path.join(tmp, "bench")).items()):
+            total += 1
+            failed += report(name, diffs)
     print("%d of %d captures failed" % (failed, total))
     return 1 if failed else 0
 
