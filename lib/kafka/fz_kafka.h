@@ -9,7 +9,8 @@
  * the spool holds any, so that order per key holds. At flush the records
  * not delivered within the timeout are put back in front of the spool, and
  * the next sink on that spool sends them first. Only a full spool (or no
- * spool) drops records, and every drop is counted in status().
+ * spool, or a spool that cannot write) drops records, and every drop is
+ * counted in status().
  *
  * One thread owns a sink (the stats lcore); librdkafka's callbacks run in
  * that thread, from write(), poll() and flush().
@@ -51,8 +52,8 @@ struct fz_kafka_conf {
 struct fz_kafka_counters {
 	uint64_t produced;   /* messages handed to librdkafka (from write or the spool) */
 	uint64_t delivered;  /* delivery reports without error */
-	uint64_t failed;     /* delivery reports with an error (the record is spooled or dropped) */
-	uint64_t retries;    /* produce request retries (librdkafka statistics, txretries) */
+	uint64_t failed;     /* delivery reports with an error, not counting flush()'s take-backs */
+	uint64_t retries;    /* messages sent again after an error (librdkafka's statistics) */
 	uint64_t queue_full; /* times librdkafka's queue was full */
 	uint64_t spooled;    /* records written to the spool */
 	uint64_t unspooled;  /* records taken from the spool and handed to librdkafka */
