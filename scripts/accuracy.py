@@ -16,6 +16,7 @@ for tests/integration/test_accuracy.py. Standard library only.
 """
 import argparse
 import collections
+import concurrent.futures
 import csv
 import ipaddress
 import json
@@ -56,21 +57,31 @@ def load_truth(path):
     return rows
 
 
+def run_one(args, name, outdir):
+    """Classify one capture into outdir/<name>.jsonl; returns an error or None."""
+    src = os.path.join(args.pcaps, name)
+    out = os.path.join(outdir, name + ".jsonl")
+    if args.flowzoo:
+        cmd = [args.flowzoo, "--pcap", src, "--jsonl", out, "--signatures", args.signatures]
+        res = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                             timeout=args.timeout)
+    else:
+        with open(out, "w") as f:
+            cmd = [args.harness, args.signatures, src]
+            res = subprocess.run(cmd, stdout=f, stderr=subprocess.PIPE, timeout=args.timeout)
+    if res.returncode != 0:
+        return "%s failed (%d): %s" % (" ".join(cmd), res.returncode,
+                                       res.stderr.decode(errors="replace")[-2000:])
+    return None
+
+
 def run_captures(args, pcaps, outdir):
-    for name in pcaps:
-        src = os.path.join(args.pcaps, name)
-        out = os.path.join(outdir, name + ".jsonl")
-        if args.flowzoo:
-            cmd = [args.flowzoo, "--pcap", src, "--jsonl", out, "--signatures", args.signatures]
-            res = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                 timeout=args.timeout)
-        else:
-            with open(out, "w") as f:
-                cmd = [args.harness, args.signatures, src]
-                res = subprocess.run(cmd, stdout=f, stderr=subprocess.PIPE, timeout=args.timeout)
-        if res.returncode != 0:
-            sys.exit("%s failed (%d): %s" % (" ".join(cmd), res.returncode,
-                                              res.stderr.decode(errors="replace")[-2000:]))
+    # Each flowzoo run is one process with its own EAL (no shared files), so
+    # a few can run side by side.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
+        for err in pool.map(lambda n: run_one(args, n, outdir), pcaps):
+            if err:
+                sys.exit(err)
 
 
 def load_records(outdir, pcaps):
@@ -174,7 +185,8 @@ def main():
     ap.add_argument("--pcaps", default=os.path.join(default_shared(), "pcaps", "ndpi"))
     ap.add_argument("--keep", help="write the JSON-lines outputs into this folder")
     ap.add_argument("--json", help="write the numbers as JSON to this file")
-    ap.add_argument("--timeout", type=float, default=120)
+    ap.add_argument("--timeout", type=float, default=120, help="seconds per capture")
+    ap.add_argument("--jobs", type=int, default=2, help="captures classified at once")
     args = ap.parse_args()
     if (args.flowzoo or args.harness) and not args.signatures:
         ap.error("--signatures is required with --flowzoo or --harness")

@@ -48,7 +48,7 @@ def mbufs_for(pcap, queues):
 
 def eal_for(pcap, workers, prefix):
     """EAL args: main lcore 0 plus `workers` worker lcores, spread over the CPUs we may use."""
-    mem_mb = mbufs_for(pcap, workers) * 2432 // (1 << 20) + 512
+    mem_mb = mbufs_for(pcap, workers) * 2816 // (1 << 20) + 768
     cpus = sorted(os.sched_getaffinity(0))
     lc = ["0@%d" % cpus[0]]
     for w in range(workers):
@@ -147,7 +147,9 @@ def main():
     ap.add_argument("--seconds", type=float, default=10)
     ap.add_argument("--workers", default="1,2", help="worker counts to run, e.g. 1,2")
     ap.add_argument("--flows", type=int, default=1 << 20, help="--flows-per-worker")
-    ap.add_argument("--gen-flows", type=int, default=0, help="flows per generated capture")
+    ap.add_argument("--gen-flows", type=int, default=16384,
+                    help="flows of the generated captures (fzgen.py bench --flows); net_pcap's "
+                         "infinite_rx holds a whole capture in mbufs, so keep it modest")
     ap.add_argument("--no-peers", action="store_true")
     ap.add_argument("--no-testpmd", action="store_true")
     ap.add_argument("--extra", default="", help="extra flowzoo options, space separated")
@@ -164,9 +166,7 @@ def main():
         for wl in a.workloads.split(","):
             pcap = os.path.join(a.dir, wl + ".pcap")
             if not os.path.exists(pcap):
-                cmd = [sys.executable, gen, "bench", a.dir]
-                if a.gen_flows:
-                    cmd += ["--flows", str(a.gen_flows)]
+                cmd = [sys.executable, gen, "bench", a.dir, "--flows", str(a.gen_flows)]
                 subprocess.run(cmd, check=True)
             r = {"pcap": pcap}
             r["testpmd_mpps"] = None if a.no_testpmd else run_testpmd(pcap, a.seconds)
@@ -182,6 +182,18 @@ def main():
                     rows.append((wl, nw, w["lcore"], w["mpps"], w["cycles_per_packet"],
                                  w["flows_per_s"], w["packet_drops"], w["record_drops"],
                                  r["testpmd_mpps"]))
+            # The cost of L7: the same run with one signature that never matches.
+            never = os.path.join(tmp, "never.sigs")
+            with open(never, "w") as f:
+                f.write("nothing proto=any prio=1 /^\\x00\\xffnever-matches\\xff\\x00/\n")
+            run = run_flowzoo(a.flowzoo, pcap, 1, a.seconds, flows,
+                              a.extra.split() + ["--signatures", never], tmp)
+            run.pop("summary")
+            r["no_l7"] = run
+            w = run["workers"][0]
+            rows.append((wl + "-noL7", 1, w["lcore"], w["mpps"], w["cycles_per_packet"],
+                         w["flows_per_s"], w["packet_drops"], w["record_drops"],
+                         r["testpmd_mpps"]))
             if not a.no_peers:
                 r["offline_wall_s"] = offline_peers(a.flowzoo, pcap, tmp)
             results["workloads"][wl] = r

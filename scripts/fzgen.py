@@ -2,8 +2,9 @@
 """Deterministic pcap generator for flowzoo's tests and benchmarks.
 
     fzgen.py scenarios OUTDIR [--seed S] [--only NAME ...]
-    fzgen.py l7 OUTDIR [--seed S]
+    fzgen.py l7 OUTDIR [--seed S] [--only NAME ...]
     fzgen.py bench OUTDIR [--seed S] [--flows N] [--packets-per-flow K] [--flood-packets P]
+                          [--only mix|flood64|est64 ...]
 
 Every capture OUTDIR/<name>.pcap gets its truth in OUTDIR/<name>.truth.json.
 The same seed always gives the same bytes. See docs/generator.md.
@@ -17,6 +18,11 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from fzgen import scenarios  # noqa: E402
 
 
+def l7_groups():
+    from fzgen import l7 as l7mod
+    return l7mod.GROUPS
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(prog="fzgen.py", description=__doc__.splitlines()[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -28,6 +34,8 @@ def main(argv=None):
     l7 = sub.add_parser("l7", help="captures for the L7 classification tests")
     l7.add_argument("outdir")
     l7.add_argument("--seed", type=int, default=1)
+    l7.add_argument("--only", action="append", choices=sorted(l7_groups()),
+                    help="generate only this capture (repeatable)")
     be = sub.add_parser("bench", help="benchmark workloads")
     be.add_argument("outdir")
     be.add_argument("--seed", type=int, default=1)
@@ -39,22 +47,33 @@ def main(argv=None):
                     help="packets (= flows) in flood64 (default flows x packets-per-flow)")
     be.add_argument("--only", action="append", choices=["mix", "flood64", "est64"])
     a = ap.parse_args(argv)
+    if a.cmd == "bench":
+        for n in ("flows", "packets_per_flow", "flood_packets"):
+            v = getattr(a, n)
+            if v is not None and v < 1:
+                ap.error("--%s must be at least 1" % n.replace("_", "-"))
+    try:
+        paths = generate(a)
+    except OSError as e:
+        print("fzgen.py: %s" % e, file=sys.stderr)
+        return 1
+    for p in paths:
+        print(p)
+    return 0
+
+
+def generate(a):
     os.makedirs(a.outdir, exist_ok=True)
     if a.cmd == "scenarios":
         paths = scenarios.generate(a.outdir, a.seed, a.only)
     elif a.cmd == "l7":
         from fzgen import l7 as l7mod
-        paths = l7mod.generate(a.outdir, a.seed)
+        paths = l7mod.generate(a.outdir, a.seed, a.only)
     else:
         from fzgen import bench
-        for n in ("flows", "packets_per_flow"):
-            if getattr(a, n) < 1:
-                ap.error("--%s must be at least 1" % n.replace("_", "-"))
         paths = bench.generate(a.outdir, a.seed, a.flows, a.packets_per_flow,
                                a.flood_packets, a.only)
-    for p in paths:
-        print(p)
-    return 0
+    return paths
 
 
 if __name__ == "__main__":

@@ -50,7 +50,7 @@ if [ "${FZ_SKIP_ASAN:-0}" != 1 ]; then
 	ninja -C build-asan || exit 1
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 		LSAN_OPTIONS=suppressions=$root/tests/lsan.supp \
-		run_suite build-asan --suite unit --suite integration
+		run_suite build-asan --suite asan
 fi
 
 if command -v clang >/dev/null 2>&1 && [ "${FZ_SKIP_FUZZ:-0}" != 1 ]; then

@@ -96,6 +96,14 @@ int fz_l7_setup(struct fz_app *app, char *err, size_t errlen);
 /* Raise an alert for every loss counter that grew since the last check. */
 void fz_alerts_check(struct fz_app *app);
 
+/* The Kafka sink (sinks_kafka.c): check its options before EAL starts, add
+ * the sink when --kafka or --kafka-mock asks for it. Return 0 or -1 with a
+ * message in err. */
+int fz_sinks_kafka_check(const struct fz_opts *o, char *err, size_t errlen);
+int fz_sinks_kafka_open(struct fz_app *app, char *err, size_t errlen);
+/* Log the Kafka sink's deliveries and drops (after the final flush). */
+void fz_sinks_kafka_report(const struct fz_app *app);
+
 /* The summary object (see docs/operator-guide.md). */
 json_t *fz_app_summary(const struct fz_app *app);
 

@@ -136,15 +136,17 @@ static int open_sinks(struct fz_app *app, char *err, size_t errlen)
 		}
 		app->sinks[app->n_sinks++] = s;
 	}
-	return 0;
+	return fz_sinks_kafka_open(app, err, errlen);
 }
 
 static void close_sinks(struct fz_app *app)
 {
 	for (unsigned s = 0; s < app->n_sinks; s++) {
 		if (app->sinks[s]->ops->flush)
-			app->sinks[s]->ops->flush(app->sinks[s], 10000);
+			app->sinks[s]->ops->flush(app->sinks[s],
+			                          (int)(app->opts.kafka_flush_timeout * 1000));
 	}
+	fz_sinks_kafka_report(app);
 }
 
 static int write_summary(struct fz_app *app)
@@ -201,7 +203,8 @@ int main(int argc, char **argv)
 		}
 	fz_opts_init(&app->opts);
 	if (fz_opts_parse(&app->opts, argc - opt_first, argv + opt_first, err, sizeof(err)) ||
-	    fz_stats_zoo_check(&app->opts, err, sizeof(err)))
+	    fz_stats_zoo_check(&app->opts, err, sizeof(err)) ||
+	    fz_sinks_kafka_check(&app->opts, err, sizeof(err)))
 		return die(err);
 	if (app->opts.help || app->opts.version) {
 		if (app->opts.help)
@@ -294,6 +297,7 @@ fail:
 	if (app->opts.log_file)
 		fprintf(stderr, "flowzoo: %s\n", err);
 	free_all(app);
+	fz_pcap_set_close(&pcaps);
 	rte_eal_cleanup();
 	fz_opts_free(&app->opts);
 	return 2;

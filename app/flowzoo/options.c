@@ -34,6 +34,8 @@ struct choice {
 static const struct choice clock_choices[] = {
     {"auto", FZ_CLOCK_AUTO}, {"pcap", FZ_CLOCK_PCAP}, {"tsc", FZ_CLOCK_TSC}, {NULL, 0}};
 static const struct choice scope_choices[] = {{"global", 0}, {"app", 1}, {NULL, 0}};
+static const struct choice per_app_choices[] = {
+    {"off", 0}, {"also", 1}, {"instead", 2}, {NULL, 0}}; /* FZ_KAFKA_PER_APP_* */
 static const struct choice tri_choices[] = {{"auto", -1}, {"on", 1}, {"off", 0}, {NULL, 0}};
 
 struct opt_def {
@@ -108,6 +110,41 @@ static const struct opt_def defs[] = {
      .off = O(jsonl),
      .arg = "PATH",
      .help = "write JSON-lines records to PATH ('-' = stdout)"},
+    {.name = "kafka",
+     .type = T_STR,
+     .off = O(kafka),
+     .arg = "BROKERS",
+     .help = "send records to Kafka at host:port[,host:port...] (config: a string, or an "
+             "object of librdkafka properties)"},
+    {.name = "kafka-flush-timeout",
+     .type = T_SECONDS,
+     .off = O(kafka_flush_timeout),
+     .arg = "S",
+     .help = "at exit wait at most S seconds for Kafka deliveries, then spool the rest "
+             "(default 10)"},
+    {.name = "kafka-mock",
+     .type = T_FLAG,
+     .off = O(kafka_mock),
+     .help = "start librdkafka's mock Kafka cluster in-process and send to it (prints its "
+             "address)"},
+    {.name = "kafka-opt",
+     .type = T_STRLIST,
+     .off = O(kafka_opts),
+     .count_off = O(n_kafka_opts),
+     .arg = "KEY=VALUE",
+     .help = "set a librdkafka producer property (repeatable)"},
+    {.name = "kafka-topic-per-app",
+     .type = T_CHOICE,
+     .off = O(kafka_topic_per_app),
+     .arg = "MODE",
+     .choices = per_app_choices,
+     .help = "also|instead: also (or instead) write each flow to PREFIX.flows.APP (default "
+             "off)"},
+    {.name = "kafka-topic-prefix",
+     .type = T_STR,
+     .off = O(kafka_topic_prefix),
+     .arg = "PREFIX",
+     .help = "Kafka topics are PREFIX.flows, PREFIX.stats, PREFIX.alerts (default flowzoo)"},
     {.name = "l7-bytes",
      .type = T_U64,
      .off = O(l7_bytes),
@@ -169,6 +206,19 @@ static const struct opt_def defs[] = {
      .off = O(stats_lcore),
      .arg = "LCORE",
      .help = "lcore of the stats loop (default: the main lcore)"},
+    {.name = "spool-dir",
+     .type = T_STR,
+     .off = O(spool_dir),
+     .arg = "DIR",
+     .help = "Kafka: keep records the queue cannot take on disk in DIR, send them later "
+             "(default: none, such records are dropped and counted)"},
+    {.name = "spool-max-mb",
+     .type = T_U64,
+     .off = O(spool_max_mb),
+     .arg = "MB",
+     .min = 1,
+     .max = 1u << 24,
+     .help = "bound of the spool on disk (default 1024)"},
     {.name = "stats-interval",
      .type = T_SECONDS,
      .off = O(stats_interval),
@@ -222,6 +272,8 @@ void fz_opts_init(struct fz_opts *o)
 	o->progress = -1;
 	o->ctl_port = 7411;
 	o->stats_interval = 10;
+	o->spool_max_mb = 1024;
+	o->kafka_flush_timeout = 10;
 }
 
 static const struct opt_def *find_def(const char *name)
@@ -362,6 +414,31 @@ static int config_value(struct fz_opts *o, const struct opt_def *d, json_t *v, c
 	if (json_is_real(v)) {
 		snprintf(num, sizeof(num), "%.17g", json_real_value(v));
 		return set_value(o, d, keep(o, num), where, err, errlen);
+	}
+	if (json_is_object(v) && strcmp(d->name, "kafka") == 0) {
+		/* librdkafka properties: each becomes a --kafka-opt, before the
+		 * command line's. */
+		const char *k;
+		json_t *e;
+		char kv[1024];
+
+		json_object_foreach(v, k, e)
+		{
+			if (json_is_string(e))
+				snprintf(kv, sizeof(kv), "%s=%s", k, json_string_value(e));
+			else if (json_is_integer(e))
+				snprintf(kv, sizeof(kv), "%s=%lld", k, (long long)json_integer_value(e));
+			else if (json_is_boolean(e))
+				snprintf(kv, sizeof(kv), "%s=%s", k, json_is_true(e) ? "true" : "false");
+			else {
+				snprintf(err, errlen, "%s: property '%s': not a string, integer or boolean",
+				         where, k);
+				return -1;
+			}
+			if (set_value(o, find_def("kafka-opt"), keep(o, kv), where, err, errlen))
+				return -1;
+		}
+		return 0;
 	}
 	if (json_is_boolean(v) && d->type == T_FLAG)
 		return set_value(o, d, json_is_true(v) ? "true" : "false", where, err, errlen);

@@ -40,6 +40,16 @@ struct fz_opts {
 	const char *ctl_key;    /* control server: off without a key */
 	uint64_t ctl_port;
 	double loss; /* control datagrams dropped on purpose (tests) */
+	/* Kafka sink (app/flowzoo/sinks_kafka.c, docs/kafka-schema.md). */
+	const char *kafka; /* brokers */
+	const char *kafka_topic_prefix;
+	int kafka_topic_per_app; /* 0 off, 1 also, 2 instead (FZ_KAFKA_PER_APP_*) */
+	const char *kafka_opts[FZ_MAX_LIST]; /* key=value: config "kafka" object, then --kafka-opt */
+	unsigned n_kafka_opts;
+	const char *spool_dir;
+	uint64_t spool_max_mb;
+	double kafka_flush_timeout; /* seconds */
+	int kafka_mock;
 	int help;
 	int version;
 	/* Copies of config-file strings the fields above point to. */

@@ -19,17 +19,15 @@
 
 #include "fz_flow_table.h"
 #include "fz_frag.h"
-#include "fz_worker.h"
-#ifdef FZ_HAVE_L7
 #include "fz_l7.h"
-#endif
+#include "fz_worker.h"
 
-#define BURST             32
-#define STAGE             256 /* records kept before one ring enqueue */
-#define EXPIRE_PER_BURST  64  /* bounded expiry work per burst */
-#define FRAG_ENTRIES      4096
-#define FRAG_TIMEOUT_US   30000000ULL
-#define EOF_QUIET_US      2000000 /* offline: give up on a queue this long without packets */
+#define BURST            32
+#define STAGE            256 /* records kept before one ring enqueue */
+#define EXPIRE_PER_BURST 64  /* bounded expiry work per burst */
+#define FRAG_ENTRIES     4096
+#define FRAG_TIMEOUT_US  30000000ULL
+#define EOF_QUIET_US     2000000 /* offline: give up on a queue this long without packets */
 
 const char *const fz_worker_counter_names[] = {
 #define FZ_X(name) #name,
@@ -41,9 +39,7 @@ struct fz_worker {
 	struct fz_worker_conf conf;
 	struct fz_flow_table *table;
 	struct fz_frag_table *frag;
-#ifdef FZ_HAVE_L7
-	struct fz_l7_scratch *scratch;
-#endif
+	struct fz_l7_scratch *scratch; /* NULL: no L7 */
 	struct fz_worker_counters c;
 	/* Rx timestamp dynamic field, when a port registered it. */
 	int ts_off;
@@ -78,8 +74,8 @@ static void stage_push(struct fz_worker *w)
 
 	for (;;) {
 		sent += rte_ring_enqueue_burst_elem(w->conf.ring, &w->stage[sent],
-						    sizeof(struct fz_flow_rec), w->n_stage - sent,
-						    NULL);
+		                                    sizeof(struct fz_flow_rec), w->n_stage - sent,
+		                                    NULL);
 		if (sent == w->n_stage)
 			break;
 		if (!w->conf.offline) {
@@ -96,11 +92,7 @@ static void on_export(void *arg, struct fz_flow_rec *rec, const uint64_t *app_st
 {
 	struct fz_worker *w = arg;
 
-#ifdef FZ_HAVE_L7
 	rec->app = ((const struct fz_l7_flow *)app_state)->app;
-#else
-	(void)app_state;
-#endif
 	if (w->n_stage == STAGE)
 		stage_push(w);
 	w->stage[w->n_stage++] = *rec;
@@ -112,17 +104,11 @@ static void on_packet(void *arg, unsigned i, unsigned dir, uint64_t *app_state)
 	const struct fz_pkt *p = &w->pkts[i];
 
 	w->c.flow_packets++;
-#ifdef FZ_HAVE_L7
 	struct fz_l7_flow *st = (struct fz_l7_flow *)app_state;
 
 	if (!st->done && p->payload_len && w->scratch)
 		fz_l7_scan(w->conf.l7, w->scratch, st, dir, p->key.proto, w->sport[i], w->dport[i],
 		           p->payload, p->payload_len);
-#else
-	(void)p;
-	(void)dir;
-	(void)app_state;
-#endif
 }
 
 static enum fz_parse_status parse_frame(uint8_t link, const uint8_t *d, uint32_t len,
@@ -314,13 +300,11 @@ struct fz_worker *fz_worker_create(const struct fz_worker_conf *conf)
 	w->frag = fz_frag_table_create(FRAG_ENTRIES, FRAG_TIMEOUT_US);
 	if (w->table == NULL || w->frag == NULL)
 		goto fail;
-#ifdef FZ_HAVE_L7
 	if (conf->l7 != NULL) {
 		w->scratch = fz_l7_scratch_create(conf->l7);
 		if (w->scratch == NULL)
 			goto fail;
 	}
-#endif
 	return w;
 fail:
 	fz_worker_free(w);
@@ -334,9 +318,7 @@ void fz_worker_free(struct fz_worker *w)
 		return;
 	fz_flow_table_free(w->table);
 	fz_frag_table_free(w->frag);
-#ifdef FZ_HAVE_L7
 	fz_l7_scratch_free(w->scratch);
-#endif
 	free(w);
 }
 

@@ -6,8 +6,8 @@ per-flow header templates with struct, checksums are updated arithmetically
 instead of recomputed over bytes, and each capture is written through one
 buffered file.
 """
+import itertools
 import json
-import math
 import random
 import struct
 
@@ -158,8 +158,22 @@ def _first_payloads(rng, cls):
     return A.random_bytes(rng, 200), A.random_bytes(rng, 120)
 
 
+PAYLOAD_POOL = 256
 APP_OF = {"unknown-dns": "unknown", "unknown-tcp": "unknown", "unknown-udp": "unknown",
           "bittorrent-dht": "bittorrent"}
+
+
+_HDR_CACHE = {}
+
+
+def _hdr_struct(l2len, v6, tcp):
+    """One struct for the whole header stack (link, IP, L4) of a frame."""
+    key = (l2len, v6, tcp)
+    if key not in _HDR_CACHE:
+        ip = "IHBB16s16s" if v6 else "BBHHHBBH4s4s"
+        l4 = "HHIIBBHHH" if tcp else "HHHH"
+        _HDR_CACHE[key] = struct.Struct("!%ds%s%s" % (l2len, ip, l4))
+    return _HDR_CACHE[key]
 
 
 class _Dir:
@@ -170,35 +184,41 @@ class _Dir:
         s, d = P.addr(src), P.addr(dst)
         self.s, self.d = s, d
         self.proto, self.sport, self.dport = proto, sport, dport
+        self.tcp = proto == P.PROTO_TCP
         self.l2 = P.ether(P.mac_for(src), P.mac_for(dst), P.ETH_IPV6 if self.v6 else P.ETH_IPV4, b"", tags)
+        self.hdr = _hdr_struct(len(self.l2), self.v6, self.tcp)
         self.addr_sum = _words(s) + _words(d)
         self.ip4_sum = 0x4500 + 0x4000 + (64 << 8) + proto + self.addr_sum
+        # Pseudo header and ports: the constant part of the L4 checksum.
+        self.l4_sum = self.addr_sum + proto + sport + dport + (0x5000 + 64240 if self.tcp else 0)
         self.seq = 0
 
-    def frame(self, flags, ack, plen, block, block_sums):
-        l4h = 20 if self.proto == P.PROTO_TCP else 8
-        l4len = l4h + plen
-        pay = block[:plen]
-        psum = block_sums[plen]
-        pseudo = self.addr_sum + self.proto + l4len
-        if self.proto == P.PROTO_TCP:
+    def frame(self, flags, ack, pay, psum):
+        """The next frame of this direction carrying pay, whose 16-bit word
+        sum is psum; returns (frame, IP-level length)."""
+        plen = len(pay)
+        if self.tcp:
+            l4len = 20 + plen
             seq = self.seq
-            hs = (self.sport + self.dport + (seq >> 16) + (seq & 0xFFFF) + (ack >> 16) + (ack & 0xFFFF)
-                  + 0x5000 + flags + 64240)
-            csum = ~_fold(pseudo + hs + psum) & 0xFFFF
-            l4 = _TCP.pack(self.sport, self.dport, seq, ack, 0x50, flags, 64240, csum, 0)
-            self.seq = (seq + plen + (1 if flags & (P.SYN | P.FIN) else 0)) & 0xFFFFFFFF
+            c = self.l4_sum + l4len + (seq >> 16) + (seq & 0xFFFF) + (ack >> 16) + (ack & 0xFFFF) + flags + psum
+            c = (c & 0xFFFF) + (c >> 16)
+            c = ~((c & 0xFFFF) + (c >> 16)) & 0xFFFF
+            self.seq = (seq + plen + (1 if flags & 3 else 0)) & 0xFFFFFFFF  # SYN and FIN count 1
+            l4 = (self.sport, self.dport, seq, ack, 0x50, flags, 64240, c, 0)
         else:
-            csum = ~_fold(pseudo + self.sport + self.dport + l4len + psum) & 0xFFFF
-            l4 = _UDP.pack(self.sport, self.dport, l4len, csum or 0xFFFF)
+            l4len = 8 + plen
+            c = self.l4_sum + 2 * l4len + psum  # the length is in the pseudo header and the UDP header
+            c = (c & 0xFFFF) + (c >> 16)
+            c = ~((c & 0xFFFF) + (c >> 16)) & 0xFFFF
+            l4 = (self.sport, self.dport, l4len, c or 0xFFFF)
         if self.v6:
-            ip = _IP6.pack(6 << 28, l4len, self.proto, 64, self.s, self.d)
-            ip_len = 40 + l4len
-        else:
-            ip_len = 20 + l4len
-            ip = _IP4.pack(0x45, 0, ip_len, 0, 0x4000, 64, self.proto, ~_fold(self.ip4_sum + ip_len) & 0xFFFF,
-                           self.s, self.d)
-        return self.l2 + ip + l4 + pay, ip_len
+            return self.hdr.pack(self.l2, 6 << 28, l4len, self.proto, 64, self.s, self.d, *l4) + pay, 40 + l4len
+        ip_len = 20 + l4len
+        c = self.ip4_sum + ip_len
+        c = (c & 0xFFFF) + (c >> 16)
+        c = ~((c & 0xFFFF) + (c >> 16)) & 0xFFFF
+        return (self.hdr.pack(self.l2, 0x45, 0, ip_len, 0, 0x4000, 64, self.proto, c, self.s, self.d, *l4) + pay,
+                ip_len)
 
 
 def _payload_block(rng, block_len=1500):
@@ -225,8 +245,17 @@ def mix(outdir, seed, nflows, window_s=60.0):
     rng = random.Random(seed * 7919 + 66)
     block, block_sums = _payload_block(rng)
     classes = [c[0] for c in MIX_CLASSES]
-    weights = [c[1] for c in MIX_CLASSES]
+    cum = list(itertools.accumulate(c[1] for c in MIX_CLASSES))
     info = {c[0]: c for c in MIX_CLASSES}
+    # Building a ClientHello per flow would dominate generation time, so each
+    # class draws its first payloads from a pool of PAYLOAD_POOL variants,
+    # kept with their checksum word sums.
+    pools = {}
+    for c in classes:
+        pools[c] = []
+        for _ in range(PAYLOAD_POOL):
+            pc, ps = _first_payloads(rng, c)
+            pools[c].append(((pc, _words(pc)), (ps, _words(ps))))
     flows = []       # per flow: (dir templates, first payloads, packet specs)
     events = []      # (ts_us, flow index, packet index)
     keys = set()
@@ -234,7 +263,7 @@ def mix(outdir, seed, nflows, window_s=60.0):
     total_bytes = 0
     spans = []
     while len(flows) < nflows:
-        cls = rng.choices(classes, weights)[0]
+        cls = rng.choices(classes, cum_weights=cum)[0]
         _, _, proto, ports = info[cls]
         v6 = rng.random() < 0.2
         if v6:
@@ -254,10 +283,13 @@ def mix(outdir, seed, nflows, window_s=60.0):
         c2s = _Dir(cli, srv, cport, sport, proto, tags)
         s2c = _Dir(srv, cli, sport, cport, proto, tags)
         c2s.seq, s2c.seq = rng.getrandbits(32), rng.getrandbits(32)
-        first_c, first_s = _first_payloads(rng, cls)
-        n = min(int(2 * rng.paretovariate(1.2)), 20000)
+        first_c, first_s = pools[cls][rng.randrange(PAYLOAD_POOL)]
         if proto == P.PROTO_UDP:
-            n = min(n, 200)
+            n = min(int(2 * rng.paretovariate(1.2)), 200)
+        elif rng.random() < 0.08:
+            n = rng.choice((1, 2))  # a connection that never got anywhere
+        else:
+            n = min(int(3 * rng.paretovariate(1.2)), 20000)
         dur = rng.lognormvariate(0.0, 1.5)
         specs, closing = _packet_specs(rng, proto, n, first_c, first_s)
         start_us = EPOCH_US + int(rng.random() * window_s * 1e6)
@@ -276,7 +308,9 @@ def mix(outdir, seed, nflows, window_s=60.0):
             events.append((ts, fi, k))
         spans.append((start_us, ts))
         flows.append((c2s, s2c, specs))
-        app = APP_OF.get(cls, cls)
+        # A flow is named only when it carries its class's payload: a TCP
+        # flow of one or two packets (SYN, SYN/ACK) has none.
+        app = APP_OF.get(cls, cls) if any(sp[3] is not None for sp in specs) else "unknown"
         apps[app] = apps.get(app, 0) + 1
     events.sort()
     path = "%s/mix.pcap" % outdir
@@ -289,12 +323,14 @@ def mix(outdir, seed, nflows, window_s=60.0):
             from_client, flags, plen, payload = specs[k]
             d, o = (c2s, s2c) if from_client else (s2c, c2s)
             if payload is not None:
-                frame, ip_len = _frame_with(d, flags, o.seq if flags & P.ACK else 0, payload)
+                frame, ip_len = d.frame(flags, o.seq if flags & P.ACK else 0, payload, plen)
             else:
-                frame, ip_len = d.frame(flags, o.seq if flags & P.ACK else 0, plen, block, block_sums)
+                frame, ip_len = d.frame(flags, o.seq if flags & P.ACK else 0, block[:plen], block_sums[plen])
             total_bytes += ip_len
-            frame_lens += len(frame)
-            parts.append(_REC.pack(ts // 1000000, ts % 1000000, len(frame), len(frame)))
+            flen = len(frame)
+            frame_lens += flen
+            sec, usec = divmod(ts, 1000000)
+            parts.append(_REC.pack(sec, usec, flen, flen))
             parts.append(frame)
             if len(parts) >= 1 << 16:
                 f.write(b"".join(parts))
@@ -310,21 +346,18 @@ def mix(outdir, seed, nflows, window_s=60.0):
     return path
 
 
-def _frame_with(d, flags, ack, payload):
-    sums = [0] * (len(payload) + 1)
-    sums[len(payload)] = _words(payload)
-    return d.frame(flags, ack, len(payload), payload, sums)
-
-
 def _packet_specs(rng, proto, n, first_c, first_s):
-    """(from_client, tcp flags, payload length, payload or None) per packet,
-    and how many packets at the end are the TCP close."""
+    """(from_client, tcp flags, n, payload or None) per packet, and how many
+    packets at the end are the TCP close. first_c and first_s are (payload,
+    word sum). With a payload, n is its word sum; without, n is the length
+    of filler to send."""
+    rnd = rng.random
     if proto == P.PROTO_UDP:
-        specs = [(True, 0, len(first_c), first_c)]
+        specs = [(True, 0, first_c[1], first_c[0])]
         if n > 1:
-            specs.append((False, 0, len(first_s), first_s))
+            specs.append((False, 0, first_s[1], first_s[0]))
         for _ in range(n - 2):
-            specs.append((rng.random() < 0.5, 0, rng.randint(40, 1200), None))
+            specs.append((rnd() < 0.5, 0, 40 + int(rnd() * 1161), None))
         return specs, 0
     if n < 2:
         return [(True, P.SYN, 0, None)], 0
@@ -334,15 +367,15 @@ def _packet_specs(rng, proto, n, first_c, first_s):
     if closing:
         body -= 3
     if body >= 1:
-        specs.append((True, P.PSH | P.ACK, len(first_c), first_c))
+        specs.append((True, P.PSH | P.ACK, first_c[1], first_c[0]))
     if body >= 2:
-        specs.append((False, P.PSH | P.ACK, len(first_s), first_s))
+        specs.append((False, P.PSH | P.ACK, first_s[1], first_s[0]))
     for _ in range(body - 2):
-        if rng.random() < 0.67:
-            plen = 1400 if rng.random() < 0.7 else rng.randint(1, 1400)
+        if rnd() < 0.67:
+            plen = 1400 if rnd() < 0.7 else 1 + int(rnd() * 1400)
             specs.append((False, P.ACK, plen, None))
         else:
-            specs.append((True, P.ACK, rng.randint(50, 500) if rng.random() < 0.2 else 0, None))
+            specs.append((True, P.ACK, 50 + int(rnd() * 451) if rnd() < 0.2 else 0, None))
     if closing:
         specs += [(True, P.FIN | P.ACK, 0, None), (False, P.FIN | P.ACK, 0, None), (True, P.ACK, 0, None)]
     return specs, 3 if closing else 0

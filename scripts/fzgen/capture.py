@@ -21,6 +21,8 @@ class Capture:
         self.frames = []  # (ts_us, seq, frame, orig_len)
         self.flows = []
         self.drops = {}
+        # Summary counters the capture determines besides drops.
+        self.counters = {"fragments": 0, "fragments_unmatched": 0}
         self.extra = {}
 
     def us(self, t):
@@ -50,7 +52,7 @@ class Capture:
         recs.sort(key=lambda r: (r["first_ms"], r["src_ip"], r["src_port"], r["dst_ip"],
                                  r["dst_port"], r["ip_proto"], r["vlan"], r["vlan_inner"]))
         t = {"args": self.args, "packets": len(self.frames), "drops": dict(sorted(self.drops.items())),
-             "flows": recs}
+             "counters": dict(self.counters), "flows": recs}
         t.update(self.extra)
         return t
 
@@ -163,11 +165,16 @@ class Flow:
         t and account it. frag=(ident, offset_bytes, more) makes an IPv4
         fragment (for IPv6 pass a fragment header in exts)."""
         src, dst = self.ends(from_a)
+        fragment = later = False
         if self.v6:
             chain = b""
             nh = proto
             for typ, body in reversed(list(exts)):
-                chain = (body(nh) if callable(body) else P.ext_header(nh, body)) + chain
+                hdr = body(nh) if callable(body) else P.ext_header(nh, body)
+                if typ == P.IPV6_FRAGMENT:
+                    off_m = int.from_bytes(hdr[2:4], "big")
+                    fragment, later = (off_m & 0xFFF9) != 0, (off_m & 0xFFF8) != 0
+                chain = hdr + chain
                 nh = typ
             ip = P.ipv6(src, dst, nh, chain + l4)
             ethertype = P.ETH_IPV6
@@ -179,6 +186,7 @@ class Flow:
                 ip = P.ipv4(src, dst, proto, l4, ident=self.ident[i])
             else:
                 ip = P.ipv4(src, dst, proto, l4, ident=frag[0], frag_off=frag[1], mf=frag[2])
+                fragment, later = True, frag[1] > 0
             ethertype = P.ETH_IPV4
             ip_len = len(ip)
         if self.encap is not None:
@@ -191,6 +199,12 @@ class Flow:
         if self.snap is not None:
             frame = frame[:self.snap]
         self.cap.add(t, frame, orig_len)
+        if fragment:
+            self.cap.counters["fragments"] += 1
+            # Scenarios put later fragments whose first was not seen (or
+            # was forgotten) on a separate port-less Flow.
+            if later and self.ports == (0, 0) and self.proto in (P.PROTO_TCP, P.PROTO_UDP, P.PROTO_UDPLITE):
+                self.cap.counters["fragments_unmatched"] += 1
         if count:
             self.account(self.cap.us(t), from_a, ip_len, tcp_flags)
         return ip_len

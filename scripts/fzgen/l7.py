@@ -74,7 +74,8 @@ def http(seed):
                               ("PUT", "HTTP/1.1", 8080), ("DELETE", "HTTP/1.1", 80),
                               ("OPTIONS", "HTTP/1.1", 80), ("PATCH", "HTTP/1.1", 8080),
                               ("TRACE", "HTTP/1.0", 80), ("GET", "HTTP/1.1", 8080),
-                              ("GET", "HTTP/1.1", 3128), ("GET", "HTTP/1.1", 1900)):
+                              ("GET", "HTTP/1.1", 3128), ("GET", "HTTP/1.1", 1900),
+                              ("PROPFIND", "HTTP/1.1", 80)):
         body = A.html(r, r.randint(100, 300)) if method in ("POST", "PUT", "PATCH") else b""
         resp = A.http_response(version=ver, body=A.html(r, r.randint(200, 5000)) if method != "HEAD" else b"")
         g.tcp("http", web, port, [(True, A.http_request(method, "/index.html", ver, body=body)),
@@ -109,6 +110,10 @@ def tls(seed):
             (True, A.tls_client_finish(r, A.TLS12 if tls13 else srv_v)),
             (True, A.tls_app_data(r, r.randint(100, 600), A.TLS12 if tls13 else srv_v)),
             (False, A.tls_app_data(r, r.randint(500, 4000), A.TLS12 if tls13 else srv_v))])
+    # A ClientHello of about 1800 bytes: two TCP segments.
+    g.tcp("tls", srv, 443, [(True, A.tls_client_hello(r, A.TLS10, A.TLS12, sni="big.example.com", tls13=True,
+                                                      pad_to=1800)),
+                            (False, A.tls_server_hello(r, A.TLS12, A.TLS12, tls13=True))])
     g.tcp("tls", "2001:db8:443::20", 443, [(True, A.tls_client_hello(r, A.TLS10, A.TLS12, tls13=True)),
                                            (False, A.tls_server_hello(r, A.TLS12, A.TLS12, tls13=True))],
           v6=True)
@@ -153,6 +158,9 @@ def bittorrent(seed):
         (True, A.utp_packet(A.UTP_SYN, cid, 1, 0)), (False, A.utp_packet(A.UTP_STATE, cid, 100, 1)),
         (True, A.utp_packet(A.UTP_DATA, cid + 1, 2, 100, data=A.bt_handshake(ih, pid()))),
         (False, A.utp_packet(A.UTP_DATA, cid, 101, 2, data=A.bt_handshake(ih, pid())))])
+    # A UDP tracker (BEP 15) connect and its reply.
+    g.udp("bittorrent", g.client(), "198.51.100.94", g.eport(), 6969,
+          [(True, A.udp_tracker_connect(0x1234)), (False, A.udp_tracker_connect_reply(0x1234, r.getrandbits(64)))])
     # DHT: ping and get_peers queries with their responses.
     nid, nid2 = r.randbytes(20), r.randbytes(20)
     g.udp("bittorrent", g.client(), "198.51.100.92", 6881, 6881,
@@ -231,6 +239,9 @@ def negatives(seed):
     g.udp("unknown", g.client(), "198.51.100.99", 6881, 6881, [(True, A.random_bytes(r, 120)),
                                                                 (False, A.random_bytes(r, 80))])
     g.udp("unknown", "192.168.1.200", "192.168.1.1", 68, 67, [(True, A.random_bytes(r, 300))])
+    # Plain BOOTP (no DHCP magic cookie) is not DHCP.
+    g.udp("unknown", "192.168.1.201", "192.168.1.1", 68, 67,
+          [(True, A.dhcp(1, 0, r.getrandbits(32), r.randbytes(6), ciaddr="192.168.1.201", cookie=False))])
     g.udp("unknown", g.client(), "239.255.255.250", 50010, 1900, [(True, A.random_bytes(r, 100))])
     return g.finish()
 
@@ -261,5 +272,6 @@ GROUPS = {"l7_http": http, "l7_tls": tls, "l7_ssh": ssh, "l7_bittorrent": bittor
           "l7_dhcp": dhcp, "l7_ssdp": ssdp, "l7_negatives": negatives, "l7_midflow": midflow}
 
 
-def generate(outdir, seed):
-    return [fn(seed).write(outdir, name, with_app=True) for name, fn in GROUPS.items()]
+def generate(outdir, seed, names=None):
+    """Write every L7 capture (or those named) into outdir; returns the paths."""
+    return [GROUPS[name](seed).write(outdir, name, with_app=True) for name in names or GROUPS]

@@ -51,9 +51,11 @@ def _handshake(htype, body):
     return struct.pack("!B", htype) + len(body).to_bytes(3, "big") + body
 
 
-def tls_client_hello(rng, record_version, client_version, sni="www.example.com", tls13=False):
+def tls_client_hello(rng, record_version, client_version, sni="www.example.com", tls13=False, pad_to=0):
     """A TLS record carrying a ClientHello. For TLS 1.3 the legacy versions are
-    1.2 and supported_versions lists 1.3 (RFC 8446)."""
+    1.2 and supported_versions lists 1.3 (RFC 8446). pad_to adds a padding
+    extension (RFC 7685) so that the record is about that long, as browsers
+    with large post-quantum key shares send it (more than one TCP segment)."""
     suites = [0x1301, 0x1302, 0x1303] if tls13 else []
     suites += [0xC02B, 0xC02F, 0xC00A, 0x0035, 0x002F, 0x000A]
     if client_version == SSL3:
@@ -73,6 +75,8 @@ def tls_client_hello(rng, record_version, client_version, sni="www.example.com",
             exts += _ext(43, struct.pack("!BHH", 4, TLS13, TLS12))  # supported_versions
             key = rng.randbytes(32)
             exts += _ext(51, struct.pack("!HHH", 36, 0x001D, 32) + key)  # key_share
+        if pad_to:
+            exts += _ext(21, b"\0" * max(0, pad_to - len(body) - len(exts) - 15))
         body += struct.pack("!H", len(exts)) + exts
     return _record(22, record_version, _handshake(1, body))
 
@@ -181,17 +185,29 @@ def tracker_reply(peers):
     return http_response(body=body, ctype="text/plain")
 
 
+def udp_tracker_connect(tid):
+    """A UDP tracker connect request (BEP 15): protocol id, action 0."""
+    return struct.pack("!QII", 0x41727101980, 0, tid)
+
+
+def udp_tracker_connect_reply(tid, conn_id):
+    return struct.pack("!IIQ", 0, tid, conn_id)
+
+
 # --- DHCP --------------------------------------------------------------------
 DISCOVER, OFFER, REQUEST, ACK = 1, 2, 3, 5
 
 
 def dhcp(op, msg_type, xid, chaddr, ciaddr="0.0.0.0", yiaddr="0.0.0.0", siaddr="0.0.0.0",
-         server_id=None, requested=None):
-    """A BOOTP message with the DHCP magic cookie and options (RFC 2131)."""
+         server_id=None, requested=None, cookie=True):
+    """A BOOTP message with the DHCP magic cookie and options (RFC 2131);
+    cookie=False gives a plain BOOTP request (RFC 951) without options."""
     from .packet import addr
     body = struct.pack("!BBBBIHH4s4s4s4s16s64s128s", op, 1, 6, 0, xid, 0, 0x8000 if op == 1 else 0,
                        addr(ciaddr), addr(yiaddr), addr(siaddr), addr("0.0.0.0"),
                        chaddr + b"\0" * 10, b"", b"")
+    if not cookie:
+        return body + b"\0" * 64  # the 64-byte vendor area, empty
     opts = b"\x63\x82\x53\x63" + bytes([53, 1, msg_type])
     if server_id:
         opts += bytes([54, 4]) + addr(server_id)

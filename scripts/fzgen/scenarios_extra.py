@@ -61,7 +61,8 @@ def evict(seed):
 def tcp_edge(seed):
     """TCP corner cases: a SYN after a FIN in one direction only stays in
     the record; a SYN/ACK within the linger after FIN both ways stays in the
-    record; a packet after the linger is over starts a new record."""
+    record; a packet after the linger is over starts a new record; after an
+    RST, a SYN from the former responder starts a record it initiates."""
     rng = _rng(seed, "tcp_edge")
     cap = Capture(BASE_ARGS)
     f = cap.flow("10.10.0.1", "10.10.0.2", P.PROTO_TCP, rng.randint(32768, 60999), 80)
@@ -76,6 +77,18 @@ def tcp_edge(seed):
     f.end("tcp_end")
     late = t + 0.5 + LINGER_S + 2.0
     f.tcp(late, False, P.FIN | P.ACK)            # after the linger: a new record from b
+    # After an RST the former responder opens a connection on the same
+    # ports: the new record's initiator is the new SYN's sender.
+    r = cap.flow("10.10.0.3", "10.10.0.4", P.PROTO_TCP, 5060, 5061)
+    t = r.handshake(0.2)
+    r.tcp(t + 0.01, True, P.RST | P.ACK)
+    r.end("tcp_end")
+    r.new_connection(rng.getrandbits(32), rng.getrandbits(32))
+    r.tcp(t + 0.5, False, P.SYN)
+    r.tcp(t + 0.505, True, P.SYN | P.ACK)
+    r.tcp(t + 0.51, False, P.ACK)
+    r.close(t + 0.6, from_a=False)
+    r.end("tcp_end")
     clock_flow(cap, late + 1, late + 6)
     return cap
 
@@ -217,6 +230,100 @@ def malformed_more(seed):
     return cap
 
 
+def frag_more(seed):
+    """More fragments: IPv6 whose fragmentable part starts with a
+    destination-options header (later fragments name that header, not UDP,
+    and still join the flow); a fragmented ICMP echo and its fragmented
+    reply; two sources using the same IPv4 fragment id at once."""
+    rng = _rng(seed, "frag_more")
+    cap = Capture(BASE_ARGS)
+    f6 = cap.flow("2001:db8:15::1", "2001:db8:15::2", P.PROTO_UDP, rng.randint(32768, 60999), 6000)
+    part = P.ext_header(P.PROTO_UDP, b"") + P.udp(f6.a, f6.b, f6.ports[0], 6000, _blob(rng, 2000))
+    for off in range(0, len(part), 1232):
+        more = off + 1232 < len(part)
+        f6.emit_ip(0.01 * off / 1232, True, P.IPV6_DSTOPTS, part[off:off + 1232],
+                   exts=[(P.IPV6_FRAGMENT, lambda nh, o=off, m=more: P.frag_header(nh, o, m, 0xABCD))])
+    f6.udp(0.05, False, _blob(rng, 20))
+    ping = cap.flow("10.15.0.1", "10.15.0.2", P.PROTO_ICMP)
+    for i, reply in enumerate((False, True)):
+        src, dst = ping.ends(not reply)
+        msg = P.icmp_echo(src, dst, reply, 77, 1, _blob(rng, 2900))
+        for off in range(0, len(msg), 1480):
+            ping.emit_ip(0.1 + 0.01 * i + 0.001 * off / 1480, not reply, P.PROTO_ICMP, msg[off:off + 1480],
+                         frag=(0x900 + i, off, off + 1480 < len(msg)))
+    fa = cap.flow("10.15.0.3", "10.15.0.9", P.PROTO_UDP, 1111, 53)
+    fb = cap.flow("10.15.0.4", "10.15.0.9", P.PROTO_UDP, 2222, 53)
+    da = P.udp(fa.a, fa.b, 1111, 53, _blob(rng, 2000))
+    db = P.udp(fb.a, fb.b, 2222, 53, _blob(rng, 2000))
+    fa.emit_ip(0.2, True, P.PROTO_UDP, da[:1480], frag=(0x55, 0, True))
+    fb.emit_ip(0.201, True, P.PROTO_UDP, db[:1480], frag=(0x55, 0, True))
+    fb.emit_ip(0.202, True, P.PROTO_UDP, db[1480:], frag=(0x55, 1480, False))
+    fa.emit_ip(0.203, True, P.PROTO_UDP, da[1480:], frag=(0x55, 1480, False))
+    return cap
+
+
+def vlan_prio(seed):
+    """Priority tags: 802.1Q with VLAN id 0 (only the priority bits set) is
+    VLAN 0, so a conversation tagged one way and untagged the other is one
+    flow."""
+    rng = _rng(seed, "vlan_prio")
+    cap = Capture(BASE_ARGS)
+    f = cap.flow("10.16.0.1", "10.16.0.2", P.PROTO_UDP, rng.randint(1024, 65535), 5060)
+    for i in range(4):
+        f.tags = [(P.TPID_8021Q, 6 << 13)] if i % 2 == 0 else []
+        f.udp(0.01 * i, i % 2 == 0, _blob(rng, 60))
+    f.tags = []
+    return cap
+
+
+def expiry_mass(seed):
+    """5000 UDP flows go quiet and 2000 TCP connections close (FIN both
+    ways) within the first two seconds; a clock flow keeps packets coming
+    for 25 s more. Every UDP flow must end idle and every TCP flow tcp_end
+    (not eof): expiry keeps up with many flows ending at once."""
+    rng = _rng(seed, "expiry_mass")
+    cap = Capture(BASE_ARGS)
+    for i in range(5000):
+        f = cap.flow("10.17.%d.%d" % (i >> 8, i & 255), "10.18.0.1", P.PROTO_UDP, 20000 + i % 30000, 53)
+        f.udp(i * 0.0002, True, _blob(rng, 8))
+        f.end("idle")
+    for i in range(2000):
+        f = cap.flow("10.19.%d.%d" % (i >> 8, i & 255), "10.18.0.2", P.PROTO_TCP, 30000 + i, 443)
+        t = f.handshake(i * 0.0005)
+        f.close(t + 0.01)
+        f.end("tcp_end")
+    clock_flow(cap, 2.0, 2.0 + IDLE_S + 10)
+    return cap
+
+
+def jumbo(seed):
+    """Big frames: a 9000-byte IPv4 packet, a 60 kB UDP datagram as a
+    capture host's GRO hands it to the capture, and TCP segments captured on
+    a sender with segmentation offload, whose IPv4 total length (IPv6
+    payload length) is 0: those count the bytes captured (parser.md)."""
+    rng = _rng(seed, "jumbo")
+    cap = Capture(BASE_ARGS)
+    f = cap.flow("10.30.0.1", "10.30.0.2", P.PROTO_UDP, rng.randint(1024, 65535), 2000)
+    f.udp(0.0, True, _blob(rng, 100))
+    f.udp(0.1, True, _blob(rng, 8972))
+    f.udp(0.2, False, _blob(rng, 60000))
+    f.udp(0.3, False, _blob(rng, 100))
+    k = cap.flow("10.30.0.3", "10.30.0.4", P.PROTO_TCP, rng.randint(32768, 60999), 443)
+    t = k.handshake(0.4)
+    seg = P.tcp(k.a, k.b, k.ports[0], 443, k.seq[0], k.seq[1], P.PSH | P.ACK, _blob(rng, 20000))
+    ip = P.ipv4(k.a, k.b, P.PROTO_TCP, seg, ident=7, total_len=0)
+    cap.add(t + 0.01, P.ether(P.mac_for(k.a), P.mac_for(k.b), P.ETH_IPV4, ip))
+    k.account(cap.us(t + 0.01), True, len(ip), P.PSH | P.ACK)
+    k6 = cap.flow("2001:db8:30::1", "2001:db8:30::2", P.PROTO_TCP, rng.randint(32768, 60999), 443)
+    t = k6.handshake(0.5)
+    seg = P.tcp(k6.a, k6.b, k6.ports[0], 443, k6.seq[0], k6.seq[1], P.PSH | P.ACK, _blob(rng, 30000))
+    ip = bytearray(P.ipv6(k6.a, k6.b, P.PROTO_TCP, seg))
+    ip[4:6] = b"\0\0"
+    cap.add(t + 0.01, P.ether(P.mac_for(k6.a), P.mac_for(k6.b), P.ETH_IPV6, bytes(ip)))
+    k6.account(cap.us(t + 0.01), True, len(ip), P.PSH | P.ACK)
+    return cap
+
+
 EXTRA = {
     "timeout_edges": timeout_edges,
     "evict": evict,
@@ -225,4 +332,8 @@ EXTRA = {
     "encaps": encaps,
     "frag_order": frag_order,
     "malformed_more": malformed_more,
+    "frag_more": frag_more,
+    "vlan_prio": vlan_prio,
+    "expiry_mass": expiry_mass,
+    "jumbo": jumbo,
 }

@@ -2,7 +2,8 @@
  * Per-stage cost of the worker's hot path without DPDK: the capture is read
  * into memory once, then replayed REPEAT times through each stage in bursts
  * of 32, as the worker does: parse, flow table (canonicalize, hash, lookup or
- * insert, update, evict), L7 (when built with it) and expiry. Prints ns per
+ * insert, update, evict) with L7 (FZ_NO_L7=1 turns it off; FZ_SIGNATURES names
+ * the file) and expiry. Prints ns per
  * packet for each stage, and is small enough to run under
  * `valgrind --tool=callgrind` for instruction counts per function.
  *
@@ -17,9 +18,7 @@
 
 #include "fz_flow_table.h"
 #include "fz_parse.h"
-#ifdef FZ_HAVE_L7
 #include "fz_l7.h"
-#endif
 
 #define BURST 32
 
@@ -39,7 +38,6 @@ static void count_export(void *arg, struct fz_flow_rec *rec, const uint64_t *app
 	exported++;
 }
 
-#ifdef FZ_HAVE_L7
 struct l7_ctx {
 	const struct fz_l7 *l7;
 	struct fz_l7_scratch *scratch;
@@ -57,7 +55,6 @@ static void on_packet(void *arg, unsigned i, unsigned dir, uint64_t *app_state)
 		fz_l7_scan(c->l7, c->scratch, st, dir, p->key.proto, c->sport[i], c->dport[i],
 		           p->payload, p->payload_len);
 }
-#endif
 
 static double now_s(void)
 {
@@ -98,11 +95,9 @@ int main(int argc, char **argv)
 	struct fz_flow_table *t;
 	fz_flow_pkt_fn pkt_fn = NULL;
 	void *pkt_arg = NULL;
-#ifdef FZ_HAVE_L7
 	struct fz_l7_conf lc = {.sig_path = getenv("FZ_SIGNATURES")};
 	struct l7_ctx l7c = {.pkts = pkts};
 	char err[512];
-#endif
 
 	if (argc < 2) {
 		fprintf(stderr, "usage: %s FILE.pcap [REPEAT] [FLOWS]\n", argv[0]);
@@ -138,7 +133,6 @@ int main(int argc, char **argv)
 	t = fz_flow_table_create(&tc);
 	if (t == NULL)
 		return 3;
-#ifdef FZ_HAVE_L7
 	if (getenv("FZ_NO_L7") == NULL) {
 		l7c.l7 = fz_l7_create(&lc, err, sizeof(err));
 		if (l7c.l7 == NULL) {
@@ -149,7 +143,6 @@ int main(int argc, char **argv)
 		pkt_fn = on_packet;
 		pkt_arg = &l7c;
 	}
-#endif
 
 	for (int r = 0; r < repeat; r++) {
 		/* Each pass is later in time, as a capture replayed in a loop. */
@@ -165,10 +158,8 @@ int main(int argc, char **argv)
 				if (parse(dlt, f, &pkts[k]) != FZ_PARSE_OK)
 					continue;
 				when[k] = f->ts_us + shift;
-#ifdef FZ_HAVE_L7
 				l7c.sport[k] = pkts[k].key.port[0];
 				l7c.dport[k] = pkts[k].key.port[1];
-#endif
 				k++;
 			}
 			t_parse += now_s() - t0;
@@ -191,10 +182,8 @@ int main(int argc, char **argv)
 	       1e9 * t_expire / (double)parsed,
 	       1e9 * (t_parse + t_table + t_expire) / (double)parsed);
 	fz_flow_table_free(t);
-#ifdef FZ_HAVE_L7
 	fz_l7_scratch_free(l7c.scratch);
 	fz_l7_free((struct fz_l7 *)l7c.l7);
-#endif
 	for (size_t i = 0; i < n; i++)
 		free((void *)frames[i].data);
 	free(frames);

@@ -27,6 +27,18 @@ def live_cmd(tmp, name, extra):
             "--log-file", os.path.join(tmp, name + ".log")] + extra
 
 
+def wait_running(tmp, name):
+    """Until the workers run (the log says so), then a little traffic: a signal
+    that came before flowzoo set its handlers would just kill it."""
+    log = os.path.join(tmp, name + ".log")
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        if os.path.exists(log) and "worker(s)" in open(log).read():
+            break
+        time.sleep(0.1)
+    time.sleep(1.5)
+
+
 def check_live(c, tmp, name, proc_rc):
     c.eq(0, proc_rc, "%s: exit status" % name)
     with open(os.path.join(tmp, name + ".json")) as f:
@@ -120,13 +132,13 @@ def main():
         # Live: SIGINT.
         p = subprocess.Popen(live_cmd(tmp, "int", []), stdout=subprocess.DEVNULL,
                              stderr=subprocess.DEVNULL)
-        time.sleep(3)
+        wait_running(tmp, "int")
         p.send_signal(signal.SIGINT)
         check_live(c, tmp, "int", p.wait(timeout=60))
         # SIGTERM.
         p = subprocess.Popen(live_cmd(tmp, "term", []), stdout=subprocess.DEVNULL,
                              stderr=subprocess.DEVNULL)
-        time.sleep(3)
+        wait_running(tmp, "term")
         p.send_signal(signal.SIGTERM)
         check_live(c, tmp, "term", p.wait(timeout=60))
     c.done()

@@ -88,6 +88,8 @@ def parse(frame, first_frags, ts=0):
             return None
         ihl = (frame[off] & 15) * 4
         total = struct.unpack_from("!H", frame, off + 2)[0]
+        if total == 0:  # segmentation offload on the capturing sender: what was captured
+            total = len(frame) - off
         if ihl < 20 or total < ihl or len(frame) < off + ihl:
             return None
         ident, fl = struct.unpack_from("!HH", frame, off + 4)
@@ -101,6 +103,8 @@ def parse(frame, first_frags, ts=0):
         if len(frame) < off + 40 or frame[off] >> 4 != 6:
             return None
         plen = struct.unpack_from("!H", frame, off + 4)[0]
+        if plen == 0 and frame[off + 6] != 59:  # segmentation offload, as for IPv4
+            plen = len(frame) - off - 40
         proto = frame[off + 6]
         src = str(ipaddress.IPv6Address(frame[off + 8:off + 24]))
         dst = str(ipaddress.IPv6Address(frame[off + 24:off + 40]))
@@ -124,12 +128,18 @@ def parse(frame, first_frags, ts=0):
                 frag_later = (fo & 0xFFF8) != 0
                 frag_first = not frag_later and (fo & 1) != 0
             proto, l4, first = frame[l4], l4 + size, False
+            if frag_later:
+                break  # the rest is data: the headers are in the first fragment
     ports, flags = (0, 0), 0
-    fkey = (src, dst, proto, ident, tuple(vlans))
+    # IPv6 fragments are matched without the protocol: a later fragment
+    # names the first header of the fragmentable part, not the L4 protocol.
+    fkey = (src, dst, proto if ver == 4 else None, ident, tuple(vlans))
+    frag = "first" if frag_first else None
     if frag_later:
         seen = first_frags.get(fkey)
+        frag = "unmatched"
         if seen is not None and ts - seen[1] <= FRAG_TIMEOUT_US:
-            ports = seen[0]
+            ports, frag, proto = seen[0], "later", seen[2]
     elif proto in (6, 17, 136, 1, 58):
         need = {6: 20, 17: 8, 136: 8, 1: 4, 58: 4}[proto]
         if min(end, len(frame)) < l4 + need:
@@ -142,8 +152,8 @@ def parse(frame, first_frags, ts=0):
                 return None
             flags = frame[l4 + 13]
         if frag_first:
-            first_frags[fkey] = (ports, ts)
-    return ((vlans[0], vlans[1], proto, ver, (src, ports[0]), (dst, ports[1])), ip_len, flags)
+            first_frags[fkey] = (ports, ts, proto)
+    return ((vlans[0], vlans[1], proto, ver, (src, ports[0]), (dst, ports[1])), ip_len, flags, frag)
 
 
 def flow_key(rec):
@@ -205,6 +215,7 @@ def check_truth(pcap_path):
     if truth["packets"] != len(frames):
         fail("%s: truth packets %d, capture has %d" % (name, truth["packets"], len(frames)))
     first_frags, per_key, not_flow = {}, {}, 0
+    frags = {"fragments": 0, "fragments_unmatched": 0}
     t_min = min(ts for ts, _, _ in frames) // 1000
     t_max = max(ts for ts, _, _ in frames) // 1000
     for ts, frame, _ in frames:
@@ -212,7 +223,10 @@ def check_truth(pcap_path):
         if p is None:
             not_flow += 1
             continue
-        key, ip_len, flags = p
+        key, ip_len, flags, frag = p
+        if frag is not None:
+            frags["fragments"] += 1
+            frags["fragments_unmatched"] += frag == "unmatched"
         c = per_key.get(canonical(key))
         if c is None:
             c = per_key[canonical(key)] = {"packets": 0, "bytes": 0, "first": ts, "last": ts, "gap": 0,
@@ -250,6 +264,8 @@ def check_truth(pcap_path):
         return
     if not_flow != sum(truth["drops"].values()):
         fail("%s: %d frames are not flow packets, truth drops %s" % (name, not_flow, truth["drops"]))
+    if "counters" in truth and truth["counters"] != frags:
+        fail("%s: truth counters %s, capture %s" % (name, truth["counters"], frags))
     want = {}
     for r in truth["flows"]:
         if not (t_min <= r["first_ms"] <= r["last_ms"] <= t_max):

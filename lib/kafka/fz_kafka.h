@@ -1,0 +1,123 @@
+/*
+ * Kafka sink (librdkafka): flow, stats and alert records to
+ * <prefix>.flows, <prefix>.stats and <prefix>.alerts, optionally also (or
+ * only) per application to <prefix>.flows.<app>.
+ *
+ * Nothing is lost silently: when librdkafka's queue is full the records go
+ * to an on-disk spool (lib/spool) and are sent, in order, once the brokers
+ * take them again; records are written to the spool, not to Kafka, while
+ * the spool holds any, so that order per key holds. At flush the records
+ * not delivered within the timeout are put back in front of the spool, and
+ * the next sink on that spool sends them first. Only a full spool (or no
+ * spool) drops records, and every drop is counted in status().
+ *
+ * One thread owns a sink (the stats lcore); librdkafka's callbacks run in
+ * that thread, from write(), poll() and flush().
+ */
+#ifndef FZ_KAFKA_H
+#define FZ_KAFKA_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>
+
+#include "fz_parse.h"
+#include "fz_sink.h"
+
+/* "schema_version" of every message (docs/kafka-schema.md). */
+#define FZ_KAFKA_SCHEMA_VERSION 1
+
+/* Values of fz_kafka_conf.topic_per_app. */
+#define FZ_KAFKA_PER_APP_OFF     0
+#define FZ_KAFKA_PER_APP_ALSO    1 /* <prefix>.flows and <prefix>.flows.<app> */
+#define FZ_KAFKA_PER_APP_INSTEAD 2 /* <prefix>.flows.<app> only */
+
+struct fz_kafka_conf {
+	const char *brokers; /* host:port[,host:port...]; NULL with mock: the mock's bootstrap */
+	const char *topic_prefix; /* NULL: "flowzoo" */
+	int topic_per_app;        /* FZ_KAFKA_PER_APP_* */
+	const char *const *opts;  /* librdkafka properties "key=value", applied in order */
+	unsigned n_opts;
+	const char *spool_dir;    /* NULL: no spool (a full queue drops and counts) */
+	uint64_t spool_max_bytes; /* 0: 1 GiB */
+	int flush_timeout_ms;     /* used by close() when flush() was not called; <= 0: 10 s */
+	int mock;                 /* start librdkafka's mock cluster in-process */
+	unsigned mock_brokers;    /* 0: 3 */
+};
+
+/* Counters of a sink, as status() reports them. */
+struct fz_kafka_counters {
+	uint64_t produced;   /* messages handed to librdkafka (from write or the spool) */
+	uint64_t delivered;  /* delivery reports without error */
+	uint64_t failed;     /* delivery reports with an error (the record is spooled or dropped) */
+	uint64_t retries;    /* produce request retries (librdkafka statistics, txretries) */
+	uint64_t queue_full; /* times librdkafka's queue was full */
+	uint64_t spooled;    /* records written to the spool */
+	uint64_t unspooled;  /* records taken from the spool and handed to librdkafka */
+	uint64_t dropped;    /* records lost: spool full, absent or failing, or a permanent error */
+	uint64_t in_queue;   /* messages in librdkafka now (queued, in flight, or reports) */
+	uint64_t spool_records; /* records waiting in the spool */
+	uint64_t spool_bytes;   /* bytes of the spool on disk */
+};
+
+/*
+ * Every message gets "schema_version": FZ_KAFKA_SCHEMA_VERSION after its
+ * "type" when the record does not have it yet.
+ *
+ * Message keys: a record's fz_sink_msg.key is sent as it is, except that a
+ * flow record (FZ_TOPIC_FLOWS) whose key is a struct fz_flow_key (key_len ==
+ * sizeof(struct fz_flow_key)) is sent as the text fz_kafka_flow_key() makes,
+ * so that consumers see a readable key that does not depend on the
+ * appliance's byte order or struct layout.
+ *
+ * Create the sink: check the configuration, start the mock cluster when
+ * asked, and send what an existing spool holds before anything new. Returns
+ * NULL and sets errno, with a message naming the offending item in err, on:
+ * malformed brokers (EINVAL), an unknown librdkafka property (ENOENT), a
+ * rejected value (EINVAL), a spool that cannot be opened, or a failure to
+ * create the producer.
+ */
+struct fz_sink *fz_kafka_sink_create(const struct fz_kafka_conf *conf, char *err, size_t errlen);
+
+/*
+ * Check conf without creating anything (for start-up, before the costly
+ * parts): brokers, the per-app mode, every property name and value.
+ * Conflicts between properties show only in fz_kafka_sink_create().
+ * Returns 0, or a negative errno with a message in err (as create).
+ */
+int fz_kafka_conf_check(const struct fz_kafka_conf *conf, char *err, size_t errlen);
+
+/* The mock cluster's bootstrap address ("host:port,..."), or NULL without one. */
+const char *fz_kafka_sink_bootstrap(struct fz_sink *s);
+
+/* The in-process mock cluster (for tests: broker down, injected errors), or NULL. */
+rd_kafka_mock_cluster_t *fz_kafka_sink_mock_cluster(struct fz_sink *s);
+
+/* Copy the counters of a Kafka sink. Returns 0, or -EINVAL when s is not one. */
+int fz_kafka_sink_counters(struct fz_sink *s, struct fz_kafka_counters *c);
+
+/*
+ * Check a broker list "host:port[,host:port...]" (IPv6 hosts in brackets, an
+ * optional "scheme://" prefix per entry). Returns 0, or -EINVAL with a
+ * message in err.
+ */
+int fz_kafka_check_brokers(const char *brokers, char *err, size_t errlen);
+
+/*
+ * Parse the --kafka-topic-per-app value: "also" or "instead" (and "off").
+ * Returns FZ_KAFKA_PER_APP_* or -EINVAL.
+ */
+int fz_kafka_parse_per_app(const char *s);
+
+/*
+ * The message key of a flow record: the flow key as text with its two ends
+ * in a canonical order (lower address, then port, first), so that every
+ * record of one flow key, whichever end started it, lands on one partition:
+ * "<vlan>.<vlan_inner>/<ip_proto>/<addr>/<port>/<addr>/<port>". Returns the
+ * length (< cap, NUL-terminated) or -ENOSPC.
+ */
+int fz_kafka_flow_key(const struct fz_flow_key *key, char *buf, size_t cap);
+
+#endif

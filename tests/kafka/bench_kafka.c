@@ -1,0 +1,245 @@
+/*
+ * Kafka sink benchmark: flow records per second delivered to librdkafka's
+ * mock cluster on loopback from one producing thread, with the cost of
+ * JSON encoding (fz_record_flow_json) measured on its own.
+ *
+ *   bench_kafka [-n RECORDS] [-o key=value]... [-b BROKERS] [-c CPU]
+ *
+ * Prints one line per phase: encode only, produce pre-encoded records,
+ * encode + produce; each with records/s and, for the produce phases, the
+ * delivered, failed and dropped counts (the run fails unless every record
+ * was delivered). Without -b it starts a 3-broker mock cluster in-process.
+ * -c pins the producing thread (only it: librdkafka's and the mock's
+ * threads exist by then and keep their own affinity) to one CPU.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fz_kafka.h"
+#include "fz_record.h"
+
+#define MAX_OPTS 32
+#define REC_CAP  1024
+
+static double clock_s(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static double now_s(void)
+{
+	return clock_s(CLOCK_MONOTONIC);
+}
+
+/*
+ * CPU seconds: the producing thread's (the stats lcore's share) and the
+ * whole process's (adds librdkafka's broker threads and the mock cluster).
+ * On a shared machine wall time depends on the neighbours; CPU time less.
+ */
+struct cpu {
+	double wall, thread, process;
+};
+
+static struct cpu cpu_now(void)
+{
+	struct cpu c = {now_s(), clock_s(CLOCK_THREAD_CPUTIME_ID),
+	                clock_s(CLOCK_PROCESS_CPUTIME_ID)};
+
+	return c;
+}
+
+static void report(const char *phase, uint64_t n, struct cpu t0, const char *extra)
+{
+	struct cpu t1 = cpu_now();
+	double w = t1.wall - t0.wall, th = t1.thread - t0.thread, pr = t1.process - t0.process;
+
+	printf("%-15s %9.0f records/s wall, %9.0f /s of producer-thread CPU, %9.0f /s of process "
+	       "CPU (%llu records, %.2f s wall)%s\n",
+	       phase, (double)n / w, (double)n / th, (double)n / pr, (unsigned long long)n, w,
+	       extra);
+}
+
+/* A plausible finished flow: 64 K clients talking to 256 servers. */
+static void make_rec(struct fz_flow_rec *r, uint64_t i)
+{
+	memset(r, 0, sizeof(*r));
+	r->key.ip_version = 4;
+	r->key.proto = i % 3 ? 6 : 17;
+	for (int e = 0; e < 2; e++) {
+		r->key.addr[e][10] = r->key.addr[e][11] = 0xff;
+		r->key.addr[e][12] = e ? 10 : 192;
+		r->key.addr[e][13] = e ? 0 : 168;
+	}
+	r->key.addr[0][14] = (uint8_t)(i >> 8);
+	r->key.addr[0][15] = (uint8_t)i;
+	r->key.addr[1][15] = (uint8_t)(i % 251);
+	r->key.port[0] = (uint16_t)(1024 + i % 60000);
+	r->key.port[1] = i % 2 ? 443 : 53;
+	r->flow_id = i;
+	r->first_us = 1795400000000000ull + i * 10;
+	r->last_us = r->first_us + 1234567;
+	r->packets[0] = 10 + i % 7;
+	r->packets[1] = 8 + i % 5;
+	r->bytes[0] = 1500 * r->packets[0];
+	r->bytes[1] = 700 * r->packets[1];
+	r->tcp_flags[0] = 0x1b;
+	r->tcp_flags[1] = 0x1b;
+	r->end_reason = (uint8_t)(i % FZ_END__COUNT);
+	r->app = (uint8_t)(i % 4);
+	r->worker = (uint16_t)(i % 4);
+}
+
+static const char *const apps[] = {"unknown", "http", "tls", "dns"};
+
+/* Write n records (encoded now when enc is not NULL, else taken from pre). */
+static int produce(struct fz_sink *s, struct fz_record_enc *enc, const char *pre,
+                   const size_t *pre_len, uint64_t n, struct fz_kafka_counters *c)
+{
+	char buf[REC_CAP], key[128];
+	struct fz_flow_rec r;
+	uint64_t npre = 4096;
+
+	for (uint64_t i = 0; i < n; i++) {
+		struct fz_sink_msg m = {.topic = FZ_TOPIC_FLOWS};
+		int len;
+
+		make_rec(&r, i);
+		if (enc != NULL) {
+			len = fz_record_flow_json(enc, &r, NULL, buf, sizeof(buf));
+			if (len < 0)
+				return len;
+			m.json = buf;
+			m.len = (size_t)len;
+		} else {
+			m.json = pre + (i % npre) * REC_CAP;
+			m.len = pre_len[i % npre];
+		}
+		len = fz_kafka_flow_key(&r.key, key, sizeof(key));
+		m.key = key;
+		m.key_len = (size_t)len;
+		m.app = apps[r.app];
+		fz_sink_write(s, &m);
+		if ((i & 1023) == 0)
+			s->ops->poll(s);
+	}
+	if (s->ops->flush(s, 60000) != 0)
+		fprintf(stderr, "bench: flush timed out\n");
+	return fz_kafka_sink_counters(s, c);
+}
+
+int main(int argc, char **argv)
+{
+	const char *opts[MAX_OPTS];
+	struct fz_kafka_conf kc = {.mock = 1, .topic_prefix = "bench"};
+	struct fz_record_ctx ctx = {
+	    .collector = "bench", .app_names = apps, .n_apps = 4, .schema_version = 1};
+	struct fz_kafka_counters c0 = {0}, c1;
+	struct fz_record_enc *enc;
+	struct fz_sink *s;
+	struct fz_flow_rec r;
+	char err[512], *pre, buf[REC_CAP];
+	size_t *pre_len, bytes = 0;
+	uint64_t n = 2000000;
+	unsigned n_opts = 0;
+	struct cpu t0;
+	char extra[256];
+	int opt, fail = 0, pin = -1;
+
+	while ((opt = getopt(argc, argv, "n:o:b:c:")) != -1) {
+		if (opt == 'n')
+			n = strtoull(optarg, NULL, 10);
+		else if (opt == 'o' && n_opts < MAX_OPTS)
+			opts[n_opts++] = optarg;
+		else if (opt == 'b')
+			kc.brokers = optarg, kc.mock = 0;
+		else if (opt == 'c')
+			pin = atoi(optarg);
+		else {
+			fprintf(stderr,
+			        "usage: %s [-n RECORDS] [-o key=value]... [-b BROKERS] [-c CPU]\n",
+			        argv[0]);
+			return 2;
+		}
+	}
+	kc.opts = opts;
+	kc.n_opts = n_opts;
+	enc = fz_record_enc_create(&ctx);
+	pre = malloc(4096 * REC_CAP);
+	pre_len = malloc(4096 * sizeof(*pre_len));
+	if (enc == NULL || pre == NULL || pre_len == NULL)
+		return 1;
+
+	/* Phase 1: encoding alone. */
+	t0 = cpu_now();
+	for (uint64_t i = 0; i < n; i++) {
+		int len;
+
+		make_rec(&r, i);
+		len = fz_record_flow_json(enc, &r, NULL, buf, sizeof(buf));
+		if (len < 0)
+			return 1;
+		bytes += (size_t)len;
+	}
+	snprintf(extra, sizeof(extra), ", %.0f bytes/record", (double)bytes / (double)n);
+	report("encode", n, t0, extra);
+	for (int i = 0; i < 4096; i++) {
+		int len;
+
+		make_rec(&r, (uint64_t)i);
+		len = fz_record_flow_json(enc, &r, NULL, pre + (size_t)i * REC_CAP, REC_CAP);
+		pre_len[i] = len > 0 ? (size_t)len : 0;
+	}
+
+	s = fz_kafka_sink_create(&kc, err, sizeof(err));
+	if (s == NULL) {
+		fprintf(stderr, "bench: %s\n", err);
+		return 1;
+	}
+	if (pin >= 0) {
+		cpu_set_t set;
+
+		CPU_ZERO(&set);
+		CPU_SET(pin, &set);
+		if (pthread_setaffinity_np(pthread_self(), sizeof(set), &set) != 0)
+			fprintf(stderr, "bench: cannot pin to CPU %d\n", pin);
+	}
+	if (fz_kafka_sink_bootstrap(s))
+		printf("mock cluster    %s\n", fz_kafka_sink_bootstrap(s));
+	/* Phase 2: pre-encoded records, so the number is the sink's and librdkafka's. */
+	t0 = cpu_now();
+	if (produce(s, NULL, pre, pre_len, n, &c1) != 0)
+		return 1;
+	snprintf(extra, sizeof(extra), "; delivered %llu, failed %llu, dropped %llu, spooled %llu",
+	         (unsigned long long)c1.delivered, (unsigned long long)c1.failed,
+	         (unsigned long long)c1.dropped, (unsigned long long)c1.spooled);
+	report("produce", n, t0, extra);
+	fail |= c1.delivered != n || c1.dropped != 0;
+	c0 = c1;
+	/* Phase 3: encode + produce, what the stats lcore does per flow. */
+	t0 = cpu_now();
+	if (produce(s, enc, NULL, NULL, n, &c1) != 0)
+		return 1;
+	snprintf(extra, sizeof(extra), "; delivered %llu, failed %llu, dropped %llu, spooled %llu",
+	         (unsigned long long)(c1.delivered - c0.delivered),
+	         (unsigned long long)(c1.failed - c0.failed),
+	         (unsigned long long)(c1.dropped - c0.dropped),
+	         (unsigned long long)(c1.spooled - c0.spooled));
+	report("encode+produce", n, t0, extra);
+	fail |= c1.delivered - c0.delivered != n || c1.dropped != 0;
+	s->ops->close(s);
+	fz_record_enc_free(enc);
+	free(pre);
+	free(pre_len);
+	if (fail)
+		fprintf(stderr, "bench: records were lost\n");
+	return fail;
+}

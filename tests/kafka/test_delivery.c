@@ -1,0 +1,373 @@
+/*
+ * Kafka sink against librdkafka's mock cluster (in this process): every
+ * record arrives exactly once, in order per key, across brokers going
+ * down, injected produce errors, queue overflow into the spool, a full
+ * spool and a restart with a non-empty spool. A librdkafka consumer reads
+ * the topics back (tests/kafka/kafka_test.h).
+ */
+#include <errno.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>
+
+#include "fz_kafka.h"
+#include "fz_test.h"
+#include "kafka_test.h"
+
+#define PARTITIONS 4
+#define NKEYS      FZ_KT_KEYS
+
+static rd_kafka_t *mock_rk;
+static rd_kafka_mock_cluster_t *mc;
+static const char *bootstrap;
+static char spool_dir[256];
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+/* Remove the spool directory and everything in it. */
+static void clear_spool(void)
+{
+	nftw(spool_dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+}
+
+static void topics(const char *prefix)
+{
+	char name[128];
+
+	snprintf(name, sizeof(name), "%s.flows", prefix);
+	rd_kafka_mock_topic_create(mc, name, PARTITIONS, 3);
+}
+
+static void brokers_down(int down)
+{
+	for (int b = 1; b <= 3; b++) {
+		if (down)
+			rd_kafka_mock_broker_set_down(mc, b);
+		else
+			rd_kafka_mock_broker_set_up(mc, b);
+	}
+}
+
+/* Test options: quick reconnects so that recovery takes ms, not seconds. */
+static const char *base_opts[] = {"reconnect.backoff.ms=50", "reconnect.backoff.max.ms=300",
+                                  "log_level=0", NULL, NULL};
+
+static struct fz_sink *sink(const char *prefix, const char *spool, uint64_t spool_max,
+                            const char *extra)
+{
+	struct fz_kafka_conf c = {0};
+	char err[512] = "";
+	struct fz_sink *s;
+
+	base_opts[3] = extra;
+	c.brokers = bootstrap;
+	c.topic_prefix = prefix;
+	c.opts = base_opts;
+	c.n_opts = extra ? 4 : 3;
+	c.spool_dir = spool;
+	c.spool_max_bytes = spool_max;
+	c.flush_timeout_ms = 1000;
+	s = fz_kafka_sink_create(&c, err, sizeof(err));
+	if (s == NULL)
+		fprintf(stderr, "sink: %s\n", err);
+	return s;
+}
+
+/* Write records seq [from, to) to the flows topic, key "k<seq % NKEYS>". */
+static int write_range(struct fz_sink *s, int from, int to)
+{
+	char json[128], key[16];
+	int bad = 0;
+
+	for (int i = from; i < to; i++) {
+		struct fz_sink_msg m = {.topic = FZ_TOPIC_FLOWS};
+
+		m.key_len = (size_t)snprintf(key, sizeof(key), "k%d", i % NKEYS);
+		m.key = key;
+		m.len = (size_t)snprintf(json, sizeof(json), "{\"type\":\"flow\",\"seq\":%d}", i);
+		m.json = json;
+		bad += fz_sink_write(s, &m) != 0;
+		if (i % 256 == 0)
+			s->ops->poll(s);
+	}
+	return bad;
+}
+
+static struct fz_kafka_counters counters(struct fz_sink *s)
+{
+	struct fz_kafka_counters c;
+
+	memset(&c, 0xff, sizeof(c));
+	fz_kafka_sink_counters(s, &c);
+	return c;
+}
+
+/* Read topic back: n of the records seq [from, to) arrived, each once, in order per key. */
+static void check_received(const char *topic, int to, int n)
+{
+	kt_consume(bootstrap, topic, PARTITIONS, n, 30, NULL, 0);
+	FZ_CHECK_INT(n, kt_seen.total);
+	FZ_CHECK_INT(n, kt_once(0, to));
+	FZ_CHECK_INT(0, kt_seen.dups);
+	FZ_CHECK_INT(0, kt_seen.disorder);
+	FZ_CHECK_INT(0, kt_seen.no_seq);
+}
+
+/* Read topic back: every record seq [from, to) arrived exactly once, in order per key. */
+static void check_exactly_once(const char *topic, int from, int to)
+{
+	check_received(topic, to, to - from);
+	FZ_CHECK_INT(to - from, kt_once(from, to));
+}
+
+/* Poll until every record produced so far was delivered (or timeout). */
+static void wait_delivered(struct fz_sink *s, double timeout_s)
+{
+	double end = kt_now() + timeout_s;
+
+	while (kt_now() < end) {
+		struct fz_kafka_counters c;
+
+		s->ops->poll(s);
+		fz_kafka_sink_counters(s, &c);
+		if (c.spool_records == 0 && c.in_queue == 0)
+			return;
+		kt_sleep_ms(10);
+	}
+}
+
+static void test_all_arrive(void)
+{
+	struct fz_sink *s;
+	struct fz_kafka_counters c;
+	json_t *st;
+
+	topics("t1");
+	s = sink("t1", NULL, 0, NULL);
+	FZ_CHECK(s != NULL);
+	if (s == NULL)
+		return;
+	FZ_CHECK_INT(0, write_range(s, 0, 20000));
+	FZ_CHECK_INT(0, s->ops->flush(s, 10000));
+	c = counters(s);
+	FZ_CHECK_INT(20000, c.produced);
+	FZ_CHECK_INT(20000, c.delivered);
+	FZ_CHECK_INT(0, c.failed);
+	FZ_CHECK_INT(0, c.dropped);
+	FZ_CHECK_INT(0, c.in_queue);
+	st = s->ops->status(s);
+	FZ_CHECK_INT(20000, json_integer_value(json_object_get(st, "delivered")));
+	FZ_CHECK(json_is_null(json_object_get(st, "spool")));
+	json_decref(st);
+	s->ops->close(s);
+	check_exactly_once("t1.flows", 0, 20000);
+}
+
+static void test_brokers_down(void)
+{
+	struct fz_sink *s;
+	struct fz_kafka_counters c;
+	double t0;
+	int i = 0;
+
+	topics("t2");
+	s = sink("t2", NULL, 0, NULL);
+	FZ_CHECK(s != NULL);
+	if (s == NULL)
+		return;
+	FZ_CHECK_INT(0, write_range(s, 0, 1000));
+	brokers_down(1);
+	/* Produce for 3 s while every broker is down. */
+	t0 = kt_now();
+	while (kt_now() - t0 < 3.0) {
+		FZ_CHECK_INT(0, write_range(s, 1000 + i * 100, 1000 + (i + 1) * 100));
+		i++;
+		kt_sleep_ms(10);
+	}
+	FZ_CHECK(i > 100);
+	brokers_down(0);
+	FZ_CHECK_INT(0, write_range(s, 1000 + i * 100, 1000 + i * 100 + 1000));
+	FZ_CHECK_INT(0, s->ops->flush(s, 30000));
+	c = counters(s);
+	FZ_CHECK_INT(2000 + i * 100, c.delivered);
+	FZ_CHECK_INT(0, c.failed);
+	FZ_CHECK_INT(0, c.dropped);
+	s->ops->close(s);
+	check_exactly_once("t2.flows", 0, 2000 + i * 100);
+}
+
+static void test_produce_errors(void)
+{
+	struct fz_sink *s;
+	struct fz_kafka_counters c;
+	double end;
+
+	topics("t3");
+	s = sink("t3", NULL, 0, NULL);
+	FZ_CHECK(s != NULL);
+	if (s == NULL)
+		return;
+	FZ_CHECK_INT(0, write_range(s, 0, 100));
+	FZ_CHECK_INT(0, s->ops->flush(s, 10000));
+	/* The next four Produce requests fail with retriable errors. */
+	rd_kafka_mock_push_request_errors(
+	    mc, 0 /* Produce */, 4, RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS,
+	    RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT, RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS_AFTER_APPEND,
+	    RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS);
+	FZ_CHECK_INT(0, write_range(s, 100, 5000));
+	FZ_CHECK_INT(0, s->ops->flush(s, 20000));
+	/* Retries show up in the next statistics (every second). */
+	end = kt_now() + 3;
+	do {
+		s->ops->poll(s);
+		kt_sleep_ms(50);
+		c = counters(s);
+	} while (c.retries == 0 && kt_now() < end);
+	FZ_CHECK_INT(5000, c.delivered);
+	FZ_CHECK_INT(0, c.failed);
+	FZ_CHECK_INT(0, c.dropped);
+	/* How many depends on batching; that some were is what is checked. */
+	FZ_CHECK(c.retries > 0);
+	s->ops->close(s);
+	check_exactly_once("t3.flows", 0, 5000);
+}
+
+static void test_spill_to_spool(void)
+{
+	struct fz_sink *s;
+	struct fz_kafka_counters c;
+	json_t *st;
+
+	topics("t4");
+	clear_spool();
+	s = sink("t4", spool_dir, 64 << 20, "queue.buffering.max.messages=1000");
+	FZ_CHECK(s != NULL);
+	if (s == NULL)
+		return;
+	brokers_down(1);
+	/* 1000 fit in librdkafka's queue, the other 9000 go to the spool. */
+	FZ_CHECK_INT(0, write_range(s, 0, 10000));
+	c = counters(s);
+	FZ_CHECK_INT(1000, c.produced);
+	FZ_CHECK_INT(9000, c.spooled);
+	FZ_CHECK_INT(9000, c.spool_records);
+	st = s->ops->status(s);
+	FZ_CHECK_INT(9000,
+	             json_integer_value(json_object_get(json_object_get(st, "spool"), "records")));
+	json_decref(st);
+	kt_sleep_ms(1000);
+	brokers_down(0);
+	wait_delivered(s, 30);
+	FZ_CHECK_INT(0, s->ops->flush(s, 10000));
+	c = counters(s);
+	FZ_CHECK_INT(10000, c.delivered);
+	FZ_CHECK_INT(9000, c.unspooled);
+	FZ_CHECK_INT(0, c.dropped);
+	FZ_CHECK_INT(0, c.spool_records);
+	FZ_CHECK_INT(0, c.spool_bytes);
+	s->ops->close(s);
+	check_exactly_once("t4.flows", 0, 10000);
+}
+
+static void test_spool_full(void)
+{
+	struct fz_sink *s;
+	struct fz_kafka_counters c;
+	int bad;
+
+	topics("t5");
+	clear_spool();
+	/* 64 KiB of spool holds a few hundred of these records. */
+	s = sink("t5", spool_dir, 64 << 10, "queue.buffering.max.messages=1000");
+	FZ_CHECK(s != NULL);
+	if (s == NULL)
+		return;
+	brokers_down(1);
+	bad = write_range(s, 0, 5000);
+	c = counters(s);
+	FZ_CHECK(c.dropped > 0);
+	FZ_CHECK_INT(c.dropped, bad);
+	FZ_CHECK_INT(5000, c.produced + c.spooled + c.dropped);
+	brokers_down(0);
+	wait_delivered(s, 30);
+	FZ_CHECK_INT(0, s->ops->flush(s, 10000));
+	c = counters(s);
+	FZ_CHECK_INT(5000 - bad, c.delivered);
+	s->ops->close(s);
+	/* The drop count equals the records missing. */
+	check_received("t5.flows", 5000, 5000 - (int)c.dropped);
+}
+
+static void test_restart_with_spool(void)
+{
+	struct fz_sink *s;
+	struct fz_kafka_counters c;
+
+	topics("t6");
+	clear_spool();
+	s = sink("t6", spool_dir, 64 << 20, "queue.buffering.max.messages=1000");
+	FZ_CHECK(s != NULL);
+	if (s == NULL)
+		return;
+	brokers_down(1);
+	FZ_CHECK_INT(0, write_range(s, 0, 3000));
+	/* Flush cannot deliver: the 1000 queued go back in front of the spool. */
+	FZ_CHECK_INT(-ETIMEDOUT, s->ops->flush(s, 300));
+	c = counters(s);
+	FZ_CHECK_INT(0, c.delivered);
+	FZ_CHECK_INT(3000, c.spooled);
+	FZ_CHECK_INT(0, c.failed);
+	FZ_CHECK_INT(0, c.dropped);
+	FZ_CHECK_INT(3000, c.spool_records);
+	s->ops->close(s);
+
+	/* Next start: the spool goes first, then the new records. */
+	brokers_down(0);
+	s = sink("t6", spool_dir, 64 << 20, NULL);
+	FZ_CHECK(s != NULL);
+	if (s == NULL)
+		return;
+	FZ_CHECK_INT(0, write_range(s, 3000, 4000));
+	FZ_CHECK_INT(0, s->ops->flush(s, 20000));
+	c = counters(s);
+	FZ_CHECK_INT(3000, c.unspooled);
+	FZ_CHECK_INT(4000, c.delivered);
+	FZ_CHECK_INT(0, c.dropped);
+	s->ops->close(s);
+	/* In order per key across the restart: the spool was sent first. */
+	check_exactly_once("t6.flows", 0, 4000);
+	clear_spool();
+}
+
+int main(void)
+{
+	char err[256];
+	rd_kafka_conf_t *conf = rd_kafka_conf_new();
+
+	snprintf(spool_dir, sizeof(spool_dir), "/tmp/fz_kafka_test.%d", (int)getpid());
+	rd_kafka_conf_set(conf, "log_level", "0", err, sizeof(err));
+	mock_rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof(err));
+	mc = rd_kafka_mock_cluster_new(mock_rk, 3);
+	bootstrap = rd_kafka_mock_cluster_bootstraps(mc);
+	FZ_RUN(test_all_arrive);
+	FZ_RUN(test_brokers_down);
+	FZ_RUN(test_produce_errors);
+	FZ_RUN(test_spill_to_spool);
+	FZ_RUN(test_spool_full);
+	FZ_RUN(test_restart_with_spool);
+	rd_kafka_mock_cluster_destroy(mc);
+	rd_kafka_destroy(mock_rk);
+	return fz_test_summary();
+}
