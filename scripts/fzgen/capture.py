@@ -23,7 +23,6 @@ class Capture:
         self.drops = {}
         # Summary counters the capture determines besides drops.
         self.counters = {"fragments": 0, "fragments_unmatched": 0}
-        self.extra = {}
 
     def us(self, t):
         """Absolute timestamp in microseconds of t seconds after the start."""
@@ -53,7 +52,6 @@ class Capture:
                                  r["dst_port"], r["ip_proto"], r["vlan"], r["vlan_inner"]))
         t = {"args": self.args, "packets": len(self.frames), "drops": dict(sorted(self.drops.items())),
              "counters": dict(self.counters), "flows": recs}
-        t.update(self.extra)
         return t
 
     def write(self, outdir, name, with_app=False):

@@ -23,30 +23,3 @@ def write(path, packets):
         parts.append(record(*p))
     with open(path, "wb") as f:
         f.write(b"".join(parts))
-
-
-def read(path):
-    """Read a pcap written by this module; returns a list of (ts_us, frame, orig_len).
-
-    Raises ValueError when the file is not a little-endian microsecond pcap of
-    link type Ethernet or when a record runs past the end of the file.
-    """
-    with open(path, "rb") as f:
-        data = f.read()
-    if len(data) < 24:
-        raise ValueError("%s: shorter than a pcap header" % path)
-    magic, vmaj, vmin, _, _, _, linktype = struct.unpack_from("<IHHiIII", data, 0)
-    if magic != MAGIC or (vmaj, vmin) != (2, 4) or linktype != LINKTYPE_ETHERNET:
-        raise ValueError("%s: not a v2.4 microsecond Ethernet pcap" % path)
-    out = []
-    off = 24
-    while off < len(data):
-        if off + 16 > len(data):
-            raise ValueError("%s: truncated record header at %d" % (path, off))
-        sec, usec, incl, orig = _REC.unpack_from(data, off)
-        off += 16
-        if off + incl > len(data):
-            raise ValueError("%s: truncated record at %d" % (path, off))
-        out.append((sec * 1000000 + usec, data[off:off + incl], orig))
-        off += incl
-    return out
