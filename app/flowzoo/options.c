@@ -427,11 +427,14 @@ static int config_value(struct fz_opts *o, const struct opt_def *d, json_t *v, c
 			if (json_is_string(e))
 				snprintf(kv, sizeof(kv), "%s=%s", k, json_string_value(e));
 			else if (json_is_integer(e))
-				snprintf(kv, sizeof(kv), "%s=%lld", k, (long long)json_integer_value(e));
+				snprintf(kv, sizeof(kv), "%s=%lld", k,
+				         (long long)json_integer_value(e));
 			else if (json_is_boolean(e))
-				snprintf(kv, sizeof(kv), "%s=%s", k, json_is_true(e) ? "true" : "false");
+				snprintf(kv, sizeof(kv), "%s=%s", k,
+				         json_is_true(e) ? "true" : "false");
 			else {
-				snprintf(err, errlen, "%s: property '%s': not a string, integer or boolean",
+				snprintf(err, errlen,
+				         "%s: property '%s': not a string, integer or boolean",
 				         where, k);
 				return -1;
 			}

@@ -44,7 +44,8 @@ struct fz_opts {
 	const char *kafka; /* brokers */
 	const char *kafka_topic_prefix;
 	int kafka_topic_per_app; /* 0 off, 1 also, 2 instead (FZ_KAFKA_PER_APP_*) */
-	const char *kafka_opts[FZ_MAX_LIST]; /* key=value: config "kafka" object, then --kafka-opt */
+	const char
+	    *kafka_opts[FZ_MAX_LIST]; /* key=value: config "kafka" object, then --kafka-opt */
 	unsigned n_kafka_opts;
 	const char *spool_dir;
 	uint64_t spool_max_mb;

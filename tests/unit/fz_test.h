@@ -26,7 +26,7 @@ static int fz_test_checks;
 		if (e_ != a_) {                                                                    \
 			fz_test_failures++;                                                        \
 			fprintf(stderr, "%s:%d: %s: expected %lld, got %lld\n", __FILE__,          \
-				__LINE__, #actual, e_, a_);                                        \
+			        __LINE__, #actual, e_, a_);                                        \
 		}                                                                                  \
 	} while (0)
 
@@ -37,7 +37,7 @@ static int fz_test_checks;
 		if (a_ == NULL || strcmp(e_, a_) != 0) {                                           \
 			fz_test_failures++;                                                        \
 			fprintf(stderr, "%s:%d: %s: expected \"%s\", got \"%s\"\n", __FILE__,      \
-				__LINE__, #actual, e_, a_ ? a_ : "(null)");                        \
+			        __LINE__, #actual, e_, a_ ? a_ : "(null)");                        \
 		}                                                                                  \
 	} while (0)
 
@@ -48,7 +48,7 @@ static int fz_test_checks;
 		if (d_ < -(tol) || d_ > (tol)) {                                                   \
 			fz_test_failures++;                                                        \
 			fprintf(stderr, "%s:%d: %s: expected %.9g, got %.9g\n", __FILE__,          \
-				__LINE__, #actual, e_, a_);                                        \
+			        __LINE__, #actual, e_, a_);                                        \
 		}                                                                                  \
 	} while (0)
 
