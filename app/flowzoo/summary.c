@@ -19,7 +19,7 @@ static double worker_elapsed(const struct fz_worker_counters *c)
 json_t *fz_app_summary(const struct fz_app *app)
 {
 	json_t *s = json_object(), *drops = json_object(), *workers = json_array();
-	json_t *ended = json_object(), *apps = json_object(), *parse = json_object();
+	json_t *ended = json_object(), *apps = json_object();
 	double elapsed = 0;
 	uint64_t ended_sum[FZ_END__COUNT] = {0};
 
@@ -79,7 +79,6 @@ json_t *fz_app_summary(const struct fz_app *app)
 		                              (json_int_t)app->apps[a].packets, "bytes",
 		                              (json_int_t)app->apps[a].bytes));
 	json_object_set_new(s, "apps", apps);
-	json_decref(parse);
 	if (app->n_workers)
 		json_object_set_new(
 		    s, "bytes_per_flow",
