@@ -104,6 +104,9 @@ int fz_sinks_kafka_open(struct fz_app *app, char *err, size_t errlen);
 /* Log the Kafka sink's deliveries and drops (after the final flush). */
 void fz_sinks_kafka_report(const struct fz_app *app);
 
+/* Totals over the workers of one parse outcome (enum fz_parse_status). */
+uint64_t fz_app_parse_sum(const struct fz_app *app, int status);
+
 /* The summary object (see docs/operator-guide.md). */
 json_t *fz_app_summary(const struct fz_app *app);
 

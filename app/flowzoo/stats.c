@@ -30,6 +30,12 @@ uint64_t fz_app_sum(const struct fz_app *app, size_t offset)
 	return sum;
 }
 
+uint64_t fz_app_parse_sum(const struct fz_app *app, int status)
+{
+	return fz_app_sum(app, offsetof(struct fz_worker_counters, parse) +
+	                           (size_t)status * sizeof(uint64_t));
+}
+
 #define SUM(field) fz_app_sum(app, offsetof(struct fz_worker_counters, field))
 
 static void handle_record(struct fz_app *app, const struct fz_flow_rec *r)
@@ -87,8 +93,7 @@ static void status_line(struct fz_app *app, double elapsed)
 	uint64_t drops = SUM(ring_full) + SUM(suspended);
 
 	for (int r = 1; r < FZ_PARSE__COUNT; r++)
-		drops += fz_app_sum(app, offsetof(struct fz_worker_counters, parse) +
-		                             (size_t)r * sizeof(uint64_t));
+		drops += fz_app_parse_sum(app, r);
 	FZ_LOG(INFO,
 	       "status: %.0f s %s packets %llu bytes %llu flows_active %llu records %llu "
 	       "not_counted %llu ring_full %llu imissed %llu rx_nombuf %llu\n",

@@ -49,8 +49,7 @@ json_t *fz_app_summary(const struct fz_app *app)
 	json_object_set_new(s, "elapsed_s", json_real(elapsed));
 	json_object_set_new(s, "tsc_hz", json_integer((json_int_t)rte_get_tsc_hz()));
 	for (int r = 1; r < FZ_PARSE__COUNT; r++) {
-		uint64_t n = fz_app_sum(app, offsetof(struct fz_worker_counters, parse) +
-		                                 (size_t)r * sizeof(uint64_t));
+		uint64_t n = fz_app_parse_sum(app, r);
 
 		json_object_set_new(drops, fz_parse_status_names[r], json_integer((json_int_t)n));
 	}

@@ -11,11 +11,7 @@
 
 #include "fz_l7.h"
 
-#define FUZZ_CHECK(cond)                                                                           \
-	do {                                                                                       \
-		if (!(cond))                                                                       \
-			abort();                                                                   \
-	} while (0)
+#include "fuzz_check.h"
 
 #define MAX_PKTS  4
 #define MAX_BYTES 600
