@@ -72,6 +72,32 @@ struct fz_l7_scratch *fz_l7_scratch_create(const struct fz_l7 *l7);
 /* Free a scratch; NULL is allowed. */
 void fz_l7_scratch_free(struct fz_l7_scratch *s);
 
+/* What one scratch (one worker) did with the packets given to fz_l7_scan. */
+struct fz_l7_scan_stats {
+	uint64_t scanned; /* payloads handed to Hyperscan */
+	uint64_t skipped; /* payloads charged to the budget but not scanned: they cannot match */
+};
+
+/* The scratch's counters; read by its worker, or by a monitor without locks. */
+const struct fz_l7_scan_stats *fz_l7_scratch_stats(const struct fz_l7_scratch *s);
+
+/*
+ * Shortest payload (bytes) that any signature for IP protocol proto can
+ * match: the least of Hyperscan's min_width over the signatures of that
+ * transport's database, 0 when it has none. Shorter payloads are charged to
+ * the budget but not scanned, since block mode scans each packet alone.
+ */
+unsigned fz_l7_min_len(const struct fz_l7 *l7, uint8_t proto);
+
+/*
+ * Whether a payload beginning with byte can match a signature for IP protocol
+ * proto (1) or certainly cannot (0). Worked out at create time from the
+ * signatures anchored at the payload's start (/^.../); a signature the
+ * analysis does not fully read allows every byte. A payload that cannot match
+ * is charged to the budget but not scanned.
+ */
+int fz_l7_can_begin(const struct fz_l7 *l7, uint8_t proto, uint8_t byte);
+
 /*
  * Hot path: scan one packet's L4 payload. dir 0 = sent by the flow's
  * initiator, 1 = by the responder; proto = IP protocol; sport/dport = this
@@ -79,7 +105,9 @@ void fz_l7_scratch_free(struct fz_l7_scratch *s);
  * st->done when a signature names the flow; sets st->done when both
  * directions' budgets are spent. Ports only break ties between signatures of
  * equal priority that both match; they never name a flow alone. No
- * allocation, no system calls. Packets with len 0 are ignored.
+ * allocation, no system calls. Packets with len 0 are ignored. A payload
+ * shorter than fz_l7_min_len, or whose first byte fz_l7_can_begin rules out,
+ * is charged to the budget like any other but not handed to Hyperscan.
  */
 void fz_l7_scan(const struct fz_l7 *l7, struct fz_l7_scratch *s, struct fz_l7_flow *st,
                 unsigned dir, uint8_t proto, uint16_t sport, uint16_t dport, const uint8_t *payload,

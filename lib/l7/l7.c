@@ -14,6 +14,7 @@
 #include <hs.h>
 
 #include "fz_sigs.h"
+#include "l7_priv.h"
 
 enum { DB_TCP, DB_UDP, DB_OTHER, DB__COUNT };
 
@@ -28,6 +29,12 @@ struct l7_sig {
 
 struct fz_l7 {
 	hs_database_t *db[DB__COUNT];
+	/* Shortest match any signature of the database can make, in bytes: a
+	 * payload shorter than this cannot match, so it is not scanned. */
+	uint32_t min_len[DB__COUNT];
+	/* Bytes that can begin a payload one of the database's signatures
+	 * matches (bit b of first[db][b / 64]); another first byte is a miss. */
+	uint64_t first[DB__COUNT][4];
 	hs_scratch_t *proto_scratch; /* prototype, cloned for each worker */
 	struct l7_sig *sigs;         /* indexed by Hyperscan pattern id */
 	unsigned n_sigs;
@@ -39,6 +46,7 @@ struct fz_l7 {
 
 struct fz_l7_scratch {
 	hs_scratch_t *hs;
+	struct fz_l7_scan_stats stats;
 };
 
 /* The best match so far in one packet. */
@@ -81,11 +89,40 @@ static int sig_in_db(uint8_t proto, int db)
 }
 
 /*
- * Compile the signatures that apply to database db. Returns 0 (with *out
- * NULL when no signature applies) or -EINVAL/-ENOMEM with err set.
+ * The shortest match of any of the n expressions (Hyperscan's min_width), in
+ * *min_len; 0 when it cannot be told, which disables skipping. Block mode
+ * scans each packet on its own, so a payload shorter than this cannot match.
  */
-static int compile_db(const struct fz_sigs *s, int db, hs_database_t **out, char *err,
-                      size_t errlen)
+static void min_match_len(const char *const *exprs, const unsigned *flags, unsigned n,
+                          uint32_t *min_len)
+{
+	uint32_t m = UINT32_MAX;
+	unsigned i;
+
+	for (i = 0; i < n; i++) {
+		hs_expr_info_t *info = NULL;
+		hs_compile_error_t *cerr = NULL;
+
+		if (hs_expression_info(exprs[i], flags[i], &info, &cerr) != HS_SUCCESS ||
+		    info == NULL) {
+			hs_free_compile_error(cerr);
+			m = 0;
+			break;
+		}
+		if (info->min_width < m)
+			m = info->min_width;
+		free(info);
+	}
+	*min_len = n && m != UINT32_MAX ? m : 0;
+}
+
+/*
+ * Compile the signatures that apply to database db. Returns 0 (with *out
+ * NULL when no signature applies) or -EINVAL/-ENOMEM with err set; *min_len
+ * is the shortest match of those signatures.
+ */
+static int compile_db(const struct fz_sigs *s, int db, hs_database_t **out, uint32_t *min_len,
+                      uint64_t first[4], char *err, size_t errlen)
 {
 	const char **exprs = calloc(s->n_sigs, sizeof(*exprs));
 	unsigned *flags = calloc(s->n_sigs, sizeof(*flags));
@@ -95,6 +132,8 @@ static int compile_db(const struct fz_sigs *s, int db, hs_database_t **out, char
 	int rc = 0;
 
 	*out = NULL;
+	*min_len = 0;
+	memset(first, 0, 4 * sizeof(first[0]));
 	if (exprs == NULL || flags == NULL || ids == NULL) {
 		snprintf(err, errlen, "%s: out of memory", s->path);
 		rc = -ENOMEM;
@@ -105,6 +144,7 @@ static int compile_db(const struct fz_sigs *s, int db, hs_database_t **out, char
 			continue;
 		exprs[n] = s->sigs[i].regex;
 		flags[n] = hs_flags(s->sigs[i].flags);
+		fz_l7__first_bytes(s->sigs[i].regex, s->sigs[i].flags, first);
 		ids[n] = i;
 		n++;
 	}
@@ -123,7 +163,9 @@ static int compile_db(const struct fz_sigs *s, int db, hs_database_t **out, char
 		hs_free_compile_error(cerr);
 		*out = NULL;
 		rc = -EINVAL;
+		goto done;
 	}
+	min_match_len(exprs, flags, n, min_len);
 done:
 	free(exprs);
 	free(flags);
@@ -205,7 +247,7 @@ struct fz_l7 *fz_l7_create(const struct fz_l7_conf *conf, char *err, size_t errl
 		goto fail;
 	}
 	for (db = 0; db < DB__COUNT; db++) {
-		rc = compile_db(s, db, &l7->db[db], err, errlen);
+		rc = compile_db(s, db, &l7->db[db], &l7->min_len[db], l7->first[db], err, errlen);
 		if (rc < 0)
 			goto fail;
 		if (l7->db[db] && hs_alloc_scratch(l7->db[db], &l7->proto_scratch) != HS_SUCCESS) {
@@ -341,6 +383,26 @@ static int budget_spent(const struct fz_l7 *l7, const struct fz_l7_flow *st, uns
 	return st->pkts[d] >= l7->max_pkts || st->bytes[d] >= l7->max_bytes;
 }
 
+static inline int db_of(uint8_t proto)
+{
+	return proto == FZ_SIG_PROTO_TCP ? DB_TCP : proto == FZ_SIG_PROTO_UDP ? DB_UDP : DB_OTHER;
+}
+
+unsigned fz_l7_min_len(const struct fz_l7 *l7, uint8_t proto)
+{
+	return l7->min_len[db_of(proto)];
+}
+
+int fz_l7_can_begin(const struct fz_l7 *l7, uint8_t proto, uint8_t byte)
+{
+	return (int)((l7->first[db_of(proto)][byte >> 6] >> (byte & 63)) & 1);
+}
+
+const struct fz_l7_scan_stats *fz_l7_scratch_stats(const struct fz_l7_scratch *s)
+{
+	return &s->stats;
+}
+
 void fz_l7_scan(const struct fz_l7 *l7, struct fz_l7_scratch *s, struct fz_l7_flow *st,
                 unsigned dir, uint8_t proto, uint16_t sport, uint16_t dport, const uint8_t *payload,
                 uint32_t len)
@@ -349,6 +411,7 @@ void fz_l7_scan(const struct fz_l7 *l7, struct fz_l7_scratch *s, struct fz_l7_fl
 	const hs_database_t *db;
 	unsigned d = dir ? 1 : 0;
 	uint32_t room;
+	int k;
 
 	if (st->done || len == 0 || payload == NULL)
 		return;
@@ -360,10 +423,18 @@ void fz_l7_scan(const struct fz_l7 *l7, struct fz_l7_scratch *s, struct fz_l7_fl
 	st->pkts[d]++;
 	st->bytes[d] = (uint16_t)(st->bytes[d] + len);
 
-	db = l7->db[proto == FZ_SIG_PROTO_TCP   ? DB_TCP
-	            : proto == FZ_SIG_PROTO_UDP ? DB_UDP
-	                                        : DB_OTHER];
+	k = db_of(proto);
+	db = l7->db[k];
 	if (db != NULL && s != NULL && s->hs != NULL) {
+		/* Too short for any signature, or a first byte none can begin
+		 * with: charged as scanned, but Hyperscan's fixed cost per call is
+		 * not paid for a certain miss. */
+		if (len < l7->min_len[k] ||
+		    !((l7->first[k][payload[0] >> 6] >> (payload[0] & 63)) & 1)) {
+			s->stats.skipped++;
+			goto check_done;
+		}
+		s->stats.scanned++;
 		m.sigs = l7->sigs;
 		m.dir = d;
 		m.sport = sport;
