@@ -95,6 +95,28 @@ static void list_push_head(struct fz_flow_table *t, struct list *l, uint32_t lin
 	l->head = link;
 }
 
+/*
+ * Make link, which is on list l, its most recently active entry. Already at
+ * the head (a flow's packets often come back to back), nothing changes.
+ */
+static inline void list_move_to_head(struct fz_flow_table *t, struct list *l, uint32_t link)
+{
+	struct entry *e = ent(t, link);
+
+	if (e->prev == 0)
+		return;
+	ent(t, e->prev)->next = e->next;
+	if (e->next)
+		ent(t, e->next)->prev = e->prev;
+	else
+		l->tail = e->prev;
+	/* l->head is not link, so the list has another entry at its head. */
+	ent(t, l->head)->prev = link;
+	e->prev = 0;
+	e->next = l->head;
+	l->head = link;
+}
+
 static inline struct list *list_of(struct fz_flow_table *t, const struct entry *e)
 {
 	return &t->lists[(e->flags & E_LINGER) ? L_LINGER : L_OPEN];
@@ -267,13 +289,16 @@ static struct entry *update_one(struct fz_flow_table *t, struct fz_pkt *p, int s
 		if (now < e->last_us)
 			now = e->last_us; /* time never runs backwards inside a flow */
 		why = end_before_packet(t, e, p, now);
-		list_unlink(t, list_of(t, e), link);
 		if (why >= 0) {
+			/* The new record starts on the open list. */
+			list_unlink(t, list_of(t, e), link);
 			export_entry(t, e, (enum fz_end_reason)why);
 			t->stats.created++;
 			start_record(e, swapped, now);
+			list_push_head(t, &t->lists[L_OPEN], link);
+		} else {
+			list_move_to_head(t, list_of(t, e), link);
 		}
-		list_push_head(t, list_of(t, e), link);
 	} else {
 		link = alloc_entry(t);
 		e = ent(t, link);

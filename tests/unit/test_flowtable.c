@@ -190,6 +190,45 @@ static void test_eviction(void)
 	fz_flow_table_free(t);
 }
 
+/*
+ * Least-recently-active order on both lists when packets come back to back
+ * (the entry is already the head), from the tail and from the middle.
+ */
+static void test_lru_order(void)
+{
+	static const uint16_t want[] = {4, 1, 6, 3, 5, 2};
+	struct fz_flow_table *t = make(8);
+
+	one(t, pkt(17, 1, 1, 2, 1, 40, 0), 100);
+	one(t, pkt(17, 1, 2, 2, 2, 40, 0), 200);
+	one(t, pkt(17, 1, 3, 2, 3, 40, 0), 300);
+	one(t, pkt(17, 1, 4, 2, 4, 40, 0), 400);
+	one(t, pkt(17, 2, 4, 1, 4, 40, 0), 500);   /* already the head */
+	one(t, pkt(17, 1, 1, 2, 1, 40, 0), 600);   /* from the tail */
+	one(t, pkt(6, 1, 5, 2, 5, 40, 0x04), 610); /* RST: lingers */
+	one(t, pkt(6, 1, 6, 2, 6, 40, 0x04), 620);
+	one(t, pkt(6, 2, 5, 1, 5, 40, 0x10), 630); /* linger tail to head */
+	one(t, pkt(6, 2, 6, 1, 6, 40, 0x10), 640); /* and back */
+	one(t, pkt(17, 1, 3, 2, 3, 40, 0), 700);   /* from the middle */
+	one(t, pkt(17, 1, 3, 2, 3, 40, 0), 800);   /* the head again */
+	one(t, pkt(6, 2, 5, 1, 5, 40, 0x10), 850);
+	one(t, pkt(6, 2, 5, 1, 5, 40, 0x10), 860);
+	one(t, pkt(17, 2, 2, 1, 2, 40, 0), 900);
+	FZ_CHECK_INT(0, n_recs);
+	/* Oldest first across both lists: 4 (500), 1 (600), 6 (640), 3 (800), 5 (860), 2 (900). */
+	fz_flow_table_flush(t, FZ_END_EOF);
+	FZ_CHECK_INT(6, n_recs);
+	for (unsigned i = 0; i < n_recs && i < 6; i++) {
+		FZ_CHECK_INT(want[i], recs[i].key.port[0]);
+		FZ_CHECK_INT(FZ_END_EOF, recs[i].end_reason);
+	}
+	FZ_CHECK_INT(500, recs[0].last_us);
+	FZ_CHECK_INT(2, recs[0].packets[0] + recs[0].packets[1]);
+	FZ_CHECK_INT(3, recs[3].packets[0]);
+	FZ_CHECK_INT(3, recs[4].packets[1]);
+	fz_flow_table_free(t);
+}
+
 static void test_bytes_per_flow(void)
 {
 	struct fz_flow_table *t = make(1024);
@@ -236,6 +275,7 @@ int main(void)
 	FZ_RUN(test_active);
 	FZ_RUN(test_tcp_end);
 	FZ_RUN(test_eviction);
+	FZ_RUN(test_lru_order);
 	FZ_RUN(test_bytes_per_flow);
 	FZ_RUN(test_bad_conf);
 	FZ_RUN(test_burst_many);
