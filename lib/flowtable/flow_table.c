@@ -160,13 +160,23 @@ static void export_entry(struct fz_flow_table *t, struct entry *e, enum fz_end_r
 	t->conf.export_fn(t->conf.export_arg, &rec, &e->app_state);
 }
 
-/* Export a flow and return its entry to the free list. */
+/*
+ * Export a flow and return its entry to the free list. Every caller ends the
+ * least recently active flow of a list (idle expiry, linger expiry, eviction,
+ * flush), so the entry is its list's tail.
+ */
 static void end_entry(struct fz_flow_table *t, uint32_t link, enum fz_end_reason reason)
 {
 	struct entry *e = ent(t, link);
+	struct list *l = list_of(t, e);
 
 	export_entry(t, e, reason);
-	list_unlink(t, list_of(t, e), link);
+	l->tail = e->prev;
+	if (e->prev)
+		ent(t, e->prev)->next = 0;
+	else
+		l->head = 0;
+	e->prev = 0;
 	hash_unlink(t, link);
 	e->flags = 0;
 	e->next = t->free_head;
