@@ -129,7 +129,13 @@ char *fz_fmt_real15(char *p, double v)
 		return p + 4;
 	}
 	a = fabs(v);
-	if (LDBL_MANT_DIG < 64 || a == 0 || a < 1e-10 || a >= 1e20)
+	if (a == 0) { /* one-packet flows: every duration_s of a flood */
+		if (signbit(v))
+			*p++ = '-';
+		memcpy(p, "0.0", 3);
+		return p + 3;
+	}
+	if (LDBL_MANT_DIG < 64 || a < 1e-10 || a >= 1e20)
 		return real_slow(p, v);
 	e = (int)floor(log10(a));
 	for (int tries = 0;; tries++) {
