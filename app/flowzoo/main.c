@@ -199,7 +199,10 @@ static void *prestart_run(void *arg)
 {
 	struct prestart *p = arg;
 
-	if (p->pcaps->n)
+	/* Only the progress line needs the frame count: the workers see the
+	 * end of a capture themselves. On a large capture the count costs a
+	 * second read of the whole file. */
+	if (p->pcaps->n && fz_stats_progress_on(p->app))
 		fz_pcap_set_count(p->pcaps);
 	p->rc = fz_l7_setup(p->app, p->err, sizeof(p->err));
 	return NULL;
