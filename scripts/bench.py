@@ -157,6 +157,10 @@ def main():
                     help="flows of the generated captures (fzgen.py bench --flows); net_pcap's "
                          "infinite_rx holds a whole capture in mbufs, so keep it modest")
     ap.add_argument("--no-peers", action="store_true")
+    ap.add_argument("--offline-flows", type=int, default=0,
+                    help="run the offline comparison on a capture of this many flows "
+                         "(fzgen.py bench --flows N, in DIR/offline-N) instead of the live "
+                         "one: a larger file shows throughput rather than start-up")
     ap.add_argument("--offline-repeat", type=int, default=3,
                     help="offline runs per program; the least wall time is kept")
     ap.add_argument("--no-testpmd", action="store_true")
@@ -206,7 +210,16 @@ def main():
                          w["flows_per_s"], w["packet_drops"], w["record_drops"],
                          r["testpmd_mpps"], run["tsc_hz"]))
             if not a.no_peers:
-                r["offline_wall_s"] = offline_peers(a.flowzoo, pcap, tmp, a.offline_repeat)
+                opcap = pcap
+                if a.offline_flows:
+                    odir = os.path.join(a.dir, "offline-%d" % a.offline_flows)
+                    opcap = os.path.join(odir, wl + ".pcap")
+                    if not os.path.exists(opcap):
+                        subprocess.run([sys.executable, gen, "bench", odir, "--flows",
+                                        str(a.offline_flows), "--only", wl], check=True)
+                r["offline_pcap"] = opcap
+                r["offline_bytes"] = os.path.getsize(opcap)
+                r["offline_wall_s"] = offline_peers(a.flowzoo, opcap, tmp, a.offline_repeat)
             results["workloads"][wl] = r
 
     out = a.out or os.path.join(a.dir, "results-%d.json" % int(time.time()))
@@ -231,7 +244,10 @@ def main():
             fz = off.get("flowzoo")
             peers = ", ".join("%s %.2fs (%.2fx)" % (k, v, v / fz if fz else 0)
                               for k, v in off.items() if k != "flowzoo" and v)
-            print("%s offline: flowzoo %.2fs; %s" % (wl, fz or 0, peers or "no peers installed"))
+            print("%s offline (%s, %.0f MB): flowzoo %.2fs; %s" % (
+                wl, os.path.basename(os.path.dirname(r["offline_pcap"])) + "/" +
+                os.path.basename(r["offline_pcap"]), r["offline_bytes"] / 1e6, fz or 0,
+                peers or "no peers installed"))
     print("raw results: " + out)
 
 
