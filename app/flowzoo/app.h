@@ -86,6 +86,9 @@ const struct fz_zoo *fz_stats_zoo_get(const struct fz_app *app);
 /* Run the stats loop on the calling lcore until every worker is done. */
 void fz_stats_loop(struct fz_app *app);
 
+/* Whether the offline progress line is shown (--progress, or auto on a terminal). */
+int fz_stats_progress_on(const struct fz_app *app);
+
 /* Totals over the workers: one counter of struct fz_worker_counters by offset. */
 uint64_t fz_app_sum(const struct fz_app *app, size_t offset);
 

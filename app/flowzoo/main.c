@@ -6,6 +6,7 @@
  *   flowzoo --pcap FILE [--pcap FILE...] [options]     (offline shortcut)
  */
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -186,13 +187,36 @@ static void free_all(struct fz_app *app)
 	fz_ctl_glue_stop(app);
 }
 
+/* What start-up does beside EAL's initialisation, on a thread of its own. */
+struct prestart {
+	struct fz_app *app;
+	struct fz_pcap_set *pcaps;
+	int rc;
+	char err[1024];
+};
+
+static void *prestart_run(void *arg)
+{
+	struct prestart *p = arg;
+
+	/* Only the progress line needs the frame count: the workers see the
+	 * end of a capture themselves. On a large capture the count costs a
+	 * second read of the whole file. */
+	if (p->pcaps->n && fz_stats_progress_on(p->app))
+		fz_pcap_set_count(p->pcaps);
+	p->rc = fz_l7_setup(p->app, p->err, sizeof(p->err));
+	return NULL;
+}
+
 int main(int argc, char **argv)
 {
 	struct fz_app *app = &the_app;
 	struct fz_pcap_set pcaps;
 	char err[1024];
 	char *eal_argv[FZ_EAL_MAX_ARGS];
-	int eal_argc = 0, opt_first = 1, rc, user_eal = 0;
+	int eal_argc = 0, opt_first = 1, rc, user_eal = 0, pre_started = 0;
+	struct prestart pre;
+	pthread_t pre_thread;
 
 	/* EAL options end at "--"; without it every argument is ours. */
 	for (int i = 1; i < argc; i++)
@@ -222,7 +246,15 @@ int main(int argc, char **argv)
 	    fz_pcap_set_open(&pcaps, app->opts.pcaps, app->opts.n_pcaps, err, sizeof(err)))
 		return die(err);
 	app->offline = app->opts.n_pcaps > 0;
-	app->expect_packets = pcaps.total_packets;
+	/* net_pcap reading a file holds no mbufs in its RX ring: a worker holds
+	 * one burst at a time. A small pool starts faster (its pages are
+	 * touched when it is made). */
+	if (app->offline && !user_eal && app->opts.mbufs == 0)
+		app->opts.mbufs = 2047 + 256 * (uint64_t)pcaps.n;
+	/* Offline a worker waits for room in its ring, so a small one loses
+	 * nothing, and it is made (and zeroed again when freed) faster. */
+	if (app->opts.ring_size == 0)
+		app->opts.ring_size = app->offline && !user_eal ? 8192 : 65536;
 
 	eal_argv[eal_argc++] = argv[0];
 	if (user_eal)
@@ -231,16 +263,30 @@ int main(int argc, char **argv)
 	if (app->offline)
 		eal_argc = fz_pcap_set_eal_args(&pcaps, !user_eal, eal_argv, eal_argc);
 
-	/* Signatures compile before EAL starts: a bad one is a plain start-up error. */
-	if (fz_l7_setup(app, err, sizeof(err)))
-		return die(err);
 	if (fz_log_open(app->opts.log_file) < 0)
 		return die("--log-file: cannot open the log file");
+	/* Signatures compile, and captures are counted, while EAL starts (it
+	 * sleeps 100 ms to measure the TSC and loads every PMD); a bad
+	 * signature is still a start-up error with exit status 2. */
+	pre.app = app;
+	pre.pcaps = &pcaps;
+	if (pthread_create(&pre_thread, NULL, prestart_run, &pre) != 0)
+		prestart_run(&pre);
+	else
+		pre_started = 1;
 	rc = rte_eal_init(eal_argc, eal_argv);
+	if (pre_started)
+		pthread_join(pre_thread, NULL);
+	app->expect_packets = pcaps.total_packets;
 	if (rc < 0) {
 		snprintf(err, sizeof(err), "EAL initialisation failed: %s",
 		         rte_strerror(rte_errno));
+		fz_l7_free(app->l7);
 		return die(err);
+	}
+	if (pre.rc) {
+		rte_eal_cleanup();
+		return die(pre.err);
 	}
 	app->start_tsc = rte_get_tsc_cycles();
 	app->start_epoch_us = wall_us();

@@ -195,7 +195,8 @@ static const struct opt_def defs[] = {
      .arg = "N",
      .min = 64,
      .max = 1u << 24,
-     .help = "records each worker's ring to the stats lcore holds (default 65536)"},
+     .help =
+         "records each worker's ring to the stats lcore holds (default 65536; 8192 with --pcap)"},
     {.name = "signatures",
      .type = T_STR,
      .off = O(signatures),
@@ -268,7 +269,7 @@ void fz_opts_init(struct fz_opts *o)
 	o->l7_bytes = 2048;
 	o->status_interval = 5;
 	o->stats_lcore = -1;
-	o->ring_size = 65536;
+	o->ring_size = 0; /* 65536, or 8192 for the --pcap shortcut: see main.c */
 	o->progress = -1;
 	o->ctl_port = 7411;
 	o->stats_interval = 10;

@@ -33,10 +33,8 @@ int fz_pcap_set_open(struct fz_pcap_set *s, const char *const *paths, unsigned n
 	memset(s, 0, sizeof(*s));
 	for (unsigned i = 0; i < n; i++) {
 		char ebuf[PCAP_ERRBUF_SIZE];
-		struct pcap_pkthdr *h;
-		const u_char *d;
 		pcap_t *p;
-		int l, rc;
+		int l;
 
 		if (strpbrk(paths[i], ",;=") != NULL) {
 			snprintf(err, errlen,
@@ -60,20 +58,39 @@ int fz_pcap_set_open(struct fz_pcap_set *s, const char *const *paths, unsigned n
 			pcap_close(p);
 			return -1;
 		}
+		pcap_close(p);
+		s->paths[i] = paths[i];
+		s->link[i] = (uint8_t)l;
+		s->n++;
+	}
+	return 0;
+}
+
+void fz_pcap_set_count(struct fz_pcap_set *s)
+{
+	s->total_packets = 0;
+	for (unsigned i = 0; i < s->n; i++) {
+		char ebuf[PCAP_ERRBUF_SIZE];
+		struct pcap_pkthdr *h;
+		const u_char *d;
+		pcap_t *p = pcap_open_offline(s->paths[i], ebuf);
+		int rc;
+
+		s->packets[i] = 0;
+		if (p == NULL) { /* gone since fz_pcap_set_open: net_pcap will say so */
+			fprintf(stderr, "flowzoo: --pcap %s: %s\n", s->paths[i], ebuf);
+			continue;
+		}
 		while ((rc = pcap_next_ex(p, &h, &d)) == 1)
 			s->packets[i]++;
 		if (rc == PCAP_ERROR) {
 			/* A capture cut short: replay what is readable, as net_pcap will. */
 			fprintf(stderr, "flowzoo: --pcap %s: %s (reading the first %llu frames)\n",
-			        paths[i], pcap_geterr(p), (unsigned long long)s->packets[i]);
+			        s->paths[i], pcap_geterr(p), (unsigned long long)s->packets[i]);
 		}
 		pcap_close(p);
-		s->paths[i] = paths[i];
-		s->link[i] = (uint8_t)l;
 		s->total_packets += s->packets[i];
-		s->n++;
 	}
-	return 0;
 }
 
 static char *keep(struct fz_pcap_set *s, const char *text)

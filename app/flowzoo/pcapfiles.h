@@ -25,9 +25,13 @@ struct fz_pcap_set {
 	unsigned n_strings;
 };
 
-/* Read every capture once. Returns 0 or -1 with a message naming the file. */
+/* Open every capture and check its link type. Returns 0 or -1 with a
+ * message naming the file. */
 int fz_pcap_set_open(struct fz_pcap_set *s, const char *const *paths, unsigned n, char *err,
                      size_t errlen);
+
+/* Count the frames of every capture (one pass over each; runs while EAL starts). */
+void fz_pcap_set_count(struct fz_pcap_set *s);
 
 /*
  * Append the EAL arguments for the captures to argv[argc..] (with defaults:

@@ -105,6 +105,12 @@ static void status_line(struct fz_app *app, double elapsed)
 	       (unsigned long long)fz_ports_sum("rx_nombuf"));
 }
 
+int fz_stats_progress_on(const struct fz_app *app)
+{
+	return app->opts.progress < 0 ? (app->offline && isatty(STDERR_FILENO))
+	                              : app->opts.progress;
+}
+
 static void progress_line(struct fz_app *app, double elapsed, int final)
 {
 	uint64_t pk = SUM(packets);
@@ -134,8 +140,7 @@ void fz_stats_loop(struct fz_app *app)
 	uint64_t end = app->opts.duration > 0
 	                   ? app->start_tsc + (uint64_t)(app->opts.duration * (double)hz)
 	                   : UINT64_MAX;
-	int progress =
-	    app->opts.progress < 0 ? (app->offline && isatty(STDERR_FILENO)) : app->opts.progress;
+	int progress = fz_stats_progress_on(app);
 
 	for (;;) {
 		int done = all_done(app); /* read before draining: then nothing is left behind */

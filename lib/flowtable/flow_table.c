@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "fz_flow_table.h"
+#include "table_mem.h"
 
 enum entry_flag {
 	E_INIT_SWAPPED = 0x01, /* the initiator is end 1 of the canonical key */
@@ -433,15 +434,15 @@ struct fz_flow_table *fz_flow_table_create(const struct fz_flow_table_conf *conf
 		return NULL;
 	t->conf = *conf;
 	t->mask = (uint32_t)(nb - 1);
-	t->ents = aligned_alloc(64, (size_t)conf->capacity * sizeof(struct entry));
-	t->buckets = calloc(nb, sizeof(uint32_t));
+	t->ents = fz_table_mem_alloc((size_t)conf->capacity * sizeof(struct entry));
+	t->buckets = fz_table_mem_alloc(nb * sizeof(uint32_t));
 	if (t->ents == NULL || t->buckets == NULL) {
 		fz_flow_table_free(t);
 		errno = ENOMEM;
 		return NULL;
 	}
 	/* Entries are initialised when first handed out (alloc_entry); the
-	 * chain heads start zeroed (calloc: fresh zero pages for large tables). */
+	 * chain heads start zeroed (fresh anonymous pages, see table_mem.h). */
 	t->free_head = 0;
 	t->never_used = 0;
 	return t;
@@ -451,7 +452,7 @@ void fz_flow_table_free(struct fz_flow_table *t)
 {
 	if (t == NULL)
 		return;
-	free(t->ents);
-	free(t->buckets);
+	fz_table_mem_free(t->ents, (size_t)t->conf.capacity * sizeof(struct entry));
+	fz_table_mem_free(t->buckets, ((size_t)t->mask + 1) * sizeof(uint32_t));
 	free(t);
 }

@@ -186,12 +186,40 @@ static void publish_table_stats(struct fz_worker *w)
 	memcpy(w->c.flows_ended, s->ended, sizeof(w->c.flows_ended));
 }
 
+/*
+ * Offline, a queue returned nothing. net_pcap does so only at the end of the
+ * capture (or at a record it cannot read) or when it found no free mbuf,
+ * which it counts in rx_nombuf: so the queue has ended when rx_nombuf did
+ * not grow. Otherwise it is retried, and given up after staying quiet too
+ * long; frames a counted capture still held are counted as missing_at_eof.
+ */
+static int offline_queue_ended(struct fz_worker *w, const struct fz_worker_queue *q, uint64_t got,
+                               uint64_t *quiet_since, uint64_t *nombuf_seen, uint64_t quiet_tsc)
+{
+	uint64_t now = rte_rdtsc();
+	struct rte_eth_stats st;
+	int ended = 0;
+
+	if (rte_eth_stats_get(q->port, &st) == 0) {
+		ended = st.rx_nombuf == *nombuf_seen;
+		*nombuf_seen = st.rx_nombuf;
+	}
+	if (!ended && *quiet_since == 0)
+		*quiet_since = now;
+	else if (!ended && now - *quiet_since > quiet_tsc)
+		ended = 1;
+	if (ended && q->expect_packets > got)
+		w->c.missing_at_eof += q->expect_packets - got;
+	return ended;
+}
+
 int fz_worker_run(void *arg)
 {
 	struct fz_worker *w = arg;
 	struct rte_mbuf *mb[BURST];
 	uint64_t got[FZ_WORKER_MAX_QUEUES] = {0};
 	uint64_t quiet_since[FZ_WORKER_MAX_QUEUES] = {0};
+	uint64_t nombuf_seen[FZ_WORKER_MAX_QUEUES] = {0};
 	unsigned cur = 0; /* offline: the queue being read */
 	enum fz_end_reason reason;
 	uint64_t quiet_tsc = w->conf.tsc_hz * (EOF_QUIET_US / 1000) / 1000;
@@ -216,18 +244,11 @@ int fz_worker_run(void *arg)
 				if (!w->conf.offline)
 					continue;
 				/* Offline: the queue is done when it delivered what the
-				 * capture holds, or stayed quiet too long (counted). */
-				uint64_t now = rte_rdtsc();
-
-				if (want == 0) {
+				 * capture holds (when counted), or at the capture's end. */
+				if (want == 0 ||
+				    offline_queue_ended(w, q, got[qi], &quiet_since[qi],
+				                        &nombuf_seen[qi], quiet_tsc))
 					cur++;
-				} else if (quiet_since[qi] == 0) {
-					quiet_since[qi] = now;
-				} else if (now - quiet_since[qi] > quiet_tsc) {
-					if (q->expect_packets > got[qi])
-						w->c.missing_at_eof += q->expect_packets - got[qi];
-					cur++;
-				}
 				continue;
 			}
 			quiet_since[qi] = 0;

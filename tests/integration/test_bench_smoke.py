@@ -15,7 +15,7 @@ def main():
         out = os.path.join(tmp, "results.json")
         cmd = [sys.executable, os.path.join(SRC, "scripts", "bench.py"), "--flowzoo", FLOWZOO,
                "--dir", tmp, "--seconds", "1", "--workers", "1", "--flows", "65536",
-               "--gen-flows", "2000", "--out", out]
+               "--gen-flows", "2000", "--offline-repeat", "1", "--out", out]
         print(" ".join(cmd))
         p = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
         print(p.stdout)

@@ -3,6 +3,7 @@ exit 2 before EAL starts; live mode on a net_pcap replay stops on SIGINT and on
 --duration, flushes every flow (end reason shutdown) and writes the summary."""
 import json
 import os
+import re
 import signal
 import subprocess
 import tempfile
@@ -124,6 +125,20 @@ def main():
              "alerts of a full table")
         c.eq(1, summ["alerts"], "summary counts the alert")
         c.eq("stats", recs[-1]["type"], "the stats record comes last")
+
+        # Offline end of capture: without the progress line nothing counts the
+        # frames first and the worker sees the end itself; with it the capture is
+        # counted for the percentage. The records are the same either way.
+        recs_off, summ_off, _ = run_flowzoo([PCAP], tmp, [], name="eof_off")
+        recs_on, summ_on, err_on = run_flowzoo([PCAP], tmp, ["--progress", "on"], name="eof_on")
+        flows_off = [r for r in recs_off if r["type"] == "flow"]
+        c.eq(flows_off, [r for r in recs_on if r["type"] == "flow"],
+             "records with and without the progress line")
+        c.eq(summ_off["packets"], summ_on["packets"], "packets with and without the progress line")
+        c.eq(0, summ_off["drops"]["missing_at_eof"], "nothing missing at the end")
+        lines = re.findall(r"\d+ packets \([\d.]+%\), \d+ flows", err_on)
+        c.eq("%d packets (100.0%%), %d flows" % (summ_on["packets"], len(flows_off)),
+             lines[-1] if lines else None, "final progress line")
 
         # Live: --duration.
         p = subprocess.run(live_cmd(tmp, "dur", ["--duration", "2"]), capture_output=True,

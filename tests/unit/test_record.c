@@ -1,9 +1,15 @@
 /* Flow record encoding: exact JSON text, IPv6 addresses, zoo fields, errors. */
 #include <errno.h>
+#include <math.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include <jansson.h>
 
 #include "fz_record.h"
 #include "fz_test.h"
+#include "numfmt.h"
+#include "record_ref.h"
 
 static const char *const apps[] = {"unknown", "http", "tls"};
 
@@ -122,10 +128,153 @@ static void test_addr_str(void)
 	FZ_CHECK_STR("178.62.197.130", buf);
 }
 
+/* What jansson prints for the real v with 15 digits. */
+static void jansson_real(double v, char *buf, size_t cap)
+{
+	json_t *j = json_real(v);
+	size_t n = json_dumpb(j, buf, cap - 1, JSON_ENCODE_ANY | JSON_REAL_PRECISION(15));
+
+	buf[n] = '\0';
+	json_decref(j);
+}
+
+static const char *real15(double v)
+{
+	static char buf[FZ_NUMFMT_MAX + 1];
+
+	*fz_fmt_real15(buf, v) = '\0';
+	return buf;
+}
+
+static void test_numfmt_exact(void)
+{
+	char buf[FZ_NUMFMT_MAX + 1];
+	const uint8_t a[4] = {0, 9, 10, 255};
+
+	*fz_fmt_u64(buf, 0) = '\0';
+	FZ_CHECK_STR("0", buf);
+	*fz_fmt_u64(buf, UINT64_MAX) = '\0';
+	FZ_CHECK_STR("18446744073709551615", buf);
+	*fz_fmt_u64(buf, 100) = '\0';
+	FZ_CHECK_STR("100", buf);
+	*fz_fmt_ipv4(buf, a) = '\0';
+	FZ_CHECK_STR("0.9.10.255", buf);
+	FZ_CHECK_STR("0.0", real15(0));
+	FZ_CHECK_STR("-0.0", real15(-0.0));
+	FZ_CHECK_STR("2.500001", real15(2500001 / 1e6));
+	FZ_CHECK_STR("15000.0", real15(15000));
+	FZ_CHECK_STR("0.0001", real15(100 / 1e6));
+	FZ_CHECK_STR("5e-6", real15(5 / 1e6));
+	FZ_CHECK_STR("1.2e-5", real15(12 / 1e6));
+	FZ_CHECK_STR("1e15", real15(1e15));
+	FZ_CHECK_STR("123456789012345.0", real15(123456789012345.0));
+	FZ_CHECK_STR("1e20", real15(1e20)); /* the snprintf path */
+	FZ_CHECK_STR("1e-300", real15(1e-300));
+	FZ_CHECK_STR("0.333333333333333", real15(1.0 / 3));
+	FZ_CHECK_STR("10.0", real15(9.9999999999999999));
+	FZ_CHECK_STR("-1234.5", real15(-1234.5));
+	FZ_CHECK_STR("null", real15(NAN));
+	FZ_CHECK_STR("null", real15(INFINITY));
+}
+
+/* Random doubles of every magnitude print as jansson prints them. */
+static void test_numfmt_vs_jansson(void)
+{
+	char want[64];
+	unsigned bad = 0;
+
+	srand(7);
+	for (int i = 0; i < 300000; i++) {
+		uint64_t bits =
+		    ((uint64_t)rand() << 40) ^ ((uint64_t)rand() << 20) ^ (uint64_t)rand();
+		double v;
+
+		switch (i % 4) {
+		case 0: /* any finite double */
+			bits ^= (uint64_t)rand() << 60;
+			memcpy(&v, &bits, sizeof(v));
+			if (!isfinite(v))
+				continue;
+			break;
+		case 1: /* a duration of whole microseconds */
+			v = (double)(bits % 100000000000ULL) / 1e6;
+			break;
+		case 2: /* a mean of small integers */
+			v = (double)(bits % 100000) / (double)(1 + rand() % 1000);
+			break;
+		default: /* a value with few digits */
+			v = (double)(bits % 10000) * pow(10, rand() % 40 - 20);
+			break;
+		}
+		jansson_real(v, want, sizeof(want));
+		if (strcmp(want, real15(v)) != 0 && bad++ < 5)
+			FZ_CHECK_STR(want, real15(v));
+	}
+	FZ_CHECK_INT(0, (int)bad);
+}
+
+/* Random records encode to the same bytes as the jansson reference. */
+static void test_flow_vs_jansson(void)
+{
+	static const char *const names[] = {"unknown", "http", "we\"ird\\app\x01"};
+	struct fz_record_ctx ctx = {.collector = "zoo \"one\"\t\xc3\xa9",
+	                            .app_names = names,
+	                            .n_apps = 3,
+	                            .schema_version = 2};
+	struct fz_record_enc *enc = fz_record_enc_create(&ctx);
+	struct ref_enc *ref = ref_enc_create(&ctx);
+	char want[2048], got[2048];
+	unsigned bad = 0;
+
+	FZ_CHECK(enc != NULL && ref != NULL);
+	srand(11);
+	for (int i = 0; i < 50000; i++) {
+		struct fz_flow_rec r;
+		struct fz_zoo_result z;
+		uint8_t *b = (uint8_t *)&r;
+		int nw, ng;
+
+		for (size_t k = 0; k < sizeof(r); k++)
+			b[k] = (uint8_t)rand();
+		r.key.ip_version = (i & 1) ? 4 : 6;
+		r.end_reason %= FZ_END__COUNT + 1;
+		r.app %= 4;
+		/* jansson's integers are signed: keep counters below 2^63 */
+		r.flow_id >>= 1 + i % 40;
+		r.first_us >>= 1 + i % 30;
+		r.last_us = r.first_us + ((i % 3) ? (uint64_t)rand() * (uint64_t)(i % 7) : 0);
+		for (int d = 0; d < 2; d++) {
+			r.packets[d] >>= 2 + i % 50;
+			r.bytes[d] >>= 2 + i % 40;
+		}
+		z.size_class = (int8_t)(rand() % 2);
+		z.duration_class = (int8_t)(rand() % 2);
+		z.rate_class = (int8_t)(rand() % 3 - 1);
+		z.size_mean = (double)rand() / (1 + rand() % 977);
+		z.duration_mean = (double)(rand() % 100000) / 1e6;
+		z.rate_mean = (double)rand() * (double)rand() / (1 + rand() % 13);
+		nw = ref_flow_json(ref, &r, (i % 5) ? &z : NULL, want, sizeof(want));
+		ng = fz_record_flow_json(enc, &r, (i % 5) ? &z : NULL, got, sizeof(got));
+		if ((nw != ng || strcmp(want, got) != 0) && bad++ < 3)
+			FZ_CHECK_STR(want, got);
+		/* the reference keeps zoo fields once set: give it a fresh start */
+		if (i % 5 == 4) {
+			ref_enc_free(ref);
+			ref = ref_enc_create(&ctx);
+		}
+	}
+	FZ_CHECK_INT(0, (int)bad);
+	ref_enc_free(ref);
+	fz_record_enc_free(enc);
+}
+
 int main(void)
 {
 	FZ_RUN(test_flow_v4);
 	FZ_RUN(test_zoo_and_v6);
 	FZ_RUN(test_addr_str);
+	FZ_RUN(test_numfmt_exact);
+	FZ_RUN(test_numfmt_vs_jansson);
+	FZ_RUN(test_flow_vs_jansson);
 	return fz_test_summary();
 }
