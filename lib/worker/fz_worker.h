@@ -25,7 +25,9 @@ struct rte_ring;
 	X(missing_at_eof)                                                                          \
 	X(suspended)                                                                               \
 	X(ring_full)                                                                               \
-	X(records)
+	X(records)                                                                                 \
+	X(l7_scanned)                                                                              \
+	X(l7_skipped)
 
 struct fz_worker_counters {
 #define FZ_X(name) uint64_t name;

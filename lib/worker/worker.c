@@ -184,6 +184,12 @@ static void publish_table_stats(struct fz_worker *w)
 	w->c.flows_created = s->created;
 	w->c.flows_active = s->active;
 	memcpy(w->c.flows_ended, s->ended, sizeof(w->c.flows_ended));
+	if (w->scratch) {
+		const struct fz_l7_scan_stats *l = fz_l7_scratch_stats(w->scratch);
+
+		w->c.l7_scanned = l->scanned;
+		w->c.l7_skipped = l->skipped;
+	}
 }
 
 /*

@@ -136,6 +136,10 @@ def main():
              "records with and without the progress line")
         c.eq(summ_off["packets"], summ_on["packets"], "packets with and without the progress line")
         c.eq(0, summ_off["drops"]["missing_at_eof"], "nothing missing at the end")
+        # L7 on this capture with the shipped signatures: payloads scanned, and
+        # payloads no signature can begin with (charged to the budget unscanned).
+        c.eq((281, 1613), (summ_off["workers"][0]["l7_scanned"],
+                           summ_off["workers"][0]["l7_skipped"]), "L7 scanned and skipped")
         lines = re.findall(r"\d+ packets \([\d.]+%\), \d+ flows", err_on)
         c.eq("%d packets (100.0%%), %d flows" % (summ_on["packets"], len(flows_off)),
              lines[-1] if lines else None, "final progress line")
