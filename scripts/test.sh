@@ -40,7 +40,7 @@ run_suite() { # builddir [meson test args]
 	[ -f "$dir/meson-logs/testlog.json" ] && tally "$dir/meson-logs/testlog.json"
 }
 
-[ -f build/build.ninja ] || meson setup build || exit 1
+[ -f build/build.ninja ] || meson setup build -Db_lto=true || exit 1
 ninja -C build || exit 1
 run_suite build
 
