@@ -1,11 +1,9 @@
 /*
- * Decimal text of integers and reals for the record encoder. Reals take a
- * fast path that scales the value to 15 digits in long double (64-bit
- * mantissa: the powers of ten used are exact, one rounding per scaling)
- * and falls back to snprintf when the 16th digit is too close to a tie to
- * round with certainty, or when the value is outside [1e-10, 1e20).
+ * Decimal text of integers and reals for the record encoder. A real in
+ * [1e-8, 1e15) is rounded to 15 significant digits exactly, in integers: a
+ * double is m / 2^s, so m * 10^k / 2^s is rounded half to even with 128-bit
+ * arithmetic, the rounding printf does; other values go through snprintf.
  */
-#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -102,11 +100,81 @@ static char *real_slow(char *p, double v)
 	return p + n;
 }
 
-/* 10^k for 0 <= k <= 27: every one is exact in long double's 64-bit mantissa. */
-static const long double pow10_exact[28] = {1e0L,  1e1L,  1e2L,  1e3L,  1e4L,  1e5L,  1e6L,
-                                            1e7L,  1e8L,  1e9L,  1e10L, 1e11L, 1e12L, 1e13L,
-                                            1e14L, 1e15L, 1e16L, 1e17L, 1e18L, 1e19L, 1e20L,
-                                            1e21L, 1e22L, 1e23L, 1e24L, 1e25L, 1e26L, 1e27L};
+#ifdef __SIZEOF_INT128__
+typedef unsigned __int128 u128;
+
+#define P19 ((u128)10000000000000000000ULL)
+/* 10^k for 0 <= k <= 22, all exact. */
+static const u128 pow10_128[23] = {1ULL,
+                                   10ULL,
+                                   100ULL,
+                                   1000ULL,
+                                   10000ULL,
+                                   100000ULL,
+                                   1000000ULL,
+                                   10000000ULL,
+                                   100000000ULL,
+                                   1000000000ULL,
+                                   10000000000ULL,
+                                   100000000000ULL,
+                                   1000000000000ULL,
+                                   10000000000000ULL,
+                                   100000000000000ULL,
+                                   1000000000000000ULL,
+                                   10000000000000000ULL,
+                                   100000000000000000ULL,
+                                   1000000000000000000ULL,
+                                   P19,
+                                   P19 * 10,
+                                   P19 * 100,
+                                   P19 * 1000};
+
+/*
+ * The 15 significant digits of a (1e-8 <= a < 1e15) as an integer in
+ * [10^14, 10^15), and the decimal exponent of its first digit; 0 when a is
+ * out of range. a = m / 2^s exactly, so q = round(m * 10^k / 2^s) is exact.
+ */
+static uint64_t digits15(double a, int *exp10)
+{
+	uint64_t bits, m;
+	int bexp, s, e;
+
+	memcpy(&bits, &a, sizeof(bits));
+	bexp = (int)((bits >> 52) & 0x7ff);
+	m = (bits & ((1ULL << 52) - 1)) | (1ULL << 52);
+	s = 1075 - bexp;                  /* a = m / 2^s */
+	e = ((bexp - 1023) * 1233) >> 12; /* about floor(log10(a)), maybe one low */
+	for (int tries = 0; tries < 3; tries++) {
+		int k = 14 - e;
+		u128 x, q, r, half;
+
+		if (k < 0 || k > 22 || s < 1 || s > 120)
+			return 0;
+		x = (u128)m * pow10_128[k];
+		q = x >> s;
+		r = x - (q << s);
+		half = (u128)1 << (s - 1);
+		if (r > half || (r == half && (q & 1)))
+			q++;
+		if (q < 100000000000000ULL)
+			e--;
+		else if (q >= 1000000000000000ULL)
+			e++; /* also when rounding carried into a 16th digit */
+		else {
+			*exp10 = e;
+			return (uint64_t)q;
+		}
+	}
+	return 0;
+}
+#else
+static uint64_t digits15(double a, int *exp10)
+{
+	(void)a;
+	(void)exp10;
+	return 0;
+}
+#endif
 
 /* Strip trailing '0' of d[0..n) but keep at least keep digits; return the new n. */
 static int strip_zeros(const char *d, int n, int keep)
@@ -118,11 +186,10 @@ static int strip_zeros(const char *d, int n, int keep)
 
 char *fz_fmt_real15(char *p, double v)
 {
-	long double m;
 	double a;
 	uint64_t mi;
 	char d[16];
-	int e, n;
+	int e = 0, n;
 
 	if (!isfinite(v)) {
 		memcpy(p, "null", 4);
@@ -135,34 +202,9 @@ char *fz_fmt_real15(char *p, double v)
 		memcpy(p, "0.0", 3);
 		return p + 3;
 	}
-	if (LDBL_MANT_DIG < 64 || a < 1e-10 || a >= 1e20)
+	mi = a >= 1e-8 && a < 1e15 ? digits15(a, &e) : 0;
+	if (mi == 0)
 		return real_slow(p, v);
-	e = (int)floor(log10(a));
-	for (int tries = 0;; tries++) {
-		int k = 14 - e;
-		long double f;
-
-		if (tries == 3 || k < -27 || k > 27)
-			return real_slow(p, v);
-		m = k >= 0 ? (long double)a * pow10_exact[k] : (long double)a / pow10_exact[-k];
-		if (m < 1e14L) {
-			e--;
-			continue;
-		}
-		if (m >= 1e15L) {
-			e++;
-			continue;
-		}
-		f = m - floorl(m);
-		if (f > 0.499L && f < 0.501L)
-			return real_slow(p, v); /* too close to a tie to round here */
-		mi = (uint64_t)floorl(m) + (f > 0.5L);
-		break;
-	}
-	if (mi == 1000000000000000ULL) { /* rounded up to the next power of ten */
-		mi /= 10;
-		e++;
-	}
 	fz_fmt_u64(d, mi); /* exactly 15 digits */
 	if (v < 0)
 		*p++ = '-';
@@ -198,6 +240,51 @@ char *fz_fmt_real15(char *p, double v)
 	for (int i = -1; i > e; i--)
 		*p++ = '0';
 	n = strip_zeros(d, 15, 1);
+	memcpy(p, d, (size_t)n);
+	return p + n;
+}
+
+/*
+ * The double nearest us / 1e6 printed with 15 significant digits gives back
+ * us's own digits whenever us < 10^15 (us has at most 15 digits and the
+ * double is within half a unit of its 17th), so the text can be made from
+ * the integer: fixed notation from 100 µs on, "De-N" below.
+ */
+char *fz_fmt_micros(char *p, uint64_t us)
+{
+	char d[8];
+	int n;
+
+	if (us >= 1000000000000000ULL)
+		return fz_fmt_real15(p, (double)us / 1e6);
+	if (us == 0) {
+		memcpy(p, "0.0", 3);
+		return p + 3;
+	}
+	if (us < 100) { /* %g switches to an exponent below 1e-4 */
+		int e = us >= 10 ? 5 : 6;
+
+		n = (int)(fz_fmt_u64(d, us) - d);
+		n = strip_zeros(d, n, 1);
+		*p++ = d[0];
+		if (n > 1) {
+			*p++ = '.';
+			*p++ = d[1];
+		}
+		memcpy(p, e == 5 ? "e-5" : "e-6", 3);
+		return p + 3;
+	}
+	p = fz_fmt_u64(p, us / 1000000);
+	*p++ = '.';
+	us %= 1000000;
+	if (us == 0) {
+		*p++ = '0';
+		return p;
+	}
+	/* six digits with their leading zeros, then no trailing ones */
+	for (int i = 5; i >= 0; i--, us /= 10)
+		d[i] = (char)('0' + us % 10);
+	n = strip_zeros(d, 6, 1);
 	memcpy(p, d, (size_t)n);
 	return p + n;
 }

@@ -20,6 +20,10 @@ char *fz_fmt_u64(char *p, uint64_t v);
  * the exponent); null when v is not finite. Return the end. */
 char *fz_fmt_real15(char *p, double v);
 
+/* Write us microseconds as seconds, exactly as fz_fmt_real15(us / 1e6)
+ * would, from the integer: a duration needs no floating point. */
+char *fz_fmt_micros(char *p, uint64_t us);
+
 /* Write the dotted text of an IPv4 address (network order bytes); return the end. */
 char *fz_fmt_ipv4(char *p, const uint8_t a[4]);
 

@@ -198,7 +198,7 @@ static char *encode(const struct fz_record_enc *enc, const struct fz_flow_rec *r
 	p = KEY_U64(p, ",\"first_ms\":", r->first_us / 1000);
 	p = KEY_U64(p, ",\"last_ms\":", r->last_us / 1000);
 	p = KEY(p, ",\"duration_s\":");
-	p = fz_fmt_real15(p, (double)(r->last_us - r->first_us) / 1e6);
+	p = fz_fmt_micros(p, r->last_us - r->first_us);
 	p = KEY_U64(p, ",\"packets\":", r->packets[0] + r->packets[1]);
 	p = KEY_U64(p, ",\"bytes\":", r->bytes[0] + r->bytes[1]);
 	p = KEY_U64(p, ",\"packets_fwd\":", r->packets[0]);

@@ -213,6 +213,36 @@ static void test_numfmt_vs_jansson(void)
 	FZ_CHECK_INT(0, (int)bad);
 }
 
+/* Durations from integer microseconds print as the real us / 1e6 does. */
+static void test_micros(void)
+{
+	char got[FZ_NUMFMT_MAX + 1], want[64];
+	unsigned bad = 0;
+
+	*fz_fmt_micros(got, 2500001) = '\0';
+	FZ_CHECK_STR("2.500001", got);
+	*fz_fmt_micros(got, 12) = '\0';
+	FZ_CHECK_STR("1.2e-5", got);
+	*fz_fmt_micros(got, 3000000) = '\0';
+	FZ_CHECK_STR("3.0", got);
+	*fz_fmt_micros(got, 1000) = '\0';
+	FZ_CHECK_STR("0.001", got);
+	srand(5);
+	for (int i = 0; i < 200000; i++) {
+		uint64_t us = ((uint64_t)rand() << 31 | (uint64_t)rand()) >> (i % 62);
+
+		if (i < 2000)
+			us = (uint64_t)i; /* every value below the exponent switch, and beyond */
+		else if (i % 97 == 0)
+			us = UINT64_MAX >> (i % 13); /* the real path: 10^15 and up */
+		*fz_fmt_micros(got, us) = '\0';
+		jansson_real((double)us / 1e6, want, sizeof(want));
+		if (strcmp(want, got) != 0 && bad++ < 5)
+			FZ_CHECK_STR(want, got);
+	}
+	FZ_CHECK_INT(0, (int)bad);
+}
+
 /* Random records encode to the same bytes as the jansson reference. */
 static void test_flow_vs_jansson(void)
 {
@@ -275,6 +305,7 @@ int main(void)
 	FZ_RUN(test_addr_str);
 	FZ_RUN(test_numfmt_exact);
 	FZ_RUN(test_numfmt_vs_jansson);
+	FZ_RUN(test_micros);
 	FZ_RUN(test_flow_vs_jansson);
 	return fz_test_summary();
 }
