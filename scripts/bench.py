@@ -46,10 +46,14 @@ def mbufs_for(pcap, queues):
     return frames_of(pcap) * queues + 16384
 
 
+CPUS = []  # --cpus: the main/stats lcore's CPU, then the workers' CPUs
+
+
 def eal_for(pcap, workers, prefix):
-    """EAL args: main lcore 0 plus `workers` worker lcores, spread over the CPUs we may use."""
+    """EAL args: main lcore 0 plus `workers` worker lcores, on the --cpus list (by
+    default the CPUs we may use), wrapping around when there are more lcores than CPUs."""
     mem_mb = mbufs_for(pcap, workers) * 2816 // (1 << 20) + 768
-    cpus = sorted(os.sched_getaffinity(0))
+    cpus = CPUS or sorted(os.sched_getaffinity(0))
     lc = ["0@%d" % cpus[0]]
     for w in range(workers):
         lc.append("%d@%d" % (w + 1, cpus[(w + 1) % len(cpus)]))
@@ -152,6 +156,10 @@ def main():
                     help="where the generated captures live (made when missing)")
     ap.add_argument("--seconds", type=float, default=10)
     ap.add_argument("--workers", default="1,2", help="worker counts to run, e.g. 1,2")
+    ap.add_argument("--cpus", default=None,
+                    help="CPU list for the lcores, e.g. 2,4,6: the first runs the main and "
+                         "stats lcore, worker N runs on the (N+1)th (wrapping around); "
+                         "default: the CPUs this process may use")
     ap.add_argument("--flows", type=int, default=1 << 20, help="--flows-per-worker")
     ap.add_argument("--gen-flows", type=int, default=16384,
                     help="flows of the generated captures (fzgen.py bench --flows); net_pcap's "
@@ -167,6 +175,8 @@ def main():
     ap.add_argument("--extra", default="", help="extra flowzoo options, space separated")
     ap.add_argument("--out", default=None, help="raw results JSON (default DIR/results-TIME.json)")
     a = ap.parse_args()
+    if a.cpus:
+        CPUS[:] = [int(x) for x in a.cpus.split(",")]
     # meson test sets MALLOC_PERTURB_, which makes every malloc and free write
     # the memory: not what a user's run does.
     os.environ.pop("MALLOC_PERTURB_", None)
@@ -174,6 +184,7 @@ def main():
     os.makedirs(a.dir, exist_ok=True)
     results = {"time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                "host": os.uname().nodename, "cpus": len(os.sched_getaffinity(0)),
+               "lcore_cpus": CPUS or sorted(os.sched_getaffinity(0)),
                "seconds": a.seconds, "workloads": {}}
     gen = os.path.join(ROOT, "scripts", "fzgen.py")
     rows = []
