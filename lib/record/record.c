@@ -5,7 +5,8 @@
  * application names) are escaped once, by jansson, when the encoder is
  * created. The output is byte for byte what jansson's json_dumpb of the
  * same object gives (tests/unit/test_record.c compares the two on random
- * records) at a fifteenth of the cost (docs/benchmarks.md, "Kafka sink").
+ * records) in 0.24 µs per record with the zoo fields, where the jansson dump
+ * took 3.8 µs without them (docs/benchmarks.md, "Kafka sink").
  */
 #include <arpa/inet.h>
 #include <errno.h>
