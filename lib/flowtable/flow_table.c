@@ -83,6 +83,19 @@ static void list_unlink(struct fz_flow_table *t, struct list *l, uint32_t link)
 	e->prev = e->next = 0;
 }
 
+/* Unlink link, which is l's tail (its least recently active entry). */
+static inline void list_unlink_tail(struct fz_flow_table *t, struct list *l, uint32_t link)
+{
+	struct entry *e = ent(t, link);
+
+	l->tail = e->prev;
+	if (e->prev)
+		ent(t, e->prev)->next = 0;
+	else
+		l->head = 0;
+	e->prev = 0;
+}
+
 static void list_push_head(struct fz_flow_table *t, struct list *l, uint32_t link)
 {
 	struct entry *e = ent(t, link);
@@ -169,15 +182,9 @@ static void export_entry(struct fz_flow_table *t, struct entry *e, enum fz_end_r
 static void end_entry(struct fz_flow_table *t, uint32_t link, enum fz_end_reason reason)
 {
 	struct entry *e = ent(t, link);
-	struct list *l = list_of(t, e);
 
 	export_entry(t, e, reason);
-	l->tail = e->prev;
-	if (e->prev)
-		ent(t, e->prev)->next = 0;
-	else
-		l->head = 0;
-	e->prev = 0;
+	list_unlink_tail(t, list_of(t, e), link);
 	hash_unlink(t, link);
 	e->flags = 0;
 	e->next = t->free_head;

@@ -388,6 +388,12 @@ static inline int db_of(uint8_t proto)
 	return proto == FZ_SIG_PROTO_TCP ? DB_TCP : proto == FZ_SIG_PROTO_UDP ? DB_UDP : DB_OTHER;
 }
 
+/* Whether byte can begin a match of database k (see fz_l7.first). */
+static inline int can_begin(const struct fz_l7 *l7, int k, uint8_t byte)
+{
+	return (int)((l7->first[k][byte >> 6] >> (byte & 63)) & 1);
+}
+
 unsigned fz_l7_min_len(const struct fz_l7 *l7, uint8_t proto)
 {
 	return l7->min_len[db_of(proto)];
@@ -395,7 +401,7 @@ unsigned fz_l7_min_len(const struct fz_l7 *l7, uint8_t proto)
 
 int fz_l7_can_begin(const struct fz_l7 *l7, uint8_t proto, uint8_t byte)
 {
-	return (int)((l7->first[db_of(proto)][byte >> 6] >> (byte & 63)) & 1);
+	return can_begin(l7, db_of(proto), byte);
 }
 
 const struct fz_l7_scan_stats *fz_l7_scratch_stats(const struct fz_l7_scratch *s)
@@ -429,8 +435,7 @@ void fz_l7_scan(const struct fz_l7 *l7, struct fz_l7_scratch *s, struct fz_l7_fl
 		/* Too short for any signature, or a first byte none can begin
 		 * with: charged as scanned, but Hyperscan's fixed cost per call is
 		 * not paid for a certain miss. */
-		if (len < l7->min_len[k] ||
-		    !((l7->first[k][payload[0] >> 6] >> (payload[0] & 63)) & 1)) {
+		if (len < l7->min_len[k] || !can_begin(l7, k, payload[0])) {
 			s->stats.skipped++;
 			goto check_done;
 		}

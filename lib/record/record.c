@@ -35,7 +35,6 @@ struct fz_record_enc {
 	struct text prefix; /* {"type":"flow",...,"flow_id": */
 	struct text *apps;  /* ,"app":"NAME" */
 	unsigned n_apps;
-	size_t app_max;
 	char *scratch; /* a record too long for the caller's buffer is made here */
 	size_t scratch_cap;
 };
@@ -52,21 +51,22 @@ void fz_record_addr_str(const struct fz_flow_key *key, int end, char *buf, size_
 		inet_ntop(AF_INET6, key->addr[end], buf, (socklen_t)cap);
 }
 
-/* lead + the JSON string of s (escaped by jansson) into t. */
-static int quoted(struct text *t, const char *lead, const char *s)
+/* lead, the JSON string of s (escaped by jansson), then tail, into t. */
+static int quoted(struct text *t, const char *lead, const char *s, const char *tail)
 {
 	json_t *j = json_string(s);
 	char *q = j ? json_dumps(j, JSON_ENCODE_ANY) : NULL;
-	size_t ln = strlen(lead);
+	size_t ln = strlen(lead), lq = q ? strlen(q) : 0, lt = strlen(tail);
 
 	json_decref(j);
 	if (q == NULL)
 		return -1;
-	t->n = ln + strlen(q);
+	t->n = ln + lq + lt;
 	t->s = malloc(t->n + 1);
 	if (t->s != NULL) {
 		memcpy(t->s, lead, ln);
-		memcpy(t->s + ln, q, t->n - ln + 1);
+		memcpy(t->s + ln, q, lq);
+		memcpy(t->s + ln + lq, tail, lt + 1);
 	}
 	free(q);
 	return t->s ? 0 : -1;
@@ -76,7 +76,7 @@ struct fz_record_enc *fz_record_enc_create(const struct fz_record_ctx *ctx)
 {
 	struct fz_record_enc *enc = calloc(1, sizeof(*enc));
 	char lead[64];
-	struct text coll = {0};
+	size_t app_max = 0;
 
 	if (enc == NULL)
 		return NULL;
@@ -90,24 +90,16 @@ struct fz_record_enc *fz_record_enc_create(const struct fz_record_ctx *ctx)
 		    "{\"type\":\"flow\",\"schema_version\":%d,\"collector\":", ctx->schema_version);
 	else
 		snprintf(lead, sizeof(lead), "{\"type\":\"flow\",\"collector\":");
-	if (quoted(&coll, lead, ctx->collector ? ctx->collector : ""))
+	if (quoted(&enc->prefix, lead, ctx->collector ? ctx->collector : "", ",\"flow_id\":"))
 		goto nomem;
-	enc->prefix.n = coll.n + strlen(",\"flow_id\":");
-	enc->prefix.s = malloc(enc->prefix.n + 1);
-	if (enc->prefix.s == NULL) {
-		free(coll.s);
-		goto nomem;
-	}
-	memcpy(enc->prefix.s, coll.s, coll.n);
-	strcpy(enc->prefix.s + coll.n, ",\"flow_id\":");
-	free(coll.s);
 	for (unsigned i = 0; i < enc->n_apps; i++) {
-		if (quoted(&enc->apps[i], ",\"app\":", ctx->n_apps ? ctx->app_names[i] : "unknown"))
+		if (quoted(&enc->apps[i], ",\"app\":", ctx->n_apps ? ctx->app_names[i] : "unknown",
+		           ""))
 			goto nomem;
-		if (enc->apps[i].n > enc->app_max)
-			enc->app_max = enc->apps[i].n;
+		if (enc->apps[i].n > app_max)
+			app_max = enc->apps[i].n;
 	}
-	enc->scratch_cap = enc->prefix.n + enc->app_max + FIXED_MAX;
+	enc->scratch_cap = enc->prefix.n + app_max + FIXED_MAX;
 	enc->scratch = malloc(enc->scratch_cap);
 	if (enc->scratch == NULL)
 		goto nomem;
