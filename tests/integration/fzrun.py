@@ -3,6 +3,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 
 SRC = os.environ.get("FZ_SRC", os.path.join(os.path.dirname(__file__), "..", ".."))
 BUILD = os.path.abspath(os.environ.get("FZ_BUILD", os.path.join(SRC, "build")))
@@ -28,6 +29,16 @@ def run_flowzoo(pcaps, outdir, extra=(), name="run", timeout=300):
     with open(summary) as f:
         summ = json.load(f)
     return records, summ, proc.stderr
+
+
+def wait_started(log, timeout):
+    """Until flowzoo's log says its workers run ("N worker(s)"), at most timeout seconds."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if os.path.exists(log) and "worker(s)" in open(log).read():
+            return True
+        time.sleep(0.1)
+    return False
 
 
 class Checker:

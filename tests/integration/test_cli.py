@@ -9,7 +9,7 @@ import subprocess
 import tempfile
 import time
 
-from fzrun import FLOWZOO, NDPI, Checker, run_flowzoo
+from fzrun import FLOWZOO, NDPI, Checker, run_flowzoo, wait_started
 
 PCAP = os.path.join(NDPI, "gnutella.pcap")
 
@@ -31,12 +31,7 @@ def live_cmd(tmp, name, extra):
 def wait_running(tmp, name):
     """Until the workers run (the log says so), then a little traffic: a signal
     that came before flowzoo set its handlers would just kill it."""
-    log = os.path.join(tmp, name + ".log")
-    deadline = time.time() + 120
-    while time.time() < deadline:
-        if os.path.exists(log) and "worker(s)" in open(log).read():
-            break
-        time.sleep(0.1)
+    wait_started(os.path.join(tmp, name + ".log"), 120)
     time.sleep(1.5)
 
 

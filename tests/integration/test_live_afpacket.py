@@ -12,7 +12,7 @@ import sys
 import tempfile
 import time
 
-from fzrun import FLOWZOO, Checker
+from fzrun import FLOWZOO, Checker, wait_started
 
 A, B = "fzt%da" % (os.getpid() % 10000), "fzt%db" % (os.getpid() % 10000)
 
@@ -52,11 +52,7 @@ def main():
                    os.path.join(tmp, "s.json"), "--log-file", log, "--status-interval", "0",
                    "--flows-per-worker", "1024"]
             p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            deadline = time.time() + 30
-            while time.time() < deadline:
-                if os.path.exists(log) and "worker(s)" in open(log).read():
-                    break
-                time.sleep(0.1)
+            wait_started(log, 30)
             time.sleep(1)
             s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
             s.bind((A, 0))
