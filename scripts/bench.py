@@ -62,6 +62,22 @@ def eal_for(pcap, workers, prefix):
                          "--vdev", vdev]
 
 
+def capture(d, wl, flows):
+    """DIR/WORKLOAD.pcap, generated first when missing (fzgen.py is deterministic, and
+    each workload has its own random stream, so --only makes the same file)."""
+    pcap = os.path.join(d, wl + ".pcap")
+    if not os.path.exists(pcap):
+        subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "fzgen.py"), "bench", d,
+                        "--flows", str(flows), "--only", wl], check=True)
+    return pcap
+
+
+def table_row(wl, nw, w, feed, run):
+    """One printed row: a worker of a run, with the feed of its workload."""
+    return (wl, nw, w["lcore"], w["mpps"], w["cycles_per_packet"], w["flows_per_s"],
+            w["packet_drops"], w["record_drops"], feed, run["tsc_hz"])
+
+
 def run_testpmd(pcap, seconds):
     """Mpps that testpmd rxonly receives from the same feed."""
     exe = shutil.which("dpdk-testpmd")
@@ -186,14 +202,10 @@ def main():
                "host": os.uname().nodename, "cpus": len(os.sched_getaffinity(0)),
                "lcore_cpus": CPUS or sorted(os.sched_getaffinity(0)),
                "seconds": a.seconds, "workloads": {}}
-    gen = os.path.join(ROOT, "scripts", "fzgen.py")
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for wl in a.workloads.split(","):
-            pcap = os.path.join(a.dir, wl + ".pcap")
-            if not os.path.exists(pcap):
-                cmd = [sys.executable, gen, "bench", a.dir, "--flows", str(a.gen_flows)]
-                subprocess.run(cmd, check=True)
+            pcap = capture(a.dir, wl, a.gen_flows)
             r = {"pcap": pcap}
             r["testpmd_mpps"] = None if a.no_testpmd else run_testpmd(pcap, a.seconds)
             r["runs"] = {}
@@ -205,9 +217,7 @@ def main():
                 run.pop("summary")
                 r["runs"][str(nw)] = run
                 for w in run["workers"]:
-                    rows.append((wl, nw, w["lcore"], w["mpps"], w["cycles_per_packet"],
-                                 w["flows_per_s"], w["packet_drops"], w["record_drops"],
-                                 r["testpmd_mpps"], run["tsc_hz"]))
+                    rows.append(table_row(wl, nw, w, r["testpmd_mpps"], run))
             # The cost of L7: the same run with one signature that never matches.
             never = os.path.join(tmp, "never.sigs")
             with open(never, "w") as f:
@@ -216,18 +226,12 @@ def main():
                               a.extra.split() + ["--signatures", never], tmp)
             run.pop("summary")
             r["no_l7"] = run
-            w = run["workers"][0]
-            rows.append((wl + "-noL7", 1, w["lcore"], w["mpps"], w["cycles_per_packet"],
-                         w["flows_per_s"], w["packet_drops"], w["record_drops"],
-                         r["testpmd_mpps"], run["tsc_hz"]))
+            rows.append(table_row(wl + "-noL7", 1, run["workers"][0], r["testpmd_mpps"], run))
             if not a.no_peers:
                 opcap = pcap
                 if a.offline_flows:
-                    odir = os.path.join(a.dir, "offline-%d" % a.offline_flows)
-                    opcap = os.path.join(odir, wl + ".pcap")
-                    if not os.path.exists(opcap):
-                        subprocess.run([sys.executable, gen, "bench", odir, "--flows",
-                                        str(a.offline_flows), "--only", wl], check=True)
+                    opcap = capture(os.path.join(a.dir, "offline-%d" % a.offline_flows), wl,
+                                    a.offline_flows)
                 r["offline_pcap"] = opcap
                 r["offline_bytes"] = os.path.getsize(opcap)
                 r["offline_wall_s"] = offline_peers(a.flowzoo, opcap, tmp, a.offline_repeat)
