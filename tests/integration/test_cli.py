@@ -28,6 +28,19 @@ def live_cmd(tmp, name, extra):
             "--log-file", os.path.join(tmp, name + ".log")] + extra
 
 
+def cut_capture(src, dst, keep):
+    """Copy src up to the middle of its record number keep (0-based); return
+    (dst, keep): the frames before the cut are the readable ones."""
+    with open(src, "rb") as f:
+        data = f.read()
+    off = 24
+    for _ in range(keep):
+        off += 16 + int.from_bytes(data[off + 8:off + 12], "little")
+    with open(dst, "wb") as f:
+        f.write(data[:off + 16 + 5])  # the record's header and 5 of its bytes
+    return dst, keep
+
+
 def wait_running(tmp, name):
     """Until the workers run (the log says so), then a little traffic: a signal
     that came before flowzoo set its handlers would just kill it."""
@@ -84,6 +97,10 @@ def main():
             ([], "flowzoo: nothing to read: give EAL options and a port before '--', or --pcap "
                  "FILE (see --help)"),
         ]
+        junk = os.path.join(tmp, "junk.pcap")
+        with open(junk, "wb") as f:
+            f.write(b"not a capture at all, just some bytes")
+        cases.append((["--pcap", junk], "flowzoo: --pcap %s: unknown file format" % junk))
         cfg = os.path.join(tmp, "bad.json")
         with open(cfg, "w") as f:
             json.dump({"idle-timeout": 3, "idle-timeot": 4}, f)
@@ -138,6 +155,17 @@ def main():
         lines = re.findall(r"\d+ packets \([\d.]+%\), \d+ flows", err_on)
         c.eq("%d packets (100.0%%), %d flows" % (summ_on["packets"], len(flows_off)),
              lines[-1] if lines else None, "final progress line")
+
+        # A capture cut short inside a record: the frames before it are read,
+        # the worker sees the end there by itself, nothing is counted missing;
+        # with the progress line the count says how many frames are readable.
+        cut, frames = cut_capture(PCAP, os.path.join(tmp, "cut.pcap"), 1000)
+        for extra in ([], ["--progress", "on"]):
+            _, summ_cut, err_cut = run_flowzoo([cut], tmp, extra, name="cut")
+            c.eq(frames, summ_cut["packets"], "frames read from a cut capture %s" % extra)
+            c.eq(0, summ_cut["drops"]["missing_at_eof"], "nothing missing, cut %s" % extra)
+        c.eq(True, "(reading the first %d frames)" % frames in err_cut,
+             "the count names the readable frames of a cut capture")
 
         # Live: --duration.
         p = subprocess.run(live_cmd(tmp, "dur", ["--duration", "2"]), capture_output=True,
