@@ -664,8 +664,8 @@ static void test_prefilter_same_results(void)
 	    "HTTP/1.1 200 OK\r\n",
 	    "GET http://example.com/ HTTP/1.1\r\n",
 	    "SSH-2.0-OpenSSH_8.9p1\r\n",
-	    "\x13"
-	    "BitTorrent protocol",
+	    ("\x13"
+	     "BitTorrent protocol"),
 	    "GNUTELLA CONNECT/0.6\r\n",
 	    "M-SEARCH * HTTP/1.1\r\n",
 	    "NOTIFY * HTTP/1.1\r\n",
