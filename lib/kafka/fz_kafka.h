@@ -25,7 +25,7 @@
 #include <librdkafka/rdkafka_mock.h>
 
 #include "fz_parse.h"
-#include "fz_sink.h"
+#include "fz_export.h"
 
 /* "schema_version" of every message (docs/kafka-schema.md). */
 #define FZ_KAFKA_SCHEMA_VERSION 1
@@ -111,14 +111,5 @@ int fz_kafka_check_brokers(const char *brokers, char *err, size_t errlen);
  * Returns FZ_KAFKA_PER_APP_* or -EINVAL.
  */
 int fz_kafka_parse_per_app(const char *s);
-
-/*
- * The message key of a flow record: the flow key as text with its two ends
- * in a canonical order (lower address, then port, first), so that every
- * record of one flow key, whichever end started it, lands on one partition:
- * "<vlan>.<vlan_inner>/<ip_proto>/<addr>/<port>/<addr>/<port>". Returns the
- * length (< cap, NUL-terminated) or -ENOSPC.
- */
-int fz_kafka_flow_key(const struct fz_flow_key *key, char *buf, size_t cap);
 
 #endif

@@ -306,7 +306,7 @@ static int kafka_write(struct fz_sink *s, const struct fz_sink_msg *m)
 	}
 	if (m->topic == FZ_TOPIC_FLOWS && m->key != NULL &&
 	    m->key_len == sizeof(struct fz_flow_key)) {
-		int n = fz_kafka_flow_key(m->key, text_key, sizeof(text_key));
+		int n = fz_record_flow_key_text(m->key, text_key, sizeof(text_key));
 
 		if (n > 0) {
 			text_msg = *m;

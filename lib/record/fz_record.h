@@ -81,6 +81,19 @@ void fz_record_enc_free(struct fz_record_enc *enc);
 int fz_record_flow_json(struct fz_record_enc *enc, const struct fz_flow_rec *r,
                         const struct fz_zoo_result *zoo, char *buf, size_t cap);
 
+/*
+ * The key of a flow as text with its two ends in a canonical order (lower
+ * address, then port, first), so that every record of one flow key,
+ * whichever end started it, gets one text:
+ * "<vlan>.<vlan_inner>/<ip_proto>/<addr>/<port>/<addr>/<port>". It is the
+ * Kafka message key of a flow record. Returns the length (< cap,
+ * NUL-terminated) or -ENOSPC.
+ */
+int fz_record_flow_key_text(const struct fz_flow_key *key, char *buf, size_t cap);
+
+/* Version of every record's schema: "schema_version" (docs/flow-record.md). */
+#define FZ_SCHEMA_VERSION 1
+
 /* Format an address of a key as text (IPv4 dotted for ip_version 4). */
 void fz_record_addr_str(const struct fz_flow_key *key, int end, char *buf, size_t cap);
 

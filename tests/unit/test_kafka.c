@@ -120,30 +120,30 @@ static void test_flow_key(void)
 	v4(&k, 1, 0x0a000001, 443);   /* 10.0.0.1 */
 	v4(&r, 0, 0x0a000001, 443);
 	v4(&r, 1, 0xc0a80002, 51000);
-	FZ_CHECK_INT(37, fz_kafka_flow_key(&k, a, sizeof(a)));
+	FZ_CHECK_INT(37, fz_record_flow_key_text(&k, a, sizeof(a)));
 	FZ_CHECK_STR("10.0/6/10.0.0.1/443/192.168.0.2/51000", a);
 	/* The same flow key started from the other end: the same message key. */
-	FZ_CHECK_INT(37, fz_kafka_flow_key(&r, b, sizeof(b)));
+	FZ_CHECK_INT(37, fz_record_flow_key_text(&r, b, sizeof(b)));
 	FZ_CHECK_STR(a, b);
 	/* Same addresses: the port decides. */
 	v4(&k, 0, 0x0a000001, 5353);
 	v4(&k, 1, 0x0a000001, 53);
-	fz_kafka_flow_key(&k, a, sizeof(a));
+	fz_record_flow_key_text(&k, a, sizeof(a));
 	FZ_CHECK_STR("10.0/6/10.0.0.1/53/10.0.0.1/5353", a);
-	FZ_CHECK_INT(-ENOSPC, fz_kafka_flow_key(&k, a, 10));
+	FZ_CHECK_INT(-ENOSPC, fz_record_flow_key_text(&k, a, 10));
 	k.ip_version = 6;
 	memset(k.addr[0], 0, 16);
 	k.addr[0][0] = 0x20;
 	k.addr[0][1] = 0x01;
 	k.addr[0][15] = 1;
-	fz_kafka_flow_key(&k, a, sizeof(a));
+	fz_record_flow_key_text(&k, a, sizeof(a));
 	FZ_CHECK_STR("10.0/6/::ffff:10.0.0.1/53/2001::1/5353", a);
 	k.vlan[0] = 4095;
 	k.vlan[1] = 65535;
 	k.proto = 255;
 	k.port[0] = 65535;
 	memset(k.addr[1], 0xff, 16);
-	FZ_CHECK_INT(71, fz_kafka_flow_key(&k, a, sizeof(a)));
+	FZ_CHECK_INT(71, fz_record_flow_key_text(&k, a, sizeof(a)));
 	FZ_CHECK_STR("4095.65535/255/2001::1/65535/"
 	             "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff/53",
 	             a);

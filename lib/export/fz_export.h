@@ -1,0 +1,123 @@
+/*
+ * What leaves the stats lcore: typed items (a finished flow, a stats
+ * record, an alert, ...) and the exporters that take them.
+ *
+ * An item is data: its kind, the stream it belongs to ("flows", "stats",
+ * "alerts": a name each exporter maps to a topic or a file), an ordering key
+ * and a kind-specific body (struct fz_flow_item for a flow). Its JSON text
+ * is made on first demand by the item's own encoder and cached in the item,
+ * so it is encoded once however many JSON exporters take it, and not at all
+ * when only a binary exporter (IPFIX) does.
+ *
+ * An exporter registers for the kinds it wants (a mask of FZ_ITEM_BIT) and
+ * gets every such item in order from one thread (the stats lcore).
+ */
+#ifndef FZ_EXPORT_H
+#define FZ_EXPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "fz_record.h"
+
+enum fz_item_kind {
+	FZ_ITEM_FLOW = 0, /* body: struct fz_flow_item */
+	FZ_ITEM_STATS,    /* zoo statistics of an interval; JSON only */
+	FZ_ITEM_ALERT,    /* a health alert (a loss counter grew); JSON only */
+	FZ_ITEM__COUNT
+};
+
+#define FZ_ITEM_BIT(kind) (1u << (kind))
+#define FZ_ITEM_ALL       ((1u << FZ_ITEM__COUNT) - 1u)
+
+/* Name of a kind ("flow", "stats", "alert"), for counters and messages. */
+extern const char *const fz_item_kind_names[FZ_ITEM__COUNT];
+
+/* A finished flow as consumers left it: the worker's record and its zoo classes. */
+struct fz_flow_item {
+	const struct fz_flow_rec *rec;
+	const struct fz_zoo_result *zoo; /* NULL when no zoo ran */
+};
+
+/* Where an item's JSON is made: a buffer that grows (owned by the pipeline). */
+struct fz_json_buf {
+	char *buf;
+	size_t cap;
+	size_t max; /* never grow beyond */
+};
+
+struct fz_item;
+
+/* Encode it as one JSON object, no newline, NUL-terminated, into buf.
+ * Returns the length, -ENOSPC when cap is too small, or another negative errno. */
+typedef int (*fz_item_encode_fn)(const struct fz_item *it, void *arg, char *buf, size_t cap);
+
+struct fz_item {
+	enum fz_item_kind kind;
+	const char *stream; /* "flows", "stats", "alerts" */
+	const char *app;    /* flows: the application's name (per-application topics), else NULL */
+	const void *key;    /* ordering key: items with one key keep their order (may be NULL) */
+	size_t key_len;
+	const void *body; /* kind-specific (see enum fz_item_kind), may be NULL */
+	fz_item_encode_fn encode;
+	void *encode_arg;
+	/* Filled by fz_item_json(). */
+	struct fz_json_buf *jbuf;
+	const char *json;
+	size_t len;
+	int json_rc; /* 0 not yet encoded, 1 encoded, < 0 the encoder's error */
+};
+
+/*
+ * The item's JSON text, encoded on the first call (growing it->jbuf up to
+ * its max) and cached. Returns 0 with *json/*len set, or the encoder's
+ * negative errno (the same on every call).
+ */
+int fz_item_json(struct fz_item *it, const char **json, size_t *len);
+
+struct fz_exporter;
+
+struct fz_exporter_ops {
+	/* Take one item. Returns 0, or a negative errno when the item was
+	 * dropped (the exporter counts it too). Must not block for long. */
+	int (*take)(struct fz_exporter *e, struct fz_item *it);
+	/* Background work and callbacks; called often by the stats lcore (may be NULL). */
+	void (*poll)(struct fz_exporter *e);
+	/* Deliver or persist everything pending, waiting at most timeout_ms (may be NULL). */
+	int (*flush)(struct fz_exporter *e, int timeout_ms);
+	/* Counters and state for the summary and status (a new reference, may be NULL). */
+	json_t *(*status)(struct fz_exporter *e);
+	/* Records this exporter lost so far (for health and the exit status; may be NULL). */
+	uint64_t (*lost)(struct fz_exporter *e);
+	/* Reopen files (SIGHUP, for logrotate); may be NULL. Returns 0 or a negative errno. */
+	int (*reopen)(struct fz_exporter *e);
+	void (*close)(struct fz_exporter *e);
+};
+
+struct fz_exporter {
+	const struct fz_exporter_ops *ops;
+	const char *name; /* "jsonl", "kafka": its key in the summary */
+	unsigned kinds;   /* FZ_ITEM_BIT()s it takes */
+};
+
+/* How the JSON-lines exporter opens an existing file. */
+enum fz_jsonl_mode {
+	FZ_JSONL_APPEND = 0, /* add after what is there */
+	FZ_JSONL_TRUNCATE,   /* start the file anew */
+	FZ_JSONL_REFUSE,     /* an existing non-empty file is an error (EEXIST) */
+};
+
+/*
+ * The JSON-lines exporter: every item, one JSON object per line, to path
+ * ("-" is standard output). Writes are buffered and flushed by flush() and
+ * whenever poll() finds the last flush more than flush_ms ago (0: 1000 ms).
+ * A failed write is counted, logged once through the log callback when not
+ * NULL, and the exporter closes itself (every later item is counted as
+ * lost). Returns NULL and sets errno on failure.
+ */
+struct fz_exporter *fz_jsonl_open(const char *path, enum fz_jsonl_mode mode, unsigned flush_ms,
+                                  void (*log)(void *arg, const char *line), void *log_arg);
+
+#endif

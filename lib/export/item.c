@@ -1,0 +1,50 @@
+/* Items: their JSON text, made once on first demand. */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "fz_export.h"
+
+const char *const fz_item_kind_names[FZ_ITEM__COUNT] = {
+    [FZ_ITEM_FLOW] = "flow",
+    [FZ_ITEM_STATS] = "stats",
+    [FZ_ITEM_ALERT] = "alert",
+};
+
+int fz_item_json(struct fz_item *it, const char **json, size_t *len)
+{
+	struct fz_json_buf *b = it->jbuf;
+	int n;
+
+	if (it->json_rc == 0) {
+		if (it->encode == NULL || b == NULL) {
+			it->json_rc = -EINVAL;
+		} else {
+			for (;;) {
+				n = b->cap ? it->encode(it, it->encode_arg, b->buf, b->cap) : -ENOSPC;
+				if (n != -ENOSPC || b->cap >= b->max)
+					break;
+				size_t cap = b->cap ? b->cap * 2 : 4096;
+				char *bigger = realloc(b->buf, cap > b->max ? b->max : cap);
+
+				if (bigger == NULL) {
+					n = -ENOMEM;
+					break;
+				}
+				b->buf = bigger;
+				b->cap = cap > b->max ? b->max : cap;
+			}
+			if (n >= 0) {
+				it->json = b->buf;
+				it->len = (size_t)n;
+				it->json_rc = 1;
+			} else {
+				it->json_rc = n;
+			}
+		}
+	}
+	if (it->json_rc < 0)
+		return it->json_rc;
+	*json = it->json;
+	*len = it->len;
+	return 0;
+}

@@ -1,0 +1,258 @@
+/*
+ * JSON-lines exporter: one record per line to a file or standard output.
+ *
+ * stdio buffers the lines (1 MiB); the buffer is flushed at least every
+ * flush_ms by poll() so that a reader of the file is never far behind. A
+ * write or flush that fails (disk full, a closed pipe) loses the lines not
+ * yet on disk: they are counted, the failure is logged once, and the
+ * exporter stops writing (every later item is counted as lost) rather than
+ * fail again on every record.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fz_export.h"
+
+struct jsonl {
+	struct fz_exporter base;
+	FILE *f;
+	int is_stdout;
+	enum fz_jsonl_mode mode;
+	char *path;
+	uint64_t written[FZ_ITEM__COUNT]; /* lines handed to stdio */
+	uint64_t unflushed;               /* of which not yet flushed */
+	uint64_t write_errors;            /* failed writes and flushes */
+	uint64_t lost;                    /* records that never reached the file */
+	int broken;                       /* a write failed: write nothing more */
+	unsigned flush_ms;
+	uint64_t last_flush_ms;
+	void (*log)(void *arg, const char *line);
+	void *log_arg;
+};
+
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* A write failed: count what is lost, say so once, stop writing. */
+static void fail(struct jsonl *j, int err, const char *what)
+{
+	char line[512];
+
+	j->write_errors++;
+	j->lost += j->unflushed;
+	j->unflushed = 0;
+	if (j->broken)
+		return;
+	j->broken = 1;
+	if (j->log) {
+		snprintf(line, sizeof(line),
+		         "jsonl %s: %s failed: %s; records are lost from here on (counted as lost)",
+		         j->path, what, strerror(err));
+		j->log(j->log_arg, line);
+	}
+	if (!j->is_stdout && j->f) {
+		fclose(j->f);
+		j->f = NULL;
+	}
+}
+
+static int jsonl_flush(struct fz_exporter *e, int timeout_ms)
+{
+	struct jsonl *j = (struct jsonl *)e;
+
+	(void)timeout_ms;
+	if (j->broken)
+		return -EPIPE;
+	j->last_flush_ms = mono_ms();
+	if (fflush(j->f) != 0) {
+		int err = errno;
+
+		fail(j, err, "flush");
+		return -err;
+	}
+	j->unflushed = 0;
+	return 0;
+}
+
+static int jsonl_take(struct fz_exporter *e, struct fz_item *it)
+{
+	struct jsonl *j = (struct jsonl *)e;
+	const char *json;
+	size_t len;
+	int rc;
+
+	if (j->broken) {
+		j->lost++;
+		return -EPIPE;
+	}
+	rc = fz_item_json(it, &json, &len);
+	if (rc < 0) {
+		j->lost++;
+		return rc;
+	}
+	if (fwrite(json, 1, len, j->f) != len || fputc('\n', j->f) == EOF) {
+		int err = errno;
+
+		j->unflushed++; /* this one too */
+		fail(j, err, "write");
+		return -err;
+	}
+	j->written[it->kind]++;
+	j->unflushed++;
+	return 0;
+}
+
+static void jsonl_poll(struct fz_exporter *e)
+{
+	struct jsonl *j = (struct jsonl *)e;
+
+	if (!j->broken && j->unflushed && mono_ms() - j->last_flush_ms >= j->flush_ms)
+		jsonl_flush(e, 0);
+}
+
+static json_t *jsonl_status(struct fz_exporter *e)
+{
+	struct jsonl *j = (struct jsonl *)e;
+
+	return json_pack("{s:s, s:I, s:I, s:I, s:I, s:I}", "path", j->path, "flows",
+	                 (json_int_t)j->written[FZ_ITEM_FLOW], "stats",
+	                 (json_int_t)j->written[FZ_ITEM_STATS], "alerts",
+	                 (json_int_t)j->written[FZ_ITEM_ALERT], "write_errors",
+	                 (json_int_t)j->write_errors, "lost", (json_int_t)j->lost);
+}
+
+static uint64_t jsonl_lost(struct fz_exporter *e)
+{
+	return ((struct jsonl *)e)->lost;
+}
+
+static FILE *open_file(const char *path, enum fz_jsonl_mode mode)
+{
+	int flags = O_WRONLY | O_CREAT | O_CLOEXEC;
+	struct stat st;
+	FILE *f;
+	int fd;
+
+	if (mode == FZ_JSONL_TRUNCATE)
+		flags |= O_TRUNC;
+	else
+		flags |= O_APPEND;
+	fd = open(path, flags, 0644);
+	if (fd < 0)
+		return NULL;
+	if (mode == FZ_JSONL_REFUSE && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	    st.st_size > 0) {
+		close(fd);
+		errno = EEXIST;
+		return NULL;
+	}
+	f = fdopen(fd, "a");
+	if (f == NULL) {
+		int e = errno;
+
+		close(fd);
+		errno = e;
+		return NULL;
+	}
+	/* Large buffer: records are small and many. */
+	setvbuf(f, NULL, _IOFBF, 1 << 20);
+	return f;
+}
+
+/* SIGHUP (logrotate): flush, close, open the path again (appending). */
+static int jsonl_reopen(struct fz_exporter *e)
+{
+	struct jsonl *j = (struct jsonl *)e;
+	FILE *f;
+
+	if (j->is_stdout || j->broken)
+		return 0;
+	jsonl_flush(e, 0);
+	if (j->broken)
+		return -EIO;
+	f = open_file(j->path, FZ_JSONL_APPEND);
+	if (f == NULL) {
+		int err = errno;
+
+		fail(j, err, "reopen");
+		return -err;
+	}
+	fclose(j->f);
+	j->f = f;
+	return 0;
+}
+
+static void jsonl_close(struct fz_exporter *e)
+{
+	struct jsonl *j = (struct jsonl *)e;
+
+	if (!j->broken)
+		jsonl_flush(e, 0);
+	if (j->f && !j->is_stdout && fclose(j->f) != 0 && !j->broken)
+		fail(j, errno, "close");
+	free(j->path);
+	free(j);
+}
+
+static const struct fz_exporter_ops jsonl_ops = {
+    .take = jsonl_take,
+    .poll = jsonl_poll,
+    .flush = jsonl_flush,
+    .status = jsonl_status,
+    .lost = jsonl_lost,
+    .reopen = jsonl_reopen,
+    .close = jsonl_close,
+};
+
+struct fz_exporter *fz_jsonl_open(const char *path, enum fz_jsonl_mode mode, unsigned flush_ms,
+                                  void (*log)(void *arg, const char *line), void *log_arg)
+{
+	struct jsonl *j;
+
+	if (path == NULL || *path == '\0') {
+		errno = EINVAL;
+		return NULL;
+	}
+	j = calloc(1, sizeof(*j));
+	if (j == NULL)
+		return NULL;
+	j->path = strdup(path);
+	if (j->path == NULL) {
+		free(j);
+		return NULL;
+	}
+	if (strcmp(path, "-") == 0) {
+		j->f = stdout;
+		j->is_stdout = 1;
+	} else {
+		j->f = open_file(path, mode);
+		if (j->f == NULL) {
+			int e = errno;
+
+			free(j->path);
+			free(j);
+			errno = e;
+			return NULL;
+		}
+	}
+	j->mode = mode;
+	j->flush_ms = flush_ms ? flush_ms : 1000;
+	j->last_flush_ms = mono_ms();
+	j->log = log;
+	j->log_arg = log_arg;
+	j->base.ops = &jsonl_ops;
+	j->base.name = "jsonl";
+	j->base.kinds = FZ_ITEM_ALL;
+	return &j->base;
+}
