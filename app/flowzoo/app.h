@@ -1,7 +1,18 @@
 /*
- * What the main lcore of flowzoo holds: options, workers and their rings,
- * the record encoder and the sinks. The stats loop (stats.c) is the only
- * consumer of the rings and the only user of the sinks.
+ * flowzoo's wiring: what main() sets up and the stats lcore and the control
+ * thread use. Logic lives in lib/ (pipeline, counters, health, exporters);
+ * the files here connect it to the options, DPDK and the clock:
+ *
+ *   main.c         start-up and shutdown, exit status
+ *   options*.c     the command line and the config file
+ *   ports.c        Ethernet ports and their counter set
+ *   workers.c      worker lcores, their rings and their counter set
+ *   exporters.c    JSON lines and Kafka from the options
+ *   zoo_consumer.c the zoo as a pipeline consumer, its stats records
+ *   apps_consumer.c flows, packets and bytes per L7 application
+ *   stats_lcore.c  the loop that drains the rings into the pipeline, timers
+ *   reports.c      status line, progress line, health checks, summary
+ *   control.c      the zooctl server on a thread of its own
  */
 #ifndef FZ_APP_H
 #define FZ_APP_H
@@ -10,32 +21,26 @@
 
 #include <rte_lcore.h>
 
+#include "fz_counters.h"
+#include "fz_health.h"
+#include "fz_pipeline.h"
 #include "fz_record.h"
-#include "fz_sink.h"
 #include "fz_worker.h"
 #include "options.h"
 
 struct fz_ctl_server;
+struct fz_zoo_consumer;
+struct fz_apps_consumer;
+struct fz_control;
 
 #define FZ_MAX_WORKERS RTE_MAX_LCORE
-#define FZ_MAX_SINKS   4
 #define FZ_MAX_APPS    64
 
-struct fz_app_counts {
-	uint64_t flows, packets, bytes;
-};
-
-/* Loss counters the stats loop raises alerts on (alerts.c). */
-enum fz_alert_kind {
-	FZ_ALERT_RING_FULL,
-	FZ_ALERT_IMISSED,
-	FZ_ALERT_RX_NOMBUF,
-	FZ_ALERT_IERRORS,
-	FZ_ALERT_MISSING_AT_EOF,
-	FZ_ALERT_ENCODE,
-	FZ_ALERT_EVICTED,
-	FZ_ALERTS__COUNT
-};
+/* Exit statuses (docs/operator-guide.md). */
+#define FZ_EXIT_OK    0 /* finished, nothing lost */
+#define FZ_EXIT_ERROR 1 /* a failure after start (an output could not be written at exit) */
+#define FZ_EXIT_USAGE 2 /* a start-up error: options, config, devices */
+#define FZ_EXIT_LOST  3 /* finished, but records or packets were lost (see the summary) */
 
 struct fz_app {
 	struct fz_opts opts;
@@ -48,69 +53,73 @@ struct fz_app {
 	struct rte_ring *rings[RTE_MAX_LCORE];
 	volatile int stop;
 	volatile int suspended;
+	volatile int reopen; /* SIGHUP: reopen the log and the exporters' files */
 	uint64_t start_tsc, start_epoch_us;
 	/* Applications: names from L7, index 0 = unknown. */
 	struct fz_l7 *l7;
 	const char *sig_path;
 	const char *const *app_names;
 	unsigned n_apps;
-	struct fz_app_counts apps[FZ_MAX_APPS];
-	/* Output. */
+	/* After the workers. */
 	struct fz_record_ctx rctx;
 	struct fz_record_enc *enc;
-	struct fz_sink *sinks[FZ_MAX_SINKS];
-	unsigned n_sinks;
-	uint64_t records; /* flow records taken off the rings */
-	uint64_t encode_errors;
-	struct fz_ctl_server *ctl;             /* NULL without --ctl-key */
-	uint64_t alert_seen[FZ_ALERTS__COUNT]; /* counter values already alerted on */
-	uint64_t alerts;                       /* alert records sent */
-	struct fz_stats_zoo *zoo;              /* stats_zoo.c */
+	struct fz_pipeline *pipeline;
+	struct fz_timers *timers;
+	struct fz_counters *counters;
+	struct fz_health *health;
+	struct fz_zoo_consumer *zoo;
+	struct fz_apps_consumer *apps;
+	struct fz_control *control; /* NULL without --ctl-key */
+	uint64_t exporters_lost;    /* records the exporters lost, at exit */
 };
 
-/*
- * The zoo (stats_zoo.c): check the zoo options before EAL starts and init
- * from them (0, or -1 with a message),
- * classify a flow before it is encoded, publish the stats record when the
- * interval is over or final, free.
- */
-int fz_stats_zoo_check(const struct fz_opts *opts, char *err, size_t errlen);
-int fz_stats_zoo_init(struct fz_app *app, char *err, size_t errlen);
-void fz_stats_zoo_classify(struct fz_app *app, const struct fz_flow_rec *r,
-                           struct fz_zoo_result *res);
-void fz_stats_zoo_tick(struct fz_app *app, uint64_t now_tsc, int final);
-void fz_stats_zoo_free(struct fz_app *app);
-/* The zoo itself (its means for status), or NULL before init. */
-const struct fz_zoo *fz_stats_zoo_get(const struct fz_app *app);
+/* workers.c: lcores, rings, workers; the "worker" counter set. */
+int fz_workers_setup(struct fz_app *app, char *err, size_t errlen);
+int fz_workers_create(struct fz_app *app, char *err, size_t errlen);
+int fz_workers_all_done(const struct fz_app *app);
+const struct fz_counter_set *fz_workers_counter_set(struct fz_app *app);
+void fz_workers_free(struct fz_app *app);
 
-/* Run the stats loop on the calling lcore until every worker is done. */
+/* exporters.c: check the exporters' options before EAL starts; open them
+ * into the pipeline. 0, or -1 with a message in err. */
+int fz_exporters_check(const struct fz_opts *o, char *err, size_t errlen);
+int fz_exporters_open(struct fz_app *app, char *err, size_t errlen);
+/* Log what each exporter delivered and lost (after the final flush). */
+void fz_exporters_report(struct fz_app *app);
+
+/* zoo_consumer.c: the zoo's options, the consumer, its stats timer and "zoo" counter set. */
+int fz_zoo_consumer_check(const struct fz_opts *opts, char *err, size_t errlen);
+int fz_zoo_consumer_init(struct fz_app *app, char *err, size_t errlen);
+void fz_zoo_consumer_free(struct fz_app *app);
+
+/* apps_consumer.c: flows, packets, bytes per application; the "application" counter set. */
+int fz_apps_consumer_init(struct fz_app *app, char *err, size_t errlen);
+const struct fz_counter_set *fz_apps_counter_set(struct fz_app *app);
+void fz_apps_consumer_free(struct fz_app *app);
+
+/* reports.c: the counter registry, status/progress/health timers, the summary. */
+int fz_reports_init(struct fz_app *app, char *err, size_t errlen);
+/* Whether the offline progress line is shown (--progress, or auto on a terminal). */
+int fz_reports_progress_on(const struct fz_app *app);
+/* The summary object from a snapshot (see docs/operator-guide.md); brief for zooctl. */
+json_t *fz_reports_summary(struct fz_app *app, int brief);
+/* Publish the stats lcore's counters for other threads. */
+void fz_reports_publish(struct fz_app *app);
+/* Lost records and packets over every loss counter, for the exit status. */
+uint64_t fz_reports_losses(struct fz_app *app);
+
+/* stats_lcore.c: run the stats loop on the calling lcore until every worker is done. */
 void fz_stats_loop(struct fz_app *app);
 
-/* Whether the offline progress line is shown (--progress, or auto on a terminal). */
-int fz_stats_progress_on(const struct fz_app *app);
+/* control.c: the zooctl server on a thread of its own (nothing without --ctl-key). */
+int fz_control_start(struct fz_app *app, char *err, size_t errlen);
+void fz_control_stop(struct fz_app *app);
 
-/* Totals over the workers: one counter of struct fz_worker_counters by offset. */
-uint64_t fz_app_sum(const struct fz_app *app, size_t offset);
-
-/* Compile the signatures (--signatures, else the shipped file); sets l7 and
- * the application names. Returns 0 or -1 with a message in err. */
+/* l7_setup.c: compile the signatures (--signatures, else the shipped file); sets l7
+ * and the application names. Returns 0 or -1 with a message in err. */
 int fz_l7_setup(struct fz_app *app, char *err, size_t errlen);
 
-/* Raise an alert for every loss counter that grew since the last check. */
-void fz_alerts_check(struct fz_app *app);
-
-/* The Kafka sink (sinks_kafka.c): check its options before EAL starts, add
- * the sink when --kafka or --kafka-mock asks for it. Return 0 or -1 with a
- * message in err. */
-int fz_sinks_kafka_check(const struct fz_opts *o, char *err, size_t errlen);
-int fz_sinks_kafka_open(struct fz_app *app, char *err, size_t errlen);
-/* Log the Kafka sink's deliveries and drops (after the final flush). */
-void fz_sinks_kafka_report(const struct fz_app *app);
-
-/* Totals over the workers of one parse outcome (enum fz_parse_status). */
-uint64_t fz_app_parse_sum(const struct fz_app *app, int status);
-
-/* The summary object (see docs/operator-guide.md). */
-json_t *fz_app_summary(const struct fz_app *app);
+/* A log callback for lib/ modules: one line, no newline. */
+void fz_app_log_line(void *arg, const char *line);
 
 #endif

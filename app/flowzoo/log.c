@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
 #include <time.h>
@@ -14,8 +15,9 @@
 
 int fz_logtype = RTE_LOGTYPE_USER1;
 
-static FILE *out;    /* the file (or stderr) */
-static FILE *stream; /* the timestamping stream given to DPDK */
+static FILE *out;      /* the file (or stderr) */
+static char *out_path; /* NULL: stderr */
+static FILE *stream;   /* the timestamping stream given to DPDK */
 static int at_line_start = 1;
 
 static void stamp(void)
@@ -61,6 +63,7 @@ int fz_log_open(const char *path)
 		out = fopen(path, "a");
 		if (out == NULL)
 			return -errno;
+		out_path = strdup(path);
 	}
 	stream = fopencookie(NULL, "w", io);
 	if (stream == NULL)
@@ -79,4 +82,23 @@ void fz_log_close(void)
 	if (out != stderr)
 		fclose(out);
 	stream = NULL;
+	free(out_path);
+	out_path = NULL;
+}
+
+int fz_log_reopen(void)
+{
+	FILE *f;
+
+	if (stream == NULL || out_path == NULL)
+		return 0;
+	f = fopen(out_path, "a");
+	if (f == NULL)
+		return -errno;
+	/* Writers hold the stream's lock while they write to out. */
+	flockfile(stream);
+	fclose(out);
+	out = f;
+	funlockfile(stream);
+	return 0;
 }

@@ -17,6 +17,9 @@ int fz_log_open(const char *path);
 
 void fz_log_close(void);
 
+/* Open the log file again (SIGHUP, after logrotate moved it). Returns 0 or -errno. */
+int fz_log_reopen(void);
+
 #define FZ_LOG(level, ...) rte_log(RTE_LOG_##level, fz_logtype, "flowzoo: " __VA_ARGS__)
 
 #endif

@@ -1,6 +1,6 @@
 /*
  * flowzoo: DPDK workers account packets in per-core flow tables, the stats
- * lcore turns finished flows into records for the sinks.
+ * lcore turns finished flows into records for the exporters.
  *
  *   flowzoo [EAL options] -- [options]
  *   flowzoo --pcap FILE [--pcap FILE...] [options]     (offline shortcut)
@@ -23,7 +23,6 @@
 #include <rte_ring_elem.h>
 
 #include "app.h"
-#include "ctl_glue.h"
 #include "fz_l7.h"
 #include "log.h"
 #include "pcapfiles.h"
@@ -33,8 +32,25 @@ static struct fz_app the_app;
 
 static void on_signal(int sig)
 {
-	(void)sig;
-	the_app.stop = 1;
+	if (sig == SIGHUP)
+		the_app.reopen = 1; /* logrotate: the stats lcore reopens the files */
+	else
+		the_app.stop = 1;
+}
+
+/* From the first moment: a signal during start-up stops the run as cleanly as later. */
+static void install_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	/* A closed pipe (--jsonl - | head) is a write error the exporter counts. */
+	signal(SIGPIPE, SIG_IGN);
 }
 
 /* A start-up error: say what is wrong, free what the options hold, exit 2. */
@@ -42,7 +58,7 @@ static int die(const char *msg)
 {
 	fprintf(stderr, "flowzoo: %s\n", msg);
 	fz_opts_free(&the_app.opts);
-	return 2;
+	return FZ_EXIT_USAGE;
 }
 
 static uint64_t wall_us(void)
@@ -59,132 +75,131 @@ static int stats_lcore_main(void *arg)
 	return 0;
 }
 
-/* Give the workers every lcore but the main one and the stats lcore. */
-static int setup_workers(struct fz_app *app, char *err, size_t errlen)
+/* --stats-lcore must be an lcore EAL runs. */
+static int check_stats_lcore(const struct fz_app *app, char *err, size_t errlen)
 {
-	unsigned lcore;
-	uint64_t hz = rte_get_tsc_hz();
+	int64_t l = app->opts.stats_lcore;
 
-	RTE_LCORE_FOREACH_WORKER(lcore)
-	{
-		struct fz_worker_conf *c;
-
-		if (app->opts.stats_lcore >= 0 && lcore == (unsigned)app->opts.stats_lcore)
-			continue;
-		c = &app->wconf[app->n_workers];
-		c->id = (uint16_t)app->n_workers;
-		c->lcore = lcore;
-		app->n_workers++;
-	}
-	if (app->n_workers == 0) {
+	if (l < 0 || (unsigned)l == rte_get_main_lcore())
+		return 0;
+	if (l >= RTE_MAX_LCORE || !rte_lcore_is_enabled((unsigned)l)) {
 		snprintf(err, errlen,
-		         "no worker lcore: give EAL at least two lcores (e.g. -l 0,1), one for "
-		         "the main/stats loop and one per worker");
+		         "--stats-lcore %lld: lcore %lld is not enabled (EAL runs %u lcores; give "
+		         "one of those, or leave --stats-lcore out to use the main lcore)",
+		         (long long)l, (long long)l, rte_lcore_count());
 		return -1;
 	}
-	for (unsigned i = 0; i < app->n_workers; i++) {
-		struct fz_worker_conf *c = &app->wconf[i];
-
-		c->offline = app->offline;
-		c->flows = (uint32_t)app->opts.flows_per_worker;
-		c->idle_us = (uint64_t)(app->opts.idle_timeout * 1e6);
-		c->active_us = (uint64_t)(app->opts.active_timeout * 1e6);
-		c->linger_us = (uint64_t)(app->opts.tcp_linger * 1e6);
-		c->clock = (enum fz_clock_mode)app->opts.clock;
-		c->epoch_us_at_start = app->start_epoch_us;
-		c->tsc_at_start = app->start_tsc;
-		c->tsc_hz = hz;
-		c->l7 = app->l7;
-		c->stop = &app->stop;
-		c->suspended = &app->suspended;
-	}
 	return 0;
 }
 
-static int create_rings_and_workers(struct fz_app *app, char *err, size_t errlen)
+static int encode_flow(const struct fz_item *it, void *arg, char *buf, size_t cap)
 {
-	for (unsigned i = 0; i < app->n_workers; i++) {
-		char name[32];
+	const struct fz_flow_item *f = it->body;
 
-		snprintf(name, sizeof(name), "fz_recs_%u", i);
-		app->rings[i] = rte_ring_create_elem(
-		    name, sizeof(struct fz_flow_rec), (unsigned)app->opts.ring_size,
-		    (int)rte_lcore_to_socket_id(app->wconf[i].lcore),
-		    RING_F_SP_ENQ | RING_F_SC_DEQ | RING_F_EXACT_SZ);
-		if (app->rings[i] == NULL) {
-			snprintf(err, errlen, "ring %s: %s", name, rte_strerror(rte_errno));
-			return -1;
-		}
-		app->wconf[i].ring = app->rings[i];
-		app->workers[i] = fz_worker_create(&app->wconf[i]);
-		if (app->workers[i] == NULL) {
-			snprintf(err, errlen, "worker %u (%llu flows): %s", i,
-			         (unsigned long long)app->opts.flows_per_worker, strerror(errno));
-			return -1;
-		}
+	return fz_record_flow_json(((struct fz_app *)arg)->enc, f->rec, f->zoo, buf, cap);
+}
+
+/* The record encoder, the pipeline with its consumers, timers, counters and exporters. */
+static int open_pipeline(struct fz_app *app, char *err, size_t errlen)
+{
+	struct fz_pipeline_conf pc = {
+	    .flow_encode = encode_flow,
+	    .flow_encode_arg = app,
+	    .app_names = app->app_names,
+	    .n_apps = app->n_apps,
+	};
+
+	app->rctx.collector = app->collector;
+	app->rctx.app_names = app->app_names;
+	app->rctx.n_apps = app->n_apps;
+	app->rctx.schema_version = FZ_SCHEMA_VERSION;
+	app->enc = fz_record_enc_create(&app->rctx);
+	app->pipeline = app->enc ? fz_pipeline_create(&pc) : NULL;
+	app->timers = fz_timers_create();
+	app->counters = fz_counters_create();
+	if (app->enc == NULL || app->pipeline == NULL || app->timers == NULL ||
+	    app->counters == NULL) {
+		snprintf(err, errlen, "pipeline: %s", strerror(ENOMEM));
+		return -1;
 	}
+	/* Timers fire in the order they are added, also at the end of a run:
+	 * counters published, the progress line's last state, the health
+	 * checks' alerts, and the zoo's stats record last. */
+	if (fz_apps_consumer_init(app, err, errlen) || fz_reports_init(app, err, errlen) ||
+	    fz_zoo_consumer_init(app, err, errlen) || fz_exporters_open(app, err, errlen))
+		return -1;
 	return 0;
 }
 
-static int open_sinks(struct fz_app *app, char *err, size_t errlen)
-{
-	if (app->opts.jsonl) {
-		struct fz_sink *s = fz_sink_jsonl_open(app->opts.jsonl);
-
-		if (s == NULL) {
-			snprintf(err, errlen, "--jsonl %s: %s", app->opts.jsonl, strerror(errno));
-			return -1;
-		}
-		app->sinks[app->n_sinks++] = s;
-	}
-	return fz_sinks_kafka_open(app, err, errlen);
-}
-
-static void close_sinks(struct fz_app *app)
-{
-	for (unsigned s = 0; s < app->n_sinks; s++) {
-		if (app->sinks[s]->ops->flush)
-			app->sinks[s]->ops->flush(app->sinks[s],
-			                          (int)(app->opts.kafka_flush_timeout * 1000));
-	}
-	fz_sinks_kafka_report(app);
-}
-
+/* Write the summary file (--summary). 0, or -1 after saying why. */
 static int write_summary(struct fz_app *app)
 {
-	json_t *s = fz_app_summary(app);
+	json_t *s;
 	int rc = 0;
 
-	if (app->opts.summary && json_dump_file(s, app->opts.summary, JSON_INDENT(2)) != 0) {
-		FZ_LOG(ERR, "--summary %s: cannot write\n", app->opts.summary);
+	if (!app->opts.summary)
+		return 0;
+	s = fz_reports_summary(app, 0);
+	if (s == NULL || json_dump_file(s, app->opts.summary, JSON_INDENT(2)) != 0) {
+		FZ_LOG(ERR, "--summary %s: cannot write: %s\n", app->opts.summary, strerror(errno));
 		rc = -1;
 	}
 	json_decref(s);
 	return rc;
 }
 
-static void log_summary_line(struct fz_app *app)
+/* The last line of a run, and its exit status. */
+static int finish(struct fz_app *app)
 {
-	FZ_LOG(INFO, "done: %llu packets, %llu flow records\n",
-	       (unsigned long long)fz_app_sum(app, offsetof(struct fz_worker_counters, packets)),
-	       (unsigned long long)app->records);
+	struct fz_counter_snap *snap;
+	uint64_t packets = 0, flows = 0, lost;
+	unsigned s, d;
+	int rc;
+
+	fz_pipeline_flush(app->pipeline, (int)(app->opts.kafka_flush_timeout * 1000));
+	fz_exporters_report(app);
+	fz_reports_publish(app);
+	lost = fz_reports_losses(app);
+	snap = fz_counters_snapshot(app->counters);
+	if (snap && fz_snap_find(snap, "worker", "packets", &s, &d) == 0)
+		packets = fz_snap_total(snap, s, d, 0);
+	if (snap && fz_snap_find(snap, "pipeline", "flows", &s, &d) == 0)
+		flows = fz_snap_total(snap, s, d, 0);
+	fz_counter_snap_free(snap);
+	rc = write_summary(app);
+	if (lost)
+		FZ_LOG(
+		    ERR,
+		    "done: %llu packets, %llu flow records; %llu records or packets LOST (see the "
+		    "summary's drops and exporters): exit status %d\n",
+		    (unsigned long long)packets, (unsigned long long)flows,
+		    (unsigned long long)lost, FZ_EXIT_LOST);
+	else
+		FZ_LOG(INFO, "done: %llu packets, %llu flow records\n", (unsigned long long)packets,
+		       (unsigned long long)flows);
+	if (rc)
+		return FZ_EXIT_ERROR;
+	return lost ? FZ_EXIT_LOST : FZ_EXIT_OK;
 }
 
 static void free_all(struct fz_app *app)
 {
-	for (unsigned s = 0; s < app->n_sinks; s++)
-		app->sinks[s]->ops->close(app->sinks[s]);
-	app->n_sinks = 0;
-	for (unsigned i = 0; i < app->n_workers; i++) {
-		fz_worker_free(app->workers[i]);
-		if (app->rings[i])
-			rte_ring_free(app->rings[i]);
-	}
+	fz_control_stop(app);
+	fz_pipeline_free(app->pipeline); /* closes the exporters */
+	app->pipeline = NULL;
+	fz_workers_free(app);
 	fz_record_enc_free(app->enc);
+	app->enc = NULL;
 	fz_l7_free(app->l7);
 	app->l7 = NULL;
-	fz_stats_zoo_free(app);
-	fz_ctl_glue_stop(app);
+	fz_zoo_consumer_free(app);
+	fz_apps_consumer_free(app);
+	fz_health_free(app->health);
+	app->health = NULL;
+	fz_timers_free(app->timers);
+	app->timers = NULL;
+	fz_counters_free(app->counters);
+	app->counters = NULL;
 }
 
 /* What start-up does beside EAL's initialisation, on a thread of its own. */
@@ -202,7 +217,7 @@ static void *prestart_run(void *arg)
 	/* Only the progress line needs the frame count: the workers see the
 	 * end of a capture themselves. On a large capture the count costs a
 	 * second read of the whole file. */
-	if (p->pcaps->n && fz_stats_progress_on(p->app))
+	if (p->pcaps->n && fz_reports_progress_on(p->app))
 		fz_pcap_set_count(p->pcaps);
 	p->rc = fz_l7_setup(p->app, p->err, sizeof(p->err));
 	return NULL;
@@ -225,10 +240,11 @@ int main(int argc, char **argv)
 			opt_first = i + 1;
 			break;
 		}
+	install_signals();
 	fz_opts_init(&app->opts);
 	if (fz_opts_parse(&app->opts, argc - opt_first, argv + opt_first, err, sizeof(err)) ||
-	    fz_stats_zoo_check(&app->opts, err, sizeof(err)) ||
-	    fz_sinks_kafka_check(&app->opts, err, sizeof(err)))
+	    fz_zoo_consumer_check(&app->opts, err, sizeof(err)) ||
+	    fz_exporters_check(&app->opts, err, sizeof(err)))
 		return die(err);
 	if (app->opts.help || app->opts.version) {
 		if (app->opts.help)
@@ -295,27 +311,15 @@ int main(int argc, char **argv)
 	else if (gethostname(app->collector, sizeof(app->collector) - 1))
 		snprintf(app->collector, sizeof(app->collector), "flowzoo");
 
-	if (setup_workers(app, err, sizeof(err)) ||
+	if (check_stats_lcore(app, err, sizeof(err)) || fz_workers_setup(app, err, sizeof(err)) ||
 	    fz_ports_setup(app->wconf, app->n_workers, app->opts.mbufs, err, sizeof(err)))
 		goto fail;
 	if (app->offline && fz_pcap_set_bind(&pcaps, app->wconf, app->n_workers, err, sizeof(err)))
 		goto fail;
-	if (create_rings_and_workers(app, err, sizeof(err)))
-		goto fail;
-	app->rctx.collector = app->collector;
-	app->rctx.app_names = app->app_names;
-	app->rctx.n_apps = app->n_apps;
-	app->enc = fz_record_enc_create(&app->rctx);
-	if (app->enc == NULL) {
-		snprintf(err, sizeof(err), "record encoder: %s", strerror(errno));
-		goto fail;
-	}
-	if (fz_stats_zoo_init(app, err, sizeof(err)) || open_sinks(app, err, sizeof(err)) ||
-	    fz_ctl_glue_start(app, err, sizeof(err)))
+	if (fz_workers_create(app, err, sizeof(err)) || open_pipeline(app, err, sizeof(err)) ||
+	    fz_control_start(app, err, sizeof(err)))
 		goto fail;
 
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
 	FZ_LOG(INFO, "collector %s: %u worker(s), %llu flows each (%zu bytes per flow)%s\n",
 	       app->collector, app->n_workers, (unsigned long long)app->opts.flows_per_worker,
 	       fz_worker_bytes_per_flow(app->workers[0]), app->offline ? ", offline" : "");
@@ -327,17 +331,15 @@ int main(int argc, char **argv)
 		fz_stats_loop(app);
 	rte_eal_mp_wait_lcore();
 
-	fz_ctl_glue_stop(app);
-	close_sinks(app);
-	log_summary_line(app);
-	rc = write_summary(app);
+	fz_control_stop(app);
+	rc = finish(app);
 	free_all(app);
 	fz_ports_close();
 	fz_pcap_set_close(&pcaps);
 	rte_eal_cleanup();
 	fz_log_close();
 	fz_opts_free(&app->opts);
-	return rc ? 1 : 0;
+	return rc;
 fail:
 	FZ_LOG(ERR, "%s\n", err);
 	if (app->opts.log_file)
@@ -346,5 +348,5 @@ fail:
 	fz_pcap_set_close(&pcaps);
 	rte_eal_cleanup();
 	fz_opts_free(&app->opts);
-	return 2;
+	return FZ_EXIT_USAGE;
 }

@@ -16,6 +16,7 @@ struct fz_opts {
 	const char *pcaps[FZ_MAX_PCAPS];
 	unsigned n_pcaps;
 	const char *jsonl;
+	int jsonl_mode;        /* enum fz_jsonl_mode */
 	double idle_timeout;   /* seconds */
 	double active_timeout; /* seconds */
 	double tcp_linger;     /* seconds */

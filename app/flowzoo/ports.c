@@ -127,47 +127,102 @@ int fz_ports_setup(struct fz_worker_conf *confs, unsigned n_workers, uint64_t mb
 	return 0;
 }
 
-json_t *fz_ports_stats(void)
+/* The i-th available port's id, or RTE_MAX_ETHPORTS. */
+static uint16_t port_at(unsigned i)
 {
-	json_t *a = json_array();
 	uint16_t port;
+	unsigned k = 0;
 
 	RTE_ETH_FOREACH_DEV(port)
 	{
-		struct rte_eth_stats s;
-		char name[RTE_ETH_NAME_MAX_LEN];
-
-		if (rte_eth_stats_get(port, &s))
-			continue;
-		rte_eth_dev_get_name_by_port(port, name);
-		json_array_append_new(a, json_pack("{s:i, s:s, s:I, s:I, s:I, s:I}", "port", port,
-		                                   "name", name, "ipackets", (json_int_t)s.ipackets,
-		                                   "imissed", (json_int_t)s.imissed, "ierrors",
-		                                   (json_int_t)s.ierrors, "rx_nombuf",
-		                                   (json_int_t)s.rx_nombuf));
+		if (k++ == i)
+			return port;
 	}
-	return a;
+	return RTE_MAX_ETHPORTS;
 }
 
-uint64_t fz_ports_sum(const char *name)
+struct port_block {
+	uint64_t ipackets, imissed, ierrors, rx_nombuf;
+};
+
+static const struct fz_counter_watch watch_imissed = {
+    "packets_lost", "error", "the port dropped packets: the workers did not keep up", 0};
+static const struct fz_counter_watch watch_nombuf = {
+    "packets_lost", "error", "the port dropped packets: no free mbuf (raise --mbufs)", 0};
+static const struct fz_counter_watch watch_ierrors = {
+    "packets_lost", "error",
+    "the port reported receive errors (a capture file: it is truncated or corrupt)", 0};
+
+static const struct fz_counter_def port_defs[] = {
+    FZ_COUNTER(struct port_block, ipackets, FZ_CT_COUNTER, FZ_CF_INSTANCE, "ipackets", "packets",
+               "packets the port received"),
+    {.name = "imissed",
+     .help = "packets the port dropped because the workers did not keep up",
+     .unit = "packets",
+     .type = FZ_CT_COUNTER,
+     .flags = FZ_CF_DROP | FZ_CF_INSTANCE | FZ_CF_STATUS,
+     .n = 1,
+     .offset = offsetof(struct port_block, imissed),
+     .watch = &watch_imissed},
+    {.name = "ierrors",
+     .help = "receive errors",
+     .unit = "packets",
+     .type = FZ_CT_COUNTER,
+     .flags = FZ_CF_DROP | FZ_CF_INSTANCE,
+     .n = 1,
+     .offset = offsetof(struct port_block, ierrors),
+     .watch = &watch_ierrors},
+    {.name = "rx_nombuf",
+     .help = "packets dropped for want of an mbuf",
+     .unit = "packets",
+     .type = FZ_CT_COUNTER,
+     .flags = FZ_CF_DROP | FZ_CF_INSTANCE | FZ_CF_STATUS,
+     .n = 1,
+     .offset = offsetof(struct port_block, rx_nombuf),
+     .watch = &watch_nombuf},
+};
+
+static unsigned n_ports(void *arg)
 {
-	uint64_t sum = 0;
-	uint16_t port;
+	(void)arg;
+	return rte_eth_dev_count_avail();
+}
 
-	RTE_ETH_FOREACH_DEV(port)
-	{
-		struct rte_eth_stats s;
+static void read_port(void *arg, unsigned i, uint64_t *out)
+{
+	struct port_block *b = (struct port_block *)out;
+	struct rte_eth_stats s;
 
-		if (rte_eth_stats_get(port, &s))
-			continue;
-		if (strcmp(name, "imissed") == 0)
-			sum += s.imissed;
-		else if (strcmp(name, "ierrors") == 0)
-			sum += s.ierrors;
-		else if (strcmp(name, "rx_nombuf") == 0)
-			sum += s.rx_nombuf;
-	}
-	return sum;
+	(void)arg;
+	memset(b, 0, sizeof(*b));
+	if (rte_eth_stats_get(port_at(i), &s) == 0)
+		*b = (struct port_block){s.ipackets, s.imissed, s.ierrors, s.rx_nombuf};
+}
+
+static void label_port(void *arg, unsigned i, char *buf, size_t cap)
+{
+	char name[RTE_ETH_NAME_MAX_LEN] = "";
+
+	(void)arg;
+	rte_eth_dev_get_name_by_port(port_at(i), name);
+	snprintf(buf, cap, "%s", name);
+}
+
+static const struct fz_counter_set port_set = {
+    .name = "port",
+    .summary = "ports",
+    .shape = FZ_SET_LIST,
+    .defs = port_defs,
+    .n_defs = sizeof(port_defs) / sizeof(port_defs[0]),
+    .block = sizeof(struct port_block),
+    .instances = n_ports,
+    .read = read_port,
+    .label = label_port,
+};
+
+const struct fz_counter_set *fz_ports_counter_set(void)
+{
+	return &port_set;
 }
 
 void fz_ports_close(void)

@@ -5,7 +5,7 @@
 #ifndef FZ_APP_PORTS_H
 #define FZ_APP_PORTS_H
 
-#include <jansson.h>
+#include "fz_counters.h"
 
 #include "fz_worker.h"
 
@@ -20,11 +20,8 @@
 int fz_ports_setup(struct fz_worker_conf *confs, unsigned n_workers, uint64_t mbufs, char *err,
                    size_t errlen);
 
-/* Per-port DPDK counters (ipackets, imissed, ierrors, rx_nombuf) as a JSON array. */
-json_t *fz_ports_stats(void);
-
-/* Sum of one counter over every port: "imissed", "ierrors" or "rx_nombuf". */
-uint64_t fz_ports_sum(const char *name);
+/* The "port" counter set: ipackets, imissed, ierrors, rx_nombuf per port (any thread). */
+const struct fz_counter_set *fz_ports_counter_set(void);
 
 void fz_ports_close(void);
 

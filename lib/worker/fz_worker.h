@@ -9,28 +9,41 @@
 
 #include <stdint.h>
 
+#include "fz_counters.h"
 #include "fz_parse.h"
 #include "fz_record.h"
 
 struct fz_l7;
 struct rte_ring;
 
-/* Worker counters: one X-macro makes the fields and their names. */
+/*
+ * Worker counters, declared once: one line of this X-macro makes the field
+ * and its declaration (struct fz_counter_def in worker_counters.c: name,
+ * type, where it shows, unit, help, health watch). The arrays after it are
+ * declared in worker_counters.c too.
+ */
 #define FZ_WORKER_COUNTERS(X)                                                                      \
-	X(packets)                                                                                 \
-	X(bytes)                                                                                   \
-	X(flow_packets)                                                                            \
-	X(fragments)                                                                               \
-	X(fragments_unmatched)                                                                     \
-	X(missing_at_eof)                                                                          \
-	X(suspended)                                                                               \
-	X(ring_full)                                                                               \
-	X(records)                                                                                 \
-	X(l7_scanned)                                                                              \
-	X(l7_skipped)
+	X(packets, FZ_CF_TOTAL | FZ_CF_INSTANCE | FZ_CF_STATUS, "packets", "packets received",     \
+	  NULL)                                                                                    \
+	X(bytes, FZ_CF_TOTAL | FZ_CF_INSTANCE | FZ_CF_STATUS, "bytes",                             \
+	  "bytes received (IP level)", NULL)                                                       \
+	X(flow_packets, FZ_CF_INSTANCE, "packets", "packets accounted in a flow", NULL)            \
+	X(fragments, FZ_CF_TOTAL | FZ_CF_INSTANCE, "packets", "IP fragments seen", NULL)           \
+	X(fragments_unmatched, FZ_CF_TOTAL | FZ_CF_INSTANCE, "packets",                            \
+	  "non-first fragments whose first fragment was not seen", NULL)                           \
+	X(missing_at_eof, FZ_CF_DROP | FZ_CF_INSTANCE, "packets",                                  \
+	  "frames a capture announced but did not deliver", &fz_worker_watch_missing)              \
+	X(suspended, FZ_CF_DROP | FZ_CF_INSTANCE | FZ_CF_NOTCOUNT, "packets",                      \
+	  "packets dropped while suspended", NULL)                                                 \
+	X(ring_full, FZ_CF_DROP | FZ_CF_INSTANCE | FZ_CF_STATUS | FZ_CF_NOTCOUNT, "records",       \
+	  "flow records dropped: the ring to the stats lcore was full", &fz_worker_watch_ring)     \
+	X(records, FZ_CF_INSTANCE, "records", "flow records put on the ring", NULL)                \
+	X(l7_scanned, FZ_CF_INSTANCE, "payloads", "payloads given to Hyperscan", NULL)             \
+	X(l7_skipped, FZ_CF_INSTANCE, "payloads", "payloads no signature can match, not scanned",  \
+	  NULL)
 
 struct fz_worker_counters {
-#define FZ_X(name) uint64_t name;
+#define FZ_X(name, flags, unit, help, watch) uint64_t name;
 	FZ_WORKER_COUNTERS(FZ_X)
 #undef FZ_X
 	uint64_t parse[FZ_PARSE__COUNT]; /* [FZ_PARSE_OK] unused; the others are drops */
@@ -41,7 +54,10 @@ struct fz_worker_counters {
 	uint64_t stop_tsc;
 };
 
-extern const char *const fz_worker_counter_names[];
+/* The declarations of struct fz_worker_counters (offsets within it). */
+extern const struct fz_counter_def fz_worker_counter_defs[];
+extern const unsigned fz_worker_n_counter_defs;
+extern const struct fz_counter_watch fz_worker_watch_missing, fz_worker_watch_ring;
 
 enum fz_clock_mode {
 	FZ_CLOCK_AUTO = 0, /* packet timestamps when the port gives them, else TSC */

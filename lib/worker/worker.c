@@ -29,12 +29,6 @@
 #define FRAG_TIMEOUT_US  30000000ULL
 #define EOF_QUIET_US     2000000 /* offline: give up on a queue this long without packets */
 
-const char *const fz_worker_counter_names[] = {
-#define FZ_X(name) #name,
-    FZ_WORKER_COUNTERS(FZ_X)
-#undef FZ_X
-};
-
 struct fz_worker {
 	struct fz_worker_conf conf;
 	struct fz_flow_table *table;

@@ -133,6 +133,7 @@ static json_t *stats_object(const struct fz_zoo *z, const char *collector, uint6
 	memset(&all_interval, 0, sizeof(all_interval));
 	memset(&all_total, 0, sizeof(all_total));
 	put(o, "type", json_string("stats"), &ok);
+	put(o, "schema_version", json_integer(FZ_SCHEMA_VERSION), &ok);
 	put(o, "collector", json_string(collector ? collector : ""), &ok);
 	put(o, "interval_start_ms", json_integer((json_int_t)start_ms), &ok);
 	put(o, "interval_end_ms", json_integer((json_int_t)end_ms), &ok);

@@ -1,0 +1,82 @@
+/*
+ * The stats lcore's loop: the only consumer of the workers' rings. Every
+ * finished flow goes into the pipeline (consumers, then exporters); between
+ * batches the exporters do their background work and the timers fire.
+ */
+#include <time.h>
+#include <unistd.h>
+
+#include <rte_cycles.h>
+#include <rte_ring.h>
+#include <rte_ring_elem.h>
+
+#include "app.h"
+#include "log.h"
+
+#define DEQ_BURST 64
+
+static uint64_t mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+/* Take what the rings hold; returns how many records. */
+static unsigned drain(struct fz_app *app)
+{
+	struct fz_flow_rec recs[DEQ_BURST];
+	unsigned total = 0;
+
+	for (unsigned w = 0; w < app->n_workers; w++) {
+		unsigned n = rte_ring_dequeue_burst_elem(app->rings[w], recs, sizeof(recs[0]),
+		                                         DEQ_BURST, NULL);
+
+		for (unsigned i = 0; i < n; i++)
+			fz_pipeline_flow(app->pipeline, &recs[i]);
+		total += n;
+	}
+	return total;
+}
+
+/* --duration: stop the workers (they flush their tables, the loop drains them). */
+static void duration_timer(void *arg, uint64_t now_us, int final)
+{
+	struct fz_app *app = arg;
+
+	(void)now_us;
+	if (!final)
+		app->stop = 1;
+}
+
+void fz_stats_loop(struct fz_app *app)
+{
+	struct fz_timer_conf duration = {
+	    "duration", FZ_TIMER_WALL,  (uint64_t)(app->opts.duration * 1e6),
+	    0,          duration_timer, app};
+
+	/* Time counts from here: port setup (net_pcap may load a whole capture) is not run time. */
+	app->start_tsc = rte_get_tsc_cycles();
+	if (app->opts.duration > 0)
+		fz_timers_add(app->timers, &duration);
+	for (;;) {
+		int done =
+		    fz_workers_all_done(app); /* read before draining: nothing is left behind */
+		unsigned n = drain(app);
+
+		fz_pipeline_poll(app->pipeline);
+		if (done && n == 0)
+			break;
+		if (app->reopen) {
+			app->reopen = 0;
+			fz_log_reopen();
+			if (fz_pipeline_reopen(app->pipeline) == 0)
+				FZ_LOG(NOTICE, "SIGHUP: log and output files reopened\n");
+		}
+		fz_timers_run(app->timers, mono_us(), fz_pipeline_packet_us(app->pipeline));
+		if (n == 0)
+			usleep(100);
+	}
+	fz_timers_final(app->timers, mono_us(), fz_pipeline_packet_us(app->pipeline));
+}

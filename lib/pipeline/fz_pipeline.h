@@ -1,0 +1,122 @@
+/*
+ * The pipeline after the workers, on the stats lcore: every finished flow
+ * goes to the registered consumers in order (the zoo, per-application
+ * counts; later traffic bins and detectors), then as a typed item to every
+ * exporter that takes flows. Consumers and timers emit event items (stats,
+ * alerts) to the exporters that take their kind. Periodic work is a timer.
+ *
+ * One thread (the stats lcore) makes every call, except that the counter
+ * set (fz_pipeline_counter_set) may be read from any thread.
+ */
+#ifndef FZ_PIPELINE_H
+#define FZ_PIPELINE_H
+
+#include <stdint.h>
+
+#include "fz_counters.h"
+#include "fz_export.h"
+#include "fz_record.h"
+
+#define FZ_PIPELINE_MAX_CONSUMERS 16
+#define FZ_PIPELINE_MAX_EXPORTERS 16
+
+/* A consumer sees every finished flow once, in the order the stats lcore takes them. */
+struct fz_consumer {
+	const char *name;
+	/* May fill parts of item (the zoo points item->zoo at its result): consumers
+	 * run in registration order, so a later one sees what an earlier one set. */
+	void (*flow)(void *arg, const struct fz_flow_rec *rec, struct fz_flow_item *item);
+	void *arg;
+};
+
+struct fz_pipeline_conf {
+	/* The flow record's JSON encoder (arg: flow_encode_arg). */
+	fz_item_encode_fn flow_encode;
+	void *flow_encode_arg;
+	size_t json_max; /* largest JSON text of an item (0: 16 MiB) */
+	/* Application names by fz_flow_rec.app (0 is "unknown"), for it->app. */
+	const char *const *app_names;
+	unsigned n_apps;
+};
+
+struct fz_pipeline;
+
+/* NULL and errno on failure. */
+struct fz_pipeline *fz_pipeline_create(const struct fz_pipeline_conf *conf);
+
+/* Close every exporter and free. */
+void fz_pipeline_free(struct fz_pipeline *p);
+
+/* Register a consumer (copied) or an exporter (owned from now on). 0 or -ENOSPC. */
+int fz_pipeline_add_consumer(struct fz_pipeline *p, const struct fz_consumer *c);
+int fz_pipeline_add_exporter(struct fz_pipeline *p, struct fz_exporter *e);
+
+/* The exporters, for their status in the summary. */
+unsigned fz_pipeline_exporters(const struct fz_pipeline *p);
+struct fz_exporter *fz_pipeline_exporter(const struct fz_pipeline *p, unsigned i);
+
+/* A finished flow: consumers, then exporters. */
+void fz_pipeline_flow(struct fz_pipeline *p, const struct fz_flow_rec *rec);
+
+/*
+ * An event: to every exporter that takes it->kind. it->jbuf is set to the
+ * pipeline's buffer when NULL. Returns how many exporters failed to take it.
+ */
+unsigned fz_pipeline_emit(struct fz_pipeline *p, struct fz_item *it);
+
+/* The packet clock: the largest last-packet time (µs) of the flows seen, 0 before any. */
+uint64_t fz_pipeline_packet_us(const struct fz_pipeline *p);
+
+/* Let the exporters do their background work. */
+void fz_pipeline_poll(struct fz_pipeline *p);
+
+/* Flush every exporter (each waits at most timeout_ms). Returns 0 or the first error. */
+int fz_pipeline_flush(struct fz_pipeline *p, int timeout_ms);
+
+/* Reopen every exporter's files (SIGHUP). Returns 0 or the first error. */
+int fz_pipeline_reopen(struct fz_pipeline *p);
+
+/* Records lost by the exporters so far (take failures and their own losses). */
+uint64_t fz_pipeline_lost(const struct fz_pipeline *p);
+
+/*
+ * Counters: "pipeline" (flows taken, items emitted per kind, encode errors)
+ * and "exporter" (per exporter: items taken, failed, lost). The stats lcore
+ * publishes them with fz_pipeline_publish(); other threads read the last
+ * published values through the sets.
+ */
+const struct fz_counter_set *fz_pipeline_counter_set(const struct fz_pipeline *p);
+const struct fz_counter_set *fz_pipeline_exporter_set(const struct fz_pipeline *p);
+void fz_pipeline_publish(struct fz_pipeline *p);
+
+/*
+ * Timers: periodic work on the stats lcore, each with its own period and
+ * clock. A wall-clock timer fires when its period has passed since it last
+ * fired (or since the first run); a packet-clock timer fires once for each
+ * boundary k * period (µs since the epoch) the packet clock crosses, with
+ * now_us the boundary (traffic bins). At the end of a run every timer that
+ * asks for it fires once more with final set, in registration order.
+ */
+enum fz_timer_clock { FZ_TIMER_WALL = 0, FZ_TIMER_PACKET };
+
+struct fz_timer_conf {
+	const char *name;
+	enum fz_timer_clock clock;
+	uint64_t period_us; /* 0: only at the end (with at_final) */
+	int at_final;       /* fire once more at the end of the run */
+	void (*fire)(void *arg, uint64_t now_us, int final);
+	void *arg;
+};
+
+struct fz_timers;
+
+struct fz_timers *fz_timers_create(void);
+void fz_timers_free(struct fz_timers *t);
+/* Register (copied). 0, -EINVAL (no fire function), -ENOSPC. */
+int fz_timers_add(struct fz_timers *t, const struct fz_timer_conf *c);
+/* Fire what is due; wall_us a monotonic clock, packet_us the packet clock (0: none yet). */
+void fz_timers_run(struct fz_timers *t, uint64_t wall_us, uint64_t packet_us);
+/* The end of the run: every at_final timer, in registration order. */
+void fz_timers_final(struct fz_timers *t, uint64_t wall_us, uint64_t packet_us);
+
+#endif

@@ -1,0 +1,316 @@
+/* The pipeline: consumers, exporters, their counters (see fz_pipeline.h). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fz_pipeline.h"
+
+#define KEY_CAP 160
+
+/* Counters of the stats lcore, published for other threads. */
+struct pipe_counters {
+	uint64_t flows;
+	uint64_t items[FZ_ITEM__COUNT];
+	uint64_t encode_errors;
+};
+
+struct exp_counters {
+	uint64_t taken;
+	uint64_t failed;
+	uint64_t lost;
+};
+
+struct fz_pipeline {
+	struct fz_pipeline_conf conf;
+	struct fz_consumer consumers[FZ_PIPELINE_MAX_CONSUMERS];
+	unsigned n_consumers;
+	struct fz_exporter *exporters[FZ_PIPELINE_MAX_EXPORTERS];
+	unsigned n_exporters;
+	unsigned kinds; /* union of the exporters' kinds */
+	struct fz_json_buf jbuf;
+	uint64_t packet_us;
+	struct pipe_counters c;
+	struct exp_counters ec[FZ_PIPELINE_MAX_EXPORTERS];
+	struct fz_counter_pub *pub, *epub;
+	struct fz_counter_set set, eset;
+};
+
+static const char *const item_labels[FZ_ITEM__COUNT] = {"flow", "stats", "alert"};
+
+static const struct fz_counter_watch encode_watch = {"records_lost", "error",
+                                                     "flow records could not be encoded", 0};
+
+static const struct fz_counter_def pipe_defs[] = {
+    FZ_COUNTER(struct pipe_counters, flows, FZ_CT_COUNTER, FZ_CF_TOTAL | FZ_CF_STATUS, "flows",
+               "records", "flow records taken off the workers' rings"),
+    {.name = "alerts",
+     .help = "health alert records sent",
+     .unit = "records",
+     .type = FZ_CT_COUNTER,
+     .flags = FZ_CF_TOTAL,
+     .n = 1,
+     .offset = offsetof(struct pipe_counters, items) + FZ_ITEM_ALERT * sizeof(uint64_t)},
+    {.name = "items",
+     .help = "items given to the exporters, by kind",
+     .unit = "records",
+     .type = FZ_CT_COUNTER,
+     .flags = FZ_CF_HIDDEN,
+     .n = FZ_ITEM__COUNT,
+     .offset = offsetof(struct pipe_counters, items),
+     .label = "kind",
+     .label_values = item_labels},
+    {.name = "encode_errors",
+     .help = "records that could not be encoded",
+     .unit = "records",
+     .type = FZ_CT_COUNTER,
+     .flags = FZ_CF_DROP,
+     .n = 1,
+     .offset = offsetof(struct pipe_counters, encode_errors),
+     .watch = &encode_watch},
+};
+
+static const struct fz_counter_def exp_defs[] = {
+    FZ_COUNTER(struct exp_counters, taken, FZ_CT_COUNTER, FZ_CF_HIDDEN, "taken", "records",
+               "items the exporter took"),
+    FZ_COUNTER(struct exp_counters, failed, FZ_CT_COUNTER, FZ_CF_HIDDEN, "failed", "records",
+               "items the exporter refused or could not take"),
+    FZ_COUNTER(struct exp_counters, lost, FZ_CT_COUNTER, FZ_CF_HIDDEN, "lost", "records",
+               "records the exporter lost (counted by the exporter)"),
+};
+
+static unsigned one(void *arg)
+{
+	(void)arg;
+	return 1;
+}
+
+static void read_pipe(void *arg, unsigned i, uint64_t *out)
+{
+	(void)i;
+	fz_counter_pub_read(((struct fz_pipeline *)arg)->pub, out);
+}
+
+static unsigned n_exp(void *arg)
+{
+	return ((struct fz_pipeline *)arg)->n_exporters;
+}
+
+static void read_exp(void *arg, unsigned i, uint64_t *out)
+{
+	struct fz_pipeline *p = arg;
+	struct exp_counters all[FZ_PIPELINE_MAX_EXPORTERS];
+
+	fz_counter_pub_read(p->epub, all);
+	memcpy(out, &all[i], sizeof(all[i]));
+}
+
+static void label_exp(void *arg, unsigned i, char *buf, size_t cap)
+{
+	struct fz_pipeline *p = arg;
+
+	strncpy(buf, p->exporters[i]->name, cap - 1);
+	buf[cap - 1] = '\0';
+}
+
+struct fz_pipeline *fz_pipeline_create(const struct fz_pipeline_conf *conf)
+{
+	struct fz_pipeline *p = calloc(1, sizeof(*p));
+
+	if (p == NULL)
+		return NULL;
+	p->conf = *conf;
+	p->jbuf.max = conf->json_max ? conf->json_max : (16u << 20);
+	p->pub = fz_counter_pub_create(sizeof(struct pipe_counters));
+	p->epub = fz_counter_pub_create(sizeof(p->ec));
+	if (p->pub == NULL || p->epub == NULL) {
+		fz_pipeline_free(p);
+		errno = ENOMEM;
+		return NULL;
+	}
+	p->set = (struct fz_counter_set){
+	    .name = "pipeline",
+	    .defs = pipe_defs,
+	    .n_defs = sizeof(pipe_defs) / sizeof(pipe_defs[0]),
+	    .block = sizeof(struct pipe_counters),
+	    .instances = one,
+	    .read = read_pipe,
+	    .arg = p,
+	};
+	p->eset = (struct fz_counter_set){
+	    .name = "exporter",
+	    .defs = exp_defs,
+	    .n_defs = sizeof(exp_defs) / sizeof(exp_defs[0]),
+	    .block = sizeof(struct exp_counters),
+	    .instances = n_exp,
+	    .read = read_exp,
+	    .label = label_exp,
+	    .arg = p,
+	};
+	return p;
+}
+
+void fz_pipeline_free(struct fz_pipeline *p)
+{
+	if (p == NULL)
+		return;
+	for (unsigned i = 0; i < p->n_exporters; i++)
+		p->exporters[i]->ops->close(p->exporters[i]);
+	fz_counter_pub_free(p->pub);
+	fz_counter_pub_free(p->epub);
+	free(p->jbuf.buf);
+	free(p);
+}
+
+int fz_pipeline_add_consumer(struct fz_pipeline *p, const struct fz_consumer *c)
+{
+	if (p->n_consumers == FZ_PIPELINE_MAX_CONSUMERS)
+		return -ENOSPC;
+	p->consumers[p->n_consumers++] = *c;
+	return 0;
+}
+
+int fz_pipeline_add_exporter(struct fz_pipeline *p, struct fz_exporter *e)
+{
+	if (p->n_exporters == FZ_PIPELINE_MAX_EXPORTERS)
+		return -ENOSPC;
+	p->exporters[p->n_exporters++] = e;
+	p->kinds |= e->kinds;
+	return 0;
+}
+
+unsigned fz_pipeline_exporters(const struct fz_pipeline *p)
+{
+	return p->n_exporters;
+}
+
+struct fz_exporter *fz_pipeline_exporter(const struct fz_pipeline *p, unsigned i)
+{
+	return i < p->n_exporters ? p->exporters[i] : NULL;
+}
+
+unsigned fz_pipeline_emit(struct fz_pipeline *p, struct fz_item *it)
+{
+	unsigned failed = 0;
+
+	if (it->jbuf == NULL)
+		it->jbuf = &p->jbuf;
+	p->c.items[it->kind]++;
+	for (unsigned i = 0; i < p->n_exporters; i++) {
+		struct fz_exporter *e = p->exporters[i];
+
+		if (!(e->kinds & FZ_ITEM_BIT(it->kind)))
+			continue;
+		if (e->ops->take(e, it) < 0) {
+			p->ec[i].failed++;
+			failed++;
+		} else {
+			p->ec[i].taken++;
+		}
+	}
+	if (it->json_rc < 0)
+		p->c.encode_errors++;
+	return failed;
+}
+
+void fz_pipeline_flow(struct fz_pipeline *p, const struct fz_flow_rec *rec)
+{
+	struct fz_flow_item fi = {.rec = rec, .zoo = NULL};
+	struct fz_item it;
+	char key[KEY_CAP];
+	int klen;
+
+	p->c.flows++;
+	if (rec->last_us > p->packet_us)
+		p->packet_us = rec->last_us;
+	for (unsigned i = 0; i < p->n_consumers; i++)
+		p->consumers[i].flow(p->consumers[i].arg, rec, &fi);
+	if (!(p->kinds & FZ_ITEM_BIT(FZ_ITEM_FLOW)))
+		return;
+	memset(&it, 0, sizeof(it));
+	it.kind = FZ_ITEM_FLOW;
+	it.stream = "flows";
+	klen = fz_record_flow_key_text(&rec->key, key, sizeof(key));
+	it.key = key;
+	it.key_len = klen > 0 ? (size_t)klen : 0;
+	it.body = &fi;
+	it.encode = p->conf.flow_encode;
+	it.encode_arg = p->conf.flow_encode_arg;
+	if (p->conf.n_apps)
+		it.app = p->conf.app_names[rec->app < p->conf.n_apps ? rec->app : 0];
+	fz_pipeline_emit(p, &it);
+}
+
+uint64_t fz_pipeline_packet_us(const struct fz_pipeline *p)
+{
+	return p->packet_us;
+}
+
+void fz_pipeline_poll(struct fz_pipeline *p)
+{
+	for (unsigned i = 0; i < p->n_exporters; i++)
+		if (p->exporters[i]->ops->poll)
+			p->exporters[i]->ops->poll(p->exporters[i]);
+}
+
+int fz_pipeline_flush(struct fz_pipeline *p, int timeout_ms)
+{
+	int rc = 0;
+
+	for (unsigned i = 0; i < p->n_exporters; i++)
+		if (p->exporters[i]->ops->flush) {
+			int r = p->exporters[i]->ops->flush(p->exporters[i], timeout_ms);
+
+			if (rc == 0)
+				rc = r;
+		}
+	return rc;
+}
+
+int fz_pipeline_reopen(struct fz_pipeline *p)
+{
+	int rc = 0;
+
+	for (unsigned i = 0; i < p->n_exporters; i++)
+		if (p->exporters[i]->ops->reopen) {
+			int r = p->exporters[i]->ops->reopen(p->exporters[i]);
+
+			if (rc == 0)
+				rc = r;
+		}
+	return rc;
+}
+
+uint64_t fz_pipeline_lost(const struct fz_pipeline *p)
+{
+	uint64_t lost = 0;
+
+	for (unsigned i = 0; i < p->n_exporters; i++) {
+		struct fz_exporter *e = p->exporters[i];
+		uint64_t own = e->ops->lost ? e->ops->lost(e) : 0;
+
+		/* An exporter that counts its own losses counts the failed takes among them. */
+		lost += e->ops->lost ? own : p->ec[i].failed;
+	}
+	return lost;
+}
+
+const struct fz_counter_set *fz_pipeline_counter_set(const struct fz_pipeline *p)
+{
+	return &p->set;
+}
+
+const struct fz_counter_set *fz_pipeline_exporter_set(const struct fz_pipeline *p)
+{
+	return &p->eset;
+}
+
+void fz_pipeline_publish(struct fz_pipeline *p)
+{
+	for (unsigned i = 0; i < p->n_exporters; i++) {
+		struct fz_exporter *e = p->exporters[i];
+
+		p->ec[i].lost = e->ops->lost ? e->ops->lost(e) : p->ec[i].failed;
+	}
+	fz_counter_pub_write(p->pub, &p->c);
+	fz_counter_pub_write(p->epub, p->ec);
+}
