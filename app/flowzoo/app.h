@@ -103,6 +103,9 @@ int fz_reports_init(struct fz_app *app, char *err, size_t errlen);
 int fz_reports_progress_on(const struct fz_app *app);
 /* The summary object from a snapshot (see docs/operator-guide.md); brief for zooctl. */
 json_t *fz_reports_summary(struct fz_app *app, int brief);
+/* Check the watched counters now and send the alerts (the health timer, and after the
+ * final flush, which may lose records too). Returns how many were raised. */
+unsigned fz_reports_health_check(struct fz_app *app);
 /* Publish the stats lcore's counters for other threads. */
 void fz_reports_publish(struct fz_app *app);
 /* Lost records and packets over every loss counter, for the exit status. */

@@ -156,7 +156,13 @@ static int finish(struct fz_app *app)
 	unsigned s, d;
 	int rc;
 
-	fz_pipeline_flush(app->pipeline, (int)(app->opts.kafka_flush_timeout * 1000));
+	int flush_ms = (int)(app->opts.kafka_flush_timeout * 1000);
+
+	/* The final flush may lose records too (a full disk): say so with an
+	 * alert, and deliver that. */
+	fz_pipeline_flush(app->pipeline, flush_ms);
+	if (fz_reports_health_check(app))
+		fz_pipeline_flush(app->pipeline, flush_ms);
 	fz_exporters_report(app);
 	fz_reports_publish(app);
 	lost = fz_reports_losses(app);

@@ -96,20 +96,33 @@ static void emit_alert(void *arg, struct fz_item *it)
 	fz_pipeline_emit(arg, it);
 }
 
-static void health_timer(void *arg, uint64_t now_us, int final)
+unsigned fz_reports_health_check(struct fz_app *app)
 {
-	struct fz_app *app = arg;
 	struct fz_counter_snap *snap;
+	unsigned raised;
 
-	(void)now_us;
-	(void) final;
 	fz_pipeline_publish(app->pipeline); /* this thread's counters as they are now */
 	snap = fz_counters_snapshot(app->counters);
 	if (snap == NULL)
-		return;
-	fz_health_check(app->health, snap, wall_ms(), emit_alert, app->pipeline, log_warning, NULL);
+		return 0;
+	raised = fz_health_check(app->health, snap, wall_ms(), emit_alert, app->pipeline,
+	                         log_warning, NULL);
+	if (raised) {
+		fz_counter_snap_free(snap);
+		fz_pipeline_publish(app->pipeline); /* with the alerts just sent */
+		snap = fz_counters_snapshot(app->counters);
+		if (snap)
+			fz_health_rebase(app->health, snap, "exporter");
+	}
 	fz_counter_snap_free(snap);
-	fz_pipeline_publish(app->pipeline); /* with the alerts just sent */
+	return raised;
+}
+
+static void health_timer(void *arg, uint64_t now_us, int final)
+{
+	(void)now_us;
+	(void) final;
+	fz_reports_health_check(arg);
 }
 
 static void publish_timer(void *arg, uint64_t now_us, int final)

@@ -25,8 +25,9 @@ struct jsonl {
 	int is_stdout;
 	enum fz_jsonl_mode mode;
 	char *path;
-	uint64_t written[FZ_ITEM__COUNT]; /* lines handed to stdio */
-	uint64_t unflushed;               /* of which not yet flushed */
+	uint64_t written[FZ_ITEM__COUNT]; /* lines that reached the file */
+	uint64_t pending[FZ_ITEM__COUNT]; /* lines in stdio's buffer */
+	uint64_t unflushed;               /* their sum */
 	uint64_t write_errors;            /* failed writes and flushes */
 	uint64_t lost;                    /* records that never reached the file */
 	int broken;                       /* a write failed: write nothing more */
@@ -52,6 +53,7 @@ static void fail(struct jsonl *j, int err, const char *what)
 	j->write_errors++;
 	j->lost += j->unflushed;
 	j->unflushed = 0;
+	memset(j->pending, 0, sizeof(j->pending));
 	if (j->broken)
 		return;
 	j->broken = 1;
@@ -81,6 +83,10 @@ static int jsonl_flush(struct fz_exporter *e, int timeout_ms)
 		fail(j, err, "flush");
 		return -err;
 	}
+	for (int k = 0; k < FZ_ITEM__COUNT; k++) {
+		j->written[k] += j->pending[k];
+		j->pending[k] = 0;
+	}
 	j->unflushed = 0;
 	return 0;
 }
@@ -108,7 +114,7 @@ static int jsonl_take(struct fz_exporter *e, struct fz_item *it)
 		fail(j, err, "write");
 		return -err;
 	}
-	j->written[it->kind]++;
+	j->pending[it->kind]++;
 	j->unflushed++;
 	return 0;
 }

@@ -94,6 +94,24 @@ static int encode(const struct fz_item *it, void *arg, char *buf, size_t cap)
 	return (int)n;
 }
 
+void fz_health_rebase(struct fz_health *h, const struct fz_counter_snap *snap, const char *set)
+{
+	for (unsigned s = 0; s < fz_snap_sets(snap); s++) {
+		const struct fz_counter_set *cs = fz_snap_set(snap, s);
+
+		if (strcmp(cs->name, set) != 0)
+			continue;
+		for (unsigned d = 0; d < cs->n_defs; d++) {
+			const struct fz_counter_def *def = &cs->defs[d];
+			struct seen *seen = def->watch ? seen_of(h, def) : NULL;
+
+			if (seen)
+				seen->value =
+				    fz_snap_total(snap, s, d, def->n > 1 ? def->watch->elem : 0);
+		}
+	}
+}
+
 unsigned fz_health_check(struct fz_health *h, const struct fz_counter_snap *snap, uint64_t time_ms,
                          void (*emit)(void *arg, struct fz_item *it), void *emit_arg,
                          void (*log)(void *arg, const char *line), void *log_arg)

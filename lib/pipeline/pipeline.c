@@ -69,13 +69,22 @@ static const struct fz_counter_def pipe_defs[] = {
      .watch = &encode_watch},
 };
 
+static const struct fz_counter_watch lost_watch = {
+    "records_lost", "error", "an exporter lost records (see its status in the summary)", 0};
+
 static const struct fz_counter_def exp_defs[] = {
     FZ_COUNTER(struct exp_counters, taken, FZ_CT_COUNTER, FZ_CF_HIDDEN, "taken", "records",
                "items the exporter took"),
     FZ_COUNTER(struct exp_counters, failed, FZ_CT_COUNTER, FZ_CF_HIDDEN, "failed", "records",
                "items the exporter refused or could not take"),
-    FZ_COUNTER(struct exp_counters, lost, FZ_CT_COUNTER, FZ_CF_HIDDEN, "lost", "records",
-               "records the exporter lost (counted by the exporter)"),
+    {.name = "lost",
+     .help = "records the exporter lost (counted by the exporter)",
+     .unit = "records",
+     .type = FZ_CT_COUNTER,
+     .flags = FZ_CF_HIDDEN,
+     .n = 1,
+     .offset = offsetof(struct exp_counters, lost),
+     .watch = &lost_watch},
 };
 
 static unsigned one(void *arg)
