@@ -278,9 +278,18 @@ def first_difference(expected, actual):
     return None
 
 
+def _column(e, a):
+    """1-based column of the first differing character of two lines."""
+    n = 0
+    while n < min(len(e), len(a)) and e[n] == a[n]:
+        n += 1
+    return n + 1
+
+
 def _show(fname, diff, what):
     n, e, a = diff
-    return ["%s: %s, first difference at line %d" % (fname, what, n),
+    col = "" if e is None or a is None else ", column %d" % _column(e, a)
+    return ["%s: %s, first difference at line %d%s" % (fname, what, n, col),
             "  expected: %s" % ("<no line>" if e is None else e),
             "  actual:   %s" % ("<no line>" if a is None else a)]
 
@@ -317,22 +326,25 @@ def compare_summary(fname, expected, actual):
 
 
 def compare_case(case, got):
-    """Compare one case's outputs with its golden files; returns (failure
-    lines, notes)."""
+    """Compare one case's outputs with its golden files; returns (one
+    report per file that differs, a list of lines; notes)."""
     fails, notes = [], []
     for suffix, text in sorted(got.items()):
         fname = os.path.relpath(golden_path(case, suffix), SRC)
         want = read_golden(case, suffix)
         if want is None:
-            fails.append("%s: no golden file" % fname)
+            fails.append(["%s: no golden file" % fname])
         elif suffix == "summary.json":
             f, note = compare_summary(fname, want, text)
-            fails += f
+            if f:
+                fails.append(f)
             if note:
                 notes.append(note)
         else:
-            fails += compare_lines(fname, want, text,
-                                   strip_schema=ACCEPT_SCHEMA_VERSION and suffix == "jsonl")
+            f = compare_lines(fname, want, text,
+                              strip_schema=ACCEPT_SCHEMA_VERSION and suffix == "jsonl")
+            if f:
+                fails.append(f)
     return fails, notes
 
 
