@@ -112,7 +112,9 @@ def run_flowzoo(exe, pcap, workers, seconds, flows, extra, tmp):
     t0 = time.time()
     p = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 120)
     wall = time.time() - t0
-    if p.returncode != 0:
+    # 3: finished, but records or packets were lost (a full ring under a flood):
+    # the harness reports those counts from the summary.
+    if p.returncode not in (0, 3):
         sys.stderr.write(p.stderr[-4000:])
         raise RuntimeError("flowzoo failed: " + " ".join(cmd))
     with open(summ) as f:

@@ -338,6 +338,8 @@ int main(int argc, char **argv)
 	rte_eal_mp_wait_lcore();
 
 	fz_control_stop(app);
+	if (app->offline)
+		fz_pcap_set_report_truncated(&pcaps);
 	rc = finish(app);
 	free_all(app);
 	fz_ports_close();

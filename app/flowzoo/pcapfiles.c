@@ -7,6 +7,7 @@
 #include <pcap/pcap.h>
 #include <rte_ethdev.h>
 
+#include "log.h"
 #include "pcapfiles.h"
 
 static int link_of(int dlt)
@@ -179,4 +180,34 @@ void fz_pcap_set_close(struct fz_pcap_set *s)
 	for (unsigned i = 0; i < s->n_strings; i++)
 		free(s->strings[i]);
 	s->n_strings = 0;
+}
+
+void fz_pcap_set_report_truncated(const struct fz_pcap_set *s)
+{
+	for (unsigned i = 0; i < s->n; i++) {
+		char name[32];
+		uint16_t port;
+		struct rte_eth_stats st;
+		unsigned q = i % FZ_PCAPS_PER_VDEV, first = i - q;
+		unsigned end = first + FZ_PCAPS_PER_VDEV < s->n ? first + FZ_PCAPS_PER_VDEV : s->n;
+
+		snprintf(name, sizeof(name), "net_pcap%u", i / FZ_PCAPS_PER_VDEV);
+		if (rte_eth_dev_get_port_by_name(name, &port) != 0 ||
+		    rte_eth_stats_get(port, &st) || st.ierrors == 0)
+			continue;
+		/* net_pcap counts a record it cannot read whole as a receive error
+		 * of the port (not of the queue) and stops reading that file there. */
+		if (end - first == 1)
+			FZ_LOG(
+			    ERR,
+			    "--pcap %s: the capture is truncated: %llu frames read, then a record "
+			    "cut short (counted in ierrors)\n",
+			    s->paths[i], (unsigned long long)st.q_ipackets[q]);
+		else
+			FZ_LOG(ERR,
+			       "--pcap %s: this capture, or another read by %s, is truncated: %llu "
+			       "frames read from it (%llu receive errors on %s)\n",
+			       s->paths[i], name, (unsigned long long)st.q_ipackets[q],
+			       (unsigned long long)st.ierrors, name);
+	}
 }

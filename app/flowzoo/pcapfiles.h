@@ -44,6 +44,9 @@ int fz_pcap_set_eal_args(struct fz_pcap_set *s, int defaults, char **argv, int a
 int fz_pcap_set_bind(const struct fz_pcap_set *s, struct fz_worker_conf *confs, unsigned n_workers,
                      char *err, size_t errlen);
 
+/* After a run: log each capture net_pcap found cut short, with the frames read from it. */
+void fz_pcap_set_report_truncated(const struct fz_pcap_set *s);
+
 void fz_pcap_set_close(struct fz_pcap_set *s);
 
 #endif

@@ -308,21 +308,66 @@ def compare_lines(fname, expected, actual, strip_schema=False):
     return _show(fname, diff, "%d line(s) expected, %d got" % (len(exp) - 1, len(act) - 1))
 
 
+def contained(expected, actual, path="$"):
+    """The first path where actual lacks or changes something of expected
+    (objects: every expected member, with an equal value; added members are
+    fine, as the contract allows adding fields; arrays: the same length,
+    element by element; anything else: equal), or None."""
+    if isinstance(expected, dict):
+        if not isinstance(actual, dict):
+            return path
+        for k, v in expected.items():
+            if k not in actual:
+                return "%s.%s (missing)" % (path, k)
+            p = contained(v, actual[k], "%s.%s" % (path, k))
+            if p:
+                return p
+        return None
+    if isinstance(expected, list):
+        if not isinstance(actual, list) or len(expected) != len(actual):
+            return path + " (length)"
+        for i, (e, a) in enumerate(zip(expected, actual)):
+            p = contained(e, a, "%s[%d]" % (path, i))
+            if p:
+                return p
+        return None
+    return None if expected == actual and type(expected) is type(actual) else path
+
+
+def added_members(expected, actual, path="$"):
+    """Paths of members actual has and expected has not (objects only)."""
+    out = []
+    if isinstance(expected, dict) and isinstance(actual, dict):
+        for k, v in actual.items():
+            if k not in expected:
+                out.append("%s.%s" % (path, k))
+            else:
+                out += added_members(expected[k], v, "%s.%s" % (path, k))
+    elif isinstance(expected, list) and isinstance(actual, list):
+        for i, (e, a) in enumerate(zip(expected, actual)):
+            out += added_members(e, a, "%s[%d]" % (path, i))
+    return out
+
+
 def compare_summary(fname, expected, actual):
-    """Summaries as parsed JSON values (the restructure may reorder keys);
-    returns (failure report, note on the bytes)."""
+    """Summaries as parsed JSON values (the restructure may reorder keys, and
+    may add members): every recorded member must be there with its value.
+    Returns (failure report, note on the bytes and the added members)."""
     diff = first_difference(expected.split("\n"), actual.split("\n"))
     try:
-        same = json.loads(expected) == json.loads(actual)
-    except ValueError as e:
-        same = False
+        e, a = json.loads(expected), json.loads(actual)
+    except ValueError as err:
         diff = diff or (1, expected[:200], actual[:200])
-        return _show(fname, diff, "not JSON (%s)" % e), None
-    if same:
-        note = None if diff is None else ("%s: same values, bytes differ (key order or "
-                                          "number format) from line %d" % (fname, diff[0]))
-        return [], note
-    return _show(fname, diff, "values differ"), None
+        return _show(fname, diff, "not JSON (%s)" % err), None
+    where = contained(e, a)
+    if where:
+        return ["%s: the recorded value at %s differs or is missing" % (fname, where)], None
+    if diff is None:
+        return [], None
+    added = added_members(e, a)
+    return [], ("%s: same recorded values; bytes differ (key order%s)" %
+                (fname, "; added: " + ", ".join(sorted(set(
+                    p.split("[")[0] if "[" in p else p for p in added))) if added else ""))
 
 
 def compare_case(case, got):

@@ -12,8 +12,9 @@ FLOWZOO = os.path.join(BUILD, "app", "flowzoo")
 NDPI = os.path.join(SHARED, "pcaps", "ndpi")
 
 
-def run_flowzoo(pcaps, outdir, extra=(), name="run", timeout=300):
-    """Run flowzoo --pcap on the captures; return (records, summary, stderr)."""
+def run_flowzoo(pcaps, outdir, extra=(), name="run", timeout=300, expect_rc=0):
+    """Run flowzoo --pcap on the captures; return (records, summary, stderr).
+    The exit status must be expect_rc (3: the run lost records or packets)."""
     jsonl = os.path.join(outdir, name + ".jsonl")
     summary = os.path.join(outdir, name + ".summary.json")
     cmd = [FLOWZOO]
@@ -21,7 +22,7 @@ def run_flowzoo(pcaps, outdir, extra=(), name="run", timeout=300):
         cmd += ["--pcap", p]
     cmd += ["--jsonl", jsonl, "--summary", summary, "--progress", "off"] + list(extra)
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
-    if proc.returncode != 0:
+    if proc.returncode != expect_rc:
         sys.stderr.write(proc.stderr)
         raise RuntimeError("%s exited %d" % (" ".join(cmd), proc.returncode))
     with open(jsonl) as f:

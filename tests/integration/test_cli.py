@@ -164,11 +164,17 @@ def main():
         # A capture cut short inside a record: the frames before it are read,
         # the worker sees the end there by itself, nothing is counted missing;
         # with the progress line the count says how many frames are readable.
+        # The cut record is a lost packet: net_pcap counts it in ierrors, the
+        # log names the capture and the frames read, and the exit status is 3.
         cut, frames = cut_capture(PCAP, os.path.join(tmp, "cut.pcap"), 1000)
         for extra in ([], ["--progress", "on"]):
-            _, summ_cut, err_cut = run_flowzoo([cut], tmp, extra, name="cut")
+            _, summ_cut, err_cut = run_flowzoo([cut], tmp, extra, name="cut", expect_rc=3)
             c.eq(frames, summ_cut["packets"], "frames read from a cut capture %s" % extra)
             c.eq(0, summ_cut["drops"]["missing_at_eof"], "nothing missing, cut %s" % extra)
+            c.eq(1, summ_cut["drops"]["ierrors"], "the cut record counted, %s" % extra)
+            c.eq(True, "flowzoo: --pcap %s: the capture is truncated: %d frames read, then a "
+                 "record cut short (counted in ierrors)" % (cut, frames) in err_cut,
+                 "the log names the cut capture %s" % extra)
         c.eq(True, "(reading the first %d frames)" % frames in err_cut,
              "the count names the readable frames of a cut capture")
 
