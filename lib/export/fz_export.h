@@ -72,7 +72,7 @@ struct fz_item {
 
 /*
  * The item's JSON text, encoded on the first call (growing it->jbuf up to
- * its max) and cached. Returns 0 with *json/*len set, or the encoder's
+ * its max) and cached. Returns 0 with *json and *len set, or the encoder's
  * negative errno (the same on every call).
  */
 int fz_item_json(struct fz_item *it, const char **json, size_t *len);
