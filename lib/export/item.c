@@ -20,7 +20,8 @@ int fz_item_json(struct fz_item *it, const char **json, size_t *len)
 			it->json_rc = -EINVAL;
 		} else {
 			for (;;) {
-				n = b->cap ? it->encode(it, it->encode_arg, b->buf, b->cap) : -ENOSPC;
+				n = b->cap ? it->encode(it, it->encode_arg, b->buf, b->cap)
+				           : -ENOSPC;
 				if (n != -ENOSPC || b->cap >= b->max)
 					break;
 				size_t cap = b->cap ? b->cap * 2 : 4096;
