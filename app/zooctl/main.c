@@ -14,7 +14,8 @@
 
 #include <sodium.h>
 
-#include "fz_ctl.h"
+#include "fz_ctl_client.h"
+#include "fz_ctl_codec.h"
 
 #define MAX_TARGETS 256
 #define MAX_PORTS   64

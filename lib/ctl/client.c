@@ -16,7 +16,8 @@
 #include <sodium.h>
 
 #include "ctl_priv.h"
-#include "fz_ctl.h"
+#include "fz_ctl_client.h"
+#include "fz_ctl_codec.h"
 
 #define RESEND_FIRST_US 100000
 #define RESEND_MAX_US   300000 /* requests are tiny: keep asking often when lossy */

@@ -15,7 +15,7 @@
 #include <sodium.h>
 
 #include "ctl_priv.h"
-#include "fz_ctl.h"
+#include "fz_ctl_codec.h"
 
 #define FZ_CTL_VERDICT_NAME(name, str) str,
 static const char *const verdict_names[] = {FZ_CTL_VERDICTS(FZ_CTL_VERDICT_NAME)};

@@ -11,7 +11,7 @@
 
 #include <netinet/in.h>
 
-#include "fz_ctl.h"
+#include "fz_ctl_codec.h"
 
 #define CTL_GUARD_SLOTS 16384
 #define CTL_ADDR_STR    32 /* "255.255.255.255:65535" */

@@ -1,19 +1,24 @@
 /*
- * Kafka sink (librdkafka): flow, stats and alert records to
- * <prefix>.flows, <prefix>.stats and <prefix>.alerts, optionally also (or
- * only) per application to <prefix>.flows.<app>.
+ * Kafka exporter (librdkafka): every item to the topic <prefix>.<stream>
+ * (<prefix>.flows, <prefix>.stats, <prefix>.alerts, ...: any stream name
+ * works, its topic handle is made on first use), and with per-application
+ * topics the flows also (or only) to <prefix>.flows.<app>. Each message is
+ * the item's JSON (fz_item_json(), which already carries "schema_version")
+ * with the item's key sent as it is (for a flow, the pipeline passes the
+ * text of fz_record_flow_key_text()).
  *
  * Nothing is lost silently: when librdkafka's queue is full the records go
  * to an on-disk spool (lib/spool) and are sent, in order, once the brokers
  * take them again; records are written to the spool, not to Kafka, while
  * the spool holds any, so that order per key holds. At flush the records
  * not delivered within the timeout are put back in front of the spool, and
- * the next sink on that spool sends them first. Only a full spool (or no
- * spool, or a spool that cannot write) drops records, and every drop is
- * counted in status().
+ * the next exporter on that spool sends them first. Only a full spool (or
+ * no spool, or a spool that cannot write) drops records, and every drop is
+ * counted in status() and lost().
  *
- * One thread owns a sink (the stats lcore); librdkafka's callbacks run in
- * that thread, from write(), poll() and flush().
+ * One thread owns an exporter (the one calling take, poll, flush, close):
+ * librdkafka's delivery, error, statistics and log callbacks run in that
+ * thread, from take(), poll(), flush() and close().
  */
 #ifndef FZ_KAFKA_H
 #define FZ_KAFKA_H
@@ -21,14 +26,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <librdkafka/rdkafka.h>
-#include <librdkafka/rdkafka_mock.h>
-
-#include "fz_parse.h"
 #include "fz_export.h"
-
-/* "schema_version" of every message (docs/kafka-schema.md). */
-#define FZ_KAFKA_SCHEMA_VERSION 1
 
 /* Values of fz_kafka_conf.topic_per_app. */
 #define FZ_KAFKA_PER_APP_OFF     0
@@ -46,11 +44,23 @@ struct fz_kafka_conf {
 	int flush_timeout_ms;     /* used by close() when flush() was not called; <= 0: 10 s */
 	int mock;                 /* start librdkafka's mock cluster in-process */
 	unsigned mock_brokers;    /* 0: 3 */
+	/*
+	 * librdkafka's own log lines (level: syslog's 0 emergency .. 7 debug;
+	 * line: "<facility>: <message>", no newline). They are queued and the
+	 * callback is called from take(), poll(), flush() and close(), on the
+	 * exporter's thread, never from librdkafka's threads: it need not be
+	 * thread-safe. Lines logged while close() destroys the producer, after
+	 * its last poll, are dropped. NULL: librdkafka prints them to standard
+	 * error itself, from its own threads. (The mock cluster's own handle
+	 * always prints its warnings to standard error.)
+	 */
+	void (*log)(void *arg, int level, const char *line);
+	void *log_arg;
 };
 
-/* Counters of a sink, as status() reports them. */
+/* Counters of a Kafka exporter, as status() reports them. */
 struct fz_kafka_counters {
-	uint64_t produced;   /* messages handed to librdkafka (from write or the spool) */
+	uint64_t produced;   /* messages handed to librdkafka (from take() or the spool) */
 	uint64_t delivered;  /* delivery reports without error */
 	uint64_t failed;     /* delivery reports with an error, not counting flush()'s take-backs */
 	uint64_t retries;    /* messages sent again after an error (librdkafka's statistics) */
@@ -64,40 +74,32 @@ struct fz_kafka_counters {
 };
 
 /*
- * Every message gets "schema_version": FZ_KAFKA_SCHEMA_VERSION after its
- * "type" when the record does not have it yet.
- *
- * Message keys: a record's fz_sink_msg.key is sent as it is, except that a
- * flow record (FZ_TOPIC_FLOWS) whose key is a struct fz_flow_key (key_len ==
- * sizeof(struct fz_flow_key)) is sent as the text fz_kafka_flow_key() makes,
- * so that consumers see a readable key that does not depend on the
- * appliance's byte order or struct layout.
- *
- * Create the sink: check the configuration, start the mock cluster when
- * asked, and send what an existing spool holds before anything new. Returns
- * NULL and sets errno, with a message naming the offending item in err, on:
- * malformed brokers (EINVAL), an unknown librdkafka property (ENOENT), a
- * rejected value (EINVAL), a spool that cannot be opened, or a failure to
- * create the producer.
+ * Create the exporter: check the configuration, start the mock cluster when
+ * asked, and send what an existing spool holds before anything new. It
+ * takes every kind of item (FZ_ITEM_ALL); per-application topics apply to
+ * items of kind FZ_ITEM_FLOW with an app. Returns NULL and sets errno, with
+ * a message naming the offending item in err, on: malformed brokers
+ * (EINVAL), an unknown librdkafka property (ENOENT), a rejected value
+ * (EINVAL), a spool that cannot be opened, or a failure to create the
+ * producer.
  */
-struct fz_sink *fz_kafka_sink_create(const struct fz_kafka_conf *conf, char *err, size_t errlen);
+struct fz_exporter *fz_kafka_exporter_create(const struct fz_kafka_conf *conf, char *err,
+                                             size_t errlen);
 
 /*
  * Check conf without creating anything (for start-up, before the costly
  * parts): brokers, the per-app mode, every property name and value.
- * Conflicts between properties show only in fz_kafka_sink_create().
+ * Conflicts between properties show only in fz_kafka_exporter_create().
  * Returns 0, or a negative errno with a message in err (as create).
  */
 int fz_kafka_conf_check(const struct fz_kafka_conf *conf, char *err, size_t errlen);
 
-/* The mock cluster's bootstrap address ("host:port,..."), or NULL without one. */
-const char *fz_kafka_sink_bootstrap(struct fz_sink *s);
+/* The mock cluster's bootstrap address ("host:port,..."), or NULL without
+ * one (or when e is not a Kafka exporter). */
+const char *fz_kafka_exporter_bootstrap(struct fz_exporter *e);
 
-/* The in-process mock cluster (for tests: broker down, injected errors), or NULL. */
-rd_kafka_mock_cluster_t *fz_kafka_sink_mock_cluster(struct fz_sink *s);
-
-/* Copy the counters of a Kafka sink. Returns 0, or -EINVAL when s is not one. */
-int fz_kafka_sink_counters(struct fz_sink *s, struct fz_kafka_counters *c);
+/* Copy the counters of a Kafka exporter. Returns 0, or -EINVAL when e is not one. */
+int fz_kafka_exporter_counters(struct fz_exporter *e, struct fz_kafka_counters *c);
 
 /*
  * Check a broker list "host:port[,host:port...]" (IPv6 hosts in brackets, an

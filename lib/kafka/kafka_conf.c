@@ -1,14 +1,12 @@
 /*
- * Configuration of the Kafka sink: checking broker lists, the producer's
- * defaults and the user's pass-through properties, and the message key.
+ * Configuration of the Kafka exporter: checking broker lists, the producer's
+ * defaults and the user's pass-through properties.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "fz_kafka.h"
-#include "fz_record.h"
 #include "kafka_priv.h"
 
 /*
@@ -167,4 +165,36 @@ fail_inval:
 	rd_kafka_conf_destroy(conf);
 	errno = EINVAL;
 	return NULL;
+}
+
+int fz_kafka__conf_check_plain(const struct fz_kafka_conf *conf, char *err, size_t errlen)
+{
+	if (conf->mock && conf->brokers != NULL) {
+		snprintf(err, errlen, "--kafka and --kafka-mock exclude each other");
+		return -EINVAL;
+	}
+	if (!conf->mock && fz_kafka_check_brokers(conf->brokers, err, errlen) < 0)
+		return -EINVAL;
+	if (conf->topic_per_app < FZ_KAFKA_PER_APP_OFF ||
+	    conf->topic_per_app > FZ_KAFKA_PER_APP_INSTEAD) {
+		snprintf(err, errlen, "--kafka-topic-per-app: expected off, also or instead");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int fz_kafka_conf_check(const struct fz_kafka_conf *conf, char *err, size_t errlen)
+{
+	rd_kafka_conf_t *rconf;
+	int r = fz_kafka__conf_check_plain(conf, err, errlen);
+
+	if (r < 0)
+		return r;
+	/* A mock's address is not known yet; any valid one checks the rest. */
+	rconf = fz_kafka__conf_build(conf->mock ? "127.0.0.1:9092" : conf->brokers, conf->opts,
+	                             conf->n_opts, err, errlen);
+	if (rconf == NULL)
+		return -errno;
+	rd_kafka_conf_destroy(rconf);
+	return 0;
 }

@@ -17,7 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "fz_ctl.h"
+#include "fz_ctl_server.h"
 
 struct demo {
 	const char *id;
@@ -165,10 +165,14 @@ int main(int argc, char **argv)
 	fflush(stdout);
 	while (!stop) {
 		struct pollfd pfd = {.fd = fz_ctl_server_fd(s), .events = POLLIN};
+		int wait;
 
-		/* Sleep until a datagram comes, but wake often while a transfer runs. */
-		if (fz_ctl_server_poll(s) == 0)
-			poll(&pfd, 1, fz_ctl_server_busy(s) ? 1 : 100);
+		/* As a control thread would: sleep until a datagram comes or a
+		 * transfer's timer runs out; at most 100 ms, to see the stop flag. */
+		fz_ctl_server_poll(s);
+		wait = fz_ctl_server_timeout_ms(s);
+		if (wait != 0)
+			poll(&pfd, 1, wait < 0 || wait > 100 ? 100 : wait);
 		tick(&d);
 	}
 	counters = fz_ctl_server_counters(s);

@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "fz_ctl.h"
+#include "fz_ctl_codec.h"
 
 /* The seeds in tests/fuzz/corpus/ctl are sealed with this key (32 x 0x42). */
 static struct fz_ctl_key key = {.len = 32};

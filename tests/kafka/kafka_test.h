@@ -1,17 +1,21 @@
 /*
- * Helpers of the Kafka tests: read a topic back with a librdkafka consumer
- * and tally what arrived. Records carry {"seq": N}; seq % FZ_KT_KEYS is
- * their key, so order per key is order of seq within each key.
+ * Helpers of the Kafka tests: items with a given JSON text, and reading a
+ * topic back with a librdkafka consumer, tallying what arrived. Records
+ * carry {"seq": N}; seq % FZ_KT_KEYS is their key, so order per key is
+ * order of seq within each key.
  */
 #ifndef FZ_KAFKA_TEST_H
 #define FZ_KAFKA_TEST_H
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
 #include <jansson.h>
 #include <librdkafka/rdkafka.h>
+
+#include "fz_export.h"
 
 #define FZ_KT_KEYS    97
 #define FZ_KT_MAX_SEQ 200000
@@ -41,6 +45,34 @@ struct kt_seen {
 };
 
 static struct kt_seen kt_seen;
+
+/* An item encoder whose JSON is the text in arg. */
+static inline int kt_text_encode(const struct fz_item *it, void *arg, char *buf, size_t cap)
+{
+	size_t n = strlen(arg);
+
+	(void)it;
+	if (n >= cap)
+		return -ENOSPC;
+	memcpy(buf, arg, n + 1);
+	return (int)n;
+}
+
+static struct fz_json_buf kt_jbuf = {.max = 1 << 20};
+
+/* An item of kind on stream with the JSON text json (which must outlive
+ * the item) and the key key (NULL: none). */
+static inline struct fz_item kt_item(enum fz_item_kind kind, const char *stream, const char *app,
+                                     const char *key, const char *json)
+{
+	struct fz_item it = {.kind = kind, .stream = stream, .app = app, .key = key};
+
+	it.key_len = key ? strlen(key) : 0;
+	it.encode = kt_text_encode;
+	it.encode_arg = (void *)json;
+	it.jbuf = &kt_jbuf;
+	return it;
+}
 
 /*
  * Read topic (partitions 0..nparts-1) from the beginning until every

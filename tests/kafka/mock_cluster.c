@@ -4,9 +4,10 @@
  *
  *   mock_cluster [-b BROKERS] [-p PARTITIONS] [-t TOPIC]...
  *
- * creates the topics (default: flowzoo.flows, flowzoo.stats, flowzoo.alerts)
- * with PARTITIONS partitions (default 4) on a cluster of BROKERS brokers
- * (default 3), prints the bootstrap address on a line of its own, and runs
+ * creates the topics (default: flowzoo.<stream> for the streams flows,
+ * stats, alerts and traffic) with PARTITIONS partitions (default 4) on a
+ * cluster of BROKERS brokers (default 3), prints the bootstrap address on a
+ * line of its own, and runs
  * until its standard input ends or it gets SIGINT/SIGTERM. Lines on standard
  * input steer it: "down ID", "up ID" (a broker, 1..BROKERS), "down all",
  * "up all"; each is answered with "ok" or "error".
@@ -21,6 +22,10 @@
 #include <librdkafka/rdkafka_mock.h>
 
 #define MAX_TOPICS 32
+
+/* The topics of the pipeline's streams (the Kafka exporter's mock makes the same). */
+static const char *const default_topics[] = {"flowzoo.flows", "flowzoo.stats", "flowzoo.alerts",
+                                             "flowzoo.traffic"};
 
 static volatile sig_atomic_t stop;
 
@@ -83,11 +88,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "mock_cluster: need at least one broker and one partition\n");
 		return 2;
 	}
-	if (ntopics == 0) {
-		topics[ntopics++] = "flowzoo.flows";
-		topics[ntopics++] = "flowzoo.stats";
-		topics[ntopics++] = "flowzoo.alerts";
-	}
+	if (ntopics == 0)
+		for (size_t i = 0; i < sizeof(default_topics) / sizeof(default_topics[0]); i++)
+			topics[ntopics++] = default_topics[i];
 	conf = rd_kafka_conf_new();
 	rd_kafka_conf_set(conf, "log_level", "4", err, sizeof(err));
 	rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof(err));

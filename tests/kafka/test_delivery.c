@@ -1,5 +1,5 @@
 /*
- * Kafka sink against librdkafka's mock cluster (in this process): every
+ * Kafka exporter against librdkafka's mock cluster (in this process): every
  * record arrives exactly once, in order per key, across brokers going
  * down, injected produce errors, queue overflow into the spool, a full
  * spool and a restart with a non-empty spool. A librdkafka consumer reads
@@ -64,12 +64,12 @@ static void brokers_down(int down)
 static const char *base_opts[] = {"reconnect.backoff.ms=50", "reconnect.backoff.max.ms=300",
                                   "log_level=0", NULL, NULL};
 
-static struct fz_sink *sink(const char *prefix, const char *spool, uint64_t spool_max,
-                            const char *extra)
+static struct fz_exporter *exporter(const char *prefix, const char *spool, uint64_t spool_max,
+                                    const char *extra)
 {
 	struct fz_kafka_conf c = {0};
 	char err[512] = "";
-	struct fz_sink *s;
+	struct fz_exporter *s;
 
 	base_opts[3] = extra;
 	c.brokers = bootstrap;
@@ -79,38 +79,37 @@ static struct fz_sink *sink(const char *prefix, const char *spool, uint64_t spoo
 	c.spool_dir = spool;
 	c.spool_max_bytes = spool_max;
 	c.flush_timeout_ms = 1000;
-	s = fz_kafka_sink_create(&c, err, sizeof(err));
+	s = fz_kafka_exporter_create(&c, err, sizeof(err));
 	if (s == NULL)
-		fprintf(stderr, "sink: %s\n", err);
+		fprintf(stderr, "exporter: %s\n", err);
 	return s;
 }
 
-/* Write records seq [from, to) to the flows topic, key "k<seq % NKEYS>". */
-static int write_range(struct fz_sink *s, int from, int to)
+/* Take flow items seq [from, to) for the flows stream, key "k<seq % NKEYS>". */
+static int write_range(struct fz_exporter *s, int from, int to)
 {
 	char json[128], key[16];
 	int bad = 0;
 
 	for (int i = from; i < to; i++) {
-		struct fz_sink_msg m = {.topic = FZ_TOPIC_FLOWS};
+		struct fz_item it;
 
-		m.key_len = (size_t)snprintf(key, sizeof(key), "k%d", i % NKEYS);
-		m.key = key;
-		m.len = (size_t)snprintf(json, sizeof(json), "{\"type\":\"flow\",\"seq\":%d}", i);
-		m.json = json;
-		bad += fz_sink_write(s, &m) != 0;
+		snprintf(key, sizeof(key), "k%d", i % NKEYS);
+		snprintf(json, sizeof(json), "{\"type\":\"flow\",\"seq\":%d}", i);
+		it = kt_item(FZ_ITEM_FLOW, "flows", NULL, key, json);
+		bad += s->ops->take(s, &it) != 0;
 		if (i % 256 == 0)
 			s->ops->poll(s);
 	}
 	return bad;
 }
 
-static struct fz_kafka_counters counters(struct fz_sink *s)
+static struct fz_kafka_counters counters(struct fz_exporter *s)
 {
 	struct fz_kafka_counters c;
 
 	memset(&c, 0xff, sizeof(c));
-	fz_kafka_sink_counters(s, &c);
+	fz_kafka_exporter_counters(s, &c);
 	return c;
 }
 
@@ -133,7 +132,7 @@ static void check_exactly_once(const char *topic, int from, int to)
 }
 
 /* Poll until every record produced so far was delivered (or timeout). */
-static void wait_delivered(struct fz_sink *s, double timeout_s)
+static void wait_delivered(struct fz_exporter *s, double timeout_s)
 {
 	double end = kt_now() + timeout_s;
 
@@ -141,7 +140,7 @@ static void wait_delivered(struct fz_sink *s, double timeout_s)
 		struct fz_kafka_counters c;
 
 		s->ops->poll(s);
-		fz_kafka_sink_counters(s, &c);
+		fz_kafka_exporter_counters(s, &c);
 		if (c.spool_records == 0 && c.in_queue == 0)
 			return;
 		kt_sleep_ms(10);
@@ -150,12 +149,12 @@ static void wait_delivered(struct fz_sink *s, double timeout_s)
 
 static void test_all_arrive(void)
 {
-	struct fz_sink *s;
+	struct fz_exporter *s;
 	struct fz_kafka_counters c;
 	json_t *st;
 
 	topics("t1");
-	s = sink("t1", NULL, 0, NULL);
+	s = exporter("t1", NULL, 0, NULL);
 	FZ_CHECK(s != NULL);
 	if (s == NULL)
 		return;
@@ -177,13 +176,13 @@ static void test_all_arrive(void)
 
 static void test_brokers_down(void)
 {
-	struct fz_sink *s;
+	struct fz_exporter *s;
 	struct fz_kafka_counters c;
 	double t0;
 	int i = 0;
 
 	topics("t2");
-	s = sink("t2", NULL, 0, NULL);
+	s = exporter("t2", NULL, 0, NULL);
 	FZ_CHECK(s != NULL);
 	if (s == NULL)
 		return;
@@ -210,12 +209,12 @@ static void test_brokers_down(void)
 
 static void test_produce_errors(void)
 {
-	struct fz_sink *s;
+	struct fz_exporter *s;
 	struct fz_kafka_counters c;
 	double end;
 
 	topics("t3");
-	s = sink("t3", NULL, 0, NULL);
+	s = exporter("t3", NULL, 0, NULL);
 	FZ_CHECK(s != NULL);
 	if (s == NULL)
 		return;
@@ -246,13 +245,13 @@ static void test_produce_errors(void)
 
 static void test_spill_to_spool(void)
 {
-	struct fz_sink *s;
+	struct fz_exporter *s;
 	struct fz_kafka_counters c;
 	json_t *st;
 
 	topics("t4");
 	clear_spool();
-	s = sink("t4", spool_dir, 64 << 20, "queue.buffering.max.messages=1000");
+	s = exporter("t4", spool_dir, 64 << 20, "queue.buffering.max.messages=1000");
 	FZ_CHECK(s != NULL);
 	if (s == NULL)
 		return;
@@ -283,14 +282,14 @@ static void test_spill_to_spool(void)
 
 static void test_spool_full(void)
 {
-	struct fz_sink *s;
+	struct fz_exporter *s;
 	struct fz_kafka_counters c;
 	int bad;
 
 	topics("t5");
 	clear_spool();
 	/* 64 KiB of spool holds a few hundred of these records. */
-	s = sink("t5", spool_dir, 64 << 10, "queue.buffering.max.messages=1000");
+	s = exporter("t5", spool_dir, 64 << 10, "queue.buffering.max.messages=1000");
 	FZ_CHECK(s != NULL);
 	if (s == NULL)
 		return;
@@ -312,12 +311,12 @@ static void test_spool_full(void)
 
 static void test_restart_with_spool(void)
 {
-	struct fz_sink *s;
+	struct fz_exporter *s;
 	struct fz_kafka_counters c;
 
 	topics("t6");
 	clear_spool();
-	s = sink("t6", spool_dir, 64 << 20, "queue.buffering.max.messages=1000");
+	s = exporter("t6", spool_dir, 64 << 20, "queue.buffering.max.messages=1000");
 	FZ_CHECK(s != NULL);
 	if (s == NULL)
 		return;
@@ -335,7 +334,7 @@ static void test_restart_with_spool(void)
 
 	/* Next start: the spool goes first, then the new records. */
 	brokers_down(0);
-	s = sink("t6", spool_dir, 64 << 20, NULL);
+	s = exporter("t6", spool_dir, 64 << 20, NULL);
 	FZ_CHECK(s != NULL);
 	if (s == NULL)
 		return;

@@ -6,6 +6,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <sys/socket.h>
@@ -14,7 +15,9 @@
 
 #include <sodium.h>
 
-#include "fz_ctl.h"
+#include "fz_ctl_client.h"
+#include "fz_ctl_codec.h"
+#include "fz_ctl_server.h"
 #include "fz_test.h"
 
 static char dir[] = "/tmp/fz_test_ctl.XXXXXX";
@@ -395,13 +398,30 @@ struct runner {
 	pthread_t th;
 };
 
+/*
+ * The server on a control thread of its own, as the appliance runs it: every
+ * call on the server is made here, sleeping in poll(2) between polls for as
+ * long as fz_ctl_server_timeout_ms() allows (at most 10 ms, to see stop).
+ * Once stopped it serves on until no transfer runs (the final
+ * acknowledgement may still be on its way), for at most 2 s.
+ */
 static void *serve(void *arg)
 {
 	struct runner *r = arg;
+	struct pollfd p = {.fd = fz_ctl_server_fd(r->s), .events = POLLIN};
+	int rounds_after_stop = 0;
 
-	while (!atomic_load(&r->stop))
-		if (fz_ctl_server_poll(r->s) == 0)
-			usleep(200);
+	for (;;) {
+		int wait;
+
+		fz_ctl_server_poll(r->s);
+		if (atomic_load(&r->stop) &&
+		    (!fz_ctl_server_busy(r->s) || rounds_after_stop++ >= 200))
+			break;
+		wait = fz_ctl_server_timeout_ms(r->s);
+		if (wait != 0)
+			poll(&p, 1, wait < 0 || wait > 10 ? 10 : wait);
+	}
 	return NULL;
 }
 
@@ -498,6 +518,8 @@ static void transfer(size_t size, double loss)
 	c = fz_ctl_client_create(key_path, loss, err, sizeof(err));
 	if (!s || !c)
 		return;
+	/* No transfer: nothing timed, sleep until a datagram comes. */
+	FZ_CHECK_INT(-1, fz_ctl_server_timeout_ms(s));
 	to.sin_port = htons(fz_ctl_server_port(s));
 	to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	start(&r, s);
@@ -505,10 +527,10 @@ static void transfer(size_t size, double loss)
 	if (rc < 0)
 		fprintf(stderr, "fetch %zu bytes: %s\n", size, err);
 	FZ_CHECK_INT(0, rc);
-	/* Let the server hear the final acknowledgement. */
-	for (int i = 0; i < 200 && fz_ctl_server_busy(s); i++)
-		usleep(10000);
+	/* The server thread serves the final acknowledgement before it ends. */
 	stop(&r);
+	FZ_CHECK_INT(0, fz_ctl_server_busy(s));
+	FZ_CHECK_INT(-1, fz_ctl_server_timeout_ms(s));
 	FZ_CHECK_INT(size, st.bytes);
 	FZ_CHECK_INT((size + FZ_CTL_CHUNK - 1) / FZ_CTL_CHUNK, st.chunks);
 	fb = fopen(out_path, "rb");

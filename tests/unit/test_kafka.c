@@ -1,10 +1,12 @@
 /*
- * Kafka sink without a network: start-up errors, the message key, the
- * per-app topic option, and the in-process mock cluster (--kafka-mock)
- * with per-app topics read back by a consumer. Delivery under failures is
- * tested in tests/kafka/test_delivery.c.
+ * Kafka exporter without a network: start-up errors, the per-app topic
+ * option, librdkafka's log lines through the log callback, and the
+ * in-process mock cluster (--kafka-mock) with stream and per-app topics
+ * read back by a consumer. Delivery under failures is tested in
+ * tests/kafka/test_delivery.c.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -12,20 +14,21 @@
 
 #include "../kafka/kafka_test.h"
 #include "fz_kafka.h"
+#include "fz_kafka_mock.h"
 #include "fz_test.h"
 
-/* Create a sink that must fail; returns errno and leaves the message in err. */
+/* Create an exporter that must fail; returns errno and leaves the message in err. */
 static int create_fails(const char *brokers, const char *opt, char *err, size_t cap)
 {
 	const char *opts[1] = {opt};
 	struct fz_kafka_conf c = {.brokers = brokers, .opts = opts, .n_opts = opt ? 1 : 0};
-	struct fz_sink *s;
+	struct fz_exporter *e;
 
 	err[0] = '\0';
 	errno = 0;
-	s = fz_kafka_sink_create(&c, err, cap);
-	if (s != NULL) {
-		s->ops->close(s);
+	e = fz_kafka_exporter_create(&c, err, cap);
+	if (e != NULL) {
+		e->ops->close(e);
 		return 0;
 	}
 	return errno;
@@ -97,72 +100,66 @@ static void test_per_app_option(void)
 	FZ_CHECK_INT(-EINVAL, fz_kafka_parse_per_app("yes"));
 }
 
-static void v4(struct fz_flow_key *k, int end, uint32_t a, uint16_t port)
-{
-	memset(k->addr[end], 0, 16);
-	k->addr[end][10] = k->addr[end][11] = 0xff;
-	k->addr[end][12] = (uint8_t)(a >> 24);
-	k->addr[end][13] = (uint8_t)(a >> 16);
-	k->addr[end][14] = (uint8_t)(a >> 8);
-	k->addr[end][15] = (uint8_t)a;
-	k->port[end] = port;
-}
-
-static void test_flow_key(void)
-{
-	struct fz_flow_key k = {0}, r = {0};
-	char a[128], b[128];
-
-	k.ip_version = r.ip_version = 4;
-	k.proto = r.proto = 6;
-	k.vlan[0] = r.vlan[0] = 10;
-	v4(&k, 0, 0xc0a80002, 51000); /* 192.168.0.2 */
-	v4(&k, 1, 0x0a000001, 443);   /* 10.0.0.1 */
-	v4(&r, 0, 0x0a000001, 443);
-	v4(&r, 1, 0xc0a80002, 51000);
-	FZ_CHECK_INT(37, fz_record_flow_key_text(&k, a, sizeof(a)));
-	FZ_CHECK_STR("10.0/6/10.0.0.1/443/192.168.0.2/51000", a);
-	/* The same flow key started from the other end: the same message key. */
-	FZ_CHECK_INT(37, fz_record_flow_key_text(&r, b, sizeof(b)));
-	FZ_CHECK_STR(a, b);
-	/* Same addresses: the port decides. */
-	v4(&k, 0, 0x0a000001, 5353);
-	v4(&k, 1, 0x0a000001, 53);
-	fz_record_flow_key_text(&k, a, sizeof(a));
-	FZ_CHECK_STR("10.0/6/10.0.0.1/53/10.0.0.1/5353", a);
-	FZ_CHECK_INT(-ENOSPC, fz_record_flow_key_text(&k, a, 10));
-	k.ip_version = 6;
-	memset(k.addr[0], 0, 16);
-	k.addr[0][0] = 0x20;
-	k.addr[0][1] = 0x01;
-	k.addr[0][15] = 1;
-	fz_record_flow_key_text(&k, a, sizeof(a));
-	FZ_CHECK_STR("10.0/6/::ffff:10.0.0.1/53/2001::1/5353", a);
-	k.vlan[0] = 4095;
-	k.vlan[1] = 65535;
-	k.proto = 255;
-	k.port[0] = 65535;
-	memset(k.addr[1], 0xff, 16);
-	FZ_CHECK_INT(71, fz_record_flow_key_text(&k, a, sizeof(a)));
-	FZ_CHECK_STR("4095.65535/255/2001::1/65535/"
-	             "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff/53",
-	             a);
-}
-
-/* Write n flow records seq 0..n-1 with app "http" or "dns". */
-static void write_apps(struct fz_sink *s, int n)
+/* Take n flow items seq 0..n-1 with app "http" or "dns", key "k". */
+static void take_apps(struct fz_exporter *e, int n)
 {
 	char json[128];
 
 	for (int i = 0; i < n; i++) {
-		struct fz_sink_msg m = {.topic = FZ_TOPIC_FLOWS, .key = "k", .key_len = 1};
+		const char *app = i % 2 ? "dns" : "http";
+		struct fz_item it;
 
-		m.app = i % 2 ? "dns" : "http";
-		m.len =
-		    (size_t)snprintf(json, sizeof(json), "{\"seq\":%d,\"app\":\"%s\"}", i, m.app);
-		m.json = json;
-		FZ_CHECK_INT(0, fz_sink_write(s, &m));
+		snprintf(json, sizeof(json), "{\"seq\":%d,\"app\":\"%s\"}", i, app);
+		it = kt_item(FZ_ITEM_FLOW, "flows", app, "k", json);
+		FZ_CHECK_INT(0, e->ops->take(e, &it));
 	}
+}
+
+/* librdkafka's log lines: how many, how many came from another thread, the last one. */
+static struct {
+	pthread_t owner;
+	int lines, other_thread, worst_level;
+	char last[512];
+} logged;
+
+static void log_line(void *arg, int level, const char *line)
+{
+	(void)arg;
+	logged.lines++;
+	logged.other_thread += !pthread_equal(pthread_self(), logged.owner);
+	if (level < logged.worst_level)
+		logged.worst_level = level;
+	snprintf(logged.last, sizeof(logged.last), "%s", line);
+}
+
+/* Brokers that refuse connections: librdkafka says so through the callback,
+ * on the thread that polls. */
+static void test_log_callback(void)
+{
+	struct fz_kafka_conf c = {.brokers = "127.0.0.1:1", .log = log_line};
+	char err[256];
+	struct fz_exporter *e;
+	double end;
+
+	memset(&logged, 0, sizeof(logged));
+	logged.owner = pthread_self();
+	logged.worst_level = 8;
+	e = fz_kafka_exporter_create(&c, err, sizeof(err));
+	FZ_CHECK(e != NULL);
+	if (e == NULL)
+		return;
+	end = kt_now() + 10;
+	while (logged.lines == 0 && kt_now() < end) {
+		e->ops->poll(e);
+		kt_sleep_ms(20);
+	}
+	e->ops->close(e);
+	FZ_CHECK(logged.lines > 0);
+	FZ_CHECK_INT(0, logged.other_thread);
+	FZ_CHECK(logged.worst_level <= 7);
+	FZ_CHECK(strstr(logged.last, "127.0.0.1:1") != NULL);
+	printf("     %d log lines, worst level %d, the last: %s\n", logged.lines,
+	       logged.worst_level, logged.last);
 }
 
 static void test_mock_per_app(void)
@@ -175,24 +172,28 @@ static void test_mock_per_app(void)
 	                          .n_opts = 1};
 	struct fz_kafka_counters kc;
 	char err[256], last[256] = "";
-	struct fz_sink *s = fz_kafka_sink_create(&c, err, sizeof(err));
+	struct fz_exporter *e = fz_kafka_exporter_create(&c, err, sizeof(err));
 	const char *boot;
 	json_t *st;
 
-	FZ_CHECK(s != NULL);
-	if (s == NULL)
+	FZ_CHECK(e != NULL);
+	if (e == NULL)
 		return;
-	boot = fz_kafka_sink_bootstrap(s);
+	FZ_CHECK_STR("kafka", e->name);
+	FZ_CHECK_INT(FZ_ITEM_ALL, e->kinds);
+	boot = fz_kafka_exporter_bootstrap(e);
 	FZ_CHECK(boot != NULL && strchr(boot, ':') != NULL);
-	FZ_CHECK(fz_kafka_sink_mock_cluster(s) != NULL);
-	write_apps(s, 200);
-	FZ_CHECK_INT(0, s->ops->flush(s, 10000));
-	fz_kafka_sink_counters(s, &kc);
+	FZ_CHECK(fz_kafka_exporter_mock_cluster(e) != NULL);
+	take_apps(e, 200);
+	FZ_CHECK_INT(0, e->ops->flush(e, 10000));
+	fz_kafka_exporter_counters(e, &kc);
 	FZ_CHECK_INT(400, kc.produced);
 	FZ_CHECK_INT(400, kc.delivered);
-	st = s->ops->status(s);
+	FZ_CHECK_INT(0, e->ops->lost(e));
+	st = e->ops->status(e);
 	FZ_CHECK_STR(boot, json_string_value(json_object_get(st, "brokers")));
 	FZ_CHECK(json_is_true(json_object_get(st, "mock")));
+	FZ_CHECK_INT(15, json_object_size(st));
 	json_decref(st);
 	/* The mock creates every topic with 4 partitions. */
 	kt_consume(boot, "fz.flows", 4, 200, 20, NULL, 0);
@@ -203,41 +204,59 @@ static void test_mock_per_app(void)
 	FZ_CHECK_INT(0, kt_seen.count[0]);
 	FZ_CHECK_INT(1, kt_seen.count[199]);
 	FZ_CHECK_STR("{\"seq\":199,\"app\":\"dns\"}", last);
-	/* Records with a "type" get "schema_version" after it, unless they have it. */
+	/* Messages are the items' JSON as it is: "schema_version" is the
+	 * encoder's. Items of other kinds go to their stream's topic, whatever
+	 * their app; any stream name is a topic. */
 	{
-		struct fz_sink_msg m = {.topic = FZ_TOPIC_STATS, .key = "c", .key_len = 1};
+		struct fz_item s0 = kt_item(FZ_ITEM_STATS, "stats", "http", "c",
+		                            "{\"type\":\"stats\",\"schema_version\":1,\"seq\":0}");
+		struct fz_item s1 =
+		    kt_item(FZ_ITEM_STATS, "stats", NULL, "c", "{\"type\":\"stats\",\"seq\":1}");
+		struct fz_item tr = kt_item(FZ_ITEM_STATS, "traffic", NULL, NULL, "{\"seq\":5}");
 
-		m.json = "{\"type\":\"stats\",\"schema_version\":7,\"seq\":1}";
-		m.len = strlen(m.json);
-		FZ_CHECK_INT(0, fz_sink_write(s, &m));
-		m.json = "{\"type\":\"stats\",\"seq\":0}";
-		m.len = strlen(m.json);
-		FZ_CHECK_INT(0, fz_sink_write(s, &m));
-		FZ_CHECK_INT(0, s->ops->flush(s, 10000));
+		FZ_CHECK_INT(0, e->ops->take(e, &s0));
+		FZ_CHECK_INT(0, e->ops->take(e, &s1));
+		FZ_CHECK_INT(0, e->ops->take(e, &tr));
+		FZ_CHECK_INT(0, e->ops->flush(e, 10000));
 		kt_consume(boot, "fz.stats", 4, 2, 20, last, sizeof(last));
 		FZ_CHECK_INT(2, kt_seen.total);
 		FZ_CHECK_INT(1, kt_seen.count[0]);
 		/* One partition (one key): the last message is the second one. */
-		FZ_CHECK_STR("{\"type\":\"stats\",\"schema_version\":1,\"seq\":0}", last);
+		FZ_CHECK_STR("{\"type\":\"stats\",\"seq\":1}", last);
+		kt_consume(boot, "fz.traffic", 4, 1, 20, last, sizeof(last));
+		FZ_CHECK_INT(1, kt_seen.total);
+		FZ_CHECK_STR("{\"seq\":5}", last);
+		kt_consume(boot, "fz.flows.http", 4, 100, 20, NULL, 0);
+		FZ_CHECK_INT(100, kt_seen.total);
 	}
-	s->ops->close(s);
+	/* An item without a stream, or whose encoder fails, is dropped and counted. */
+	{
+		struct fz_item none = kt_item(FZ_ITEM_ALERT, NULL, NULL, NULL, "{}");
+		struct fz_item bad = kt_item(FZ_ITEM_ALERT, "alerts", NULL, NULL, "{}");
+
+		bad.jbuf = NULL;
+		FZ_CHECK_INT(-EINVAL, e->ops->take(e, &none));
+		FZ_CHECK_INT(-EINVAL, e->ops->take(e, &bad));
+		FZ_CHECK_INT(2, e->ops->lost(e));
+	}
+	e->ops->close(e);
 
 	/* instead: only the per-app topics. */
 	c.topic_prefix = "fz2";
 	c.topic_per_app = FZ_KAFKA_PER_APP_INSTEAD;
-	s = fz_kafka_sink_create(&c, err, sizeof(err));
-	FZ_CHECK(s != NULL);
-	if (s == NULL)
+	e = fz_kafka_exporter_create(&c, err, sizeof(err));
+	FZ_CHECK(e != NULL);
+	if (e == NULL)
 		return;
-	write_apps(s, 10);
-	FZ_CHECK_INT(0, s->ops->flush(s, 10000));
-	fz_kafka_sink_counters(s, &kc);
+	take_apps(e, 10);
+	FZ_CHECK_INT(0, e->ops->flush(e, 10000));
+	fz_kafka_exporter_counters(e, &kc);
 	FZ_CHECK_INT(10, kc.delivered);
-	kt_consume(fz_kafka_sink_bootstrap(s), "fz2.flows.http", 4, 5, 20, NULL, 0);
+	kt_consume(fz_kafka_exporter_bootstrap(e), "fz2.flows.http", 4, 5, 20, NULL, 0);
 	FZ_CHECK_INT(5, kt_seen.total);
-	kt_consume(fz_kafka_sink_bootstrap(s), "fz2.flows", 4, 0, 3, NULL, 0);
+	kt_consume(fz_kafka_exporter_bootstrap(e), "fz2.flows", 4, 0, 3, NULL, 0);
 	FZ_CHECK_INT(0, kt_seen.total);
-	s->ops->close(s);
+	e->ops->close(e);
 }
 
 int main(void)
@@ -245,7 +264,7 @@ int main(void)
 	FZ_RUN(test_bad_brokers);
 	FZ_RUN(test_bad_properties);
 	FZ_RUN(test_per_app_option);
-	FZ_RUN(test_flow_key);
+	FZ_RUN(test_log_callback);
 	FZ_RUN(test_mock_per_app);
 	return fz_test_summary();
 }

@@ -1,4 +1,5 @@
-/* Flow record encoding: exact JSON text, IPv6 addresses, zoo fields, errors. */
+/* Flow record encoding: exact JSON text, IPv6 addresses, zoo fields, errors;
+ * the flow key as text. */
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -126,6 +127,59 @@ static void test_addr_str(void)
 
 	fz_record_addr_str(&r.key, 1, buf, sizeof(buf));
 	FZ_CHECK_STR("178.62.197.130", buf);
+}
+
+static void v4(struct fz_flow_key *k, int end, uint32_t a, uint16_t port)
+{
+	memset(k->addr[end], 0, 16);
+	k->addr[end][10] = k->addr[end][11] = 0xff;
+	k->addr[end][12] = (uint8_t)(a >> 24);
+	k->addr[end][13] = (uint8_t)(a >> 16);
+	k->addr[end][14] = (uint8_t)(a >> 8);
+	k->addr[end][15] = (uint8_t)a;
+	k->port[end] = port;
+}
+
+/* The flow key as text: the lower end first, whichever end started the flow. */
+static void test_flow_key_text(void)
+{
+	struct fz_flow_key k = {0}, r = {0};
+	char a[128], b[128];
+
+	k.ip_version = r.ip_version = 4;
+	k.proto = r.proto = 6;
+	k.vlan[0] = r.vlan[0] = 10;
+	v4(&k, 0, 0xc0a80002, 51000); /* 192.168.0.2 */
+	v4(&k, 1, 0x0a000001, 443);   /* 10.0.0.1 */
+	v4(&r, 0, 0x0a000001, 443);
+	v4(&r, 1, 0xc0a80002, 51000);
+	FZ_CHECK_INT(37, fz_record_flow_key_text(&k, a, sizeof(a)));
+	FZ_CHECK_STR("10.0/6/10.0.0.1/443/192.168.0.2/51000", a);
+	/* The same flow key started from the other end: the same text. */
+	FZ_CHECK_INT(37, fz_record_flow_key_text(&r, b, sizeof(b)));
+	FZ_CHECK_STR(a, b);
+	/* Same addresses: the port decides. */
+	v4(&k, 0, 0x0a000001, 5353);
+	v4(&k, 1, 0x0a000001, 53);
+	fz_record_flow_key_text(&k, a, sizeof(a));
+	FZ_CHECK_STR("10.0/6/10.0.0.1/53/10.0.0.1/5353", a);
+	FZ_CHECK_INT(-ENOSPC, fz_record_flow_key_text(&k, a, 10));
+	k.ip_version = 6;
+	memset(k.addr[0], 0, 16);
+	k.addr[0][0] = 0x20;
+	k.addr[0][1] = 0x01;
+	k.addr[0][15] = 1;
+	fz_record_flow_key_text(&k, a, sizeof(a));
+	FZ_CHECK_STR("10.0/6/::ffff:10.0.0.1/53/2001::1/5353", a);
+	k.vlan[0] = 4095;
+	k.vlan[1] = 65535;
+	k.proto = 255;
+	k.port[0] = 65535;
+	memset(k.addr[1], 0xff, 16);
+	FZ_CHECK_INT(71, fz_record_flow_key_text(&k, a, sizeof(a)));
+	FZ_CHECK_STR("4095.65535/255/2001::1/65535/"
+	             "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff/53",
+	             a);
 }
 
 /* What jansson prints for the real v with 15 digits. */
@@ -303,6 +357,7 @@ int main(void)
 	FZ_RUN(test_flow_v4);
 	FZ_RUN(test_zoo_and_v6);
 	FZ_RUN(test_addr_str);
+	FZ_RUN(test_flow_key_text);
 	FZ_RUN(test_numfmt_exact);
 	FZ_RUN(test_numfmt_vs_jansson);
 	FZ_RUN(test_micros);

@@ -1,22 +1,21 @@
 /*
- * The control protocol of flowzoo (see docs/control-protocol.md): small
- * authenticated UDP datagrams that carry commands (identify, status,
+ * The wire format of flowzoo's control protocol (docs/control-protocol.md):
+ * small authenticated UDP datagrams that carry commands (identify, status,
  * suspend, resume, logs), their replies, and the chunks and acknowledgements
  * of the reliable log transfer.
  *
- * The module has three layers, none of which depends on DPDK:
- * - the codec: key file, sealing and opening of datagrams (HMAC-SHA-256 with
- *   libsodium), the replay guard, and the binary payloads of DATA and ACK;
- * - the server, run by the appliance on its main/stats loop, never blocking;
- * - the client used by zooctl (blocking calls with a timeout).
+ * This header is the codec: key file, sealing and opening of datagrams
+ * (HMAC-SHA-256 with libsodium), the replay guard, and the binary payloads
+ * of DATA and ACK. The server (fz_ctl_server.h) and the client
+ * (fz_ctl_client.h) are built on it; none of the three depends on DPDK.
+ * Every call here is pure or touches only its arguments: any thread may use
+ * it, one guard per thread.
  */
-#ifndef FZ_CTL_H
-#define FZ_CTL_H
+#ifndef FZ_CTL_CODEC_H
+#define FZ_CTL_CODEC_H
 
 #include <stddef.h>
 #include <stdint.h>
-
-#include <netinet/in.h>
 
 #include <jansson.h>
 
@@ -158,120 +157,5 @@ json_t *fz_ctl_request_parse(const uint8_t *p, size_t len, const char **cmd);
 
 /* Current time in ms since the Unix epoch (wall clock: it travels). */
 uint64_t fz_ctl_now_ms(void);
-
-/* ---- Server (the appliance) ---- */
-
-struct fz_ctl_ops {
-	void *arg;
-	json_t *(*identify)(void *arg); /* collector id, host, version, ports, uptime: a new ref */
-	json_t *(*status)(void *arg);   /* state, packets, bytes, flows, drops, ...: a new ref */
-	int (*suspend)(void *arg);      /* 0 or negative errno */
-	int (*resume)(void *arg);
-};
-
-struct fz_ctl_server_conf {
-	uint16_t port;
-	const char *key_path;
-	const char *log_path;  /* the file "logs" sends; NULL: logs answers an error */
-	double loss;           /* fraction of datagrams dropped on send and receive (tests) */
-	const char *bind_addr; /* NULL: every address (needed to hear broadcasts) */
-	/* Optional: where refused datagrams and transfers are reported (one line,
-	 * no newline). Refusals are rate limited; counters are always exact. */
-	void (*log)(void *log_arg, const char *line);
-	void *log_arg;
-	uint64_t max_skew_ms; /* 0: FZ_CTL_MAX_SKEW_MS */
-	unsigned window; /* chunks in flight, 1 (stop-and-wait) to FZ_CTL_WINDOW; 0: the most */
-};
-
-struct fz_ctl_server;
-
-/*
- * Bind the UDP socket (non-blocking) and load the key. Returns NULL, sets
- * errno and writes a message to err when the key cannot be loaded (EINVAL,
- * EIO, ENOENT, ...) or the socket cannot be bound (EADDRINUSE, ...).
- */
-struct fz_ctl_server *fz_ctl_server_create(const struct fz_ctl_server_conf *conf,
-                                           const struct fz_ctl_ops *ops, char *err, size_t errlen);
-
-/*
- * Serve what is pending without blocking: read up to a budget of datagrams,
- * answer them, and send or retransmit chunks of running transfers. Returns
- * the number of datagrams received and sent (0 when idle).
- */
-int fz_ctl_server_poll(struct fz_ctl_server *s);
-
-/* The socket, for callers that want to sleep in poll(2) until it is readable;
- * a caller that does must still call fz_ctl_server_poll every few ms while
- * fz_ctl_server_busy() says a transfer runs. */
-int fz_ctl_server_fd(const struct fz_ctl_server *s);
-int fz_ctl_server_busy(const struct fz_ctl_server *s);
-
-/* The port actually bound (useful with port 0). */
-uint16_t fz_ctl_server_port(const struct fz_ctl_server *s);
-
-/*
- * Counters: {"accepted", "refused": {"oversized", "malformed", "bad_mac",
- * "stale", "replay"}, "commands": {...}, "transfers": {"started",
- * "completed", "expired", "active"}, "chunks_sent", "retransmits",
- * "loss_dropped"}. A new reference.
- */
-json_t *fz_ctl_server_counters(const struct fz_ctl_server *s);
-
-/* Close the socket, abandon running transfers, wipe the key (NULL is fine). */
-void fz_ctl_server_free(struct fz_ctl_server *s);
-
-/* ---- Client (zooctl) ---- */
-
-struct fz_ctl_client;
-
-/* Create a client socket (with SO_BROADCAST). Returns NULL and sets errno
- * with a message in err when the key or the socket fails. */
-struct fz_ctl_client *fz_ctl_client_create(const char *key_path, double loss, char *err,
-                                           size_t errlen);
-/* Close the socket and wipe the key (NULL is fine). */
-void fz_ctl_client_free(struct fz_ctl_client *c);
-
-/*
- * Send one command to one appliance, resending it until a reply comes or
- * timeout_s passes. Returns 0 with *reply (a new reference: {"ok":..}), or
- * -ETIMEDOUT, or another negative errno.
- */
-int fz_ctl_client_request(struct fz_ctl_client *c, const struct sockaddr_in *to, const char *cmd,
-                          double timeout_s, json_t **reply);
-
-/* Called once per appliance that answers discovery. */
-typedef void (*fz_ctl_found_fn)(void *arg, const struct sockaddr_in *from, json_t *identity);
-
-/*
- * Send identify to each address in to[0..n) (broadcast or unicast) a few
- * times during wait_s and call found once per distinct answering address.
- * Returns the number found or a negative errno.
- */
-int fz_ctl_client_discover(struct fz_ctl_client *c, const struct sockaddr_in *to, unsigned n,
-                           double wait_s, fz_ctl_found_fn found, void *arg);
-
-/* What a finished (or failed) log download measured. */
-struct fz_ctl_xfer_stats {
-	uint64_t bytes;
-	uint32_t chunks;
-	uint64_t data_received; /* DATA datagrams that arrived, duplicates included */
-	uint64_t duplicates;
-	uint64_t acks_sent;
-	double seconds;
-	char sha256[65];
-};
-
-/*
- * Download the appliance's log into out_path (written only when complete
- * and its length and SHA-256 match). Gives up after timeout_s without
- * progress. Returns 0, -ETIMEDOUT, -EBADMSG (hash mismatch), -EREMOTEIO
- * (the appliance refused: message in err) or another negative errno.
- */
-int fz_ctl_client_fetch_log(struct fz_ctl_client *c, const struct sockaddr_in *to,
-                            const char *out_path, double timeout_s, struct fz_ctl_xfer_stats *st,
-                            char *err, size_t errlen);
-
-/* Client counters: refused datagrams by reason, loss-dropped datagrams. */
-json_t *fz_ctl_client_counters(const struct fz_ctl_client *c);
 
 #endif
