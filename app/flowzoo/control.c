@@ -16,7 +16,7 @@
 #include <rte_ethdev.h>
 
 #include "app.h"
-#include "fz_ctl.h"
+#include "fz_ctl_server.h"
 #include "log.h"
 
 struct fz_control {
@@ -77,17 +77,17 @@ static int resume(void *arg)
 	return 0;
 }
 
-/* Sleep in poll(2) until a datagram comes; while a transfer runs, wake every
- * millisecond to send and retransmit its chunks. */
+/* Sleep in poll(2) until a datagram comes or a transfer's next chunk or
+ * resend is due; wake at least every 50 ms to see the stop flag. */
 static void *run(void *arg)
 {
 	struct fz_control *c = arg;
 	struct pollfd pfd = {.fd = fz_ctl_server_fd(c->server), .events = POLLIN};
 
 	while (!c->stop) {
-		int busy = fz_ctl_server_busy(c->server);
+		int t = fz_ctl_server_timeout_ms(c->server);
 
-		if (poll(&pfd, 1, busy ? 1 : 50) < 0 && errno != EINTR)
+		if (poll(&pfd, 1, t < 0 || t > 50 ? 50 : t) < 0 && errno != EINTR)
 			break;
 		fz_ctl_server_poll(c->server);
 	}

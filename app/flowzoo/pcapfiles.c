@@ -78,6 +78,7 @@ void fz_pcap_set_count(struct fz_pcap_set *s)
 		int rc;
 
 		s->packets[i] = 0;
+		s->cut[i] = 0;
 		if (p == NULL) { /* gone since fz_pcap_set_open: net_pcap will say so */
 			fprintf(stderr, "flowzoo: --pcap %s: %s\n", s->paths[i], ebuf);
 			continue;
@@ -85,7 +86,10 @@ void fz_pcap_set_count(struct fz_pcap_set *s)
 		while ((rc = pcap_next_ex(p, &h, &d)) == 1)
 			s->packets[i]++;
 		if (rc == PCAP_ERROR) {
-			/* A capture cut short: replay what is readable, as net_pcap will. */
+			/* A capture cut short: replay what is readable, as net_pcap will
+			 * (and let the worker see the end there, as without the count, so
+			 * that net_pcap counts the cut record in ierrors either way). */
+			s->cut[i] = 1;
 			fprintf(stderr, "flowzoo: --pcap %s: %s (reading the first %llu frames)\n",
 			        s->paths[i], pcap_geterr(p), (unsigned long long)s->packets[i]);
 		}
@@ -163,7 +167,7 @@ int fz_pcap_set_bind(const struct fz_pcap_set *s, struct fz_worker_conf *confs, 
 
 				if (wq->port == port && wq->queue == i % FZ_PCAPS_PER_VDEV) {
 					wq->link = s->link[i];
-					wq->expect_packets = s->packets[i];
+					wq->expect_packets = s->cut[i] ? 0 : s->packets[i];
 					found = 1;
 				}
 			}

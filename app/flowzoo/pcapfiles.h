@@ -20,6 +20,7 @@ struct fz_pcap_set {
 	const char *paths[FZ_MAX_PCAPS];
 	uint8_t link[FZ_MAX_PCAPS]; /* enum fz_link_type */
 	uint64_t packets[FZ_MAX_PCAPS];
+	uint8_t cut[FZ_MAX_PCAPS]; /* the count found the capture cut inside a record */
 	uint64_t total_packets;
 	char *strings[FZ_EAL_MAX_ARGS]; /* EAL arguments we made */
 	unsigned n_strings;

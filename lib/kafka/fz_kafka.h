@@ -71,6 +71,7 @@ struct fz_kafka_counters {
 	uint64_t in_queue;   /* messages in librdkafka now (queued, in flight, or reports) */
 	uint64_t spool_records; /* records waiting in the spool */
 	uint64_t spool_bytes;   /* bytes of the spool on disk */
+	uint64_t corrupt_bytes; /* spool bytes skipped as corrupt (torn or damaged records) */
 };
 
 /*

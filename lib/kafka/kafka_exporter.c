@@ -37,6 +37,7 @@ static void fill_counters(struct kafka_exporter *ks, struct fz_kafka_counters *c
 	c->in_queue = (uint64_t)rd_kafka_outq_len(ks->rk);
 	c->spool_records = ks->spool ? fz_spool_records(ks->spool) : 0;
 	c->spool_bytes = ks->spool ? fz_spool_bytes(ks->spool) : 0;
+	c->corrupt_bytes = ks->spool ? fz_spool_corrupt_bytes(ks->spool) : 0;
 }
 
 /* The keys are part of the summary's contract (docs/kafka-schema.md). */
