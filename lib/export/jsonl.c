@@ -205,8 +205,13 @@ static void jsonl_close(struct fz_exporter *e)
 
 	if (!j->broken)
 		jsonl_flush(e, 0);
-	if (j->f && !j->is_stdout && fclose(j->f) != 0 && !j->broken)
-		fail(j, errno, "close");
+	if (j->f && !j->is_stdout) {
+		FILE *f = j->f;
+
+		j->f = NULL; /* so that fail() does not close it again */
+		if (fclose(f) != 0 && !j->broken)
+			fail(j, errno, "close");
+	}
 	free(j->iobuf);
 	free(j->path);
 	free(j);
