@@ -19,9 +19,13 @@
 
 #include "fz_export.h"
 
+/* stdio's buffer of a file. Given by us: glibc ignores setvbuf's size without a buffer. */
+#define IOBUF_SIZE (1u << 20)
+
 struct jsonl {
 	struct fz_exporter base;
 	FILE *f;
+	char *iobuf; /* f's buffer (IOBUF_SIZE; NULL for stdout) */
 	int is_stdout;
 	enum fz_jsonl_mode mode;
 	char *path;
@@ -143,7 +147,7 @@ static uint64_t jsonl_lost(struct fz_exporter *e)
 	return ((struct jsonl *)e)->lost;
 }
 
-static FILE *open_file(const char *path, enum fz_jsonl_mode mode)
+static FILE *open_file(const char *path, enum fz_jsonl_mode mode, char *iobuf)
 {
 	int flags = O_WRONLY | O_CREAT | O_CLOEXEC;
 	struct stat st;
@@ -172,7 +176,7 @@ static FILE *open_file(const char *path, enum fz_jsonl_mode mode)
 		return NULL;
 	}
 	/* Large buffer: records are small and many. */
-	setvbuf(f, NULL, _IOFBF, 1 << 20);
+	setvbuf(f, iobuf, _IOFBF, IOBUF_SIZE);
 	return f;
 }
 
@@ -187,14 +191,16 @@ static int jsonl_reopen(struct fz_exporter *e)
 	jsonl_flush(e, 0);
 	if (j->broken)
 		return -EIO;
-	f = open_file(j->path, FZ_JSONL_APPEND);
+	/* Closed first: the new file takes over its (now empty) buffer. */
+	fclose(j->f);
+	j->f = NULL;
+	f = open_file(j->path, FZ_JSONL_APPEND, j->iobuf);
 	if (f == NULL) {
 		int err = errno;
 
 		fail(j, err, "reopen");
 		return -err;
 	}
-	fclose(j->f);
 	j->f = f;
 	return 0;
 }
@@ -205,8 +211,14 @@ static void jsonl_close(struct fz_exporter *e)
 
 	if (!j->broken)
 		jsonl_flush(e, 0);
-	if (j->f && !j->is_stdout && fclose(j->f) != 0 && !j->broken)
-		fail(j, errno, "close");
+	if (j->f && !j->is_stdout) {
+		FILE *f = j->f;
+
+		j->f = NULL; /* so that fail() does not close it again */
+		if (fclose(f) != 0 && !j->broken)
+			fail(j, errno, "close");
+	}
+	free(j->iobuf);
 	free(j->path);
 	free(j);
 }
@@ -242,10 +254,12 @@ struct fz_exporter *fz_jsonl_open(const char *path, enum fz_jsonl_mode mode, uns
 		j->f = stdout;
 		j->is_stdout = 1;
 	} else {
-		j->f = open_file(path, mode);
+		j->iobuf = malloc(IOBUF_SIZE);
+		j->f = j->iobuf ? open_file(path, mode, j->iobuf) : NULL;
 		if (j->f == NULL) {
-			int e = errno;
+			int e = j->iobuf ? errno : ENOMEM;
 
+			free(j->iobuf);
 			free(j->path);
 			free(j);
 			errno = e;
