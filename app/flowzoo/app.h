@@ -9,7 +9,7 @@
  *   workers.c      worker lcores, their rings and their counter set
  *   exporters.c    JSON lines and Kafka from the options
  *   zoo_consumer.c the zoo as a pipeline consumer, its stats records
- *   apps_consumer.c flows, packets and bytes per L7 application
+ *   applications.c flows, packets and bytes per L7 application
  *   stats_lcore.c  the loop that drains the rings into the pipeline, timers
  *   reports.c      status line, progress line, health checks, summary
  *   control.c      the zooctl server on a thread of its own
@@ -30,7 +30,7 @@
 
 struct fz_ctl_server;
 struct fz_zoo_consumer;
-struct fz_apps_consumer;
+struct fz_applications;
 struct fz_control;
 
 #define FZ_MAX_WORKERS RTE_MAX_LCORE
@@ -42,7 +42,7 @@ struct fz_control;
 #define FZ_EXIT_USAGE 2 /* a start-up error: options, config, devices */
 #define FZ_EXIT_LOST  3 /* finished, but records or packets were lost (see the summary) */
 
-struct fz_app {
+struct fz_appliance {
 	struct fz_opts opts;
 	char collector[256];
 	int offline;
@@ -68,59 +68,59 @@ struct fz_app {
 	struct fz_counters *counters;
 	struct fz_health *health;
 	struct fz_zoo_consumer *zoo;
-	struct fz_apps_consumer *apps;
+	struct fz_applications *apps;
 	struct fz_control *control; /* NULL without --ctl-key */
 	uint64_t exporters_lost;    /* records the exporters lost, at exit */
 };
 
 /* workers.c: lcores, rings, workers; the "worker" counter set. */
-int fz_workers_setup(struct fz_app *app, char *err, size_t errlen);
-int fz_workers_create(struct fz_app *app, char *err, size_t errlen);
-int fz_workers_all_done(const struct fz_app *app);
-const struct fz_counter_set *fz_workers_counter_set(struct fz_app *app);
-void fz_workers_free(struct fz_app *app);
+int fz_workers_setup(struct fz_appliance *app, char *err, size_t errlen);
+int fz_workers_create(struct fz_appliance *app, char *err, size_t errlen);
+int fz_workers_all_done(const struct fz_appliance *app);
+const struct fz_counter_set *fz_workers_counter_set(struct fz_appliance *app);
+void fz_workers_free(struct fz_appliance *app);
 
 /* exporters.c: check the exporters' options before EAL starts; open them
  * into the pipeline. 0, or -1 with a message in err. */
 int fz_exporters_check(const struct fz_opts *o, char *err, size_t errlen);
-int fz_exporters_open(struct fz_app *app, char *err, size_t errlen);
+int fz_exporters_open(struct fz_appliance *app, char *err, size_t errlen);
 /* Log what each exporter delivered and lost (after the final flush). */
-void fz_exporters_report(struct fz_app *app);
+void fz_exporters_report(struct fz_appliance *app);
 
 /* zoo_consumer.c: the zoo's options, the consumer, its stats timer and "zoo" counter set. */
 int fz_zoo_consumer_check(const struct fz_opts *opts, char *err, size_t errlen);
-int fz_zoo_consumer_init(struct fz_app *app, char *err, size_t errlen);
-void fz_zoo_consumer_free(struct fz_app *app);
+int fz_zoo_consumer_init(struct fz_appliance *app, char *err, size_t errlen);
+void fz_zoo_consumer_free(struct fz_appliance *app);
 
-/* apps_consumer.c: flows, packets, bytes per application; the "application" counter set. */
-int fz_apps_consumer_init(struct fz_app *app, char *err, size_t errlen);
-const struct fz_counter_set *fz_apps_counter_set(struct fz_app *app);
-void fz_apps_consumer_free(struct fz_app *app);
+/* applications.c: flows, packets, bytes per application; the "application" counter set. */
+int fz_applications_init(struct fz_appliance *app, char *err, size_t errlen);
+const struct fz_counter_set *fz_applications_counter_set(struct fz_appliance *app);
+void fz_applications_free(struct fz_appliance *app);
 
 /* reports.c: the counter registry, status/progress/health timers, the summary. */
-int fz_reports_init(struct fz_app *app, char *err, size_t errlen);
+int fz_reports_init(struct fz_appliance *app, char *err, size_t errlen);
 /* Whether the offline progress line is shown (--progress, or auto on a terminal). */
-int fz_reports_progress_on(const struct fz_app *app);
+int fz_reports_progress_on(const struct fz_appliance *app);
 /* The summary object from a snapshot (see docs/operator-guide.md); brief for zooctl. */
-json_t *fz_reports_summary(struct fz_app *app, int brief);
+json_t *fz_reports_summary(struct fz_appliance *app, int brief);
 /* Check the watched counters now and send the alerts (the health timer, and after the
  * final flush, which may lose records too). Returns how many were raised. */
-unsigned fz_reports_health_check(struct fz_app *app);
+unsigned fz_reports_health_check(struct fz_appliance *app);
 /* Publish the stats lcore's counters for other threads. */
-void fz_reports_publish(struct fz_app *app);
+void fz_reports_publish(struct fz_appliance *app);
 /* Lost records and packets over every loss counter, for the exit status. */
-uint64_t fz_reports_losses(struct fz_app *app);
+uint64_t fz_reports_losses(struct fz_appliance *app);
 
 /* stats_lcore.c: run the stats loop on the calling lcore until every worker is done. */
-void fz_stats_loop(struct fz_app *app);
+void fz_stats_loop(struct fz_appliance *app);
 
 /* control.c: the zooctl server on a thread of its own (nothing without --ctl-key). */
-int fz_control_start(struct fz_app *app, char *err, size_t errlen);
-void fz_control_stop(struct fz_app *app);
+int fz_control_start(struct fz_appliance *app, char *err, size_t errlen);
+void fz_control_stop(struct fz_appliance *app);
 
 /* l7_setup.c: compile the signatures (--signatures, else the shipped file); sets l7
  * and the application names. Returns 0 or -1 with a message in err. */
-int fz_l7_setup(struct fz_app *app, char *err, size_t errlen);
+int fz_l7_setup(struct fz_appliance *app, char *err, size_t errlen);
 
 /* A log callback for lib/ modules: one line, no newline. */
 void fz_app_log_line(void *arg, const char *line);

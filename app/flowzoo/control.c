@@ -20,20 +20,20 @@
 #include "log.h"
 
 struct fz_control {
-	struct fz_app *app;
+	struct fz_appliance *app;
 	struct fz_ctl_server *server;
 	pthread_t thread;
 	volatile int stop;
 };
 
-static double uptime_s(const struct fz_app *app)
+static double uptime_s(const struct fz_appliance *app)
 {
 	return (double)(rte_get_tsc_cycles() - app->start_tsc) / (double)rte_get_tsc_hz();
 }
 
 static json_t *identify(void *arg)
 {
-	struct fz_app *app = arg;
+	struct fz_appliance *app = arg;
 	json_t *ports = json_array();
 	char host[256] = "";
 	uint16_t pid;
@@ -55,7 +55,7 @@ static json_t *identify(void *arg)
  * means and the state. */
 static json_t *status(void *arg)
 {
-	struct fz_app *app = arg;
+	struct fz_appliance *app = arg;
 	json_t *s = fz_reports_summary(app, 1);
 
 	if (s == NULL)
@@ -67,13 +67,13 @@ static json_t *status(void *arg)
 
 static int suspend(void *arg)
 {
-	((struct fz_app *)arg)->suspended = 1;
+	((struct fz_appliance *)arg)->suspended = 1;
 	return 0;
 }
 
 static int resume(void *arg)
 {
-	((struct fz_app *)arg)->suspended = 0;
+	((struct fz_appliance *)arg)->suspended = 0;
 	return 0;
 }
 
@@ -94,7 +94,7 @@ static void *run(void *arg)
 	return NULL;
 }
 
-int fz_control_start(struct fz_app *app, char *err, size_t errlen)
+int fz_control_start(struct fz_appliance *app, char *err, size_t errlen)
 {
 	struct fz_ctl_server_conf conf = {
 	    .port = (uint16_t)app->opts.ctl_port,
@@ -135,7 +135,7 @@ int fz_control_start(struct fz_app *app, char *err, size_t errlen)
 	return 0;
 }
 
-void fz_control_stop(struct fz_app *app)
+void fz_control_stop(struct fz_appliance *app)
 {
 	struct fz_control *c = app->control;
 

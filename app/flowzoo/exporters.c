@@ -92,7 +92,7 @@ int fz_exporters_check(const struct fz_opts *o, char *err, size_t errlen)
 #endif
 }
 
-static int add(struct fz_app *app, struct fz_exporter *e, char *err, size_t errlen)
+static int add(struct fz_appliance *app, struct fz_exporter *e, char *err, size_t errlen)
 {
 	if (fz_pipeline_add_exporter(app->pipeline, e) == 0)
 		return 0;
@@ -101,7 +101,7 @@ static int add(struct fz_app *app, struct fz_exporter *e, char *err, size_t errl
 	return -1;
 }
 
-static int open_kafka(struct fz_app *app, char *err, size_t errlen)
+static int open_kafka(struct fz_appliance *app, char *err, size_t errlen)
 {
 	int k = kafka_wanted(&app->opts, err, errlen);
 
@@ -125,7 +125,7 @@ static int open_kafka(struct fz_app *app, char *err, size_t errlen)
 	return 0;
 }
 
-int fz_exporters_open(struct fz_app *app, char *err, size_t errlen)
+int fz_exporters_open(struct fz_appliance *app, char *err, size_t errlen)
 {
 	const struct fz_opts *o = &app->opts;
 	/* Flush at least every status interval: a reader of the file is never
@@ -153,7 +153,7 @@ int fz_exporters_open(struct fz_app *app, char *err, size_t errlen)
 	return 0;
 }
 
-void fz_exporters_report(struct fz_app *app)
+void fz_exporters_report(struct fz_appliance *app)
 {
 	for (unsigned i = 0; i < fz_pipeline_exporters(app->pipeline); i++) {
 		struct fz_exporter *e = fz_pipeline_exporter(app->pipeline, i);

@@ -28,7 +28,7 @@ static const char *default_signatures(void)
 	return FZ_SOURCE_SIGS;
 }
 
-int fz_l7_setup(struct fz_app *app, char *err, size_t errlen)
+int fz_l7_setup(struct fz_appliance *app, char *err, size_t errlen)
 {
 	struct fz_l7_conf c = {
 	    .sig_path = app->opts.signatures ? app->opts.signatures : default_signatures(),

@@ -28,7 +28,7 @@
 #include "pcapfiles.h"
 #include "ports.h"
 
-static struct fz_app the_app;
+static struct fz_appliance the_app;
 
 static void on_signal(int sig)
 {
@@ -76,7 +76,7 @@ static int stats_lcore_main(void *arg)
 }
 
 /* --stats-lcore must be an lcore EAL runs. */
-static int check_stats_lcore(const struct fz_app *app, char *err, size_t errlen)
+static int check_stats_lcore(const struct fz_appliance *app, char *err, size_t errlen)
 {
 	int64_t l = app->opts.stats_lcore;
 
@@ -96,11 +96,11 @@ static int encode_flow(const struct fz_item *it, void *arg, char *buf, size_t ca
 {
 	const struct fz_flow_item *f = it->body;
 
-	return fz_record_flow_json(((struct fz_app *)arg)->enc, f->rec, f->zoo, buf, cap);
+	return fz_record_flow_json(((struct fz_appliance *)arg)->enc, f->rec, f->zoo, buf, cap);
 }
 
 /* The record encoder, the pipeline with its consumers, timers, counters and exporters. */
-static int open_pipeline(struct fz_app *app, char *err, size_t errlen)
+static int open_pipeline(struct fz_appliance *app, char *err, size_t errlen)
 {
 	struct fz_pipeline_conf pc = {
 	    .flow_encode = encode_flow,
@@ -125,14 +125,14 @@ static int open_pipeline(struct fz_app *app, char *err, size_t errlen)
 	/* Timers fire in the order they are added, also at the end of a run:
 	 * counters published, the progress line's last state, the health
 	 * checks' alerts, and the zoo's stats record last. */
-	if (fz_apps_consumer_init(app, err, errlen) || fz_reports_init(app, err, errlen) ||
+	if (fz_applications_init(app, err, errlen) || fz_reports_init(app, err, errlen) ||
 	    fz_zoo_consumer_init(app, err, errlen) || fz_exporters_open(app, err, errlen))
 		return -1;
 	return 0;
 }
 
 /* Write the summary file (--summary). 0, or -1 after saying why. */
-static int write_summary(struct fz_app *app)
+static int write_summary(struct fz_appliance *app)
 {
 	json_t *s;
 	int rc = 0;
@@ -149,7 +149,7 @@ static int write_summary(struct fz_app *app)
 }
 
 /* The last line of a run, and its exit status. */
-static int finish(struct fz_app *app)
+static int finish(struct fz_appliance *app)
 {
 	struct fz_counter_snap *snap;
 	uint64_t packets = 0, flows = 0, lost;
@@ -188,7 +188,7 @@ static int finish(struct fz_app *app)
 	return lost ? FZ_EXIT_LOST : FZ_EXIT_OK;
 }
 
-static void free_all(struct fz_app *app)
+static void free_all(struct fz_appliance *app)
 {
 	fz_control_stop(app);
 	fz_pipeline_free(app->pipeline); /* closes the exporters */
@@ -199,7 +199,7 @@ static void free_all(struct fz_app *app)
 	fz_l7_free(app->l7);
 	app->l7 = NULL;
 	fz_zoo_consumer_free(app);
-	fz_apps_consumer_free(app);
+	fz_applications_free(app);
 	fz_health_free(app->health);
 	app->health = NULL;
 	fz_timers_free(app->timers);
@@ -210,7 +210,7 @@ static void free_all(struct fz_app *app)
 
 /* What start-up does beside EAL's initialisation, on a thread of its own. */
 struct prestart {
-	struct fz_app *app;
+	struct fz_appliance *app;
 	struct fz_pcap_set *pcaps;
 	int rc;
 	char err[1024];
@@ -231,7 +231,7 @@ static void *prestart_run(void *arg)
 
 int main(int argc, char **argv)
 {
-	struct fz_app *app = &the_app;
+	struct fz_appliance *app = &the_app;
 	struct fz_pcap_set pcaps;
 	char err[1024];
 	char *eal_argv[FZ_EAL_MAX_ARGS];

@@ -23,7 +23,7 @@ static uint64_t wall_ms(void)
 	return (uint64_t)tv.tv_sec * 1000u + (uint64_t)tv.tv_usec / 1000u;
 }
 
-static double elapsed_s(const struct fz_app *app)
+static double elapsed_s(const struct fz_appliance *app)
 {
 	return (double)(rte_get_tsc_cycles() - app->start_tsc) / (double)rte_get_tsc_hz();
 }
@@ -40,7 +40,7 @@ static void log_warning(void *arg, const char *line)
 	FZ_LOG(WARNING, "%s\n", line);
 }
 
-int fz_reports_progress_on(const struct fz_app *app)
+int fz_reports_progress_on(const struct fz_appliance *app)
 {
 	return app->opts.progress < 0 ? (app->offline && isatty(STDERR_FILENO))
 	                              : app->opts.progress;
@@ -56,7 +56,7 @@ static uint64_t total_of(const struct fz_counter_snap *snap, const char *set, co
 
 static void status_timer(void *arg, uint64_t now_us, int final)
 {
-	struct fz_app *app = arg;
+	struct fz_appliance *app = arg;
 	struct fz_counter_snap *snap = fz_counters_snapshot(app->counters);
 	char text[1024];
 
@@ -72,7 +72,7 @@ static void status_timer(void *arg, uint64_t now_us, int final)
 
 static void progress_timer(void *arg, uint64_t now_us, int final)
 {
-	struct fz_app *app = arg;
+	struct fz_appliance *app = arg;
 	struct fz_counter_snap *snap = fz_counters_snapshot(app->counters);
 	double elapsed = elapsed_s(app);
 	uint64_t pk, flows;
@@ -96,7 +96,7 @@ static void emit_alert(void *arg, struct fz_item *it)
 	fz_pipeline_emit(arg, it);
 }
 
-unsigned fz_reports_health_check(struct fz_app *app)
+unsigned fz_reports_health_check(struct fz_appliance *app)
 {
 	struct fz_counter_snap *snap;
 	unsigned raised;
@@ -127,14 +127,14 @@ static void health_timer(void *arg, uint64_t now_us, int final)
 
 static void publish_timer(void *arg, uint64_t now_us, int final)
 {
-	struct fz_app *app = arg;
+	struct fz_appliance *app = arg;
 
 	(void)now_us;
 	(void) final;
 	fz_pipeline_publish(app->pipeline);
 }
 
-int fz_reports_init(struct fz_app *app, char *err, size_t errlen)
+int fz_reports_init(struct fz_appliance *app, char *err, size_t errlen)
 {
 	uint64_t status_us = (uint64_t)(app->opts.status_interval * 1e6);
 	const struct fz_counter_set *sets[] = {
@@ -142,7 +142,7 @@ int fz_reports_init(struct fz_app *app, char *err, size_t errlen)
 	    fz_ports_counter_set(),
 	    fz_pipeline_counter_set(app->pipeline),
 	    fz_pipeline_exporter_set(app->pipeline),
-	    fz_apps_counter_set(app),
+	    fz_applications_counter_set(app),
 	};
 	struct fz_timer_conf timers[] = {
 	    {"publish", FZ_TIMER_WALL, 100000, 1, publish_timer, app},
@@ -170,12 +170,12 @@ int fz_reports_init(struct fz_app *app, char *err, size_t errlen)
 	return 0;
 }
 
-void fz_reports_publish(struct fz_app *app)
+void fz_reports_publish(struct fz_appliance *app)
 {
 	fz_pipeline_publish(app->pipeline);
 }
 
-json_t *fz_reports_summary(struct fz_app *app, int brief)
+json_t *fz_reports_summary(struct fz_appliance *app, int brief)
 {
 	struct fz_counter_snap *snap = fz_counters_snapshot(app->counters);
 	json_t *s = json_object();
@@ -205,7 +205,7 @@ json_t *fz_reports_summary(struct fz_app *app, int brief)
 	return s;
 }
 
-uint64_t fz_reports_losses(struct fz_app *app)
+uint64_t fz_reports_losses(struct fz_appliance *app)
 {
 	struct fz_counter_snap *snap = fz_counters_snapshot(app->counters);
 	uint64_t lost = 0;

@@ -24,7 +24,7 @@ static uint64_t mono_us(void)
 }
 
 /* Take what the rings hold; returns how many records. */
-static unsigned drain(struct fz_app *app)
+static unsigned drain(struct fz_appliance *app)
 {
 	struct fz_flow_rec recs[DEQ_BURST];
 	unsigned total = 0;
@@ -43,14 +43,14 @@ static unsigned drain(struct fz_app *app)
 /* --duration: stop the workers (they flush their tables, the loop drains them). */
 static void duration_timer(void *arg, uint64_t now_us, int final)
 {
-	struct fz_app *app = arg;
+	struct fz_appliance *app = arg;
 
 	(void)now_us;
 	if (!final)
 		app->stop = 1;
 }
 
-void fz_stats_loop(struct fz_app *app)
+void fz_stats_loop(struct fz_appliance *app)
 {
 	struct fz_timer_conf duration = {
 	    "duration", FZ_TIMER_WALL,  (uint64_t)(app->opts.duration * 1e6),

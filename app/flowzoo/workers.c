@@ -33,7 +33,7 @@ static const struct fz_counter_def app_defs[] = {
 static struct fz_counter_def *defs; /* the worker's declarations, then app_defs */
 static struct fz_counter_set worker_set;
 
-int fz_workers_setup(struct fz_app *app, char *err, size_t errlen)
+int fz_workers_setup(struct fz_appliance *app, char *err, size_t errlen)
 {
 	unsigned lcore;
 	uint64_t hz = rte_get_tsc_hz();
@@ -74,7 +74,7 @@ int fz_workers_setup(struct fz_app *app, char *err, size_t errlen)
 	return 0;
 }
 
-int fz_workers_create(struct fz_app *app, char *err, size_t errlen)
+int fz_workers_create(struct fz_appliance *app, char *err, size_t errlen)
 {
 	for (unsigned i = 0; i < app->n_workers; i++) {
 		char name[32];
@@ -99,7 +99,7 @@ int fz_workers_create(struct fz_app *app, char *err, size_t errlen)
 	return 0;
 }
 
-int fz_workers_all_done(const struct fz_app *app)
+int fz_workers_all_done(const struct fz_appliance *app)
 {
 	for (unsigned i = 0; i < app->n_workers; i++)
 		if (!fz_worker_done(app->workers[i]))
@@ -109,7 +109,7 @@ int fz_workers_all_done(const struct fz_app *app)
 
 static unsigned n_workers(void *arg)
 {
-	const struct fz_app *app = arg;
+	const struct fz_appliance *app = arg;
 	unsigned n = 0;
 
 	while (n < app->n_workers && app->workers[n])
@@ -120,7 +120,7 @@ static unsigned n_workers(void *arg)
 /* A worker writes its counters alone; each word is read atomically. */
 static void read_worker(void *arg, unsigned i, uint64_t *out)
 {
-	const struct fz_app *app = arg;
+	const struct fz_appliance *app = arg;
 	struct worker_block *b = (struct worker_block *)out;
 	uint64_t end;
 
@@ -132,7 +132,7 @@ static void read_worker(void *arg, unsigned i, uint64_t *out)
 	b->bytes_per_flow = fz_worker_bytes_per_flow(app->workers[i]);
 }
 
-const struct fz_counter_set *fz_workers_counter_set(struct fz_app *app)
+const struct fz_counter_set *fz_workers_counter_set(struct fz_appliance *app)
 {
 	size_t n = fz_worker_n_counter_defs, m = sizeof(app_defs) / sizeof(app_defs[0]);
 
@@ -157,7 +157,7 @@ const struct fz_counter_set *fz_workers_counter_set(struct fz_app *app)
 	return &worker_set;
 }
 
-void fz_workers_free(struct fz_app *app)
+void fz_workers_free(struct fz_appliance *app)
 {
 	for (unsigned i = 0; i < app->n_workers; i++) {
 		fz_worker_free(app->workers[i]);

@@ -18,7 +18,7 @@
 #include "log.h"
 
 struct fz_zoo_consumer {
-	struct fz_app *app;
+	struct fz_appliance *app;
 	struct fz_zoo *zoo;
 	struct fz_zoo_result res; /* the last flow's classes (the item points here) */
 	uint64_t interval_start_ms;
@@ -163,7 +163,7 @@ static void read_zoo(void *arg, unsigned i, uint64_t *out)
 	fz_counter_pub_read(((struct fz_zoo_consumer *)arg)->pub, out);
 }
 
-int fz_zoo_consumer_init(struct fz_app *app, char *err, size_t errlen)
+int fz_zoo_consumer_init(struct fz_appliance *app, char *err, size_t errlen)
 {
 	struct fz_zoo_consumer *z = calloc(1, sizeof(*z));
 	struct fz_zoo_conf conf;
@@ -210,7 +210,7 @@ int fz_zoo_consumer_init(struct fz_app *app, char *err, size_t errlen)
 	return 0;
 }
 
-void fz_zoo_consumer_free(struct fz_app *app)
+void fz_zoo_consumer_free(struct fz_appliance *app)
 {
 	if (app->zoo == NULL)
 		return;

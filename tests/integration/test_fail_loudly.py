@@ -8,6 +8,9 @@ summary and every produced record written in every case.
 - --jsonl /dev/full: an error line, a records_lost alert, the loss counted
   in the summary, exit 3;
 - --jsonl - | head -1: no death by SIGPIPE; the summary is written, exit 3;
+- --kafka 127.0.0.1:1 without a spool: the records dropped are counted and
+  said, librdkafka's lines are stamped lines of the log, exit 3;
+- no exporter at all: the log says the records are only counted;
 - SIGHUP to a live run: the log and JSON-lines files are reopened (logrotate),
   the run goes on and ends normally;
 - SIGINT in the first moments of an offline run with --progress on: the same
@@ -78,6 +81,35 @@ def dev_full(c, tmp):
     c.eq(1, s["alerts"], "/dev/full: one alert")
     c.eq(True, "records or packets LOST" in err.strip().splitlines()[-1],
          "/dev/full: the last line says records were lost")
+
+
+def kafka_unreachable(c, tmp):
+    """No broker and no spool: the records are dropped, counted, said, and the status is 3;
+    librdkafka's own complaints are stamped lines of the appliance's log."""
+    summ = os.path.join(tmp, "kafka.json")
+    log = os.path.join(tmp, "kafka.log")
+    p = subprocess.run([FLOWZOO, "--pcap", SSH, "--kafka", "127.0.0.1:1",
+                        "--kafka-flush-timeout", "1", "--summary", summ, "--progress", "off",
+                        "--log-file", log], capture_output=True, text=True, timeout=60)
+    c.eq(3, p.returncode, "kafka unreachable: exit status")
+    s = load(summ)
+    c.eq(7, s["kafka"]["dropped"], "kafka unreachable: 5 flows, the stats record and an alert "
+         "dropped")
+    with open(log) as f:
+        text = f.read().splitlines()
+    c.eq(True, any("flowzoo: kafka: " in x and "Connection refused" in x and x.startswith("20")
+                   for x in text), "kafka unreachable: librdkafka's line, stamped, in the log")
+    c.eq(True, any("kafka: 7 records dropped" in x for x in text),
+         "kafka unreachable: the drops said at exit")
+    c.eq(True, "records or packets LOST" in text[-1], "kafka unreachable: the last line")
+
+
+def no_exporter(c, tmp):
+    p = subprocess.run([FLOWZOO, "--pcap", SSH, "--progress", "off"], capture_output=True,
+                       text=True, timeout=60)
+    c.eq(0, p.returncode, "no exporter: exit status")
+    c.eq(True, "no exporter (--jsonl, --kafka): flow records are counted in the summary, and "
+         "not written anywhere" in p.stderr, "no exporter: said")
 
 
 def broken_pipe(c, tmp):
@@ -163,6 +195,10 @@ def main():
         stats_lcore(c, tmp)
         dev_full(c, tmp)
         broken_pipe(c, tmp)
+        if os.path.exists(os.path.join(os.path.dirname(FLOWZOO), "..", "tests", "kafka",
+                                       "mock_cluster")):  # built with librdkafka
+            kafka_unreachable(c, tmp)
+        no_exporter(c, tmp)
         early_sigint(c, tmp)
         sighup(c, tmp)
     c.done()

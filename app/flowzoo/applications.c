@@ -14,8 +14,8 @@ struct app_block {
 	uint64_t flows, packets, bytes;
 };
 
-struct fz_apps_consumer {
-	const struct fz_app *app;
+struct fz_applications {
+	const struct fz_appliance *app;
 	unsigned n;
 	struct app_block *counts; /* n, written by the stats lcore */
 	struct fz_counter_pub *pub;
@@ -33,7 +33,7 @@ static const struct fz_counter_def app_defs[] = {
 
 static void count(void *arg, const struct fz_flow_rec *r, struct fz_flow_item *item)
 {
-	struct fz_apps_consumer *a = arg;
+	struct fz_applications *a = arg;
 	struct app_block *c = &a->counts[r->app < a->n ? r->app : 0];
 
 	(void)item;
@@ -44,7 +44,7 @@ static void count(void *arg, const struct fz_flow_rec *r, struct fz_flow_item *i
 
 static void publish(void *arg, uint64_t now_us, int final)
 {
-	struct fz_apps_consumer *a = arg;
+	struct fz_applications *a = arg;
 
 	(void)now_us;
 	(void) final;
@@ -53,14 +53,14 @@ static void publish(void *arg, uint64_t now_us, int final)
 
 static unsigned instances(void *arg)
 {
-	return ((struct fz_apps_consumer *)arg)->n;
+	return ((struct fz_applications *)arg)->n;
 }
 
 /* One reader at a time reads the whole published block (the registry's readers are the
  * stats lcore, the control thread and main; the copy is per call). */
 static void read_app(void *arg, unsigned i, uint64_t *out)
 {
-	struct fz_apps_consumer *a = arg;
+	struct fz_applications *a = arg;
 	struct app_block *all = malloc(a->n * sizeof(*all));
 
 	memset(out, 0, sizeof(struct app_block));
@@ -73,14 +73,14 @@ static void read_app(void *arg, unsigned i, uint64_t *out)
 
 static void label_app(void *arg, unsigned i, char *buf, size_t cap)
 {
-	const struct fz_apps_consumer *a = arg;
+	const struct fz_applications *a = arg;
 
 	snprintf(buf, cap, "%s", a->app->app_names[i]);
 }
 
-int fz_apps_consumer_init(struct fz_app *app, char *err, size_t errlen)
+int fz_applications_init(struct fz_appliance *app, char *err, size_t errlen)
 {
-	struct fz_apps_consumer *a = calloc(1, sizeof(*a));
+	struct fz_applications *a = calloc(1, sizeof(*a));
 	struct fz_consumer c = {"applications", count, a};
 	struct fz_timer_conf t = {"applications publish", FZ_TIMER_WALL, 100000, 1, publish, a};
 
@@ -115,12 +115,12 @@ nomem:
 	return -1;
 }
 
-const struct fz_counter_set *fz_apps_counter_set(struct fz_app *app)
+const struct fz_counter_set *fz_applications_counter_set(struct fz_appliance *app)
 {
 	return &app->apps->set;
 }
 
-void fz_apps_consumer_free(struct fz_app *app)
+void fz_applications_free(struct fz_appliance *app)
 {
 	if (app->apps == NULL)
 		return;
