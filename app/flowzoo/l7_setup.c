@@ -52,5 +52,11 @@ int fz_l7_setup(struct fz_appliance *app, char *err, size_t errlen)
 	app->sig_path = c.sig_path;
 	app->app_names = fz_l7_app_names(app->l7);
 	app->n_apps = fz_l7_app_count(app->l7);
+	/* Only now are the names of the per-application Kafka topics known. */
+	if (fz_opts_check_app_topics(&app->opts, app->app_names, app->n_apps, err, errlen)) {
+		fz_l7_free(app->l7);
+		app->l7 = NULL;
+		return -1;
+	}
 	return 0;
 }

@@ -10,46 +10,70 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <jansson.h>
+#include <rte_config.h>
 
 #include "fz_worker.h"
-#include "options.h"
-
-enum opt_type {
-	T_STR,     /* const char * */
-	T_STRLIST, /* repeatable: const char *[], count in a following unsigned */
-	T_SECONDS, /* double >= 0 */
-	T_U64,     /* unsigned integer */
-	T_I64,     /* signed integer */
-	T_FLAG,    /* int set to 1 (config: true/false) */
-	T_CHOICE,  /* one word of a list, stored as its int value */
-	T_FRAC,    /* double in [0, 1) */
-};
-
-struct choice {
-	const char *word;
-	int value;
-};
+#include "options_priv.h"
 
 static const struct choice clock_choices[] = {
     {"auto", FZ_CLOCK_AUTO}, {"pcap", FZ_CLOCK_PCAP}, {"tsc", FZ_CLOCK_TSC}, {NULL, 0}};
 static const struct choice scope_choices[] = {{"global", 0}, {"app", 1}, {NULL, 0}};
 static const struct choice per_app_choices[] = {
     {"off", 0}, {"also", 1}, {"instead", 2}, {NULL, 0}}; /* FZ_KAFKA_PER_APP_* */
+static const struct choice jsonl_mode_choices[] = {{"truncate", FZ_JSONL_TRUNCATE},
+                                                   {"append", FZ_JSONL_APPEND},
+                                                   {"refuse", FZ_JSONL_REFUSE},
+                                                   {NULL, 0}};
 static const struct choice tri_choices[] = {{"auto", -1}, {"on", 1}, {"off", 0}, {NULL, 0}};
 
-struct opt_def {
-	const char *name;
-	enum opt_type type;
-	size_t off;
-	size_t count_off; /* T_STRLIST: offset of the unsigned count */
-	const char *arg;
-	const char *help;
-	uint64_t min, max;            /* T_U64 range (max 0: none) */
-	const struct choice *choices; /* T_CHOICE */
-};
-
 #define O(f) offsetof(struct fz_opts, f)
+
+/* Kafka's legal topic characters. */
+static int topic_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '.' || c == '_' || c == '-';
+}
+
+/* The prefix of every topic: Kafka's characters, and room for the longest fixed suffix. */
+static int check_topic_prefix(const char *v, const char *where, char *err, size_t errlen)
+{
+	size_t n = strlen(v);
+
+	for (size_t i = 0; i < n; i++)
+		if (!topic_char(v[i])) {
+			snprintf(
+			    err, errlen,
+			    "%s: '%s': character %zu ('%c') is not allowed in a Kafka topic name "
+			    "(letters, digits, '.', '_', '-')",
+			    where, v, i + 1, v[i]);
+			return -1;
+		}
+	if (n + strlen(FZ_TOPIC_LONGEST_SUFFIX) > FZ_KAFKA_TOPIC_MAX) {
+		snprintf(err, errlen,
+		         "%s: '%s' is %zu characters, at most %zu (Kafka takes topic names of "
+		         "up to %d characters, and PREFIX%s is the longest)",
+		         where, v, n, FZ_KAFKA_TOPIC_MAX - strlen(FZ_TOPIC_LONGEST_SUFFIX),
+		         FZ_KAFKA_TOPIC_MAX, FZ_TOPIC_LONGEST_SUFFIX);
+		return -1;
+	}
+	return 0;
+}
+
+static int check_kafka_opt(const char *v, const char *where, char *err, size_t errlen)
+{
+	const char *eq = strchr(v, '=');
+
+	if (eq == NULL) {
+		snprintf(err, errlen, "%s: '%s' is not KEY=VALUE", where, v);
+		return -1;
+	}
+	if (eq == v) {
+		snprintf(err, errlen, "%s: '%s': the key is empty (KEY=VALUE)", where, v);
+		return -1;
+	}
+	return 0;
+}
 
 /* Sorted by name; --help prints them in this order. */
 static const struct opt_def defs[] = {
@@ -110,6 +134,13 @@ static const struct opt_def defs[] = {
      .off = O(jsonl),
      .arg = "PATH",
      .help = "write JSON-lines records to PATH ('-' = stdout)"},
+    {.name = "jsonl-mode",
+     .type = T_CHOICE,
+     .off = O(jsonl_mode),
+     .arg = "truncate|append|refuse",
+     .choices = jsonl_mode_choices,
+     .help = "when the --jsonl file exists: empty it, append to it, or refuse to start if it "
+             "is not empty (default append)"},
     {.name = "kafka",
      .type = T_STR,
      .off = O(kafka),
@@ -132,19 +163,21 @@ static const struct opt_def defs[] = {
      .off = O(kafka_opts),
      .count_off = O(n_kafka_opts),
      .arg = "KEY=VALUE",
-     .help = "set a librdkafka producer property (repeatable)"},
+     .check = check_kafka_opt,
+     .help = "set a librdkafka producer property (repeatable; needs a Kafka sink)"},
     {.name = "kafka-topic-per-app",
      .type = T_CHOICE,
      .off = O(kafka_topic_per_app),
-     .arg = "MODE",
+     .arg = "off|also|instead",
      .choices = per_app_choices,
-     .help = "also|instead: also (or instead) write each flow to PREFIX.flows.APP (default "
-             "off)"},
+     .help = "also (or instead) write each flow to PREFIX.flows.APP (default off)"},
     {.name = "kafka-topic-prefix",
      .type = T_STR,
      .off = O(kafka_topic_prefix),
      .arg = "PREFIX",
-     .help = "Kafka topics are PREFIX.flows, PREFIX.stats, PREFIX.alerts (default flowzoo)"},
+     .check = check_topic_prefix,
+     .help = "Kafka topics are PREFIX.flows, PREFIX.stats, PREFIX.alerts (default flowzoo; "
+             "letters, digits, '.', '_', '-')"},
     {.name = "l7-bytes",
      .type = T_U64,
      .off = O(l7_bytes),
@@ -206,6 +239,7 @@ static const struct opt_def defs[] = {
      .type = T_I64,
      .off = O(stats_lcore),
      .arg = "LCORE",
+     .max = RTE_MAX_LCORE - 1,
      .help = "lcore of the stats loop (default: the main lcore)"},
     {.name = "spool-dir",
      .type = T_STR,
@@ -277,7 +311,7 @@ void fz_opts_init(struct fz_opts *o)
 	o->kafka_flush_timeout = 10;
 }
 
-static const struct opt_def *find_def(const char *name)
+const struct opt_def *fz_opts__find(const char *name)
 {
 	for (size_t i = 0; i < N_DEFS; i++)
 		if (strcmp(defs[i].name, name) == 0)
@@ -286,12 +320,12 @@ static const struct opt_def *find_def(const char *name)
 }
 
 /* Values from the config file must outlive it: keep our own copies. */
-static const char *keep(struct fz_opts *o, const char *s)
+const char *fz_opts__keep(struct fz_opts *o, const char *s)
 {
 	char *c;
 
 	if (o->n_owned == sizeof(o->owned) / sizeof(o->owned[0]))
-		return NULL; /* set_value reports a missing value */
+		return NULL; /* fz_opts__set reports a missing value */
 	c = strdup(s);
 	if (c)
 		o->owned[o->n_owned++] = c;
@@ -305,10 +339,45 @@ void fz_opts_free(struct fz_opts *o)
 	o->n_owned = 0;
 }
 
-static int set_value(struct fz_opts *o, const struct opt_def *d, const char *v, const char *where,
-                     char *err, size_t errlen)
+static int set_number(struct fz_opts *o, const struct opt_def *d, const char *v, const char *where,
+                      char *err, size_t errlen)
 {
+	void *field = (char *)o + d->off;
 	char *end = NULL;
+
+	errno = 0;
+	if (d->type == T_SECONDS || d->type == T_FRAC) {
+		double x = strtod(v, &end);
+		int ok = !errno && end != v && !*end && isfinite(x) && x >= 0 &&
+		         (d->type == T_FRAC ? x < 1 : x <= FZ_OPTS_MAX_SECONDS);
+
+		if (!ok && d->type == T_FRAC)
+			snprintf(err, errlen, "%s: '%s' is not a fraction from 0 to below 1", where,
+			         v);
+		else if (!ok)
+			snprintf(err, errlen, "%s: '%s' is not a number of seconds from 0 to %.0f",
+			         where, v, FZ_OPTS_MAX_SECONDS);
+		else
+			*(double *)field = x;
+		return ok ? 0 : -1;
+	}
+	long long x = strtoll(v, &end, 10);
+
+	if (errno || end == v || *end || x < 0 || (uint64_t)x < d->min || (uint64_t)x > d->max) {
+		snprintf(err, errlen, "%s: '%s' is not an integer from %llu to %llu", where, v,
+		         (unsigned long long)d->min, (unsigned long long)d->max);
+		return -1;
+	}
+	if (d->type == T_U64)
+		*(uint64_t *)field = (uint64_t)x;
+	else
+		*(int64_t *)field = x;
+	return 0;
+}
+
+int fz_opts__set(struct fz_opts *o, const struct opt_def *d, const char *v, const char *where,
+                 char *err, size_t errlen)
+{
 	void *field = (char *)o + d->off;
 
 	if (v == NULL) {
@@ -317,9 +386,18 @@ static int set_value(struct fz_opts *o, const struct opt_def *d, const char *v, 
 	}
 	switch (d->type) {
 	case T_STR:
-		*(const char **)field = v;
-		return 0;
-	case T_STRLIST: {
+	case T_STRLIST:
+		/* Every string option names something: a file, a host, a collector. */
+		if (*v == '\0') {
+			snprintf(err, errlen, "%s: the value is empty (%s)", where, d->arg);
+			return -1;
+		}
+		if (d->check && d->check(v, where, err, errlen))
+			return -1;
+		if (d->type == T_STR) {
+			*(const char **)field = v;
+			return 0;
+		}
 		unsigned *n = (unsigned *)((char *)o + d->count_off);
 
 		if (*n >= FZ_MAX_LIST) {
@@ -328,55 +406,11 @@ static int set_value(struct fz_opts *o, const struct opt_def *d, const char *v, 
 		}
 		((const char **)field)[(*n)++] = v;
 		return 0;
-	}
-	case T_SECONDS: {
-		double x;
-
-		errno = 0;
-		x = strtod(v, &end);
-		if (errno || end == v || *end || !isfinite(x) || x < 0 || x > 1e9) {
-			snprintf(err, errlen, "%s: '%s' is not a number of seconds >= 0", where, v);
-			return -1;
-		}
-		*(double *)field = x;
-		return 0;
-	}
-	case T_FRAC: {
-		double x;
-
-		errno = 0;
-		x = strtod(v, &end);
-		if (errno || end == v || *end || !(x >= 0 && x < 1)) {
-			snprintf(err, errlen, "%s: '%s' is not a fraction from 0 to below 1", where,
-			         v);
-			return -1;
-		}
-		*(double *)field = x;
-		return 0;
-	}
+	case T_SECONDS:
+	case T_FRAC:
 	case T_U64:
-	case T_I64: {
-		long long x;
-
-		errno = 0;
-		x = strtoll(v, &end, 10);
-		if (errno || end == v || *end || x < 0 || (uint64_t)x < d->min ||
-		    (d->max && (uint64_t)x > d->max)) {
-			if (d->max)
-				snprintf(err, errlen,
-				         "%s: '%s' is not an integer from %llu to %llu", where, v,
-				         (unsigned long long)d->min, (unsigned long long)d->max);
-			else
-				snprintf(err, errlen, "%s: '%s' is not an integer >= %llu", where,
-				         v, (unsigned long long)d->min);
-			return -1;
-		}
-		if (d->type == T_U64)
-			*(uint64_t *)field = (uint64_t)x;
-		else
-			*(int64_t *)field = x;
-		return 0;
-	}
+	case T_I64:
+		return set_number(o, d, v, where, err, errlen);
 	case T_FLAG:
 		if (strcmp(v, "true") == 0 || strcmp(v, "1") == 0) {
 			*(int *)field = 1;
@@ -400,102 +434,46 @@ static int set_value(struct fz_opts *o, const struct opt_def *d, const char *v, 
 	return -1;
 }
 
-/* One config value as option text. */
-static int config_value(struct fz_opts *o, const struct opt_def *d, json_t *v, const char *where,
-                        char *err, size_t errlen)
+/* Checks of options together, once the config file and the command line are read. */
+static int check_together(const struct fz_opts *o, char *err, size_t errlen)
 {
-	char num[64];
+	static const char servers[] = "bootstrap.servers=";
+	int sink = o->kafka != NULL || o->kafka_mock;
 
-	if (json_is_string(v))
-		return set_value(o, d, keep(o, json_string_value(v)), where, err, errlen);
-	if (json_is_integer(v)) {
-		snprintf(num, sizeof(num), "%lld", (long long)json_integer_value(v));
-		return set_value(o, d, keep(o, num), where, err, errlen);
+	for (unsigned i = 0; i < o->n_kafka_opts; i++)
+		if (strncmp(o->kafka_opts[i], servers, sizeof(servers) - 1) == 0)
+			sink = 1;
+	if (o->n_kafka_opts && !sink) {
+		snprintf(err, errlen,
+		         "--kafka-opt %s: no Kafka sink to set it on (give --kafka BROKERS, "
+		         "--kafka-mock, or \"bootstrap.servers\" in the config file's \"kafka\" "
+		         "object)",
+		         o->kafka_opts[0]);
+		return -1;
 	}
-	if (json_is_real(v)) {
-		snprintf(num, sizeof(num), "%.17g", json_real_value(v));
-		return set_value(o, d, keep(o, num), where, err, errlen);
-	}
-	if (json_is_object(v) && strcmp(d->name, "kafka") == 0) {
-		/* librdkafka properties: each becomes a --kafka-opt, before the
-		 * command line's. */
-		const char *k;
-		json_t *e;
-		char kv[1024];
-
-		json_object_foreach(v, k, e)
-		{
-			if (json_is_string(e))
-				snprintf(kv, sizeof(kv), "%s=%s", k, json_string_value(e));
-			else if (json_is_integer(e))
-				snprintf(kv, sizeof(kv), "%s=%lld", k,
-				         (long long)json_integer_value(e));
-			else if (json_is_boolean(e))
-				snprintf(kv, sizeof(kv), "%s=%s", k,
-				         json_is_true(e) ? "true" : "false");
-			else {
-				snprintf(err, errlen,
-				         "%s: property '%s': not a string, integer or boolean",
-				         where, k);
-				return -1;
-			}
-			if (set_value(o, find_def("kafka-opt"), keep(o, kv), where, err, errlen))
-				return -1;
-		}
-		return 0;
-	}
-	if (json_is_boolean(v) && d->type == T_FLAG)
-		return set_value(o, d, json_is_true(v) ? "true" : "false", where, err, errlen);
-	if (json_is_array(v) && d->type == T_STRLIST) {
-		size_t i;
-		json_t *e;
-
-		json_array_foreach(v, i, e)
-		{
-			if (config_value(o, d, e, where, err, errlen))
-				return -1;
-		}
-		return 0;
-	}
-	snprintf(err, errlen, "%s: wrong type of value", where);
-	return -1;
+	return 0;
 }
 
-static int load_config(struct fz_opts *o, const char *path, char *err, size_t errlen)
+int fz_opts_check_app_topics(const struct fz_opts *o, const char *const *apps, unsigned n,
+                             char *err, size_t errlen)
 {
-	json_error_t je;
-	json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
-	const char *key;
-	json_t *v;
-	char where[512];
-	int rc = 0;
+	const char *prefix = o->kafka_topic_prefix ? o->kafka_topic_prefix : "flowzoo";
+	static const char mid[] = ".flows.";
 
-	if (root == NULL) {
-		snprintf(err, errlen, "config %s:%d: %s", path, je.line, je.text);
-		return -1;
-	}
-	if (!json_is_object(root)) {
-		snprintf(err, errlen, "config %s: not a JSON object", path);
-		json_decref(root);
-		return -1;
-	}
-	json_object_foreach(root, key, v)
-	{
-		const struct opt_def *d = find_def(key);
+	if (o->kafka_topic_per_app == 0)
+		return 0;
+	for (unsigned i = 0; i < n; i++) {
+		size_t len = strlen(prefix) + sizeof(mid) - 1 + strlen(apps[i]);
 
-		snprintf(where, sizeof(where), "config %s: key '%s'", path, key);
-		if (d == NULL || strcmp(key, "config") == 0) {
-			snprintf(err, errlen, "%s: unknown key", where);
-			rc = -1;
-			break;
-		}
-		if (config_value(o, d, v, where, err, errlen)) {
-			rc = -1;
-			break;
+		if (len > FZ_KAFKA_TOPIC_MAX) {
+			snprintf(err, errlen,
+			         "--kafka-topic-per-app: the topic %s%s%s would be %zu characters, "
+			         "Kafka takes at most %d (shorten --kafka-topic-prefix)",
+			         prefix, mid, apps[i], len, FZ_KAFKA_TOPIC_MAX);
+			return -1;
 		}
 	}
-	json_decref(root);
-	return rc;
+	return 0;
 }
 
 int fz_opts_parse(struct fz_opts *o, int argc, char **argv, char *err, size_t errlen)
@@ -507,11 +485,12 @@ int fz_opts_parse(struct fz_opts *o, int argc, char **argv, char *err, size_t er
 		if (strcmp(argv[i], "--config") == 0 || strncmp(argv[i], "--config=", 9) == 0) {
 			const char *path = argv[i][8] == '=' ? argv[i] + 9 : argv[i + 1];
 
-			if (path == NULL) {
-				snprintf(err, errlen, "--config: option needs a value (FILE)");
+			if (path == NULL || *path == '\0') {
+				snprintf(err, errlen, "--config: %s (FILE)",
+				         path ? "the value is empty" : "option needs a value");
 				return -1;
 			}
-			if (load_config(o, path, err, errlen))
+			if (fz_opts__load_config(o, path, err, errlen))
 				return -1;
 		}
 	}
@@ -528,7 +507,7 @@ int fz_opts_parse(struct fz_opts *o, int argc, char **argv, char *err, size_t er
 		eq = strchr(a, '=');
 		snprintf(name, sizeof(name), "%.*s", (int)(eq ? eq - a - 2 : (long)strlen(a) - 2),
 		         a + 2);
-		d = find_def(name);
+		d = fz_opts__find(name);
 		if (d == NULL) {
 			snprintf(err, errlen, "'%s': unknown option (see --help)", a);
 			return -1;
@@ -544,10 +523,10 @@ int fz_opts_parse(struct fz_opts *o, int argc, char **argv, char *err, size_t er
 			val = argv[++i];
 		if (strcmp(name, "config") == 0)
 			continue; /* already read */
-		if (set_value(o, d, val, where, err, errlen))
+		if (fz_opts__set(o, d, val, where, err, errlen))
 			return -1;
 	}
-	return 0;
+	return check_together(o, err, errlen);
 }
 
 void fz_opts_usage(FILE *f)

@@ -12,6 +12,17 @@
 #define FZ_MAX_PCAPS 64
 #define FZ_MAX_LIST  64
 
+/* The longest topic name Kafka takes, and the longest fixed topic suffix. */
+#define FZ_KAFKA_TOPIC_MAX      249
+#define FZ_TOPIC_LONGEST_SUFFIX ".traffic"
+
+/* --jsonl-mode: what opening an existing --jsonl file does. */
+enum fz_jsonl_mode {
+	FZ_JSONL_APPEND = 0, /* the default: add to the end */
+	FZ_JSONL_TRUNCATE,   /* empty it first */
+	FZ_JSONL_REFUSE,     /* a non-empty file is a start-up error */
+};
+
 struct fz_opts {
 	const char *pcaps[FZ_MAX_PCAPS];
 	unsigned n_pcaps;
@@ -68,6 +79,25 @@ void fz_opts_init(struct fz_opts *o);
  * message naming the offending option or key in err.
  */
 int fz_opts_parse(struct fz_opts *o, int argc, char **argv, char *err, size_t errlen);
+
+/*
+ * With --kafka-topic-per-app, check that every per-application topic
+ * <prefix>.flows.<app> of the n application names stays within Kafka's
+ * FZ_KAFKA_TOPIC_MAX characters. Returns 0, or -1 with a message in err.
+ */
+int fz_opts_check_app_topics(const struct fz_opts *o, const char *const *apps, unsigned n,
+                             char *err, size_t errlen);
+
+/*
+ * Check, before anything is started, that every output path can be
+ * written: --summary (created and removed again when it did not exist, an
+ * existing file is neither emptied nor changed), --log-file, --jsonl
+ * (unless "-"; with --jsonl-mode refuse an existing non-empty file is an
+ * error) and --spool-dir (a directory, made when missing, that can be
+ * written). Returns 0, or -1 with a message naming the option, the path
+ * and the reason (strerror) in err.
+ */
+int fz_opts_check_outputs(const struct fz_opts *o, char *err, size_t errlen);
 
 /* Free what fz_opts_parse copied from the config file. */
 void fz_opts_free(struct fz_opts *o);

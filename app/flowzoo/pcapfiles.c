@@ -17,6 +17,8 @@ static int link_of(int dlt)
 		return FZ_LINK_ETHER;
 	case DLT_LINUX_SLL:
 		return FZ_LINK_SLL;
+	case DLT_LINUX_SLL2:
+		return FZ_LINK_SLL2;
 	case DLT_RAW:
 #ifdef DLT_IPV4
 	case DLT_IPV4:
@@ -51,11 +53,10 @@ int fz_pcap_set_open(struct fz_pcap_set *s, const char *const *paths, unsigned n
 		}
 		l = link_of(pcap_datalink(p));
 		if (l < 0) {
-			snprintf(
-			    err, errlen,
-			    "--pcap %s: link type %s is not supported (Ethernet, Linux cooked, "
-			    "raw IP are)",
-			    paths[i], pcap_datalink_val_to_name(pcap_datalink(p)));
+			snprintf(err, errlen,
+			         "--pcap %s: link type %s is not supported (Ethernet, Linux cooked "
+			         "SLL and SLL2, raw IP are)",
+			         paths[i], pcap_datalink_val_to_name(pcap_datalink(p)));
 			pcap_close(p);
 			return -1;
 		}

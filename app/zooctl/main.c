@@ -92,14 +92,17 @@ static int parse_ports(struct cli *c, const char *s)
 	return rc == 0 && c->n_ports ? 0 : -1;
 }
 
+/* host as an IPv4 address: 0, or getaddrinfo's error code (for gai_strerror). */
 static int resolve(const char *host, struct in_addr *out)
 {
 	struct addrinfo hints = {.ai_family = AF_INET, .ai_socktype = SOCK_DGRAM}, *res;
+	int rc;
 
 	if (inet_pton(AF_INET, host, out) == 1)
 		return 0;
-	if (getaddrinfo(host, NULL, &hints, &res) != 0)
-		return -1;
+	rc = getaddrinfo(host, NULL, &hints, &res);
+	if (rc != 0)
+		return rc;
 	*out = ((struct sockaddr_in *)res->ai_addr)->sin_addr;
 	freeaddrinfo(res);
 	return 0;
@@ -113,28 +116,37 @@ static void set_name(struct target *t)
 	snprintf(t->name, sizeof(t->name), "%s:%u", ip, ntohs(t->addr.sin_port));
 }
 
-static int parse_target(struct cli *c, const char *arg)
+/* One --target: 0, or -1 with a message in err. */
+static int parse_target(struct cli *c, const char *arg, char *err, size_t errlen)
 {
 	char host[256];
 	const char *colon = strrchr(arg, ':');
 	struct target *t = &c->targets[c->n_targets];
 	long port = c->ports[0];
+	int rc;
 
-	if (c->n_targets == MAX_TARGETS)
+	if (c->n_targets == MAX_TARGETS) {
+		snprintf(err, errlen, "at most %d targets", MAX_TARGETS);
 		return -1;
+	}
 	snprintf(host, sizeof(host), "%.*s", colon ? (int)(colon - arg) : (int)strlen(arg), arg);
 	if (colon) {
 		char *end;
 
 		port = strtol(colon + 1, &end, 10);
-		if (*end || port < 1 || port > 65535)
+		if (*end || port < 1 || port > 65535 || host[0] == '\0') {
+			snprintf(err, errlen, "expected HOST[:PORT] (PORT from 1 to 65535)");
 			return -1;
+		}
 	}
 	memset(t, 0, sizeof(*t));
 	t->addr.sin_family = AF_INET;
 	t->addr.sin_port = htons((uint16_t)port);
-	if (resolve(host, &t->addr.sin_addr) < 0)
+	rc = resolve(host, &t->addr.sin_addr);
+	if (rc != 0) {
+		snprintf(err, errlen, "cannot resolve %s: %s", host, gai_strerror(rc));
 		return -1;
+	}
 	set_name(t);
 	c->n_targets++;
 	return 0;
@@ -251,6 +263,18 @@ static void print_table(const char *cmd, json_t *list)
 
 /* ---- commands ---- */
 
+/* The entry of a target that did not answer, with the likely causes. */
+static json_t *no_answer(const struct cli *c, const struct target *t)
+{
+	char msg[512];
+
+	snprintf(msg, sizeof(msg),
+	         "no answer from %s within %g s (is the appliance running, and is the key the "
+	         "same as its --ctl-key?)",
+	         t->name, c->timeout);
+	return json_pack("{s:s, s:b, s:s}", "address", t->name, "ok", 0, "error", msg);
+}
+
 static json_t *run_logs(struct cli *c, struct fz_ctl_client *cl, const struct target *t, int many)
 {
 	struct fz_ctl_xfer_stats st;
@@ -266,6 +290,8 @@ static json_t *run_logs(struct cli *c, struct fz_ctl_client *cl, const struct ta
 		snprintf(path, sizeof(path), "%s", c->out);
 	}
 	rc = fz_ctl_client_fetch_log(cl, &t->addr, path, c->timeout, &st, err, sizeof(err));
+	if (rc == -ETIMEDOUT && st.chunks == 0)
+		return no_answer(c, t); /* not even the reply that announces the log came */
 	if (rc < 0)
 		return json_pack("{s:s, s:b, s:s}", "address", t->name, "ok", 0, "error", err);
 	return json_pack("{s:s, s:b, s:{s:s, s:I, s:i, s:f, s:s, s:I, s:I, s:I}}", "address",
@@ -281,9 +307,11 @@ static json_t *run_cmd(struct cli *c, struct fz_ctl_client *cl, const struct tar
 	json_t *reply, *e;
 	int rc = fz_ctl_client_request(cl, &t->addr, cmd, c->timeout, &reply);
 
+	if (rc == -ETIMEDOUT)
+		return no_answer(c, t);
 	if (rc < 0)
 		return json_pack("{s:s, s:b, s:s}", "address", t->name, "ok", 0, "error",
-		                 rc == -ETIMEDOUT ? "no answer" : strerror(-rc));
+		                 strerror(-rc));
 	e = json_pack("{s:s, s:O}", "address", t->name, "ok", json_object_get(reply, "ok"));
 	if (json_is_true(json_object_get(reply, "ok"))) {
 		json_t *r = json_object_get(reply, "result");
@@ -397,12 +425,14 @@ static int parse_args(struct cli *c, int argc, char **argv)
 			goto bad;
 		}
 	}
-	for (unsigned i = 0; i < c->n_target_args; i++)
-		if (parse_target(c, c->target_args[i]) < 0) {
-			fprintf(stderr, "zooctl: --target %s: expected HOST[:PORT]\n",
-			        c->target_args[i]);
+	for (unsigned i = 0; i < c->n_target_args; i++) {
+		char err[512];
+
+		if (parse_target(c, c->target_args[i], err, sizeof(err)) < 0) {
+			fprintf(stderr, "zooctl: --target %s: %s\n", c->target_args[i], err);
 			return -1;
 		}
+	}
 	if (c->n_bcast == 0) {
 		c->bcast[0].sin_family = AF_INET;
 		c->bcast[0].sin_addr.s_addr = htonl(INADDR_BROADCAST);
@@ -447,10 +477,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "zooctl: logs needs -o FILE\n");
 		return 2;
 	}
+	/* A key file that cannot be read is a setup error, like a usage error. */
 	cl = fz_ctl_client_create(c.key_file, c.loss, err, sizeof(err));
 	if (!cl) {
 		fprintf(stderr, "zooctl: %s\n", err);
-		return 1;
+		return 2;
 	}
 	list = json_array();
 	if (!strcmp(cmd, "discover") || c.n_targets == 0) {
@@ -461,7 +492,11 @@ int main(int argc, char **argv)
 			fprintf(stderr, "zooctl: discovery: %s\n", strerror(-rc));
 			failed = 1;
 		} else if (rc == 0) {
-			fprintf(stderr, "zooctl: no appliance answered discovery\n");
+			fprintf(stderr,
+			        "zooctl: no appliance answered discovery within %g s (are the "
+			        "broadcast address and port right, and is the key the same as the "
+			        "appliances' --ctl-key?)\n",
+			        c.timeout);
 			failed = 1;
 		}
 		if (!strcmp(cmd, "discover"))

@@ -1,6 +1,7 @@
 /*
- * Packet parser: Ethernet, 802.1Q/QinQ, IPv4 (options), IPv6 (extension
- * headers), TCP, UDP, ICMP, ICMPv6, other IP protocols. No DPDK dependency:
+ * Packet parser: Ethernet, Linux cooked capture (SLL, SLL2), 802.1Q/QinQ,
+ * IPv4 (options), IPv6 (extension headers), TCP, UDP, ICMP, ICMPv6, other IP
+ * protocols. No DPDK dependency:
  * it reads only [data, data + len) and can be unit-tested and fuzzed alone.
  */
 #ifndef FZ_PARSE_H
@@ -90,6 +91,12 @@ enum fz_parse_status fz_parse_ether(const uint8_t *data, uint32_t len, struct fz
 
 /* Same as fz_parse_ether for a Linux cooked-capture (SLL, 16-byte header) frame. */
 enum fz_parse_status fz_parse_sll(const uint8_t *data, uint32_t len, struct fz_pkt *pkt);
+
+/*
+ * Same for a Linux cooked-capture v2 (SLL2, LINKTYPE_LINUX_SLL2 = 276) frame:
+ * a 20-byte header that starts with the protocol (ethertype).
+ */
+enum fz_parse_status fz_parse_sll2(const uint8_t *data, uint32_t len, struct fz_pkt *pkt);
 
 /* Same as fz_parse_ether for a frame that starts at the IP header (raw IP). */
 enum fz_parse_status fz_parse_ip(const uint8_t *data, uint32_t len, struct fz_pkt *pkt);

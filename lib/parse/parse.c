@@ -16,6 +16,7 @@ const char *const fz_parse_status_names[FZ_PARSE__COUNT] = {
 #define ETH_HDR_LEN   14
 #define VLAN_TAG_LEN  4
 #define SLL_HDR_LEN   16
+#define SLL2_HDR_LEN  20
 #define IPV4_HDR_MIN  20
 #define IPV6_HDR_LEN  40
 #define TCP_HDR_MIN   20
@@ -356,11 +357,11 @@ static enum fz_parse_status parse_vlans(const uint8_t *data, uint32_t len, uint3
 }
 
 /*
- * A link-layer header of hdr_len bytes whose last two bytes are the
- * ethertype, then up to two VLAN tags, then IP.
+ * A link-layer header of hdr_len bytes with the ethertype at type_off, then
+ * up to two VLAN tags, then IP.
  */
 static enum fz_parse_status parse_link(const uint8_t *data, uint32_t len, uint32_t hdr_len,
-                                       struct fz_pkt *pkt)
+                                       uint32_t type_off, struct fz_pkt *pkt)
 {
 	enum fz_parse_status st;
 	uint32_t off = hdr_len;
@@ -369,7 +370,7 @@ static enum fz_parse_status parse_link(const uint8_t *data, uint32_t len, uint32
 	memset(pkt, 0, sizeof(*pkt));
 	if (len < hdr_len)
 		return FZ_PARSE_TRUNC_L2;
-	ethertype = rd16(data + hdr_len - 2);
+	ethertype = rd16(data + type_off);
 	st = parse_vlans(data, len, &off, &ethertype, pkt);
 	if (st != FZ_PARSE_OK)
 		return st;
@@ -378,7 +379,7 @@ static enum fz_parse_status parse_link(const uint8_t *data, uint32_t len, uint32
 
 enum fz_parse_status fz_parse_ether(const uint8_t *data, uint32_t len, struct fz_pkt *pkt)
 {
-	return parse_link(data, len, ETH_HDR_LEN, pkt);
+	return parse_link(data, len, ETH_HDR_LEN, ETH_HDR_LEN - 2, pkt);
 }
 
 enum fz_parse_status fz_parse_sll(const uint8_t *data, uint32_t len, struct fz_pkt *pkt)
@@ -387,7 +388,13 @@ enum fz_parse_status fz_parse_sll(const uint8_t *data, uint32_t len, struct fz_p
 	 * The protocol is at offset 14 of the 16-byte header. The kernel
 	 * usually strips VLAN tags, but a cooked capture may keep them.
 	 */
-	return parse_link(data, len, SLL_HDR_LEN, pkt);
+	return parse_link(data, len, SLL_HDR_LEN, SLL_HDR_LEN - 2, pkt);
+}
+
+enum fz_parse_status fz_parse_sll2(const uint8_t *data, uint32_t len, struct fz_pkt *pkt)
+{
+	/* SLL2 (tcpdump -i any since libpcap 1.10) moved the protocol to offset 0. */
+	return parse_link(data, len, SLL2_HDR_LEN, 0, pkt);
 }
 
 enum fz_parse_status fz_parse_ip(const uint8_t *data, uint32_t len, struct fz_pkt *pkt)

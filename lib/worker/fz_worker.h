@@ -69,6 +69,7 @@ enum fz_link_type {
 	FZ_LINK_ETHER = 0,
 	FZ_LINK_SLL,
 	FZ_LINK_RAW,
+	FZ_LINK_SLL2,
 };
 
 #define FZ_WORKER_MAX_QUEUES 64

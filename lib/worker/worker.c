@@ -111,6 +111,8 @@ static enum fz_parse_status parse_frame(uint8_t link, const uint8_t *d, uint32_t
 	switch (link) {
 	case FZ_LINK_SLL:
 		return fz_parse_sll(d, len, p);
+	case FZ_LINK_SLL2:
+		return fz_parse_sll2(d, len, p);
 	case FZ_LINK_RAW:
 		return fz_parse_ip(d, len, p);
 	default:

@@ -1,6 +1,7 @@
 /*
  * libFuzzer target for the packet parser. The first input byte picks the
- * link type (Ethernet, Linux cooked capture, raw IP), the rest is the frame.
+ * link type (Ethernet, Linux cooked capture v1 and v2, raw IP), the rest is
+ * the frame.
  * A parsed packet also goes through canonicalization, hashing and the
  * fragment table, and the parser's promises are checked: the payload lies
  * inside the frame, the key's padding is zero, ports are 0 when no L4
@@ -36,12 +37,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	frame = data + 1;
 	len = (uint32_t)(size - 1);
-	switch (data[0] % 3) {
+	/* 0, 1, 2 as before SLL2 came, so that the corpus keeps its meaning. */
+	switch (data[0] % 4) {
 	case 0:
 		st = fz_parse_ether(frame, len, &pkt);
 		break;
 	case 1:
 		st = fz_parse_sll(frame, len, &pkt);
+		break;
+	case 3:
+		st = fz_parse_sll2(frame, len, &pkt);
 		break;
 	default:
 		st = fz_parse_ip(frame, len, &pkt);

@@ -88,7 +88,7 @@ def main():
         cases = [
             (["--pcap", PCAP, "--bogus"], "flowzoo: '--bogus': unknown option (see --help)"),
             (["--pcap", PCAP, "--idle-timeout", "x"],
-             "flowzoo: --idle-timeout: 'x' is not a number of seconds >= 0"),
+             "flowzoo: --idle-timeout: 'x' is not a number of seconds from 0 to 1000000000"),
             (["--pcap", PCAP, "--clock", "gps"],
              "flowzoo: --clock: 'gps' is not one of auto|pcap|tsc"),
             (["--pcap", PCAP, "--flows-per-worker", "0"],

@@ -6,7 +6,7 @@
 #include "fz_test.h"
 #include "fz_parse.h"
 
-enum link { LINK_ETHER, LINK_SLL, LINK_IP };
+enum link { LINK_ETHER, LINK_SLL, LINK_SLL2, LINK_IP };
 
 struct frame {
 	uint8_t b[2048];
@@ -100,6 +100,22 @@ static void sll(struct frame *f, uint16_t protocol)
 	put16(f, 6); /* address length */
 	put_fill(f, 0xab, 8);
 	put16(f, protocol);
+}
+
+/*
+ * Linux cooked capture v2: protocol, reserved, interface index, ARPHRD,
+ * packet type, address length, address.
+ */
+static void sll2(struct frame *f, uint16_t protocol)
+{
+	start(f, LINK_SLL2);
+	put16(f, protocol);
+	put16(f, 0); /* reserved */
+	put32(f, 3); /* interface index */
+	put16(f, 1); /* ARPHRD_ETHER */
+	put8(f, 4);  /* outgoing */
+	put8(f, 6);  /* address length */
+	put_fill(f, 0xcd, 8);
 }
 
 /* IPv4 header with opt_words 4-byte words of options; total length set by finish(). */
@@ -253,6 +269,9 @@ static enum fz_parse_status parse_len(const struct frame *f, uint32_t len, struc
 		break;
 	case LINK_SLL:
 		st = fz_parse_sll(copy, len, pkt);
+		break;
+	case LINK_SLL2:
+		st = fz_parse_sll2(copy, len, pkt);
 		break;
 	default:
 		st = fz_parse_ip(copy, len, pkt);
@@ -952,35 +971,68 @@ static void test_ipv6_fragments(void)
 	FZ_CHECK_INT(FZ_PARSE_BAD_IPV6_EXT, parse(&f, &pkt));
 }
 
-static void test_sll_and_raw_ip(void)
+/*
+ * The same IPv4/TCP, IPv6/UDP, VLAN-tagged and ARP frames behind a cooked
+ * header of either version (hdr writes it, hdr_len bytes): exact values,
+ * and every cut.
+ */
+static void check_cooked(void (*hdr)(struct frame *, uint16_t), uint32_t hdr_len, const char *name)
 {
 	struct frame f;
 	struct fz_pkt pkt;
 
-	sll(&f, 0x0800);
+	fprintf(stderr, "  cooked capture %s\n", name);
+	hdr(&f, 0x0800);
+	FZ_CHECK_INT(hdr_len, f.n);
 	ipv4(&f, 6, 1, 0, 0);
 	tcp(&f, 1234, 80, FZ_TCP_SYN, 0);
-	finish(&f, 0);
+	finish(&f, 5);
 	FZ_CHECK_INT(FZ_PARSE_OK, parse(&f, &pkt));
 	check_addrs4(&pkt);
 	FZ_CHECK_INT(1234, pkt.key.port[0]);
+	FZ_CHECK_INT(80, pkt.key.port[1]);
+	FZ_CHECK_INT(6, pkt.key.proto);
 	FZ_CHECK_INT(FZ_TCP_SYN, pkt.tcp_flags);
-	FZ_CHECK_INT(40, pkt.ip_len);
-	sweep(&f, "sll4");
+	FZ_CHECK_INT(45, pkt.ip_len);
+	FZ_CHECK_INT(5, pkt.payload_len);
+	FZ_CHECK(pkt.payload == f.b + hdr_len + 40);
+	sweep(&f, name);
 
-	sll(&f, 0x86dd);
+	hdr(&f, 0x86dd);
 	ipv6(&f, 17);
 	udp(&f, 53, 33000);
 	finish(&f, 12);
 	FZ_CHECK_INT(FZ_PARSE_OK, parse(&f, &pkt));
 	check_addrs6(&pkt);
 	FZ_CHECK_INT(53, pkt.key.port[0]);
+	FZ_CHECK_INT(33000, pkt.key.port[1]);
+	FZ_CHECK_INT(60, pkt.ip_len);
 	FZ_CHECK_INT(12, pkt.payload_len);
-	sweep(&f, "sll6");
+	sweep(&f, name);
 
-	sll(&f, 0x0806);
+	/* A VLAN tag the kernel left in the frame follows the header. */
+	hdr(&f, 0x8100);
+	vlan(&f, 0x2064, 0x0800);
+	ipv4(&f, 17, 2, 0, 0);
+	udp(&f, 5000, 5001);
+	finish(&f, 3);
+	FZ_CHECK_INT(FZ_PARSE_OK, parse(&f, &pkt));
+	FZ_CHECK_INT(0x064, pkt.key.vlan[0]);
+	FZ_CHECK_INT(0, pkt.key.vlan[1]);
+	FZ_CHECK_INT(5001, pkt.key.port[1]);
+	sweep(&f, name);
+
+	hdr(&f, 0x0806);
 	put_fill(&f, 0, 28);
 	FZ_CHECK_INT(FZ_PARSE_NON_IP, parse(&f, &pkt));
+}
+
+static void test_sll_and_raw_ip(void)
+{
+	struct frame f;
+	struct fz_pkt pkt;
+
+	check_cooked(sll, 16, "sll");
 
 	start(&f, LINK_IP);
 	ipv4(&f, 17, 1, 0, 1);
@@ -1004,6 +1056,22 @@ static void test_sll_and_raw_ip(void)
 
 	f.b[0] = 0x50;
 	FZ_CHECK_INT(FZ_PARSE_BAD_IP_VERSION, parse(&f, &pkt));
+}
+
+static void test_sll2(void)
+{
+	struct frame f;
+	struct fz_pkt pkt;
+
+	check_cooked(sll2, 20, "sll2");
+	/* The protocol is read at offset 0, not at SLL v1's 14. */
+	sll2(&f, 0x0806);
+	f.b[14] = 0x08;
+	f.b[15] = 0x00;
+	ipv4(&f, 6, 1, 0, 0);
+	tcp(&f, 1, 2, FZ_TCP_SYN, 0);
+	finish(&f, 0);
+	FZ_CHECK_INT(FZ_PARSE_NON_IP, parse(&f, &pkt));
 }
 
 static void test_canonicalize_and_hash(void)
@@ -1092,6 +1160,7 @@ int main(void)
 	FZ_RUN(test_ipv4_fragments);
 	FZ_RUN(test_ipv6_fragments);
 	FZ_RUN(test_sll_and_raw_ip);
+	FZ_RUN(test_sll2);
 	FZ_RUN(test_canonicalize_and_hash);
 	return fz_test_summary();
 }

@@ -1,0 +1,61 @@
+/*
+ * The option table's row layout, shared by the command-line reader
+ * (options.c) and the config-file reader (options_config.c).
+ */
+#ifndef FZ_APP_OPTIONS_PRIV_H
+#define FZ_APP_OPTIONS_PRIV_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "options.h"
+
+enum opt_type {
+	T_STR,     /* const char *, never empty */
+	T_STRLIST, /* repeatable: const char *[], count in a following unsigned */
+	T_SECONDS, /* double from 0 to FZ_OPTS_MAX_SECONDS */
+	T_U64,     /* unsigned integer */
+	T_I64,     /* signed integer */
+	T_FLAG,    /* int set to 1 (config: true/false) */
+	T_CHOICE,  /* one word of a list, stored as its int value */
+	T_FRAC,    /* double in [0, 1) */
+};
+
+/* The largest number of seconds any option takes (about 31 years). */
+#define FZ_OPTS_MAX_SECONDS 1e9
+
+struct choice {
+	const char *word;
+	int value;
+};
+
+struct opt_def {
+	const char *name;
+	enum opt_type type;
+	size_t off;
+	size_t count_off; /* T_STRLIST: offset of the unsigned count */
+	const char *arg;
+	const char *help;
+	uint64_t min, max;            /* T_U64, T_I64 range */
+	const struct choice *choices; /* T_CHOICE */
+	/* T_STR, T_STRLIST: a further check of a value; 0, or -1 with a message. */
+	int (*check)(const char *v, const char *where, char *err, size_t errlen);
+};
+
+/* The row of option name (no dashes), or NULL. */
+const struct opt_def *fz_opts__find(const char *name);
+
+/*
+ * Set d's field from the text v (NULL: the value is missing); where names
+ * the option or config key in messages. Returns 0, or -1 with a message.
+ */
+int fz_opts__set(struct fz_opts *o, const struct opt_def *d, const char *v, const char *where,
+                 char *err, size_t errlen);
+
+/* A copy of s that lives as long as o (NULL when out of room or memory). */
+const char *fz_opts__keep(struct fz_opts *o, const char *s);
+
+/* Read the JSON config file at path into o. Returns 0, or -1 with a message. */
+int fz_opts__load_config(struct fz_opts *o, const char *path, char *err, size_t errlen);
+
+#endif
