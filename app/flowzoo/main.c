@@ -260,6 +260,8 @@ int main(int argc, char **argv)
 		fz_opts_free(&app->opts);
 		return 0;
 	}
+	if (fz_opts_check_outputs(&app->opts, err, sizeof(err)))
+		return die(err);
 	if (!user_eal && app->opts.n_pcaps == 0)
 		return die("nothing to read: give EAL options and a port before '--', or --pcap "
 		           "FILE (see --help)");
@@ -304,9 +306,12 @@ int main(int argc, char **argv)
 		snprintf(err, sizeof(err), "EAL initialisation failed: %s",
 		         rte_strerror(rte_errno));
 		fz_l7_free(app->l7);
+		fz_pcap_set_close(&pcaps);
 		return die(err);
 	}
 	if (pre.rc) {
+		fz_l7_free(app->l7);
+		fz_pcap_set_close(&pcaps);
 		rte_eal_cleanup();
 		return die(pre.err);
 	}

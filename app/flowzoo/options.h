@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdint.h>
 
+#include "fz_export.h"
+
 #define FZ_MAX_PCAPS 64
 #define FZ_MAX_LIST  64
 
@@ -16,12 +18,7 @@
 #define FZ_KAFKA_TOPIC_MAX      249
 #define FZ_TOPIC_LONGEST_SUFFIX ".traffic"
 
-/* --jsonl-mode: what opening an existing --jsonl file does. */
-enum fz_jsonl_mode {
-	FZ_JSONL_APPEND = 0, /* the default: add to the end */
-	FZ_JSONL_TRUNCATE,   /* empty it first */
-	FZ_JSONL_REFUSE,     /* a non-empty file is a start-up error */
-};
+/* --jsonl-mode: enum fz_jsonl_mode of the JSON-lines exporter (fz_export.h). */
 
 struct fz_opts {
 	const char *pcaps[FZ_MAX_PCAPS];

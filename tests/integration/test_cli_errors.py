@@ -2,9 +2,8 @@
 exact message naming the option or key, the value and what would be right;
 zooctl's usage and setup errors give 2, silence gives 1 with a hint.
 
-The output-path cases (OUTPUT_CASES) need main.c to call
-fz_opts_check_outputs() right after option parsing; until it does they are
-listed as skipped, not run. Set OUTPUT_CHECKS_IN_MAIN to True with that call.
+Every output path (--summary, --log-file, --jsonl, --spool-dir) is checked
+at start (fz_opts_check_outputs, right after option parsing).
 """
 import json
 import os
@@ -16,7 +15,6 @@ from fzrun import BUILD, FLOWZOO, NDPI, SRC, Checker
 
 ZOOCTL = os.path.join(BUILD, "app", "zooctl")
 PCAP = os.path.join(NDPI, "gnutella.pcap")
-OUTPUT_CHECKS_IN_MAIN = False
 
 
 def run(cmd, tmp):
@@ -217,15 +215,10 @@ def main():
                  "\"kafka\" object)"),
              run([FLOWZOO, "--pcap", PCAP, "--config", conf], tmp), "config kafka, no sink")
         # 241 characters pass the prefix check; PREFIX.flows.unknown is 255. This
-        # error comes from the signature loader, which runs beside EAL's start:
-        # main.c's path for such errors leaks the --pcap set's EAL arguments (77
-        # bytes, as a bad --signatures does), so leak detection is off for this
-        # one run until main.c calls fz_pcap_set_close() there.
-        env = dict(os.environ, ASAN_OPTIONS=os.environ.get("ASAN_OPTIONS", "") +
-                   ":detect_leaks=0")
+        # error comes from the signature loader, which runs beside EAL's start.
         p = subprocess.run([FLOWZOO, "--pcap", PCAP, "--kafka-topic-prefix", "p" * 241,
                             "--kafka-topic-per-app", "also"], capture_output=True, text=True,
-                           timeout=120, cwd=tmp, env=env)
+                           timeout=120, cwd=tmp)
         c.eq((2, "flowzoo: --kafka-topic-per-app: the topic %s.flows.unknown would be 255 "
                  "characters, Kafka takes at most 249 (shorten --kafka-topic-prefix)"
                  % ("p" * 241)),
@@ -237,13 +230,9 @@ def main():
             c.eq(0, rc, "flowzoo %s runs" % [a[:20] for a in args])
         check_shipped_configs(c, tmp)
         zooctl_cases(c, tmp)
-        if OUTPUT_CHECKS_IN_MAIN:
-            for args, msg in output_cases(tmp):
-                c.eq((2, msg), run([FLOWZOO, "--pcap", PCAP] + args, tmp), "flowzoo %s" % args)
-            check_outputs_leave_no_trace(c, tmp)
-        else:
-            print("SKIP %d output-path cases: main.c does not call fz_opts_check_outputs yet"
-                  % (len(output_cases(tmp)) + 1))
+        for args, msg in output_cases(tmp):
+            c.eq((2, msg), run([FLOWZOO, "--pcap", PCAP] + args, tmp), "flowzoo %s" % args)
+        check_outputs_leave_no_trace(c, tmp)
     c.done()
 
 
