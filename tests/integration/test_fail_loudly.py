@@ -60,6 +60,15 @@ def stats_lcore(c, tmp):
          "those, or leave --stats-lcore out to use the main lcore)",
          last[last.find("flowzoo: "):], "--stats-lcore 7: message")
     c.eq(False, os.path.exists(summ), "--stats-lcore 7: nothing ran, no summary")
+    # Live, where --duration used to be ignored because the loop never ran.
+    cmd = live_cmd(tmp, "sl5", ["--stats-lcore", "5", "--duration", "3"])
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+    c.eq(2, p.returncode, "live --stats-lcore 5: exit status")
+    with open(os.path.join(tmp, "sl5.log")) as f:
+        last = f.read().strip().splitlines()[-1]
+    c.eq("flowzoo: --stats-lcore 5: lcore 5 is not enabled (EAL runs 2 lcores; give one of "
+         "those, or leave --stats-lcore out to use the main lcore)",
+         last[last.find("flowzoo: "):], "live --stats-lcore 5: message")
 
 
 def dev_full(c, tmp):
