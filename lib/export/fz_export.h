@@ -96,10 +96,14 @@ struct fz_exporter_ops {
 	void (*close)(struct fz_exporter *e);
 };
 
+/* Flags of an exporter. */
+#define FZ_EXPORTER_KEYS 0x1u /* it reads it->key (a flow's key text costs ~600 instructions) */
+
 struct fz_exporter {
 	const struct fz_exporter_ops *ops;
 	const char *name; /* "jsonl", "kafka": its key in the summary */
 	unsigned kinds;   /* FZ_ITEM_BIT()s it takes */
+	unsigned flags;   /* FZ_EXPORTER_* */
 };
 
 /* How the JSON-lines exporter opens an existing file. */

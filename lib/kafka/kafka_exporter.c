@@ -171,6 +171,7 @@ struct fz_exporter *fz_kafka_exporter_create(const struct fz_kafka_conf *conf, c
 	ks->base.ops = &kafka_ops;
 	ks->base.name = "kafka";
 	ks->base.kinds = FZ_ITEM_ALL;
+	ks->base.flags = FZ_EXPORTER_KEYS; /* message keys keep one flow on one partition */
 	ks->per_app = conf->topic_per_app;
 	ks->log = conf->log;
 	ks->log_arg = conf->log_arg;

@@ -27,6 +27,7 @@ struct fz_pipeline {
 	struct fz_exporter *exporters[FZ_PIPELINE_MAX_EXPORTERS];
 	unsigned n_exporters;
 	unsigned kinds; /* union of the exporters' kinds */
+	unsigned flags; /* union of the exporters' flags */
 	struct fz_json_buf jbuf;
 	uint64_t packet_us;
 	struct pipe_counters c;
@@ -184,6 +185,7 @@ int fz_pipeline_add_exporter(struct fz_pipeline *p, struct fz_exporter *e)
 		return -ENOSPC;
 	p->exporters[p->n_exporters++] = e;
 	p->kinds |= e->kinds;
+	p->flags |= e->flags;
 	return 0;
 }
 
@@ -238,9 +240,12 @@ void fz_pipeline_flow(struct fz_pipeline *p, const struct fz_flow_rec *rec)
 	memset(&it, 0, sizeof(it));
 	it.kind = FZ_ITEM_FLOW;
 	it.stream = "flows";
-	klen = fz_record_flow_key_text(&rec->key, key, sizeof(key));
-	it.key = key;
-	it.key_len = klen > 0 ? (size_t)klen : 0;
+	/* The key text only when an exporter reads keys (Kafka's partitioning). */
+	if (p->flags & FZ_EXPORTER_KEYS) {
+		klen = fz_record_flow_key_text(&rec->key, key, sizeof(key));
+		it.key = key;
+		it.key_len = klen > 0 ? (size_t)klen : 0;
+	}
 	it.body = &fi;
 	it.encode = p->conf.flow_encode;
 	it.encode_arg = p->conf.flow_encode_arg;

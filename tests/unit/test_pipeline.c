@@ -448,6 +448,14 @@ static void test_app_and_key(void)
 	struct fz_flow_rec r = flow(6, 10);
 	char key[160];
 
+	/* No exporter reads keys: no key text is made. */
+	FZ_CHECK_INT(0, fz_pipeline_add_exporter(p, &e.base));
+	fz_pipeline_flow(p, &r);
+	FZ_CHECK_STR("", e.key);
+	fz_pipeline_free(p);
+	p = fz_pipeline_create(&conf);
+	e = fake("e", FZ_ITEM_ALL, 0);
+	e.base.flags = FZ_EXPORTER_KEYS;
 	FZ_CHECK_INT(0, fz_pipeline_add_exporter(p, &e.base));
 	r.app = 2;
 	fz_pipeline_flow(p, &r);
