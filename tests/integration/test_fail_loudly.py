@@ -198,6 +198,19 @@ def early_sigint(c, tmp):
     c.eq(True, "flowzoo: done: " in err, "early SIGINT: the final line")
 
 
+def table_apart(c, tmp):
+    """--progress on, not on a terminal: the zoo table, every --stats-interval and at the
+    end, starts on a line of its own, also while the progress line is being drawn."""
+    p = subprocess.run(live_cmd(tmp, "table", ["--progress", "on", "--stats-interval", "0.1",
+                                               "--duration", "1.5"]),
+                       capture_output=True, text=True, timeout=60)
+    lines = p.stderr.replace("\r", "\n").splitlines()
+    header = [x for x in lines if x.startswith("app ") and "flows" in x]
+    c.eq(True, len(header) >= 5, "table: shown every interval (%d)" % len(header))
+    c.eq([], [x for x in lines if "Mpps" in x and "flows " in x and "eleph" in x],
+         "table: not glued to the progress line")
+
+
 def main():
     c = Checker()
     with tempfile.TemporaryDirectory() as tmp:
@@ -208,6 +221,7 @@ def main():
                                        "mock_cluster")):  # built with librdkafka
             kafka_unreachable(c, tmp)
         no_exporter(c, tmp)
+        table_apart(c, tmp)
         early_sigint(c, tmp)
         sighup(c, tmp)
     c.done()
