@@ -3,10 +3,12 @@
 
     fzgen.py scenarios OUTDIR [--seed S] [--only NAME ...]
     fzgen.py l7 OUTDIR [--seed S] [--only NAME ...]
+    fzgen.py traffic OUTDIR [--seed S] [--only traffic|traffic_hh ...]
     fzgen.py bench OUTDIR [--seed S] [--flows N] [--packets-per-flow K] [--flood-packets P]
                           [--only mix|flood64|est64 ...]
 
-Every capture OUTDIR/<name>.pcap gets its truth in OUTDIR/<name>.truth.json.
+Every capture OUTDIR/<name>.pcap gets its truth in OUTDIR/<name>.truth.json
+(traffic captures also their --networks file, OUTDIR/<name>.networks.json).
 The same seed always gives the same bytes. See docs/generator.md.
 """
 import argparse
@@ -36,6 +38,11 @@ def main(argv=None):
     l7.add_argument("--seed", type=int, default=1)
     l7.add_argument("--only", action="append", choices=sorted(l7_groups()),
                     help="generate only this capture (repeatable)")
+    tr = sub.add_parser("traffic", help="captures, networks files and truth for the traffic bins")
+    tr.add_argument("outdir")
+    tr.add_argument("--seed", type=int, default=1)
+    tr.add_argument("--only", action="append", choices=["traffic", "traffic_hh"],
+                    help="generate only this capture (repeatable; the bad networks files are always written)")
     be = sub.add_parser("bench", help="benchmark workloads")
     be.add_argument("outdir")
     be.add_argument("--seed", type=int, default=1)
@@ -66,6 +73,9 @@ def generate(a):
     os.makedirs(a.outdir, exist_ok=True)
     if a.cmd == "scenarios":
         paths = scenarios.generate(a.outdir, a.seed, a.only)
+    elif a.cmd == "traffic":
+        from fzgen import traffic
+        paths = traffic.generate(a.outdir, a.seed, a.only)
     elif a.cmd == "l7":
         from fzgen import l7 as l7mod
         paths = l7mod.generate(a.outdir, a.seed, a.only)
