@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """Tests of scripts/fzgen.py: the same seed gives the same bytes, and every
-truth file agrees with the capture beside it (re-read independently)."""
+truth file agrees with the capture beside it (re-read independently; for
+the traffic captures also packets and bytes in and out per network and
+bin)."""
 import glob
 import hashlib
 import json
@@ -183,9 +185,10 @@ def gen(kind, outdir, seed, extra=()):
 
 def digests(outdir):
     out = {}
-    for p in sorted(glob.glob(os.path.join(outdir, "*"))):
-        with open(p, "rb") as f:
-            out[os.path.basename(p)] = hashlib.sha256(f.read()).hexdigest()
+    for p in sorted(glob.glob(os.path.join(outdir, "**"), recursive=True)):
+        if os.path.isfile(p):
+            with open(p, "rb") as f:
+                out[os.path.relpath(p, outdir)] = hashlib.sha256(f.read()).hexdigest()
     return out
 
 
@@ -281,12 +284,59 @@ def check_truth(pcap_path):
             fail("%s: key %s: truth (packets, bytes) %s, capture %s" % (name, k, want.get(k), have.get(k)))
 
 
+def check_traffic_bins(pcap_path):
+    """Recount packets and bytes in and out per network and bin from the
+    capture, with a lookup of its own, and compare with the truth's traffic
+    records (flows, apps and top lists are test_traffic.py's to check)."""
+    name = os.path.basename(pcap_path)
+    base = pcap_path[:-len(".pcap")]
+    with open(base + ".truth.json") as f:
+        truth = json.load(f)
+    with open(base + ".networks.json") as f:
+        nets = [(ipaddress.ip_network(p), n["name"]) for n in json.load(f)["networks"] for p in n["prefixes"]]
+
+    def net_of(a):
+        a = ipaddress.ip_address(a)
+        hits = sorted((n.prefixlen, name) for n, name in nets if n.version == a.version and a in n)
+        return hits[-1][1] if hits else None
+
+    span = truth["traffic_interval"] * 1000000
+    count, bins = {}, set()
+    for ts, frame, _ in read_pcap(pcap_path):
+        bins.add(ts // span)
+        p = parse(frame, {}, ts)
+        if p is None:
+            continue
+        (_, _, _, _, (src, _), (dst, _)), ip_len = p[0], p[1]
+        for net, d in ((net_of(dst), "in"), (net_of(src), "out")):
+            if net is not None:
+                c = count.setdefault((net, ts // span), {"in": [0, 0], "out": [0, 0]})[d]
+                c[0] += 1
+                c[1] += ip_len
+    names = {n for _, n in nets}
+    want_keys = {(n, b) for n in names for b in range(min(bins), max(bins) + 1)}
+    have_keys = {(r["network"], r["bin_start_ms"] * 1000 // span) for r in truth["traffic"]}
+    if want_keys != have_keys or len(truth["traffic"]) != len(want_keys):
+        fail("%s: traffic records are not one per network and bin from the first packet's bin to the last's" % name)
+    for r in truth["traffic"]:
+        c = count.get((r["network"], r["bin_start_ms"] * 1000 // span), {"in": [0, 0], "out": [0, 0]})
+        have = [c["in"][0], c["in"][1], c["out"][0], c["out"][1]]
+        want = [r["packets_in"], r["bytes_in"], r["packets_out"], r["bytes_out"]]
+        if want != have:
+            fail("%s: %s bin %d: truth packets/bytes in/out %s, capture %s" %
+                 (name, r["network"], r["bin_start_ms"], want, have))
+
+
 def main():
     with tempfile.TemporaryDirectory(prefix="fzgen-test-") as tmp:
         check_determinism("scenarios", tmp)
         check_determinism("l7", tmp)
         check_determinism("bench", tmp, SMALL_BENCH)
-        for kind in ("scenarios", "l7", "bench"):
+        check_determinism("traffic", tmp)
+        for p in sorted(glob.glob(os.path.join(tmp, "traffic-a", "*.pcap"))):
+            check_traffic_bins(p)
+            print("checked traffic bins of %s" % os.path.basename(p))
+        for kind in ("scenarios", "l7", "bench", "traffic"):
             for p in sorted(glob.glob(os.path.join(tmp, kind + "-a", "*.pcap"))):
                 check_truth(p)
                 print("checked truth of %s/%s" % (kind, os.path.basename(p)))
