@@ -9,6 +9,7 @@
  *   workers.c      worker lcores, their rings and their counter set
  *   exporters.c    JSON lines and Kafka from the options
  *   zoo_consumer.c the zoo as a pipeline consumer, its stats records
+ *   traffic_consumer.c networks and traffic bins
  *   applications.c flows, packets and bytes per L7 application
  *   stats_lcore.c  the loop that drains the rings into the pipeline, timers
  *   reports.c      status line, progress line, health checks, summary
@@ -32,6 +33,8 @@ struct fz_ctl_server;
 struct fz_zoo_consumer;
 struct fz_applications;
 struct fz_control;
+struct fz_networks;
+struct fz_traffic;
 
 #define FZ_MAX_WORKERS RTE_MAX_LCORE
 #define FZ_MAX_APPS    64
@@ -69,8 +72,10 @@ struct fz_appliance {
 	struct fz_health *health;
 	struct fz_zoo_consumer *zoo;
 	struct fz_applications *apps;
-	struct fz_control *control; /* NULL without --ctl-key */
-	uint64_t exporters_lost;    /* records the exporters lost, at exit */
+	struct fz_control *control;   /* NULL without --ctl-key */
+	struct fz_networks *networks; /* NULL without --networks */
+	struct fz_traffic *traffic;   /* traffic bins, with networks */
+	uint64_t exporters_lost;      /* records the exporters lost, at exit */
 };
 
 /* workers.c: lcores, rings, workers; the "worker" counter set. */
@@ -96,6 +101,12 @@ void fz_zoo_consumer_free(struct fz_appliance *app);
 int fz_applications_init(struct fz_appliance *app, char *err, size_t errlen);
 const struct fz_counter_set *fz_applications_counter_set(struct fz_appliance *app);
 void fz_applications_free(struct fz_appliance *app);
+
+/* traffic_consumer.c: read --networks (before the workers), the traffic bins consumer
+ * (after the pipeline exists); 0, or -1 with a message in err. */
+int fz_networks_setup(struct fz_appliance *app, char *err, size_t errlen);
+int fz_traffic_setup(struct fz_appliance *app, char *err, size_t errlen);
+void fz_traffic_teardown(struct fz_appliance *app);
 
 /* reports.c: the counter registry, status/progress/health timers, the summary. */
 int fz_reports_init(struct fz_appliance *app, char *err, size_t errlen);

@@ -81,7 +81,7 @@ static void label_app(void *arg, unsigned i, char *buf, size_t cap)
 int fz_applications_init(struct fz_appliance *app, char *err, size_t errlen)
 {
 	struct fz_applications *a = calloc(1, sizeof(*a));
-	struct fz_consumer c = {"applications", count, a};
+	struct fz_consumer c = {.name = "applications", .flow = count, .arg = a};
 	struct fz_timer_conf t = {"applications publish", FZ_TIMER_WALL, 100000, 1, publish, a};
 
 	if (a == NULL)

@@ -24,6 +24,7 @@
 
 #include "app.h"
 #include "fz_l7.h"
+#include "fz_networks.h"
 #include "log.h"
 #include "pcapfiles.h"
 #include "ports.h"
@@ -57,6 +58,7 @@ static void install_signals(void)
 static int die(const char *msg)
 {
 	fprintf(stderr, "flowzoo: %s\n", msg);
+	fz_traffic_teardown(&the_app);
 	fz_opts_free(&the_app.opts);
 	return FZ_EXIT_USAGE;
 }
@@ -113,6 +115,10 @@ static int open_pipeline(struct fz_appliance *app, char *err, size_t errlen)
 	app->rctx.app_names = app->app_names;
 	app->rctx.n_apps = app->n_apps;
 	app->rctx.schema_version = FZ_SCHEMA_VERSION;
+	if (app->networks) {
+		app->rctx.net_names = fz_networks_names(app->networks);
+		app->rctx.n_nets = fz_networks_count(app->networks);
+	}
 	app->enc = fz_record_enc_create(&app->rctx);
 	app->pipeline = app->enc ? fz_pipeline_create(&pc) : NULL;
 	app->timers = fz_timers_create();
@@ -124,9 +130,10 @@ static int open_pipeline(struct fz_appliance *app, char *err, size_t errlen)
 	}
 	/* Timers fire in the order they are added, also at the end of a run:
 	 * counters published, the progress line's last state, the health
-	 * checks' alerts, and the zoo's stats record last. */
+	 * checks' alerts, the last traffic bins, and the zoo's stats record last. */
 	if (fz_applications_init(app, err, errlen) || fz_reports_init(app, err, errlen) ||
-	    fz_zoo_consumer_init(app, err, errlen) || fz_exporters_open(app, err, errlen))
+	    fz_traffic_setup(app, err, errlen) || fz_zoo_consumer_init(app, err, errlen) ||
+	    fz_exporters_open(app, err, errlen))
 		return -1;
 	return 0;
 }
@@ -199,6 +206,7 @@ static void free_all(struct fz_appliance *app)
 	fz_l7_free(app->l7);
 	app->l7 = NULL;
 	fz_zoo_consumer_free(app);
+	fz_traffic_teardown(app);
 	fz_applications_free(app);
 	fz_health_free(app->health);
 	app->health = NULL;
@@ -260,7 +268,8 @@ int main(int argc, char **argv)
 		fz_opts_free(&app->opts);
 		return 0;
 	}
-	if (fz_opts_check_outputs(&app->opts, err, sizeof(err)))
+	if (fz_opts_check_outputs(&app->opts, err, sizeof(err)) ||
+	    fz_networks_setup(app, err, sizeof(err)))
 		return die(err);
 	if (!user_eal && app->opts.n_pcaps == 0)
 		return die("nothing to read: give EAL options and a port before '--', or --pcap "

@@ -210,6 +210,12 @@ static const struct opt_def defs[] = {
      .off = O(loss),
      .arg = "P",
      .help = "tests: drop this fraction of control datagrams sent and received (default 0)"},
+    {.name = "networks",
+     .type = T_STR,
+     .off = O(networks),
+     .arg = "FILE",
+     .help = "named networks (JSON, docs/traffic.md): flow records name each end's network, "
+             "and traffic records come per network and bin"},
     {.name = "pcap",
      .type = T_STRLIST,
      .off = O(pcaps),
@@ -275,6 +281,28 @@ static const struct opt_def defs[] = {
      .arg = "S",
      .help = "after FIN both ways or RST a TCP flow ends S seconds after its last packet "
              "(default 5)"},
+    {.name = "top-capacity",
+     .type = T_U64,
+     .off = O(top_capacity),
+     .arg = "N",
+     .min = 1,
+     .max = 1u << 20,
+     .help = "distinct keys each top list keeps exactly per network and bin (default 4096; "
+             "beyond: Space-Saving with an error bound)"},
+    {.name = "top-n",
+     .type = T_U64,
+     .off = O(top_n),
+     .arg = "N",
+     .min = 1,
+     .max = 256,
+     .help = "entries of each top list in a traffic record (default 10)"},
+    {.name = "traffic-interval",
+     .type = T_U64,
+     .off = O(traffic_interval),
+     .arg = "S",
+     .min = 1,
+     .max = 86400,
+     .help = "traffic bins of S seconds of packet time (default 300)"},
     {.name = "version", .type = T_FLAG, .off = O(version), .help = "print the version and exit"},
     {.name = "zoo-mean",
      .type = T_STR,
@@ -309,6 +337,9 @@ void fz_opts_init(struct fz_opts *o)
 	o->stats_interval = 10;
 	o->spool_max_mb = 1024;
 	o->kafka_flush_timeout = 10;
+	o->traffic_interval = 300;
+	o->top_n = 10;
+	o->top_capacity = 4096;
 }
 
 const struct opt_def *fz_opts__find(const char *name)

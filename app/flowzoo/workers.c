@@ -68,6 +68,8 @@ int fz_workers_setup(struct fz_appliance *app, char *err, size_t errlen)
 		c->tsc_at_start = app->start_tsc;
 		c->tsc_hz = hz;
 		c->l7 = app->l7;
+		c->networks = app->networks;
+		c->bin_us = app->networks ? app->opts.traffic_interval * 1000000u : 0;
 		c->stop = &app->stop;
 		c->suspended = &app->suspended;
 	}

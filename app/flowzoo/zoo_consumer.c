@@ -167,7 +167,7 @@ int fz_zoo_consumer_init(struct fz_appliance *app, char *err, size_t errlen)
 {
 	struct fz_zoo_consumer *z = calloc(1, sizeof(*z));
 	struct fz_zoo_conf conf;
-	struct fz_consumer c = {"zoo", classify, z};
+	struct fz_consumer c = {.name = "zoo", .flow = classify, .arg = z};
 	struct fz_timer_conf stats = {
 	    "zoo stats", FZ_TIMER_WALL, (uint64_t)(app->opts.stats_interval * 1e6),
 	    1,           stats_timer,   z};

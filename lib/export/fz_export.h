@@ -26,6 +26,7 @@ enum fz_item_kind {
 	FZ_ITEM_FLOW = 0, /* body: struct fz_flow_item */
 	FZ_ITEM_STATS,    /* zoo statistics of an interval; JSON only */
 	FZ_ITEM_ALERT,    /* a health alert (a loss counter grew); JSON only */
+	FZ_ITEM_TRAFFIC,  /* one network's traffic bin (lib/traffic); JSON only */
 	FZ_ITEM__COUNT
 };
 

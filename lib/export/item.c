@@ -8,6 +8,7 @@ const char *const fz_item_kind_names[FZ_ITEM__COUNT] = {
     [FZ_ITEM_FLOW] = "flow",
     [FZ_ITEM_STATS] = "stats",
     [FZ_ITEM_ALERT] = "alert",
+    [FZ_ITEM_TRAFFIC] = "traffic",
 };
 
 int fz_item_json(struct fz_item *it, const char **json, size_t *len)

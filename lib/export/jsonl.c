@@ -135,11 +135,17 @@ static json_t *jsonl_status(struct fz_exporter *e)
 {
 	struct jsonl *j = (struct jsonl *)e;
 
-	return json_pack("{s:s, s:I, s:I, s:I, s:I, s:I}", "path", j->path, "flows",
-	                 (json_int_t)j->written[FZ_ITEM_FLOW], "stats",
-	                 (json_int_t)j->written[FZ_ITEM_STATS], "alerts",
-	                 (json_int_t)j->written[FZ_ITEM_ALERT], "write_errors",
-	                 (json_int_t)j->write_errors, "lost", (json_int_t)j->lost);
+	json_t *s = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I}", "path", j->path, "flows",
+	                      (json_int_t)j->written[FZ_ITEM_FLOW], "stats",
+	                      (json_int_t)j->written[FZ_ITEM_STATS], "alerts",
+	                      (json_int_t)j->written[FZ_ITEM_ALERT], "write_errors",
+	                      (json_int_t)j->write_errors, "lost", (json_int_t)j->lost);
+
+	/* Added after the others: the summary's fields keep their order. */
+	if (s && j->written[FZ_ITEM_TRAFFIC])
+		json_object_set_new(s, "traffic",
+		                    json_integer((json_int_t)j->written[FZ_ITEM_TRAFFIC]));
+	return s;
 }
 
 static uint64_t jsonl_lost(struct fz_exporter *e)

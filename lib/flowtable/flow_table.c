@@ -40,7 +40,8 @@ struct entry {
 	uint64_t packets[2]; /* by direction: 0 = from the initiator */
 	uint64_t bytes[2];
 	uint64_t app_state;
-	uint64_t pad2;
+	uint16_t net[2]; /* network ids, canonical end order */
+	uint32_t bin;    /* traffic bin of last_us (with bins) */
 } __attribute__((aligned(64)));
 
 _Static_assert(sizeof(struct entry) == 128, "a flow entry is two cache lines");
@@ -147,29 +148,48 @@ static void hash_unlink(struct fz_flow_table *t, uint32_t link)
 	e->hnext = 0;
 }
 
+/* The record of e as it stands, ends in initiator order. */
+static void fill_rec(const struct fz_flow_table *t, const struct entry *e, struct fz_flow_rec *rec)
+{
+	int s = (e->flags & E_INIT_SWAPPED) ? 1 : 0;
+
+	memset(rec, 0, sizeof(*rec));
+	rec->key = e->key;
+	rec->net[0] = e->net[s];
+	rec->net[1] = e->net[!s];
+	if (s) {
+		memcpy(rec->key.addr[0], e->key.addr[1], 16);
+		memcpy(rec->key.addr[1], e->key.addr[0], 16);
+		rec->key.port[0] = e->key.port[1];
+		rec->key.port[1] = e->key.port[0];
+	}
+	rec->first_us = e->first_us;
+	rec->last_us = e->last_us;
+	for (int d = 0; d < 2; d++) {
+		rec->packets[d] = e->packets[d];
+		rec->bytes[d] = e->bytes[d];
+		rec->tcp_flags[d] = e->tcp_flags[d];
+	}
+	rec->worker = t->conf.worker;
+}
+
+/* A bin report: e's counts so far, before a packet of a later bin is counted. */
+static void report_bin(struct fz_flow_table *t, struct entry *e)
+{
+	struct fz_flow_rec rec;
+
+	fill_rec(t, e, &rec);
+	rec.kind = FZ_REC_BIN;
+	t->conf.export_fn(t->conf.export_arg, &rec, &e->app_state);
+}
+
 static void export_entry(struct fz_flow_table *t, struct entry *e, enum fz_end_reason reason)
 {
 	struct fz_flow_rec rec;
-	int s = (e->flags & E_INIT_SWAPPED) ? 1 : 0;
 
-	memset(&rec, 0, sizeof(rec));
-	rec.key = e->key;
-	if (s) {
-		memcpy(rec.key.addr[0], e->key.addr[1], 16);
-		memcpy(rec.key.addr[1], e->key.addr[0], 16);
-		rec.key.port[0] = e->key.port[1];
-		rec.key.port[1] = e->key.port[0];
-	}
+	fill_rec(t, e, &rec);
 	rec.flow_id = ((uint64_t)t->conf.worker << 48) | (t->next_id++ & 0xffffffffffffULL);
-	rec.first_us = e->first_us;
-	rec.last_us = e->last_us;
-	for (int d = 0; d < 2; d++) {
-		rec.packets[d] = e->packets[d];
-		rec.bytes[d] = e->bytes[d];
-		rec.tcp_flags[d] = e->tcp_flags[d];
-	}
 	rec.end_reason = (uint8_t)reason;
-	rec.worker = t->conf.worker;
 	t->stats.ended[reason]++;
 	t->conf.export_fn(t->conf.export_arg, &rec, &e->app_state);
 }
@@ -192,9 +212,16 @@ static void end_entry(struct fz_flow_table *t, uint32_t link, enum fz_end_reason
 	t->stats.active--;
 }
 
-/* Start a new record in e for a packet sent by canonical end `swapped`. */
-static void start_record(struct entry *e, int swapped, uint64_t now)
+/* The traffic bin of time now (0 without bins). */
+static inline uint32_t bin_of(const struct fz_flow_table *t, uint64_t now)
 {
+	return t->conf.bin_us ? (uint32_t)(now / t->conf.bin_us) : 0;
+}
+
+/* Start a new record in e for a packet sent by canonical end `swapped`. */
+static void start_record(struct fz_flow_table *t, struct entry *e, int swapped, uint64_t now)
+{
+	e->bin = bin_of(t, now);
 	e->flags = swapped ? E_INIT_SWAPPED : 0;
 	e->tcp_flags[0] = e->tcp_flags[1] = 0;
 	e->first_us = e->last_us = now;
@@ -312,17 +339,26 @@ static struct entry *update_one(struct fz_flow_table *t, struct fz_pkt *p, int s
 			list_unlink(t, list_of(t, e), link);
 			export_entry(t, e, (enum fz_end_reason)why);
 			t->stats.created++;
-			start_record(e, swapped, now);
+			start_record(t, e, swapped, now);
 			list_push_head(t, &t->lists[L_OPEN], link);
 		} else {
 			list_move_to_head(t, list_of(t, e), link);
+			/* A packet of a later bin: what came before belongs to the
+			 * earlier one (a compare per packet; a division per bin). */
+			if (t->conf.bin_us && now >= ((uint64_t)e->bin + 1) * t->conf.bin_us) {
+				report_bin(t, e);
+				e->bin = bin_of(t, now);
+			}
 		}
 	} else {
 		link = alloc_entry(t);
 		e = ent(t, link);
 		e->key = p->key;
 		e->hash = h;
-		start_record(e, swapped, now);
+		e->net[0] = e->net[1] = 0;
+		if (t->conf.net_fn)
+			t->conf.net_fn(t->conf.net_arg, &e->key, e->net);
+		start_record(t, e, swapped, now);
 		e->hnext = *bucket;
 		*bucket = link;
 		list_push_head(t, &t->lists[L_OPEN], link);
@@ -411,6 +447,18 @@ void fz_flow_table_flush(struct fz_flow_table *t, enum fz_end_reason reason)
 	/* Oldest first, so records leave in the order the flows went quiet. */
 	while ((link = lru_victim(t)) != 0)
 		end_entry(t, link, reason);
+}
+
+uint64_t fz_flow_table_oldest_us(const struct fz_flow_table *t)
+{
+	uint32_t a = t->lists[L_OPEN].tail, b = t->lists[L_LINGER].tail;
+	uint64_t oldest = UINT64_MAX;
+
+	if (a)
+		oldest = t->ents[a - 1].last_us;
+	if (b && t->ents[b - 1].last_us < oldest)
+		oldest = t->ents[b - 1].last_us;
+	return oldest;
 }
 
 const struct fz_flow_table_stats *fz_flow_table_stats(const struct fz_flow_table *t)

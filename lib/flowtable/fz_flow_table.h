@@ -30,6 +30,14 @@ struct fz_flow_table_conf {
 	uint16_t worker;    /* goes into records and the top 16 bits of flow ids */
 	fz_flow_export_fn export_fn;
 	void *export_arg;
+	/* Optional: the network id of each end of a new record's key (canonical
+	 * order), kept in the entry and written into its records (rec->net). */
+	void (*net_fn)(void *arg, const struct fz_flow_key *key, uint16_t net[2]);
+	void *net_arg;
+	/* Traffic bins of this length (0: none): when a packet of a later bin
+	 * than the flow's last packet comes, the flow's state before it is
+	 * exported as a bin report (rec->kind FZ_REC_BIN) first. */
+	uint64_t bin_us;
 };
 
 /* Table counters; read by the owner or, without locks, by a monitor. */
@@ -76,5 +84,8 @@ unsigned fz_flow_table_expire(struct fz_flow_table *t, uint64_t now_us, unsigned
 void fz_flow_table_flush(struct fz_flow_table *t, enum fz_end_reason reason);
 
 const struct fz_flow_table_stats *fz_flow_table_stats(const struct fz_flow_table *t);
+
+/* The last-packet time of the least recently active flow, or UINT64_MAX when empty. */
+uint64_t fz_flow_table_oldest_us(const struct fz_flow_table *t);
 
 #endif

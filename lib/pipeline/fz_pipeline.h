@@ -26,6 +26,9 @@ struct fz_consumer {
 	/* May fill parts of item (the zoo points item->zoo at its result): consumers
 	 * run in registration order, so a later one sees what an earlier one set. */
 	void (*flow)(void *arg, const struct fz_flow_rec *rec, struct fz_flow_item *item);
+	/* Optional: the other elements of the workers' rings (bin reports and marks,
+	 * enum fz_rec_kind), which are not flow records. */
+	void (*report)(void *arg, const struct fz_flow_rec *rec);
 	void *arg;
 };
 
@@ -55,7 +58,8 @@ int fz_pipeline_add_exporter(struct fz_pipeline *p, struct fz_exporter *e);
 unsigned fz_pipeline_exporters(const struct fz_pipeline *p);
 struct fz_exporter *fz_pipeline_exporter(const struct fz_pipeline *p, unsigned i);
 
-/* A finished flow: consumers, then exporters. */
+/* An element of a worker's ring: a finished flow goes to the consumers, then the
+ * exporters; a bin report or a mark to the consumers that take reports. */
 void fz_pipeline_flow(struct fz_pipeline *p, const struct fz_flow_rec *rec);
 
 /*

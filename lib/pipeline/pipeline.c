@@ -36,8 +36,6 @@ struct fz_pipeline {
 	struct fz_counter_set set, eset;
 };
 
-static const char *const item_labels[FZ_ITEM__COUNT] = {"flow", "stats", "alert"};
-
 static const struct fz_counter_watch encode_watch = {"records_lost", "error",
                                                      "flow records could not be encoded", 0};
 
@@ -59,7 +57,7 @@ static const struct fz_counter_def pipe_defs[] = {
      .n = FZ_ITEM__COUNT,
      .offset = offsetof(struct pipe_counters, items),
      .label = "kind",
-     .label_values = item_labels},
+     .label_values = fz_item_kind_names},
     {.name = "encode_errors",
      .help = "records that could not be encoded",
      .unit = "records",
@@ -230,9 +228,15 @@ void fz_pipeline_flow(struct fz_pipeline *p, const struct fz_flow_rec *rec)
 	char key[KEY_CAP];
 	int klen;
 
-	p->c.flows++;
 	if (rec->last_us > p->packet_us)
 		p->packet_us = rec->last_us;
+	if (rec->kind != FZ_REC_FLOW) {
+		for (unsigned i = 0; i < p->n_consumers; i++)
+			if (p->consumers[i].report)
+				p->consumers[i].report(p->consumers[i].arg, rec);
+		return;
+	}
+	p->c.flows++;
 	for (unsigned i = 0; i < p->n_consumers; i++)
 		p->consumers[i].flow(p->consumers[i].arg, rec, &fi);
 	if (!(p->kinds & FZ_ITEM_BIT(FZ_ITEM_FLOW)))

@@ -35,6 +35,7 @@ extern const char *const fz_end_reason_names[FZ_END__COUNT];
 /* One finished flow. key end 0 is the initiator (the sender of the first packet). */
 struct fz_flow_rec {
 	struct fz_flow_key key;
+	uint16_t net[2]; /* network id of each end (key end order), 0 = none (lib/networks) */
 	uint64_t flow_id;
 	uint64_t first_us; /* microseconds since the epoch (or since start with the TSC clock) */
 	uint64_t last_us;
@@ -44,8 +45,19 @@ struct fz_flow_rec {
 	uint8_t end_reason; /* enum fz_end_reason */
 	uint8_t app;        /* index into the application-name table; 0 is "unknown" */
 	uint16_t worker;
-	uint16_t pad;
+	uint8_t kind; /* enum fz_rec_kind: what this element of a worker's ring is */
+	uint8_t pad;
 };
+
+/*
+ * What travels on a worker's ring. A finished flow; a bin report (the
+ * flow's state before a packet of a later traffic bin was counted: its
+ * counts since the last report belong to the bin of last_us; not a flow
+ * record); or a mark (first_us: the oldest last-packet time of the worker's
+ * table, or its clock when the table is empty; last_us: its clock;
+ * end_reason 1 when the worker is done).
+ */
+enum fz_rec_kind { FZ_REC_FLOW = 0, FZ_REC_BIN, FZ_REC_MARK };
 
 /* Zoo classes of one flow as the stats lcore decided them. */
 #define FZ_ZOO_NULL (-1)
@@ -63,7 +75,9 @@ struct fz_record_ctx {
 	const char *collector;        /* collector id */
 	const char *const *app_names; /* index = fz_flow_rec.app */
 	unsigned n_apps;
-	int schema_version; /* added as "schema_version" when > 0 */
+	int schema_version;           /* added as "schema_version" when > 0 */
+	const char *const *net_names; /* network id i (1..n_nets) is net_names[i - 1] */
+	unsigned n_nets;
 };
 
 struct fz_record_enc;

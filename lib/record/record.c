@@ -35,7 +35,9 @@ struct fz_record_enc {
 	struct text prefix; /* {"type":"flow",...,"flow_id": */
 	struct text *apps;  /* ,"app":"NAME" */
 	unsigned n_apps;
-	char *scratch; /* a record too long for the caller's buffer is made here */
+	struct text *nets[2]; /* ,"src_network":"NAME" / ,"dst_network":... by id; [0] is null */
+	unsigned n_nets;      /* ids 0..n_nets-1 */
+	char *scratch;        /* a record too long for the caller's buffer is made here */
 	size_t scratch_cap;
 };
 
@@ -76,7 +78,7 @@ struct fz_record_enc *fz_record_enc_create(const struct fz_record_ctx *ctx)
 {
 	struct fz_record_enc *enc = calloc(1, sizeof(*enc));
 	char lead[64];
-	size_t app_max = 0;
+	size_t app_max = 0, net_max = 16;
 
 	if (enc == NULL)
 		return NULL;
@@ -99,7 +101,26 @@ struct fz_record_enc *fz_record_enc_create(const struct fz_record_ctx *ctx)
 		if (enc->apps[i].n > app_max)
 			app_max = enc->apps[i].n;
 	}
-	enc->scratch_cap = enc->prefix.n + app_max + FIXED_MAX;
+	enc->n_nets = ctx->n_nets + 1;
+	for (int end = 0; end < 2; end++) {
+		const char *lead = end ? ",\"dst_network\":" : ",\"src_network\":";
+
+		enc->nets[end] = calloc(enc->n_nets, sizeof(struct text));
+		if (enc->nets[end] == NULL)
+			goto nomem;
+		enc->nets[end][0].n = strlen(lead) + 4;
+		enc->nets[end][0].s = malloc(enc->nets[end][0].n + 1);
+		if (enc->nets[end][0].s == NULL)
+			goto nomem;
+		snprintf(enc->nets[end][0].s, enc->nets[end][0].n + 1, "%snull", lead);
+		for (unsigned i = 1; i < enc->n_nets; i++) {
+			if (quoted(&enc->nets[end][i], lead, ctx->net_names[i - 1], ""))
+				goto nomem;
+			if (enc->nets[end][i].n > net_max)
+				net_max = enc->nets[end][i].n;
+		}
+	}
+	enc->scratch_cap = enc->prefix.n + app_max + 2 * net_max + FIXED_MAX;
 	enc->scratch = malloc(enc->scratch_cap);
 	if (enc->scratch == NULL)
 		goto nomem;
@@ -116,6 +137,11 @@ void fz_record_enc_free(struct fz_record_enc *enc)
 		return;
 	for (unsigned i = 0; enc->apps && i < enc->n_apps; i++)
 		free(enc->apps[i].s);
+	for (int end = 0; end < 2; end++) {
+		for (unsigned i = 0; enc->nets[end] && i < enc->n_nets; i++)
+			free(enc->nets[end][i].s);
+		free(enc->nets[end]);
+	}
 	free(enc->apps);
 	free(enc->prefix.s);
 	free(enc->scratch);
@@ -188,6 +214,13 @@ static char *encode(const struct fz_record_enc *enc, const struct fz_flow_rec *r
 	p = KEY(p, ",\"dst_ip\":");
 	p = addr(p, &r->key, 1);
 	p = KEY_U64(p, ",\"dst_port\":", r->key.port[1]);
+	for (int end = 0; end < 2; end++) {
+		const struct text *net =
+		    &enc->nets[end][r->net[end] < enc->n_nets ? r->net[end] : 0];
+
+		memcpy(p, net->s, net->n);
+		p += net->n;
+	}
 	p = KEY_U64(p, ",\"first_ms\":", r->first_us / 1000);
 	p = KEY_U64(p, ",\"last_ms\":", r->last_us / 1000);
 	p = KEY(p, ",\"duration_s\":");

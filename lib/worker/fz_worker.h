@@ -14,6 +14,7 @@
 #include "fz_record.h"
 
 struct fz_l7;
+struct fz_networks;
 struct rte_ring;
 
 /*
@@ -40,7 +41,9 @@ struct rte_ring;
 	X(records, FZ_CF_INSTANCE, "records", "flow records put on the ring", NULL)                \
 	X(l7_scanned, FZ_CF_INSTANCE, "payloads", "payloads given to Hyperscan", NULL)             \
 	X(l7_skipped, FZ_CF_INSTANCE, "payloads", "payloads no signature can match, not scanned",  \
-	  NULL)
+	  NULL)                                                                                    \
+	X(bin_reports, FZ_CF_INSTANCE, "records",                                                  \
+	  "bin reports: a flow's counts handed over as its packets cross a traffic bin", NULL)
 
 struct fz_worker_counters {
 #define FZ_X(name, flags, unit, help, watch) uint64_t name;
@@ -92,7 +95,9 @@ struct fz_worker_conf {
 	int offline;
 	struct rte_ring *ring;  /* to the stats lcore; elements are struct fz_flow_rec */
 	const struct fz_l7 *l7; /* NULL: no L7 */
-	uint32_t flows;         /* table capacity */
+	const struct fz_networks *networks; /* NULL: no networks (records' net ids 0) */
+	uint64_t bin_us;                    /* traffic bins (0: none): bin reports and marks */
+	uint32_t flows;                     /* table capacity */
 	uint64_t idle_us, active_us, linger_us;
 	enum fz_clock_mode clock;
 	uint64_t epoch_us_at_start; /* wall clock at tsc_at_start, for the TSC clock */

@@ -20,6 +20,7 @@
 #include "fz_flow_table.h"
 #include "fz_frag.h"
 #include "fz_l7.h"
+#include "fz_networks.h"
 #include "fz_worker.h"
 
 #define BURST            32
@@ -50,6 +51,9 @@ struct fz_worker {
 	/* Records waiting for the ring. */
 	struct fz_flow_rec stage[STAGE];
 	unsigned n_stage;
+	/* Traffic bins: the last mark sent (bins of its two times, emptiness). */
+	uint64_t mark_bins[2];
+	int mark_sent, mark_empty;
 	volatile int done;
 };
 
@@ -82,14 +86,62 @@ static void stage_push(struct fz_worker *w)
 	w->n_stage = 0;
 }
 
+static void stage(struct fz_worker *w, const struct fz_flow_rec *rec)
+{
+	if (w->n_stage == STAGE)
+		stage_push(w);
+	w->stage[w->n_stage++] = *rec;
+}
+
 static void on_export(void *arg, struct fz_flow_rec *rec, const uint64_t *app_state)
 {
 	struct fz_worker *w = arg;
 
 	rec->app = ((const struct fz_l7_flow *)app_state)->app;
-	if (w->n_stage == STAGE)
-		stage_push(w);
-	w->stage[w->n_stage++] = *rec;
+	if (rec->kind == FZ_REC_BIN)
+		w->c.bin_reports++;
+	stage(w, rec);
+}
+
+static void on_new_flow(void *arg, const struct fz_flow_key *key, uint16_t net[2])
+{
+	const struct fz_networks *n = arg;
+
+	net[0] = fz_networks_lookup(n, key->addr[0], key->ip_version);
+	net[1] = fz_networks_lookup(n, key->addr[1], key->ip_version);
+}
+
+/*
+ * With traffic bins, tell the stats lcore (in order with the records) how
+ * far this worker is: the last-packet time of its least recently active
+ * flow (every flow with a packet before it has reported it), or its clock
+ * when its table is empty. Sent when either time enters a new bin, when the
+ * table becomes empty or not, and at the end (done).
+ */
+static void mark(struct fz_worker *w, int done)
+{
+	uint64_t oldest = fz_flow_table_oldest_us(w->table), bins[2];
+	int empty = oldest == UINT64_MAX;
+	struct fz_flow_rec m;
+
+	if (!w->conf.bin_us)
+		return;
+	bins[0] = empty ? 0 : oldest / w->conf.bin_us;
+	bins[1] = w->now_us / w->conf.bin_us;
+	if (!done && w->mark_sent && empty == w->mark_empty && bins[0] == w->mark_bins[0] &&
+	    bins[1] == w->mark_bins[1])
+		return;
+	memset(&m, 0, sizeof(m));
+	m.kind = FZ_REC_MARK;
+	m.first_us = empty ? 0 : oldest;
+	m.last_us = w->now_us;
+	m.end_reason = (uint8_t)done;
+	m.worker = w->conf.id;
+	stage(w, &m);
+	w->mark_bins[0] = bins[0];
+	w->mark_bins[1] = bins[1];
+	w->mark_empty = empty;
+	w->mark_sent = 1;
 }
 
 static void on_packet(void *arg, unsigned i, unsigned dir, uint64_t *app_state)
@@ -269,6 +321,7 @@ int fz_worker_run(void *arg)
 				w->now_us = t;
 		}
 		fz_flow_table_expire(w->table, w->now_us, EXPIRE_PER_BURST);
+		mark(w, 0);
 		if (w->n_stage)
 			stage_push(w);
 		publish_table_stats(w);
@@ -280,6 +333,7 @@ int fz_worker_run(void *arg)
 	 * reason, not as cut by the end: expiry is bounded per burst while running. */
 	fz_flow_table_expire(w->table, w->now_us, UINT32_MAX);
 	fz_flow_table_flush(w->table, reason);
+	mark(w, 1);
 	stage_push(w);
 	publish_table_stats(w);
 	w->c.stop_tsc = rte_rdtsc();
@@ -326,6 +380,11 @@ struct fz_worker *fz_worker_create(const struct fz_worker_conf *conf)
 	tc.worker = conf->id;
 	tc.export_fn = on_export;
 	tc.export_arg = w;
+	if (conf->networks) {
+		tc.net_fn = on_new_flow;
+		tc.net_arg = (void *)conf->networks;
+	}
+	tc.bin_us = conf->bin_us;
 	w->table = fz_flow_table_create(&tc);
 	w->frag = fz_frag_table_create(FRAG_ENTRIES, FRAG_TIMEOUT_US);
 	if (w->table == NULL || w->frag == NULL)

@@ -73,6 +73,14 @@ VOLATILE = [
 # payloads are compared with it (they have it today and keep it).
 ACCEPT_SCHEMA_VERSION = True
 
+# --- The second one, issue 16 (docs/traffic.md). ----------------------------
+# Flow records gain "src_network" and "dst_network" right after "dst_port":
+# null when no --networks is given, as in every golden run. With this flag
+# on, exactly those two null members are removed from flow records (JSON
+# lines and Kafka payloads) before comparing; any other value still differs.
+ACCEPT_NULL_NETWORKS = True
+_NETWORKS = re.compile(r'(,"dst_port":[0-9]+),"src_network":null,"dst_network":null,')
+
 _VALUE = r'(?:-?[0-9][0-9.eE+-]*|null|true|false|"(?:[^"\\]|\\.)*")'
 _SCHEMA = re.compile(r'^(\{"type":"[a-z_]+",)"schema_version":1,')
 _TYPE = re.compile(r'^\{"type":"([a-z_]+)"')
@@ -97,6 +105,8 @@ def normalise_record(line, strip_schema=False):
     after the type member."""
     if strip_schema:
         line = _SCHEMA.sub(r"\1", line, count=1)
+    if ACCEPT_NULL_NETWORKS:
+        line = _NETWORKS.sub(r"\1,", line, count=1)
     m = _TYPE.match(line)
     for rule in _RECORD_RULES.get(m.group(1) if m else None, ()):
         line = rule.sub(lambda g: g.group(1) + PLACEHOLDER, line)
@@ -302,6 +312,8 @@ def compare_lines(fname, expected, actual, strip_schema=False):
     if strip_schema:
         exp = [normalise_record(line, True) for line in exp]
         act = [normalise_record(line, True) for line in act]
+    if ACCEPT_NULL_NETWORKS:  # Kafka payloads too
+        act = [_NETWORKS.sub(r"\1,", line, count=1) for line in act]
     diff = first_difference(exp, act)
     if diff is None:
         return []

@@ -43,6 +43,8 @@ struct ref_enc {
 	json_t *reasons[FZ_END__COUNT];
 	json_t **apps;
 	unsigned n_apps;
+	json_t **nets; /* by network id; [0] is null */
+	unsigned n_nets;
 	json_t *size_cls[2], *duration_cls[2], *rate_cls[2];
 };
 
@@ -81,6 +83,8 @@ struct ref_enc *ref_enc_create(const struct fz_record_ctx *ctx)
 	ok &= (enc->src_port = add(enc->obj, "src_port", json_integer(0))) != NULL;
 	ok &= (enc->dst_ip = add(enc->obj, "dst_ip", json_string(""))) != NULL;
 	ok &= (enc->dst_port = add(enc->obj, "dst_port", json_integer(0))) != NULL;
+	ok &= add(enc->obj, "src_network", json_null()) != NULL;
+	ok &= add(enc->obj, "dst_network", json_null()) != NULL;
 	ok &= (enc->first_ms = add(enc->obj, "first_ms", json_integer(0))) != NULL;
 	ok &= (enc->last_ms = add(enc->obj, "last_ms", json_integer(0))) != NULL;
 	ok &= (enc->duration_s = add(enc->obj, "duration_s", json_real(0))) != NULL;
@@ -91,6 +95,11 @@ struct ref_enc *ref_enc_create(const struct fz_record_ctx *ctx)
 #undef FZ_X
 	for (int i = 0; i < FZ_END__COUNT; i++)
 		ok &= (enc->reasons[i] = json_string(fz_end_reason_names[i])) != NULL;
+	enc->n_nets = ctx->n_nets + 1;
+	enc->nets = calloc(enc->n_nets, sizeof(json_t *));
+	ok &= enc->nets != NULL;
+	for (unsigned i = 0; enc->nets && i < enc->n_nets; i++)
+		ok &= (enc->nets[i] = i ? json_string(ctx->net_names[i - 1]) : json_null()) != NULL;
 	for (unsigned i = 0; i < enc->n_apps; i++)
 		ok &= (enc->apps[i] = json_string(ctx->n_apps ? ctx->app_names[i] : "unknown")) !=
 		      NULL;
@@ -119,6 +128,9 @@ void ref_enc_free(struct ref_enc *enc)
 		json_decref(enc->reasons[i]);
 	for (unsigned i = 0; enc->apps && i < enc->n_apps; i++)
 		json_decref(enc->apps[i]);
+	for (unsigned i = 0; enc->nets && i < enc->n_nets; i++)
+		json_decref(enc->nets[i]);
+	free(enc->nets);
 	for (int i = 0; i < 2; i++) {
 		json_decref(enc->size_cls[i]);
 		json_decref(enc->duration_cls[i]);
@@ -174,6 +186,11 @@ int ref_flow_json(struct ref_enc *enc, const struct fz_flow_rec *r, const struct
 	if (json_string_set(enc->dst_ip, addr) != 0)
 		return -ENOMEM;
 	json_integer_set(enc->dst_port, r->key.port[1]);
+	if (json_object_set(enc->obj, "src_network",
+	                    enc->nets[r->net[0] < enc->n_nets ? r->net[0] : 0]) != 0 ||
+	    json_object_set(enc->obj, "dst_network",
+	                    enc->nets[r->net[1] < enc->n_nets ? r->net[1] : 0]) != 0)
+		return -ENOMEM;
 	json_integer_set(enc->first_ms, (json_int_t)(r->first_us / 1000));
 	json_integer_set(enc->last_ms, (json_int_t)(r->last_us / 1000));
 	json_real_set(enc->duration_s, (double)(r->last_us - r->first_us) / 1e6);

@@ -57,7 +57,8 @@ static void test_flow_v4(void)
 	FZ_CHECK_STR("{\"type\":\"flow\",\"collector\":\"zoo-1\",\"flow_id\":281474976710698,"
 	             "\"worker\":1,\"vlan\":100,\"vlan_inner\":7,\"ip_version\":4,\"ip_proto\":6,"
 	             "\"src_ip\":\"192.168.1.13\",\"src_port\":55523,\"dst_ip\":\"178.62.197.130\","
-	             "\"dst_port\":443,\"first_ms\":1700000000123,\"last_ms\":1700000002623,"
+	             "\"dst_port\":443,\"src_network\":null,\"dst_network\":null,\"first_ms\":"
+	             "1700000000123,\"last_ms\":1700000002623,"
 	             "\"duration_s\":2.500001,\"packets\":109,\"bytes\":72456,\"packets_fwd\":51,"
 	             "\"bytes_fwd\":3000,\"packets_rev\":58,\"bytes_rev\":69456,"
 	             "\"tcp_flags_fwd\":27,\"tcp_flags_rev\":26,\"end_reason\":\"tcp_end\","
@@ -301,10 +302,13 @@ static void test_micros(void)
 static void test_flow_vs_jansson(void)
 {
 	static const char *const names[] = {"unknown", "http", "we\"ird\\app\x01"};
+	static const char *const nets[] = {"campus", "d\"orm\\s\x02"};
 	struct fz_record_ctx ctx = {.collector = "zoo \"one\"\t\xc3\xa9",
 	                            .app_names = names,
 	                            .n_apps = 3,
-	                            .schema_version = 2};
+	                            .schema_version = 2,
+	                            .net_names = nets,
+	                            .n_nets = 2};
 	struct fz_record_enc *enc = fz_record_enc_create(&ctx);
 	struct ref_enc *ref = ref_enc_create(&ctx);
 	char want[2048], got[2048];
@@ -323,6 +327,8 @@ static void test_flow_vs_jansson(void)
 		r.key.ip_version = (i & 1) ? 4 : 6;
 		r.end_reason %= FZ_END__COUNT + 1;
 		r.app %= 4;
+		r.net[0] %= 4; /* 3: beyond the names, written as null */
+		r.net[1] %= 4;
 		/* jansson's integers are signed: keep counters below 2^63 */
 		r.flow_id >>= 1 + i % 40;
 		r.first_us >>= 1 + i % 30;

@@ -1,0 +1,195 @@
+/* Top-N lists, exact then Space-Saving (see topn.h). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "topn.h"
+
+static uint32_t hash_key(const uint8_t k[16])
+{
+	uint64_t a, b;
+
+	memcpy(&a, k, 8);
+	memcpy(&b, k + 8, 8);
+	a = (a ^ (b * 0x9e3779b97f4a7c15ull)) * 0xc2b2ae3d27d4eb4full;
+	return (uint32_t)(a >> 32);
+}
+
+int topn_init(struct topn *t, unsigned cap)
+{
+	uint32_t ns = 2;
+
+	memset(t, 0, sizeof(*t));
+	while (ns < 2u * cap)
+		ns <<= 1;
+	t->cap = cap;
+	t->mask = ns - 1;
+	t->e = malloc((size_t)cap * sizeof(*t->e));
+	t->slots = calloc(ns, sizeof(*t->slots));
+	if (t->e == NULL || t->slots == NULL) {
+		topn_free(t);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void topn_free(struct topn *t)
+{
+	free(t->e);
+	free(t->slots);
+	free(t->heap);
+	free(t->pos);
+	memset(t, 0, sizeof(*t));
+}
+
+size_t topn_bytes_per_key(void)
+{
+	/* The entry, two slots, and (once full) a heap slot and a position. */
+	return sizeof(struct topn_entry) + 2 * sizeof(uint32_t) + 2 * sizeof(uint32_t);
+}
+
+/* The slot holding key, or the empty slot where it would go. */
+static uint32_t *slot_of(struct topn *t, const uint8_t key[16])
+{
+	uint32_t i = hash_key(key) & t->mask;
+
+	for (;;) {
+		uint32_t *s = &t->slots[i];
+
+		if (*s == 0 || memcmp(t->e[*s - 1].key, key, 16) == 0)
+			return s;
+		i = (i + 1) & t->mask;
+	}
+}
+
+/* Remove the slot of an entry's key (backward-shift deletion keeps probes short). */
+static void slot_remove(struct topn *t, uint32_t *s)
+{
+	uint32_t i = (uint32_t)(s - t->slots), j = i;
+
+	for (;;) {
+		uint32_t home;
+
+		t->slots[i] = 0;
+		for (;;) {
+			j = (j + 1) & t->mask;
+			if (t->slots[j] == 0)
+				return;
+			home = hash_key(t->e[t->slots[j] - 1].key) & t->mask;
+			/* Move j back to i unless its home lies in (i, j]. */
+			if (i <= j ? (home <= i || home > j) : (home <= i && home > j))
+				break;
+		}
+		t->slots[i] = t->slots[j];
+		i = j;
+	}
+}
+
+static void heap_swap(struct topn *t, uint32_t a, uint32_t b)
+{
+	uint32_t x = t->heap[a];
+
+	t->heap[a] = t->heap[b];
+	t->heap[b] = x;
+	t->pos[t->heap[a]] = a;
+	t->pos[t->heap[b]] = b;
+}
+
+static void sift_down(struct topn *t, uint32_t i)
+{
+	for (;;) {
+		uint32_t l = 2 * i + 1, r = l + 1, m = i;
+
+		if (l < t->n && t->e[t->heap[l]].bytes < t->e[t->heap[m]].bytes)
+			m = l;
+		if (r < t->n && t->e[t->heap[r]].bytes < t->e[t->heap[m]].bytes)
+			m = r;
+		if (m == i)
+			return;
+		heap_swap(t, i, m);
+		i = m;
+	}
+}
+
+/* Space-Saving from now on: a heap over every entry. */
+static int go_full(struct topn *t)
+{
+	t->heap = malloc((size_t)t->cap * sizeof(*t->heap));
+	t->pos = malloc((size_t)t->cap * sizeof(*t->pos));
+	if (t->heap == NULL || t->pos == NULL)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < t->n; i++) {
+		t->heap[i] = i;
+		t->pos[i] = i;
+	}
+	for (uint32_t i = t->n / 2; i-- > 0;)
+		sift_down(t, i);
+	t->full = 1;
+	return 0;
+}
+
+void topn_add(struct topn *t, const uint8_t key[16], uint64_t packets, uint64_t bytes)
+{
+	uint32_t *s = slot_of(t, key), idx;
+	struct topn_entry *e;
+
+	if (*s) {
+		idx = *s - 1;
+	} else if (t->n < t->cap) {
+		idx = t->n++;
+		e = &t->e[idx];
+		memcpy(e->key, key, 16);
+		e->packets = e->bytes = e->flows = e->err = 0;
+		*s = idx + 1;
+		if (t->full) { /* cannot happen: full means n == cap */
+			t->heap[idx] = idx;
+			t->pos[idx] = idx;
+		}
+	} else {
+		if (!t->full && go_full(t) < 0)
+			return; /* no memory for the summary: this key is not listed */
+		/* Replace the entry with the fewest bytes; it becomes the new key. */
+		idx = t->heap[0];
+		e = &t->e[idx];
+		slot_remove(t, slot_of(t, e->key));
+		e->err = e->bytes;
+		if (e->err > t->max_err)
+			t->max_err = e->err;
+		memcpy(e->key, key, 16);
+		*slot_of(t, key) = idx + 1;
+	}
+	e = &t->e[idx];
+	e->packets += packets;
+	e->bytes += bytes;
+	e->flows++;
+	if (t->full)
+		sift_down(t, t->pos[idx]);
+}
+
+static int cmp_entry(const void *a, const void *b)
+{
+	const struct topn_entry *x = *(const struct topn_entry *const *)a;
+	const struct topn_entry *y = *(const struct topn_entry *const *)b;
+
+	if (x->bytes != y->bytes)
+		return x->bytes > y->bytes ? -1 : 1;
+	return memcmp(x->key, y->key, 16);
+}
+
+unsigned topn_top(struct topn *t, unsigned k, const struct topn_entry **out)
+{
+	const struct topn_entry **all;
+	unsigned n = t->n < k ? t->n : k;
+
+	if (t->n == 0)
+		return 0;
+	all = malloc((size_t)t->n * sizeof(*all));
+	if (all == NULL)
+		return 0;
+	for (unsigned i = 0; i < t->n; i++)
+		all[i] = &t->e[i];
+	qsort(all, t->n, sizeof(*all), cmp_entry);
+	memcpy(out, all, n * sizeof(*out));
+	free(all);
+	return n;
+}

@@ -1,0 +1,130 @@
+/* The "type":"traffic" record of one network in one bin (docs/traffic.md). */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "traffic_priv.h"
+
+static const char *const top_names[TOP__COUNT] = {"src_ip", "dst_ip", "dst_port"};
+
+static json_t *top_key(int list, const uint8_t k[16])
+{
+	static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+	char buf[INET6_ADDRSTRLEN];
+
+	if (list == TOP_DST_PORT)
+		return json_integer((k[14] << 8) | k[15]);
+	if (memcmp(k, mapped, sizeof(mapped)) == 0)
+		inet_ntop(AF_INET, k + 12, buf, sizeof(buf));
+	else
+		inet_ntop(AF_INET6, k, buf, sizeof(buf));
+	return json_string(buf);
+}
+
+/* The record's object; NULL without memory. */
+static json_t *record(struct fz_traffic *t, const struct bin *b, unsigned net, int partial)
+{
+	const struct net_bin *nb = &b->nets[net];
+	json_t *o = json_object(), *apps = json_object(), *top = json_object();
+	uint64_t start_ms = b->index * t->conf.bin_us / 1000;
+	uint64_t max_err = 0;
+	int exact = 1;
+
+	if (o == NULL || apps == NULL || top == NULL)
+		goto fail;
+	json_object_set_new(o, "type", json_string("traffic"));
+	json_object_set_new(o, "schema_version", json_integer(FZ_SCHEMA_VERSION));
+	json_object_set_new(o, "collector", json_string(t->conf.collector));
+	json_object_set_new(o, "network", json_string(t->conf.net_names[net]));
+	json_object_set_new(o, "bin_start_ms", json_integer((json_int_t)start_ms));
+	json_object_set_new(o, "bin_end_ms",
+	                    json_integer((json_int_t)(start_ms + t->conf.bin_us / 1000)));
+	json_object_set_new(o, "packets_in", json_integer((json_int_t)nb->packets_in));
+	json_object_set_new(o, "bytes_in", json_integer((json_int_t)nb->bytes_in));
+	json_object_set_new(o, "packets_out", json_integer((json_int_t)nb->packets_out));
+	json_object_set_new(o, "bytes_out", json_integer((json_int_t)nb->bytes_out));
+	json_object_set_new(o, "flows", json_integer((json_int_t)nb->flows));
+	json_object_set_new(o, "flows_new", json_integer((json_int_t)nb->flows_new));
+	for (unsigned a = 0; nb->apps && a < (t->conf.n_apps ? t->conf.n_apps : 1); a++)
+		if (nb->apps[a * 3])
+			json_object_set_new(apps, t->conf.n_apps ? t->conf.app_names[a] : "unknown",
+			                    json_pack("{s:I, s:I, s:I}", "flows",
+			                              (json_int_t)nb->apps[a * 3], "packets",
+			                              (json_int_t)nb->apps[a * 3 + 1], "bytes",
+			                              (json_int_t)nb->apps[a * 3 + 2]));
+	json_object_set_new(o, "apps", apps);
+	apps = NULL;
+	for (int k = 0; k < TOP__COUNT; k++) {
+		json_t *list = json_array();
+		const struct topn_entry *e[256];
+		unsigned n = 0, want = t->conf.top_n < 256 ? t->conf.top_n : 256;
+
+		if (nb->has_top) {
+			struct topn *tn = (struct topn *)&nb->top[k];
+
+			n = topn_top(tn, want, e);
+			exact &= !tn->full;
+		}
+		for (unsigned i = 0; list && i < n; i++) {
+			json_array_append_new(list, json_pack("{s:o, s:I, s:I, s:I}", "key",
+			                                      top_key(k, e[i]->key), "packets",
+			                                      (json_int_t)e[i]->packets, "bytes",
+			                                      (json_int_t)e[i]->bytes, "flows",
+			                                      (json_int_t)e[i]->flows));
+			if (e[i]->err > max_err)
+				max_err = e[i]->err;
+		}
+		json_object_set_new(top, top_names[k], list ? list : json_array());
+	}
+	json_object_set_new(o, "top", top);
+	top = NULL;
+	json_object_set_new(o, "top_exact", json_boolean(exact));
+	json_object_set_new(o, "top_error_bytes", json_integer((json_int_t)max_err));
+	json_object_set_new(o, "partial", json_boolean(partial));
+	return o;
+fail:
+	json_decref(o);
+	json_decref(apps);
+	json_decref(top);
+	return NULL;
+}
+
+static int encode(const struct fz_item *it, void *arg, char *buf, size_t cap)
+{
+	size_t n = json_dumpb(it->body, buf, cap, JSON_COMPACT);
+
+	(void)arg;
+	if (n == 0)
+		return -ENOMEM;
+	if (n >= cap)
+		return -ENOSPC;
+	buf[n] = '\0';
+	return (int)n;
+}
+
+void fz_traffic_write_bin(struct fz_traffic *t, struct bin *b, int partial)
+{
+	for (unsigned net = 0; net < t->conf.n_nets; net++) {
+		json_t *o = record(t, b, net, partial);
+		struct fz_item it;
+
+		if (o == NULL) {
+			t->c.no_memory++;
+			continue;
+		}
+		memset(&it, 0, sizeof(it));
+		it.kind = FZ_ITEM_TRAFFIC;
+		it.stream = "traffic";
+		it.key = t->conf.net_names[net]; /* one network's bins meet in one partition */
+		it.key_len = strlen(t->conf.net_names[net]);
+		it.body = o;
+		it.encode = encode;
+		it.jbuf = &t->jbuf;
+		t->conf.emit(t->conf.emit_arg, &it);
+		json_decref(o);
+		t->c.records++;
+	}
+}
