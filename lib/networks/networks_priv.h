@@ -17,6 +17,7 @@ struct prefix {
 /* One family's intervals: starts[i] .. starts[i+1]-1 belong to ids[i]. */
 struct family {
 	u128 *starts;
+	uint32_t *starts4; /* IPv4: the same starts in 32 bits (a quarter of the compares' work) */
 	uint16_t *ids;
 	unsigned n;
 };

@@ -5,28 +5,63 @@
 
 #include "topn.h"
 
+/* MurmurHash3's finalizer: every input bit reaches every output bit (an
+ * IPv4-mapped key differs only in its last four bytes). */
+static inline uint64_t fmix64(uint64_t k)
+{
+	k ^= k >> 33;
+	k *= 0xff51afd7ed558ccdull;
+	k ^= k >> 33;
+	k *= 0xc4ceb9fe1a85ec53ull;
+	k ^= k >> 33;
+	return k;
+}
+
 static uint32_t hash_key(const uint8_t k[16])
 {
 	uint64_t a, b;
 
 	memcpy(&a, k, 8);
 	memcpy(&b, k + 8, 8);
-	a = (a ^ (b * 0x9e3779b97f4a7c15ull)) * 0xc2b2ae3d27d4eb4full;
-	return (uint32_t)(a >> 32);
+	return (uint32_t)fmix64(a ^ fmix64(b));
+}
+
+#define START_ENTRIES 32
+
+/* Room for alloc entries, and slots for twice as many: 0 or -ENOMEM. */
+static int resize(struct topn *t, unsigned alloc)
+{
+	uint32_t ns = 2, *slots;
+	struct topn_entry *e = realloc(t->e, (size_t)alloc * sizeof(*e));
+
+	if (e == NULL)
+		return -ENOMEM;
+	t->e = e;
+	while (ns < 2u * alloc)
+		ns <<= 1;
+	slots = calloc(ns, sizeof(*slots));
+	if (slots == NULL)
+		return -ENOMEM;
+	free(t->slots);
+	t->slots = slots;
+	t->mask = ns - 1;
+	t->alloc = alloc;
+	for (uint32_t i = 0; i < t->n; i++) {
+		uint32_t j = hash_key(t->e[i].key) & t->mask;
+
+		while (t->slots[j])
+			j = (j + 1) & t->mask;
+		t->slots[j] = i + 1;
+	}
+	return 0;
 }
 
 int topn_init(struct topn *t, unsigned cap)
 {
-	uint32_t ns = 2;
-
 	memset(t, 0, sizeof(*t));
-	while (ns < 2u * cap)
-		ns <<= 1;
 	t->cap = cap;
-	t->mask = ns - 1;
-	t->e = malloc((size_t)cap * sizeof(*t->e));
-	t->slots = calloc(ns, sizeof(*t->slots));
-	if (t->e == NULL || t->slots == NULL) {
+	/* Most lists of most bins are short: memory grows with the keys seen. */
+	if (resize(t, cap < START_ENTRIES ? cap : START_ENTRIES) < 0) {
 		topn_free(t);
 		return -ENOMEM;
 	}
@@ -133,6 +168,11 @@ void topn_add(struct topn *t, const uint8_t key[16], uint64_t packets, uint64_t 
 	uint32_t *s = slot_of(t, key), idx;
 	struct topn_entry *e;
 
+	if (!*s && t->n == t->alloc && t->alloc < t->cap) {
+		if (resize(t, t->alloc * 2 < t->cap ? t->alloc * 2 : t->cap) < 0)
+			return; /* no memory: this key is not listed */
+		s = slot_of(t, key);
+	}
 	if (*s) {
 		idx = *s - 1;
 	} else if (t->n < t->cap) {

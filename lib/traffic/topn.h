@@ -20,8 +20,9 @@ struct topn_entry {
 struct topn {
 	unsigned cap;         /* entries at most */
 	unsigned n;           /* entries in use */
-	struct topn_entry *e; /* cap */
-	uint32_t *slots;      /* open addressing: entry index + 1, 0 empty; 2 * cap, a power of 2 */
+	unsigned alloc;       /* entries allocated: doubles as keys come, up to cap */
+	struct topn_entry *e; /* alloc */
+	uint32_t *slots;      /* open addressing: entry index + 1, 0 empty; >= 2 * alloc, a power of 2 */
 	uint32_t mask;
 	uint32_t *heap;   /* once full: entry indexes, a min-heap by bytes */
 	uint32_t *pos;    /* entry index -> heap position */
