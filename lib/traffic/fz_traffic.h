@@ -15,6 +15,10 @@
 #include "fz_export.h"
 #include "fz_record.h"
 
+/* Runs of more empty bins than this (a day of 1-minute bins) are not written
+ * but counted (skipped_bins): captures of different days read together. */
+#define FZ_TRAFFIC_MAX_GAP 1440
+
 struct fz_traffic_conf {
 	const char *collector;
 	const char *const *net_names; /* network id i (1..n_nets) is net_names[i - 1] */

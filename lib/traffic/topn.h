@@ -22,7 +22,7 @@ struct topn {
 	unsigned n;           /* entries in use */
 	unsigned alloc;       /* entries allocated: doubles as keys come, up to cap */
 	struct topn_entry *e; /* alloc */
-	uint32_t *slots;      /* open addressing: entry index + 1, 0 empty; >= 2 * alloc, a power of 2 */
+	uint32_t *slots; /* open addressing: entry index + 1, 0 empty; >= 2 * alloc, a power of 2 */
 	uint32_t mask;
 	uint32_t *heap;   /* once full: entry indexes, a min-heap by bytes */
 	uint32_t *pos;    /* entry index -> heap position */

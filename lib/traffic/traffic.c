@@ -36,6 +36,9 @@ static const struct fz_counter_def defs[] = {
                "records", "flows and bin reports for a bin already written"),
     FZ_COUNTER(struct traffic_counters, late_bytes, FZ_CT_COUNTER, FZ_CF_INSTANCE, "late_bytes",
                "bytes", "their bytes, not in any traffic record"),
+    FZ_COUNTER(struct traffic_counters, skipped_bins, FZ_CT_COUNTER, FZ_CF_INSTANCE, "skipped_bins",
+               NULL,
+               "empty bins not written: gaps of more than 1440 bins between the input's packets"),
     FZ_COUNTER(struct traffic_counters, no_memory, FZ_CT_COUNTER, FZ_CF_INSTANCE, "no_memory",
                "records", "contributions lost to a failed allocation"),
 };
@@ -112,62 +115,71 @@ void fz_traffic_publish(struct fz_traffic *t)
 	fz_counter_pub_write(t->pub, &t->c);
 }
 
-/* Make bins up to index (contiguous from next); the bin, or NULL (no memory). */
-static struct bin *bin_at(struct fz_traffic *t, uint64_t index)
+/* Insert an empty bin for index at position pos of the sorted array. */
+static struct bin *insert_bin(struct fz_traffic *t, unsigned pos, uint64_t index)
 {
-	if (!t->started) {
-		t->started = 1;
-		t->next = index;
-	}
-	while (t->next + t->n_bins <= index) {
-		struct bin *b;
+	struct net_bin *nets = calloc(t->conf.n_nets ? t->conf.n_nets : 1, sizeof(*nets));
 
-		if (t->n_bins == t->cap_bins) {
-			unsigned cap = t->cap_bins ? t->cap_bins * 2 : 8;
-			struct bin *nb = realloc(t->bins, cap * sizeof(*nb));
+	if (nets == NULL)
+		return NULL;
+	if (t->n_bins == t->cap_bins) {
+		unsigned cap = t->cap_bins ? t->cap_bins * 2 : 8;
+		struct bin *nb = realloc(t->bins, cap * sizeof(*nb));
 
-			if (nb == NULL)
-				return NULL;
-			t->bins = nb;
-			t->cap_bins = cap;
+		if (nb == NULL) {
+			free(nets);
+			return NULL;
 		}
-		b = &t->bins[t->n_bins];
-		b->index = t->next + t->n_bins;
-		b->nets = calloc(t->conf.n_nets ? t->conf.n_nets : 1, sizeof(*b->nets));
-		if (b->nets == NULL)
-			return NULL;
-		t->n_bins++;
-	}
-	return &t->bins[index - t->next];
-}
-
-/* A bin before the first one: the first bins of the input may come late from one worker
- * while another has already opened a later one. */
-static struct bin *bin_before(struct fz_traffic *t, uint64_t index)
-{
-	unsigned add = (unsigned)(t->next - index);
-	struct bin *nb;
-
-	if (t->n_bins + add > t->cap_bins) {
-		unsigned cap = t->n_bins + add + 8;
-
-		nb = realloc(t->bins, cap * sizeof(*nb));
-		if (nb == NULL)
-			return NULL;
 		t->bins = nb;
 		t->cap_bins = cap;
 	}
-	memmove(&t->bins[add], &t->bins[0], t->n_bins * sizeof(*t->bins));
-	for (unsigned i = 0; i < add; i++) {
-		t->bins[i].index = index + i;
-		t->bins[i].nets =
-		    calloc(t->conf.n_nets ? t->conf.n_nets : 1, sizeof(struct net_bin));
-		if (t->bins[i].nets == NULL)
-			return NULL; /* leaves an empty bin: written as zeros */
+	memmove(&t->bins[pos + 1], &t->bins[pos], (t->n_bins - pos) * sizeof(*t->bins));
+	t->bins[pos].index = index;
+	t->bins[pos].nets = nets;
+	t->n_bins++;
+	return &t->bins[pos];
+}
+
+/*
+ * The bin of index, made when missing together with the empty bins between
+ * it and its neighbours (written as zeros) — unless a gap is longer than
+ * FZ_TRAFFIC_MAX_GAP bins (captures of different days replayed together):
+ * such empty bins are counted as skipped, not written.
+ */
+static struct bin *bin_at(struct fz_traffic *t, uint64_t index)
+{
+	unsigned pos = t->n_bins;
+
+	while (pos > 0 && t->bins[pos - 1].index > index)
+		pos--;
+	if (pos > 0 && t->bins[pos - 1].index == index)
+		return &t->bins[pos - 1];
+	t->started = 1;
+	/* Fill the gaps below (to the previous bin, or the last one written) and above. */
+	{
+		uint64_t below = pos > 0      ? t->bins[pos - 1].index + 1
+		                 : t->written ? t->next
+		                              : index;
+		uint64_t above = pos < t->n_bins ? t->bins[pos].index : index + 1;
+		unsigned at;
+
+		if (index - below > FZ_TRAFFIC_MAX_GAP)
+			t->c.skipped_bins += index - below;
+		else
+			for (uint64_t k = below; k < index; k++)
+				if (insert_bin(t, pos++, k) == NULL)
+					return NULL;
+		at = pos;
+		if (insert_bin(t, pos++, index) == NULL)
+			return NULL;
+		if (above - index - 1 > FZ_TRAFFIC_MAX_GAP)
+			t->c.skipped_bins += above - index - 1;
+		else
+			for (uint64_t k = index + 1; k < above; k++)
+				if (insert_bin(t, pos++, k) == NULL)
+					return NULL;
+		return &t->bins[at];
 	}
-	t->n_bins += add;
-	t->next = index;
-	return &t->bins[0];
 }
 
 static void key16_port(uint8_t k[16], uint16_t port)
@@ -246,7 +258,7 @@ static void account(struct fz_traffic *t, const struct fz_flow_rec *r, int final
 		t->c.late_bytes += by[0] + by[1];
 		return;
 	}
-	b = t->started && index < t->next ? bin_before(t, index) : bin_at(t, index);
+	b = bin_at(t, index);
 	if (b == NULL) {
 		t->c.no_memory++;
 		return;
@@ -288,9 +300,9 @@ static void close_bins(struct fz_traffic *t, int all)
 		done++;
 	}
 	if (done) {
+		t->next = t->bins[done - 1].index + 1;
 		memmove(&t->bins[0], &t->bins[done], (t->n_bins - done) * sizeof(*t->bins));
 		t->n_bins -= done;
-		t->next += done;
 		t->written = 1;
 	}
 }

@@ -35,13 +35,14 @@ struct traffic_counters {
 	uint64_t open_bins;     /* bins not written yet, now */
 	uint64_t late_records;  /* bin reports or flows for a bin already written */
 	uint64_t late_bytes;
-	uint64_t no_memory; /* contributions lost to a failed allocation */
+	uint64_t skipped_bins; /* empty bins of long gaps, not written */
+	uint64_t no_memory;    /* contributions lost to a failed allocation */
 };
 
 struct fz_traffic {
 	struct fz_traffic_conf conf;
 	struct seen seen;
-	struct bin *bins; /* bins[0] is bin `next`; n_bins of them, contiguous */
+	struct bin *bins; /* open bins, by index (contiguous but across long gaps) */
 	unsigned n_bins, cap_bins;
 	uint64_t next;  /* the first bin not written yet */
 	int started;    /* a bin exists or was written */

@@ -101,6 +101,30 @@ def test_all_flows(c, boot, tmp):
     c.eq(True, all(key == summ["collector"] for key, _, _ in smsgs), "stats keyed by collector")
 
 
+def test_traffic(c, boot, tmp):
+    """--networks: one message per network and bin on <prefix>.traffic, keyed by the
+    network's name, equal to the JSON-lines traffic record."""
+    nets = os.path.join(tmp, "nets.json")
+    with open(nets, "w") as f:
+        json.dump({"networks": [{"name": "lan", "prefixes": ["192.168.0.0/16"]},
+                                {"name": "v6", "prefixes": ["2000::/3"]}]}, f)
+    records, summ, _ = run_flowzoo(PCAPS, tmp, ["--kafka", boot, "--kafka-topic-prefix", "tr",
+                                                "--networks", nets, "--traffic-interval", "60"],
+                                   name="traffic")
+    traffic = [r for r in records if r["type"] == "traffic"]
+    c.eq(True, len(traffic) >= 2, "traffic records (%d)" % len(traffic))
+    msgs = kcat(boot, "tr.traffic")
+    c.eq(sorted(json.dumps(r, sort_keys=True) for r in traffic),
+         sorted(json.dumps(rec, sort_keys=True) for _, _, rec in msgs),
+         "tr.traffic messages equal the JSON-lines traffic records")
+    c.eq(True, all(key == rec["network"] for key, _, rec in msgs),
+         "traffic messages keyed by the network's name")
+    for net in ("lan", "v6"):  # one partition per network, bins in order
+        starts = [rec["bin_start_ms"] for key, _, rec in msgs if key == net]
+        c.eq(sorted(starts), starts, "%s: bins in order on its partition" % net)
+        c.eq(1, len(set(p for key, p, _ in msgs if key == net)), "%s: one partition" % net)
+
+
 def test_spool_restart(c, boot, tmp):
     spool = os.path.join(tmp, "spool")
     common = ["--kafka-topic-prefix", "sp", "--spool-dir", spool]
@@ -183,6 +207,7 @@ def main():
         with tempfile.TemporaryDirectory() as tmp:
             test_all_flows(c, boot, tmp)
             test_spool_restart(c, boot, tmp)
+            test_traffic(c, boot, tmp)
             test_errors(c, boot, tmp)
             test_mock(c, tmp)
     finally:
