@@ -235,9 +235,10 @@ int fz_http_users_load(struct fz_http_users *u, const char *path, char *err, siz
 			fclose(f);
 			return -EINVAL;
 		}
-		*colon = '\0';
-		snprintf(u->user[u->n], sizeof(u->user[0]), "%s", line);
-		snprintf(u->pass[u->n], sizeof(u->pass[0]), "%s", colon + 1);
+		/* Both fit: the lengths were checked above. */
+		memcpy(u->user[u->n], line, (size_t)(colon - line));
+		u->user[u->n][colon - line] = '\0';
+		memcpy(u->pass[u->n], colon + 1, strlen(colon + 1) + 1);
 		u->n++;
 	}
 	fclose(f);
