@@ -7,9 +7,12 @@ cd "$(dirname "$0")/.."
 PKGS="build-essential clang libclang-rt-14-dev clang-format meson ninja-build pkg-config python3
       dpdk dpdk-dev libdpdk-dev libhyperscan-dev librdkafka-dev libjansson-dev libpcap-dev
       libsodium-dev kcat iproute2 tcpdump
-      softflowd nfdump libndpi-bin valgrind"
+      softflowd nfdump libndpi-bin valgrind
+      libmicrohttpd-dev prometheus"
 # softflowd, nfdump (nfpcapd) and libndpi-bin (ndpiReader) are the peers the
 # benchmark harness compares the offline path with; valgrind counts instructions.
+# libmicrohttpd-dev is the HTTP server of /metrics, /health and the API; prometheus gives
+# promtool, which tests/integration/test_http.py runs on a live /metrics.
 
 missing=""
 for p in $PKGS; do

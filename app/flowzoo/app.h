@@ -14,6 +14,8 @@
  *   stats_lcore.c  the loop that drains the rings into the pipeline, timers
  *   reports.c      status line, progress line, health checks, summary
  *   control.c      the zooctl server on a thread of its own
+ *   http.c         the HTTP server (/metrics, /health, /api) on a thread of its own
+ *   telemetry.c    flowzoo's DPDK telemetry commands (/flowzoo/stats, ...)
  */
 #ifndef FZ_APP_H
 #define FZ_APP_H
@@ -35,6 +37,7 @@ struct fz_applications;
 struct fz_control;
 struct fz_networks;
 struct fz_traffic;
+struct fz_http;
 
 #define FZ_MAX_WORKERS RTE_MAX_LCORE
 #define FZ_MAX_APPS    64
@@ -75,6 +78,7 @@ struct fz_appliance {
 	struct fz_control *control;   /* NULL without --ctl-key */
 	struct fz_networks *networks; /* NULL without --networks */
 	struct fz_traffic *traffic;   /* traffic bins, with networks */
+	struct fz_http *http;         /* NULL without --http */
 	uint64_t exporters_lost;      /* records the exporters lost, at exit */
 };
 
@@ -114,6 +118,11 @@ int fz_reports_init(struct fz_appliance *app, char *err, size_t errlen);
 int fz_reports_progress_on(const struct fz_appliance *app);
 /* The summary object from a snapshot (see docs/operator-guide.md); brief for zooctl. */
 json_t *fz_reports_summary(struct fz_appliance *app, int brief);
+/* The summary without the exporters' status objects (they are the stats lcore's state):
+ * counters only, from a snapshot; any thread. */
+json_t *fz_reports_summary_counters(struct fz_appliance *app, int brief);
+/* What zooctl status and /api/status answer: the brief summary, the state, the uptime. */
+json_t *fz_reports_status(struct fz_appliance *app);
 /* Check the watched counters now and send the alerts (the health timer, and after the
  * final flush, which may lose records too). Returns how many were raised. */
 unsigned fz_reports_health_check(struct fz_appliance *app);
@@ -128,6 +137,16 @@ void fz_stats_loop(struct fz_appliance *app);
 /* control.c: the zooctl server on a thread of its own (nothing without --ctl-key). */
 int fz_control_start(struct fz_appliance *app, char *err, size_t errlen);
 void fz_control_stop(struct fz_appliance *app);
+
+/* http.c: the HTTP server on a thread of its own (nothing without --http); its timer
+ * on the stats lcore publishes the exporters' status for /api/summary. */
+int fz_http_start(struct fz_appliance *app, char *err, size_t errlen);
+void fz_http_stop(struct fz_appliance *app);
+
+/* telemetry.c: register /flowzoo/stats, /flowzoo/workers, /flowzoo/apps with DPDK
+ * telemetry; stop makes them answer nothing before the counters are freed. */
+void fz_telemetry_start(struct fz_appliance *app);
+void fz_telemetry_stop(void);
 
 /* l7_setup.c: compile the signatures (--signatures, else the shipped file); sets l7
  * and the application names. Returns 0 or -1 with a message in err. */

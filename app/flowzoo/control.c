@@ -55,14 +55,7 @@ static json_t *identify(void *arg)
  * means and the state. */
 static json_t *status(void *arg)
 {
-	struct fz_appliance *app = arg;
-	json_t *s = fz_reports_summary(app, 1);
-
-	if (s == NULL)
-		return NULL;
-	json_object_set_new(s, "state", json_string(app->suspended ? "suspended" : "collecting"));
-	json_object_set_new(s, "uptime_s", json_real(uptime_s(app)));
-	return s;
+	return fz_reports_status(arg);
 }
 
 static int suspend(void *arg)

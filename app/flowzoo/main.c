@@ -197,7 +197,9 @@ static int finish(struct fz_appliance *app)
 
 static void free_all(struct fz_appliance *app)
 {
+	fz_telemetry_stop();
 	fz_control_stop(app);
+	fz_http_stop(app);
 	fz_pipeline_free(app->pipeline); /* closes the exporters */
 	app->pipeline = NULL;
 	fz_workers_free(app);
@@ -337,8 +339,9 @@ int main(int argc, char **argv)
 	if (app->offline && fz_pcap_set_bind(&pcaps, app->wconf, app->n_workers, err, sizeof(err)))
 		goto fail;
 	if (fz_workers_create(app, err, sizeof(err)) || open_pipeline(app, err, sizeof(err)) ||
-	    fz_control_start(app, err, sizeof(err)))
+	    fz_http_start(app, err, sizeof(err)) || fz_control_start(app, err, sizeof(err)))
 		goto fail;
+	fz_telemetry_start(app);
 
 	FZ_LOG(INFO, "collector %s: %u worker(s), %llu flows each (%zu bytes per flow)%s\n",
 	       app->collector, app->n_workers, (unsigned long long)app->opts.flows_per_worker,

@@ -347,6 +347,9 @@ const struct opt_def *fz_opts__find(const char *name)
 	for (size_t i = 0; i < N_DEFS; i++)
 		if (strcmp(defs[i].name, name) == 0)
 			return &defs[i];
+	for (size_t i = 0; i < fz_opts__n_http_defs; i++)
+		if (strcmp(fz_opts__http_defs[i].name, name) == 0)
+			return &fz_opts__http_defs[i];
 	return NULL;
 }
 
@@ -482,7 +485,7 @@ static int check_together(const struct fz_opts *o, char *err, size_t errlen)
 		         o->kafka_opts[0]);
 		return -1;
 	}
-	return 0;
+	return fz_opts__check_http(o, err, errlen);
 }
 
 int fz_opts_check_app_topics(const struct fz_opts *o, const char *const *apps, unsigned n,
@@ -560,15 +563,22 @@ int fz_opts_parse(struct fz_opts *o, int argc, char **argv, char *err, size_t er
 	return check_together(o, err, errlen);
 }
 
+static void usage_rows(FILE *f, const struct opt_def *rows, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		char left[64];
+
+		snprintf(left, sizeof(left), "--%s%s%s", rows[i].name, rows[i].arg ? " " : "",
+		         rows[i].arg ? rows[i].arg : "");
+		fprintf(f, "  %-28s %s\n", left, rows[i].help);
+	}
+}
+
 void fz_opts_usage(FILE *f)
 {
 	fprintf(f, "usage: flowzoo [EAL options] -- [options]\n"
 	           "       flowzoo --pcap FILE [--pcap FILE...] [options]\n\noptions:\n");
-	for (size_t i = 0; i < N_DEFS; i++) {
-		char left[64];
-
-		snprintf(left, sizeof(left), "--%s%s%s", defs[i].name, defs[i].arg ? " " : "",
-		         defs[i].arg ? defs[i].arg : "");
-		fprintf(f, "  %-28s %s\n", left, defs[i].help);
-	}
+	usage_rows(f, defs, N_DEFS);
+	fprintf(f, "\nHTTP server (/metrics, /health, /api/summary, /api/status):\n");
+	usage_rows(f, fz_opts__http_defs, fz_opts__n_http_defs);
 }

@@ -64,6 +64,13 @@ struct fz_opts {
 	uint64_t spool_max_mb;
 	double kafka_flush_timeout; /* seconds */
 	int kafka_mock;
+	/* HTTP server (app/flowzoo/http.c, options_http.c, docs/observability.md). */
+	const char *http; /* [ADDR:]PORT; NULL: no server */
+	const char *http_acl[FZ_MAX_LIST];
+	unsigned n_http_acl;
+	const char *http_auth; /* file of USER:PASSWORD lines */
+	const char *http_tls_cert;
+	const char *http_tls_key;
 	int help;
 	int version;
 	/* Copies of config-file strings the fields above point to. */

@@ -42,6 +42,15 @@ struct opt_def {
 	int (*check)(const char *v, const char *where, char *err, size_t errlen);
 };
 
+/* The HTTP server's rows (options_http.c), sorted by name; --help prints them after the
+ * others. */
+extern const struct opt_def fz_opts__http_defs[];
+extern const size_t fz_opts__n_http_defs;
+
+/* The HTTP options together: files readable, nothing given without --http. 0, or -1
+ * with a message. */
+int fz_opts__check_http(const struct fz_opts *o, char *err, size_t errlen);
+
 /* The row of option name (no dashes), or NULL. */
 const struct opt_def *fz_opts__find(const char *name);
 

@@ -175,7 +175,7 @@ void fz_reports_publish(struct fz_appliance *app)
 	fz_pipeline_publish(app->pipeline);
 }
 
-json_t *fz_reports_summary(struct fz_appliance *app, int brief)
+json_t *fz_reports_summary_counters(struct fz_appliance *app, int brief)
 {
 	struct fz_counter_snap *snap = fz_counters_snapshot(app->counters);
 	json_t *s = json_object();
@@ -194,7 +194,14 @@ json_t *fz_reports_summary(struct fz_appliance *app, int brief)
 		return NULL;
 	}
 	fz_counter_snap_free(snap);
-	if (brief)
+	return s;
+}
+
+json_t *fz_reports_summary(struct fz_appliance *app, int brief)
+{
+	json_t *s = fz_reports_summary_counters(app, brief);
+
+	if (s == NULL || brief)
 		return s;
 	for (unsigned i = 0; i < fz_pipeline_exporters(app->pipeline); i++) {
 		struct fz_exporter *e = fz_pipeline_exporter(app->pipeline, i);
@@ -202,6 +209,17 @@ json_t *fz_reports_summary(struct fz_appliance *app, int brief)
 		if (e->ops->status)
 			json_object_set_new(s, e->name, e->ops->status(e));
 	}
+	return s;
+}
+
+json_t *fz_reports_status(struct fz_appliance *app)
+{
+	json_t *s = fz_reports_summary(app, 1);
+
+	if (s == NULL)
+		return NULL;
+	json_object_set_new(s, "state", json_string(app->suspended ? "suspended" : "collecting"));
+	json_object_set_new(s, "uptime_s", json_real(elapsed_s(app)));
 	return s;
 }
 

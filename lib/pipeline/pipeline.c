@@ -137,6 +137,7 @@ struct fz_pipeline *fz_pipeline_create(const struct fz_pipeline_conf *conf)
 	}
 	p->set = (struct fz_counter_set){
 	    .name = "pipeline",
+	    .shape = FZ_SET_SINGLE, /* one block: no instance label in /metrics */
 	    .defs = pipe_defs,
 	    .n_defs = sizeof(pipe_defs) / sizeof(pipe_defs[0]),
 	    .block = sizeof(struct pipe_counters),

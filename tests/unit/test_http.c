@@ -1,0 +1,286 @@
+/* Unit tests of lib/http: the address and ACL parsers, the users file, and a server on
+ * loopback answering, refusing by ACL and by credentials, 404 and 405. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "fz_http.h"
+#include "fz_test.h"
+
+static void test_addr(void)
+{
+	struct fz_http_addr a;
+	char err[256], text[80];
+
+	FZ_CHECK_INT(0, fz_http_addr_parse("9100", &a, err, sizeof(err)));
+	fz_http_addr_text((struct sockaddr *)&a.ss, text, sizeof(text));
+	FZ_CHECK_STR("127.0.0.1:9100", text);
+	FZ_CHECK_INT(0, fz_http_addr_parse("0.0.0.0:80", &a, err, sizeof(err)));
+	fz_http_addr_text((struct sockaddr *)&a.ss, text, sizeof(text));
+	FZ_CHECK_STR("0.0.0.0:80", text);
+	FZ_CHECK_INT(0, fz_http_addr_parse("[::1]:0", &a, err, sizeof(err)));
+	fz_http_addr_text((struct sockaddr *)&a.ss, text, sizeof(text));
+	FZ_CHECK_STR("[::1]:0", text);
+	FZ_CHECK_INT(sizeof(struct sockaddr_in6), a.len);
+	FZ_CHECK_INT(-EINVAL, fz_http_addr_parse("65536", &a, err, sizeof(err)));
+	FZ_CHECK_STR("'65536': the port is not a number from 0 to 65535", err);
+	FZ_CHECK_INT(-EINVAL, fz_http_addr_parse("::1:9100", &a, err, sizeof(err)));
+	FZ_CHECK_STR("'::1:9100': write an IPv6 address in brackets ([::1]:PORT)", err);
+	FZ_CHECK_INT(-EINVAL, fz_http_addr_parse("localhost:9100", &a, err, sizeof(err)));
+	FZ_CHECK_STR("'localhost:9100': 'localhost' is not an IPv4 or IPv6 address", err);
+	FZ_CHECK_INT(-EINVAL, fz_http_addr_parse("[::1]9100", &a, err, sizeof(err)));
+	FZ_CHECK_STR("'[::1]9100' is not [IPV6]:PORT", err);
+	FZ_CHECK_INT(-EINVAL, fz_http_addr_parse("1.2.3.4:", &a, err, sizeof(err)));
+	FZ_CHECK_INT(-EINVAL, fz_http_addr_parse("-1", &a, err, sizeof(err)));
+}
+
+static struct sockaddr_storage sa_of(const char *text)
+{
+	struct sockaddr_storage ss;
+
+	memset(&ss, 0, sizeof(ss));
+	if (strchr(text, ':')) {
+		ss.ss_family = AF_INET6;
+		inet_pton(AF_INET6, text, &((struct sockaddr_in6 *)&ss)->sin6_addr);
+	} else {
+		ss.ss_family = AF_INET;
+		inet_pton(AF_INET, text, &((struct sockaddr_in *)&ss)->sin_addr);
+	}
+	return ss;
+}
+
+static int allows(const struct fz_http_acl *acl, const char *text)
+{
+	struct sockaddr_storage ss = sa_of(text);
+
+	return fz_http_acl_allows(acl, (struct sockaddr *)&ss);
+}
+
+static void test_acl(void)
+{
+	struct fz_http_acl acl;
+	char err[256];
+
+	memset(&acl, 0, sizeof(acl));
+	FZ_CHECK_INT(1, allows(&acl, "192.0.2.1")); /* empty: everyone */
+	FZ_CHECK_INT(0, fz_http_acl_parse(&acl, "10.0.0.0/8,192.168.1.5", err, sizeof(err)));
+	FZ_CHECK_INT(0, fz_http_acl_parse(&acl, "2001:db8::/32,::1", err, sizeof(err)));
+	FZ_CHECK_INT(4, acl.n);
+	FZ_CHECK_INT(1, allows(&acl, "10.255.0.1"));
+	FZ_CHECK_INT(0, allows(&acl, "11.0.0.1"));
+	FZ_CHECK_INT(1, allows(&acl, "192.168.1.5"));
+	FZ_CHECK_INT(0, allows(&acl, "192.168.1.6"));
+	FZ_CHECK_INT(1, allows(&acl, "2001:db8:1::7"));
+	FZ_CHECK_INT(0, allows(&acl, "2001:db9::1"));
+	FZ_CHECK_INT(1, allows(&acl, "::1"));
+	FZ_CHECK_INT(1, allows(&acl, "::ffff:10.1.2.3")); /* IPv4-mapped on a v6 socket */
+	FZ_CHECK_INT(0, allows(&acl, "::ffff:11.1.2.3"));
+	memset(&acl, 0, sizeof(acl));
+	FZ_CHECK_INT(0, fz_http_acl_parse(&acl, "10.1.3.0/23", err, sizeof(err)) == 0);
+	FZ_CHECK_STR("'10.1.3.0/23': bits are set after the first 23 (did you mean a network "
+	             "address?)",
+	             err);
+	FZ_CHECK_INT(-EINVAL, fz_http_acl_parse(&acl, "10.0.0.0/33", err, sizeof(err)));
+	FZ_CHECK_STR("'10.0.0.0/33': the prefix length is not a number from 0 to 32", err);
+	FZ_CHECK_INT(-EINVAL, fz_http_acl_parse(&acl, "10.0.0.0/", err, sizeof(err)));
+	FZ_CHECK_INT(-EINVAL, fz_http_acl_parse(&acl, "10.0.0.0,,::1", err, sizeof(err)));
+	FZ_CHECK_STR("'10.0.0.0,,::1': an empty item", err);
+	FZ_CHECK_INT(-EINVAL, fz_http_acl_parse(&acl, "", err, sizeof(err)));
+	FZ_CHECK_INT(-EINVAL, fz_http_acl_parse(&acl, "example.com", err, sizeof(err)));
+	FZ_CHECK_STR("'example.com' is not an IPv4 or IPv6 address", err);
+	memset(&acl, 0, sizeof(acl));
+	FZ_CHECK_INT(0, fz_http_acl_parse(&acl, "0.0.0.0/0", err, sizeof(err)));
+	FZ_CHECK_INT(1, allows(&acl, "203.0.113.9"));
+	FZ_CHECK_INT(0, allows(&acl, "2001:db8::1")); /* IPv4 prefixes only */
+	for (unsigned i = acl.n; i < FZ_HTTP_ACL_MAX; i++)
+		FZ_CHECK_INT(0, fz_http_acl_parse(&acl, "::1", err, sizeof(err)));
+	FZ_CHECK_INT(-ENOSPC, fz_http_acl_parse(&acl, "::1", err, sizeof(err)));
+}
+
+static void test_users(void)
+{
+	char path[] = "/tmp/fz_test_usersXXXXXX", err[512];
+	struct fz_http_users u;
+	int fd = mkstemp(path);
+	FILE *f = fdopen(fd, "w");
+
+	fputs("# scrapers\nprom:s3cret:with:colons\n\nops:pw\n", f);
+	fclose(f);
+	FZ_CHECK_INT(0, fz_http_users_load(&u, path, err, sizeof(err)));
+	FZ_CHECK_INT(2, u.n);
+	FZ_CHECK_STR("prom", u.user[0]);
+	FZ_CHECK_STR("s3cret:with:colons", u.pass[0]);
+	f = fopen(path, "w");
+	fputs("nopassword\n", f);
+	fclose(f);
+	FZ_CHECK_INT(-EINVAL, fz_http_users_load(&u, path, err, sizeof(err)));
+	unlink(path);
+	FZ_CHECK_INT(-ENOENT, fz_http_users_load(&u, path, err, sizeof(err)));
+}
+
+static int handler(void *arg, const char *path, struct fz_http_reply *r)
+{
+	(void)arg;
+	r->status = 200;
+	r->type = "text/plain";
+	r->body = strdup(strcmp(path, "/fail") == 0 ? "x" : "hello\n");
+	r->len = strlen(r->body);
+	return strcmp(path, "/fail") == 0 ? -1 : 0;
+}
+
+static volatile int stop;
+
+static void *serve(void *arg)
+{
+	while (!stop)
+		fz_http_poll(arg, 20);
+	return NULL;
+}
+
+/* One request on a new connection; the whole answer (empty when the server closed it). */
+static void request(uint16_t port, const char *req, char *out, size_t cap)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port)};
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	size_t n = 0;
+	ssize_t got;
+
+	out[0] = '\0';
+	inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+		close(fd);
+		return;
+	}
+	if (write(fd, req, strlen(req)) < 0)
+		n = 0;
+	while (n + 1 < cap && (got = read(fd, out + n, cap - 1 - n)) > 0)
+		n += (size_t)got;
+	out[n] = '\0';
+	close(fd);
+}
+
+static uint16_t port_of(const struct fz_http_server *s)
+{
+	const char *colon = strrchr(fz_http_bound(s), ':');
+
+	return (uint16_t)atoi(colon + 1);
+}
+
+/* A server of conf on its thread t (NULL when it cannot start). */
+static struct fz_http_server *start(const struct fz_http_conf *conf, pthread_t *t, uint16_t *port)
+{
+	char err[256];
+	struct fz_http_server *s = fz_http_create(conf, err, sizeof(err));
+
+	FZ_CHECK(s != NULL);
+	if (s == NULL)
+		return NULL;
+	*port = port_of(s);
+	stop = 0;
+	pthread_create(t, NULL, serve, s);
+	return s;
+}
+
+static void finish(pthread_t t)
+{
+	stop = 1;
+	pthread_join(t, NULL);
+}
+
+static void test_server(void)
+{
+	static const char *const paths[] = {"/a", "/fail", NULL};
+	struct fz_http_users users = {.n = 1, .user = {"u"}, .pass = {"p"}};
+	struct fz_http_acl deny;
+	struct fz_http_conf conf = {.paths = paths, .handler = handler};
+	struct fz_http_server *s;
+	char err[256], out[4096];
+	pthread_t t;
+	uint16_t port;
+
+	FZ_CHECK_INT(0, fz_http_addr_parse("0", &conf.addr, err, sizeof(err)));
+	s = start(&conf, &t, &port);
+	if (s == NULL)
+		return;
+	FZ_CHECK(port != 0);
+	request(port, "GET /a HTTP/1.0\r\n\r\n", out, sizeof(out));
+	FZ_CHECK(strncmp(out, "HTTP/1.0 200", 12) == 0 || strncmp(out, "HTTP/1.1 200", 12) == 0);
+	FZ_CHECK(strstr(out, "\r\n\r\nhello\n") != NULL);
+	request(port, "GET /b HTTP/1.0\r\n\r\n", out, sizeof(out));
+	FZ_CHECK(strstr(out, " 404 ") != NULL);
+	request(port, "POST /a HTTP/1.0\r\nContent-Length: 3\r\n\r\nabc", out, sizeof(out));
+	FZ_CHECK(strstr(out, " 405 ") != NULL);
+	request(port, "GET /fail HTTP/1.0\r\n\r\n", out, sizeof(out));
+	FZ_CHECK(strstr(out, " 500 ") != NULL);
+	/* A malformed request line: refused or closed, and the server still answers. */
+	request(port, "garbage\r\n\r\n", out, sizeof(out));
+	FZ_CHECK(out[0] == '\0' || strstr(out, " 400 ") != NULL);
+	request(port, "GET /a HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", out, sizeof(out));
+	FZ_CHECK(strstr(out, " 200 ") != NULL);
+	finish(t);
+	FZ_CHECK_INT(2, fz_http_counters(s)->requests);
+	FZ_CHECK_INT(1, fz_http_counters(s)->not_found);
+	FZ_CHECK_INT(1, fz_http_counters(s)->bad_method);
+	FZ_CHECK_INT(1, fz_http_counters(s)->handler_error);
+	fz_http_free(s);
+
+	/* Credentials required; an ACL that refuses loopback. */
+	conf.users = &users;
+	s = start(&conf, &t, &port);
+	if (s == NULL)
+		return;
+	request(port, "GET /a HTTP/1.0\r\n\r\n", out, sizeof(out));
+	FZ_CHECK(strstr(out, " 401 ") != NULL && strstr(out, "WWW-Authenticate: Basic") != NULL);
+	request(port, "GET /a HTTP/1.0\r\nAuthorization: Basic dTpw\r\n\r\n", out, sizeof(out));
+	FZ_CHECK(strstr(out, " 200 ") != NULL); /* u:p */
+	request(port, "GET /a HTTP/1.0\r\nAuthorization: Basic dTpx\r\n\r\n", out, sizeof(out));
+	FZ_CHECK(strstr(out, " 401 ") != NULL); /* u:q */
+	finish(t);
+	FZ_CHECK_INT(2, fz_http_counters(s)->auth_failed);
+	fz_http_free(s);
+
+	memset(&deny, 0, sizeof(deny));
+	fz_http_acl_parse(&deny, "10.0.0.0/8", err, sizeof(err));
+	conf.users = NULL;
+	conf.acl = &deny;
+	s = start(&conf, &t, &port);
+	if (s == NULL)
+		return;
+	request(port, "GET /a HTTP/1.0\r\n\r\n", out, sizeof(out));
+	FZ_CHECK_STR("", out);
+	finish(t);
+	FZ_CHECK_INT(1, fz_http_counters(s)->acl_refused);
+	fz_http_free(s);
+
+	/* A port in use is an error that names the address. */
+	conf.acl = NULL;
+	s = fz_http_create(&conf, err, sizeof(err));
+	if (s) {
+		char taken[32];
+		struct fz_http_server *s2;
+
+		snprintf(taken, sizeof(taken), "%u", port_of(s));
+		fz_http_addr_parse(taken, &conf.addr, err, sizeof(err));
+		s2 = fz_http_create(&conf, err, sizeof(err));
+		FZ_CHECK(s2 == NULL);
+		FZ_CHECK(strstr(err, "cannot serve on 127.0.0.1:") != NULL &&
+		         strstr(err, "Address already in use") != NULL);
+		fz_http_free(s2);
+	}
+	fz_http_free(s);
+}
+
+int main(void)
+{
+	FZ_RUN(test_addr);
+	FZ_RUN(test_acl);
+	FZ_RUN(test_users);
+	FZ_RUN(test_server);
+	return fz_test_summary();
+}
