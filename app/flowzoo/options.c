@@ -309,6 +309,7 @@ void fz_opts_init(struct fz_opts *o)
 	o->stats_interval = 10;
 	o->spool_max_mb = 1024;
 	o->kafka_flush_timeout = 10;
+	fz_opts__ipfix_init(o);
 }
 
 const struct opt_def *fz_opts__find(const char *name)
@@ -316,6 +317,9 @@ const struct opt_def *fz_opts__find(const char *name)
 	for (size_t i = 0; i < N_DEFS; i++)
 		if (strcmp(defs[i].name, name) == 0)
 			return &defs[i];
+	for (size_t i = 0; i < fz_opts__n_ipfix_defs; i++)
+		if (strcmp(fz_opts__ipfix_defs[i].name, name) == 0)
+			return &fz_opts__ipfix_defs[i];
 	return NULL;
 }
 
@@ -533,11 +537,17 @@ void fz_opts_usage(FILE *f)
 {
 	fprintf(f, "usage: flowzoo [EAL options] -- [options]\n"
 	           "       flowzoo --pcap FILE [--pcap FILE...] [options]\n\noptions:\n");
-	for (size_t i = 0; i < N_DEFS; i++) {
+	/* Both sorted tables, merged by name. */
+	for (size_t i = 0, k = 0; i < N_DEFS || k < fz_opts__n_ipfix_defs;) {
+		const struct opt_def *d =
+		    k == fz_opts__n_ipfix_defs ||
+		            (i < N_DEFS && strcmp(defs[i].name, fz_opts__ipfix_defs[k].name) < 0)
+		        ? &defs[i++]
+		        : &fz_opts__ipfix_defs[k++];
 		char left[64];
 
-		snprintf(left, sizeof(left), "--%s%s%s", defs[i].name, defs[i].arg ? " " : "",
-		         defs[i].arg ? defs[i].arg : "");
-		fprintf(f, "  %-28s %s\n", left, defs[i].help);
+		snprintf(left, sizeof(left), "--%s%s%s", d->name, d->arg ? " " : "",
+		         d->arg ? d->arg : "");
+		fprintf(f, "  %-28s %s\n", left, d->help);
 	}
 }

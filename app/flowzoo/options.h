@@ -60,6 +60,15 @@ struct fz_opts {
 	uint64_t spool_max_mb;
 	double kafka_flush_timeout; /* seconds */
 	int kafka_mock;
+	/* IPFIX exporter (lib/ipfix, options_ipfix.c, docs/ipfix.md). */
+	const char *ipfix[FZ_MAX_LIST]; /* collectors */
+	unsigned n_ipfix;
+	int ipfix_biflow;
+	uint64_t ipfix_domain;
+	uint64_t ipfix_mtu;
+	uint64_t ipfix_pen;
+	uint64_t ipfix_template_messages;
+	double ipfix_template_interval; /* seconds */
 	int help;
 	int version;
 	/* Copies of config-file strings the fields above point to. */
