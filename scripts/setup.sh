@@ -7,9 +7,12 @@ cd "$(dirname "$0")/.."
 PKGS="build-essential clang libclang-rt-14-dev clang-format meson ninja-build pkg-config python3
       dpdk dpdk-dev libdpdk-dev libhyperscan-dev librdkafka-dev libjansson-dev libpcap-dev
       libsodium-dev kcat iproute2 tcpdump
-      softflowd nfdump libndpi-bin valgrind"
+      softflowd nfdump libndpi-bin valgrind
+      tshark libfixbuf-dev"
 # softflowd, nfdump (nfpcapd) and libndpi-bin (ndpiReader) are the peers the
 # benchmark harness compares the offline path with; valgrind counts instructions.
+# nfdump's nfcapd and tshark are the IPFIX tests' collectors (tests/integration/test_ipfix.py);
+# libfixbuf-dev is the IPFIX library the encoder was measured against (tests/bench/bench_ipfix.c).
 
 missing=""
 for p in $PKGS; do
