@@ -80,8 +80,12 @@ static struct fz_kafka_conf kafka_conf(const struct fz_opts *o)
 
 int fz_exporters_check(const struct fz_opts *o, char *err, size_t errlen)
 {
-	int k = kafka_wanted(o, err, errlen);
+	struct fz_ipfix_conf ic = {.collectors = o->ipfix, .n_collectors = o->n_ipfix};
+	int k;
 
+	if (fz_ipfix_conf_check(&ic, err, errlen))
+		return -1;
+	k = kafka_wanted(o, err, errlen);
 	if (k <= 0)
 		return k;
 #ifdef FZ_HAVE_KAFKA

@@ -54,6 +54,13 @@ struct fz_ipfix_conf {
 int fz_ipfix_check_collector(const char *text, char *err, size_t errlen);
 
 /*
+ * Check a configuration before anything starts: the number of collectors,
+ * each one's syntax, and that its host resolves. Returns 0, or -1 with a
+ * message in err naming the option ("--ipfix: ...").
+ */
+int fz_ipfix_conf_check(const struct fz_ipfix_conf *conf, char *err, size_t errlen);
+
+/*
  * Open the exporter: resolve every collector, open its socket (TCP:
  * connect in the background), build the templates. Its name is "ipfix";
  * status() gives the totals and a "collectors" array with each one's

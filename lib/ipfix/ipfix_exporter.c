@@ -290,6 +290,24 @@ int fz_ipfix_check_collector(const char *text, char *err, size_t errlen)
 	return fz_ipfix__collector_parse(&c, text, 0, err, errlen);
 }
 
+int fz_ipfix_conf_check(const struct fz_ipfix_conf *conf, char *err, size_t errlen)
+{
+	struct collector c;
+	char why[400];
+
+	if (conf->n_collectors > FZ_IPFIX_MAX_COLLECTORS) {
+		snprintf(err, errlen, "--ipfix: %u collectors, at most %d", conf->n_collectors,
+		         FZ_IPFIX_MAX_COLLECTORS);
+		return -1;
+	}
+	for (unsigned i = 0; i < conf->n_collectors; i++)
+		if (fz_ipfix__collector_parse(&c, conf->collectors[i], 1, why, sizeof(why))) {
+			snprintf(err, errlen, "--ipfix: %s", why);
+			return -1;
+		}
+	return 0;
+}
+
 static struct fz_exporter *fail(struct ipfix *x, int e)
 {
 	for (unsigned i = 0; i < x->n; i++)
@@ -348,7 +366,7 @@ struct fz_exporter *fz_ipfix_open(const struct fz_ipfix_conf *conf, char *err, s
 
 		c->fd = -1;
 		if (fz_ipfix__collector_parse(c, conf->collectors[i], 1, why, sizeof(why))) {
-			snprintf(err, errlen, "--ipfix %s", why);
+			snprintf(err, errlen, "--ipfix: %s", why);
 			return fail(x, EINVAL);
 		}
 		x->n = i + 1;
