@@ -1,14 +1,15 @@
 /*
  * The exporters the options ask for, into the pipeline: JSON lines
  * (--jsonl) and Kafka (--kafka, --kafka-mock, or bootstrap.servers in the
- * config's "kafka" object; lib/kafka). Built without librdkafka, asking for
- * Kafka is a start-up error.
+ * config's "kafka" object; lib/kafka) and IPFIX (--ipfix; lib/ipfix). Built
+ * without librdkafka, asking for Kafka is a start-up error.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "app.h"
+#include "fz_ipfix.h"
 #include "log.h"
 #ifdef FZ_HAVE_KAFKA
 #include "fz_kafka.h"
@@ -79,8 +80,12 @@ static struct fz_kafka_conf kafka_conf(const struct fz_opts *o)
 
 int fz_exporters_check(const struct fz_opts *o, char *err, size_t errlen)
 {
-	int k = kafka_wanted(o, err, errlen);
+	struct fz_ipfix_conf ic = {.collectors = o->ipfix, .n_collectors = o->n_ipfix};
+	int k;
 
+	if (fz_ipfix_conf_check(&ic, err, errlen))
+		return -1;
+	k = kafka_wanted(o, err, errlen);
 	if (k <= 0)
 		return k;
 #ifdef FZ_HAVE_KAFKA
@@ -125,6 +130,32 @@ static int open_kafka(struct fz_appliance *app, char *err, size_t errlen)
 	return 0;
 }
 
+/* The IPFIX exporter, one for all --ipfix collectors; its lines go to the log. */
+static int open_ipfix(struct fz_appliance *app, unsigned flush_ms, char *err, size_t errlen)
+{
+	const struct fz_opts *o = &app->opts;
+	struct fz_ipfix_conf c = {
+	    .collectors = o->ipfix,
+	    .n_collectors = o->n_ipfix,
+	    .biflow = o->ipfix_biflow,
+	    .domain = (uint32_t)o->ipfix_domain,
+	    .mtu = (unsigned)o->ipfix_mtu,
+	    .pen = (uint32_t)o->ipfix_pen,
+	    .template_messages = (unsigned)o->ipfix_template_messages,
+	    .template_ms = (unsigned)(o->ipfix_template_interval * 1000),
+	    .flush_ms = flush_ms,
+	    .app_names = app->app_names,
+	    .n_apps = app->n_apps,
+	    .log = fz_app_log_line,
+	};
+	struct fz_exporter *e;
+
+	if (o->n_ipfix == 0)
+		return 0;
+	e = fz_ipfix_open(&c, err, errlen);
+	return e == NULL || add(app, e, err, errlen) ? -1 : 0;
+}
+
 int fz_exporters_open(struct fz_appliance *app, char *err, size_t errlen)
 {
 	const struct fz_opts *o = &app->opts;
@@ -145,11 +176,12 @@ int fz_exporters_open(struct fz_appliance *app, char *err, size_t errlen)
 		if (add(app, e, err, errlen))
 			return -1;
 	}
-	if (open_kafka(app, err, errlen))
+	if (open_kafka(app, err, errlen) || open_ipfix(app, flush_ms, err, errlen))
 		return -1;
 	if (fz_pipeline_exporters(app->pipeline) == 0)
-		FZ_LOG(NOTICE, "no exporter (--jsonl, --kafka): flow records are counted in the "
-		               "summary, and not written anywhere\n");
+		FZ_LOG(NOTICE,
+		       "no exporter (--jsonl, --kafka, --ipfix): flow records are counted in the "
+		       "summary, and not written anywhere\n");
 	return 0;
 }
 

@@ -340,6 +340,7 @@ void fz_opts_init(struct fz_opts *o)
 	o->traffic_interval = 300;
 	o->top_n = 10;
 	o->top_capacity = 4096;
+	fz_opts__ipfix_init(o);
 }
 
 const struct opt_def *fz_opts__find(const char *name)
@@ -350,6 +351,9 @@ const struct opt_def *fz_opts__find(const char *name)
 	for (size_t i = 0; i < fz_opts__n_http_defs; i++)
 		if (strcmp(fz_opts__http_defs[i].name, name) == 0)
 			return &fz_opts__http_defs[i];
+	for (size_t i = 0; i < fz_opts__n_ipfix_defs; i++)
+		if (strcmp(fz_opts__ipfix_defs[i].name, name) == 0)
+			return &fz_opts__ipfix_defs[i];
 	return NULL;
 }
 
@@ -579,6 +583,8 @@ void fz_opts_usage(FILE *f)
 	fprintf(f, "usage: flowzoo [EAL options] -- [options]\n"
 	           "       flowzoo --pcap FILE [--pcap FILE...] [options]\n\noptions:\n");
 	usage_rows(f, defs, N_DEFS);
+	fprintf(f, "\nIPFIX exporter (docs/ipfix.md):\n");
+	usage_rows(f, fz_opts__ipfix_defs, fz_opts__n_ipfix_defs);
 	fprintf(f, "\nHTTP server (/metrics, /health, /api/summary, /api/status):\n");
 	usage_rows(f, fz_opts__http_defs, fz_opts__n_http_defs);
 }

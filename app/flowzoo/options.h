@@ -71,6 +71,15 @@ struct fz_opts {
 	const char *http_auth; /* file of USER:PASSWORD lines */
 	const char *http_tls_cert;
 	const char *http_tls_key;
+	/* IPFIX exporter (lib/ipfix, options_ipfix.c, docs/ipfix.md). */
+	const char *ipfix[FZ_MAX_LIST]; /* collectors */
+	unsigned n_ipfix;
+	int ipfix_biflow;
+	uint64_t ipfix_domain;
+	uint64_t ipfix_mtu;
+	uint64_t ipfix_pen;
+	uint64_t ipfix_template_messages;
+	double ipfix_template_interval; /* seconds */
 	int help;
 	int version;
 	/* Copies of config-file strings the fields above point to. */

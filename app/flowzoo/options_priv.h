@@ -51,6 +51,11 @@ extern const size_t fz_opts__n_http_defs;
  * with a message. */
 int fz_opts__check_http(const struct fz_opts *o, char *err, size_t errlen);
 
+/* The IPFIX exporter's rows (options_ipfix.c), sorted by name, and their defaults. */
+extern const struct opt_def fz_opts__ipfix_defs[];
+extern const size_t fz_opts__n_ipfix_defs;
+void fz_opts__ipfix_init(struct fz_opts *o);
+
 /* The row of option name (no dashes), or NULL. */
 const struct opt_def *fz_opts__find(const char *name);
 

@@ -1,6 +1,7 @@
 """Shared helpers for the integration tests: paths and running flowzoo."""
 import json
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -30,6 +31,15 @@ def run_flowzoo(pcaps, outdir, extra=(), name="run", timeout=300, expect_rc=0):
     with open(summary) as f:
         summ = json.load(f)
     return records, summ, proc.stderr
+
+
+def free_udp_port(host="0.0.0.0"):
+    """A UDP port nobody uses now (the kernel's choice)."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind((host, 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
 
 
 def wait_started(log, timeout):

@@ -28,7 +28,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from fzrun import BUILD, FLOWZOO, NDPI  # noqa: E402
+from fzrun import BUILD, FLOWZOO, NDPI, free_udp_port  # noqa: E402
 
 PCAP = os.path.join(NDPI, "gnutella.pcap")
 ZOOCTL = os.path.join(BUILD, "app", "zooctl")
@@ -88,14 +88,6 @@ class Demo:
         out, _ = self.p.communicate(timeout=10)
         self.err.close()
         return json.loads(out.strip().splitlines()[-1]) if out.strip() else {}
-
-
-def free_udp_port():
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind(("0.0.0.0", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 class Flowzoo:

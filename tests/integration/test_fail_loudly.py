@@ -117,7 +117,7 @@ def no_exporter(c, tmp):
     p = subprocess.run([FLOWZOO, "--pcap", SSH, "--progress", "off"], capture_output=True,
                        text=True, timeout=60)
     c.eq(0, p.returncode, "no exporter: exit status")
-    c.eq(True, "no exporter (--jsonl, --kafka): flow records are counted in the summary, and "
+    c.eq(True, "no exporter (--jsonl, --kafka, --ipfix): flow records are counted in the summary, and "
          "not written anywhere" in p.stderr, "no exporter: said")
 
 

@@ -16,32 +16,7 @@ static const char *const apps[] = {"unknown", "http", "tls"};
 
 static struct fz_flow_rec v4_rec(void)
 {
-	struct fz_flow_rec r;
-
-	memset(&r, 0, sizeof(r));
-	r.key.addr[0][10] = r.key.addr[0][11] = 0xff;
-	r.key.addr[1][10] = r.key.addr[1][11] = 0xff;
-	memcpy(&r.key.addr[0][12], "\xc0\xa8\x01\x0d", 4); /* 192.168.1.13 */
-	memcpy(&r.key.addr[1][12], "\xb2\x3e\xc5\x82", 4); /* 178.62.197.130 */
-	r.key.port[0] = 55523;
-	r.key.port[1] = 443;
-	r.key.vlan[0] = 100;
-	r.key.vlan[1] = 7;
-	r.key.proto = 6;
-	r.key.ip_version = 4;
-	r.flow_id = (1ULL << 48) | 42;
-	r.first_us = 1700000000123456ULL;
-	r.last_us = 1700000002623457ULL;
-	r.packets[0] = 51;
-	r.packets[1] = 58;
-	r.bytes[0] = 3000;
-	r.bytes[1] = 69456;
-	r.tcp_flags[0] = 0x1b;
-	r.tcp_flags[1] = 0x1a;
-	r.end_reason = FZ_END_TCP_END;
-	r.app = 2;
-	r.worker = 1;
-	return r;
+	return ref_example_flow();
 }
 
 static void test_flow_v4(void)
