@@ -71,8 +71,15 @@ int fz_networks_parse_prefix(const char *s, uint8_t addr[16], unsigned *len128, 
 		            : width - len == 128 ? ~(u128)0
 		                                 : (((u128)1 << (width - len)) - 1);
 		if (v & host) {
+			char net[INET6_ADDRSTRLEN];
+
+			/* Name the network itself: the address with its host bits cleared. */
+			v &= ~host;
+			for (int i = 15; i >= (v4 ? 12 : 0); i--, v >>= 8)
+				addr[i] = (uint8_t)v;
+			inet_ntop(v4 ? AF_INET : AF_INET6, v4 ? addr + 12 : addr, net, sizeof(net));
 			snprintf(err, errlen,
-			         "host bits are set (the network is %s/%lu with them zero)", buf,
+			         "host bits are set (the network is %s/%lu with them zero)", net,
 			         len);
 			return -EINVAL;
 		}
