@@ -494,12 +494,7 @@ static uint64_t rng_state = 0x853c49e6748fea9bull;
 
 static uint64_t rnd(void)
 {
-	/* splitmix64: deterministic, so a failure repeats */
-	uint64_t z = (rng_state += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
+	return fz_test_rand(&rng_state);
 }
 
 struct rprefix {
