@@ -71,8 +71,15 @@ int fz_networks_parse_prefix(const char *s, uint8_t addr[16], unsigned *len128, 
 		            : width - len == 128 ? ~(u128)0
 		                                 : (((u128)1 << (width - len)) - 1);
 		if (v & host) {
+			char net[INET6_ADDRSTRLEN];
+
+			/* Name the network itself: the address with its host bits cleared. */
+			v &= ~host;
+			for (int i = 15; i >= (v4 ? 12 : 0); i--, v >>= 8)
+				addr[i] = (uint8_t)v;
+			inet_ntop(v4 ? AF_INET : AF_INET6, v4 ? addr + 12 : addr, net, sizeof(net));
 			snprintf(err, errlen,
-			         "host bits are set (the network is %s/%lu with them zero)", buf,
+			         "host bits are set (the network is %s/%lu with them zero)", net,
 			         len);
 			return -EINVAL;
 		}
@@ -155,7 +162,8 @@ int fz_networks_build(struct fz_networks *n, int fam, struct prefix *p, unsigned
 		free(b);
 		return -ENOMEM;
 	}
-	qsort(p, np, sizeof(*p), cmp_len);
+	if (np) /* a family without prefixes has p NULL, and qsort's base must not be */
+		qsort(p, np, sizeof(*p), cmp_len);
 	for (unsigned i = 0; i < np; i++) /* shortest first: longer prefixes paint over */
 		for (unsigned j = bisect(b, nb, p[i].lo); j < nb && b[j] <= p[i].hi; j++)
 			ids[j] = p[i].id;

@@ -195,6 +195,15 @@ void topn_add(struct topn *t, const uint8_t key[16], uint64_t packets, uint64_t 
 		e->err = e->bytes;
 		if (e->err > t->max_err)
 			t->max_err = e->err;
+		/* The entry with the fewest bytes may have fewer packets or flows than a
+		 * key replaced before, which may come back: inherit the most any replaced
+		 * entry had, so that packets and flows stay upper bounds like bytes. */
+		if (e->packets > t->evicted_packets)
+			t->evicted_packets = e->packets;
+		if (e->flows > t->evicted_flows)
+			t->evicted_flows = e->flows;
+		e->packets = t->evicted_packets;
+		e->flows = t->evicted_flows;
 		memcpy(e->key, key, 16);
 		*slot_of(t, key) = idx + 1;
 	}

@@ -28,6 +28,8 @@ struct topn {
 	uint32_t *pos;    /* entry index -> heap position */
 	int full;         /* Space-Saving mode */
 	uint64_t max_err; /* the largest error of an entry now */
+	/* The most packets and flows any replaced entry had: what a new key inherits. */
+	uint64_t evicted_packets, evicted_flows;
 };
 
 /* 0, or -ENOMEM. cap >= 1. */

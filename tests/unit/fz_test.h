@@ -60,6 +60,16 @@ static int fz_test_checks;
 		printf("%s %s\n", fz_test_failures == before_ ? "ok  " : "FAIL", #fn);             \
 	} while (0)
 
+/* A deterministic pseudo-random number (splitmix64), so that a failure repeats. */
+static inline uint64_t fz_test_rand(uint64_t *state)
+{
+	uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
 /* Print the totals and return the process exit status. */
 static inline int fz_test_summary(void)
 {
