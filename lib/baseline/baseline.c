@@ -103,7 +103,7 @@ static void read_set(void *arg, unsigned i, uint64_t *out)
 static const struct fz_counter_def defs[] = {
     FZ_COUNTER(struct counters, started, FZ_CT_COUNTER, FZ_CF_INSTANCE, "started", "alerts",
                "baseline alerts started"),
-    FZ_COUNTER(struct counters, updates, FZ_CT_COUNTER, FZ_CF_INSTANCE, "updates", "records",
+    FZ_COUNTER(struct counters, updates, FZ_CT_COUNTER, FZ_CF_INSTANCE, "updates", NULL,
                "baseline alert updates (at most one per bin and alert)"),
     FZ_COUNTER(struct counters, ended, FZ_CT_COUNTER, FZ_CF_INSTANCE, "ended", "alerts",
                "baseline alerts ended"),

@@ -140,19 +140,21 @@ void fz_traffic_write_bin(struct fz_traffic *t, struct bin *b, int partial)
 
 		if (o == NULL) {
 			t->c.no_memory++;
-			continue;
+		} else {
+			memset(&it, 0, sizeof(it));
+			it.kind = FZ_ITEM_TRAFFIC;
+			it.stream = "traffic";
+			it.key =
+			    t->conf.net_names[net]; /* one network's bins meet in one partition */
+			it.key_len = strlen(t->conf.net_names[net]);
+			it.body = o;
+			it.encode = encode;
+			it.jbuf = &t->jbuf;
+			t->conf.emit(t->conf.emit_arg, &it);
+			json_decref(o);
+			t->c.records++;
 		}
-		memset(&it, 0, sizeof(it));
-		it.kind = FZ_ITEM_TRAFFIC;
-		it.stream = "traffic";
-		it.key = t->conf.net_names[net]; /* one network's bins meet in one partition */
-		it.key_len = strlen(t->conf.net_names[net]);
-		it.body = o;
-		it.encode = encode;
-		it.jbuf = &t->jbuf;
-		t->conf.emit(t->conf.emit_arg, &it);
-		json_decref(o);
-		t->c.records++;
+		/* The baselines see the bin even when its record could not be made. */
 		if (t->conf.bin_closed) {
 			struct fz_traffic_figures f;
 
