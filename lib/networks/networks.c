@@ -155,7 +155,8 @@ int fz_networks_build(struct fz_networks *n, int fam, struct prefix *p, unsigned
 		free(b);
 		return -ENOMEM;
 	}
-	qsort(p, np, sizeof(*p), cmp_len);
+	if (np) /* qsort of NULL (a family without prefixes) is undefined, even for 0 */
+		qsort(p, np, sizeof(*p), cmp_len);
 	for (unsigned i = 0; i < np; i++) /* shortest first: longer prefixes paint over */
 		for (unsigned j = bisect(b, nb, p[i].lo); j < nb && b[j] <= p[i].hi; j++)
 			ids[j] = p[i].id;
