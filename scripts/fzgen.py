@@ -4,6 +4,7 @@
     fzgen.py scenarios OUTDIR [--seed S] [--only NAME ...]
     fzgen.py l7 OUTDIR [--seed S] [--only NAME ...]
     fzgen.py traffic OUTDIR [--seed S] [--only traffic|traffic_hh ...]
+    fzgen.py alerts OUTDIR
     fzgen.py bench OUTDIR [--seed S] [--flows N] [--packets-per-flow K] [--flood-packets P]
                           [--only mix|flood64|est64 ...]
 
@@ -43,6 +44,9 @@ def main(argv=None):
     tr.add_argument("--seed", type=int, default=1)
     tr.add_argument("--only", action="append", choices=["traffic", "traffic_hh"],
                     help="generate only this capture (repeatable; the bad networks files are always written)")
+    al = sub.add_parser("alerts", help="the capture, networks files and truth of the baseline alerts")
+    al.add_argument("outdir")
+    al.add_argument("--seed", type=int, default=1)
     be = sub.add_parser("bench", help="benchmark workloads")
     be.add_argument("outdir")
     be.add_argument("--seed", type=int, default=1)
@@ -76,6 +80,9 @@ def generate(a):
     elif a.cmd == "traffic":
         from fzgen import traffic
         paths = traffic.generate(a.outdir, a.seed, a.only)
+    elif a.cmd == "alerts":
+        from fzgen import alerts
+        paths = alerts.generate(a.outdir, a.seed)
     elif a.cmd == "l7":
         from fzgen import l7 as l7mod
         paths = l7mod.generate(a.outdir, a.seed, a.only)

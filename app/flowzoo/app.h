@@ -78,6 +78,7 @@ struct fz_appliance {
 	struct fz_control *control;   /* NULL without --ctl-key */
 	struct fz_networks *networks; /* NULL without --networks */
 	struct fz_traffic *traffic;   /* traffic bins, with networks */
+	struct fz_alerts *alerts;     /* baseline alerts over the traffic bins, with networks */
 	struct fz_http *http;         /* NULL without --http */
 	uint64_t exporters_lost;      /* records the exporters lost, at exit */
 };
@@ -111,6 +112,16 @@ void fz_applications_free(struct fz_appliance *app);
 int fz_networks_setup(struct fz_appliance *app, char *err, size_t errlen);
 int fz_traffic_setup(struct fz_appliance *app, char *err, size_t errlen);
 void fz_traffic_teardown(struct fz_appliance *app);
+
+/*
+ * Baseline alerts (baseline_consumer.c, docs/alerts.md): made before the
+ * traffic bins, whose conf it hooks (bin_closed, alert_ignored); then
+ * fz_alerts_register adds its timer and counter set. 0, or -1 with a message.
+ */
+struct fz_traffic_conf;
+int fz_alerts_setup(struct fz_appliance *app, struct fz_traffic_conf *tc, char *err, size_t errlen);
+int fz_alerts_register(struct fz_appliance *app, char *err, size_t errlen);
+void fz_alerts_teardown(struct fz_appliance *app);
 
 /* reports.c: the counter registry, status/progress/health timers, the summary. */
 int fz_reports_init(struct fz_appliance *app, char *err, size_t errlen);

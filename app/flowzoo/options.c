@@ -341,6 +341,7 @@ void fz_opts_init(struct fz_opts *o)
 	o->top_n = 10;
 	o->top_capacity = 4096;
 	fz_opts__ipfix_init(o);
+	fz_opts__alerts_init(o);
 }
 
 const struct opt_def *fz_opts__find(const char *name)
@@ -354,27 +355,10 @@ const struct opt_def *fz_opts__find(const char *name)
 	for (size_t i = 0; i < fz_opts__n_ipfix_defs; i++)
 		if (strcmp(fz_opts__ipfix_defs[i].name, name) == 0)
 			return &fz_opts__ipfix_defs[i];
+	for (size_t i = 0; i < fz_opts__n_alerts_defs; i++)
+		if (strcmp(fz_opts__alerts_defs[i].name, name) == 0)
+			return &fz_opts__alerts_defs[i];
 	return NULL;
-}
-
-/* Values from the config file must outlive it: keep our own copies. */
-const char *fz_opts__keep(struct fz_opts *o, const char *s)
-{
-	char *c;
-
-	if (o->n_owned == sizeof(o->owned) / sizeof(o->owned[0]))
-		return NULL; /* fz_opts__set reports a missing value */
-	c = strdup(s);
-	if (c)
-		o->owned[o->n_owned++] = c;
-	return c;
-}
-
-void fz_opts_free(struct fz_opts *o)
-{
-	for (unsigned i = 0; i < o->n_owned; i++)
-		free(o->owned[i]);
-	o->n_owned = 0;
 }
 
 static int set_number(struct fz_opts *o, const struct opt_def *d, const char *v, const char *where,
@@ -384,17 +368,19 @@ static int set_number(struct fz_opts *o, const struct opt_def *d, const char *v,
 	char *end = NULL;
 
 	errno = 0;
-	if (d->type == T_SECONDS || d->type == T_FRAC) {
-		double x = strtod(v, &end);
-		int ok = !errno && end != v && !*end && isfinite(x) && x >= 0 &&
-		         (d->type == T_FRAC ? x < 1 : x <= FZ_OPTS_MAX_SECONDS);
+	if (d->type == T_SECONDS || d->type == T_FRAC || d->type == T_REAL) {
+		double x = strtod(v, &end),
+		       hi = d->type == T_REAL ? (double)d->max : FZ_OPTS_MAX_SECONDS;
+		int ok = !errno && end != v && !*end && isfinite(x) && x >= (double)d->min &&
+		         (d->type == T_FRAC ? x < 1 : x <= hi);
 
 		if (!ok && d->type == T_FRAC)
 			snprintf(err, errlen, "%s: '%s' is not a fraction from 0 to below 1", where,
 			         v);
 		else if (!ok)
-			snprintf(err, errlen, "%s: '%s' is not a number of seconds from 0 to %.0f",
-			         where, v, FZ_OPTS_MAX_SECONDS);
+			snprintf(err, errlen, "%s: '%s' is not a number%s from %llu to %.0f", where,
+			         v, d->type == T_REAL ? "" : " of seconds",
+			         (unsigned long long)d->min, hi);
 		else
 			*(double *)field = x;
 		return ok ? 0 : -1;
@@ -446,6 +432,7 @@ int fz_opts__set(struct fz_opts *o, const struct opt_def *d, const char *v, cons
 		return 0;
 	case T_SECONDS:
 	case T_FRAC:
+	case T_REAL:
 	case T_U64:
 	case T_I64:
 		return set_number(o, d, v, where, err, errlen);
@@ -489,6 +476,8 @@ static int check_together(const struct fz_opts *o, char *err, size_t errlen)
 		         o->kafka_opts[0]);
 		return -1;
 	}
+	if (fz_opts__check_alerts(o, err, errlen))
+		return -1;
 	return fz_opts__check_http(o, err, errlen);
 }
 
@@ -585,6 +574,8 @@ void fz_opts_usage(FILE *f)
 	usage_rows(f, defs, N_DEFS);
 	fprintf(f, "\nIPFIX exporter (docs/ipfix.md):\n");
 	usage_rows(f, fz_opts__ipfix_defs, fz_opts__n_ipfix_defs);
+	fprintf(f, "\nBaseline alerts (docs/alerts.md):\n");
+	usage_rows(f, fz_opts__alerts_defs, fz_opts__n_alerts_defs);
 	fprintf(f, "\nHTTP server (/metrics, /health, /api/summary, /api/status):\n");
 	usage_rows(f, fz_opts__http_defs, fz_opts__n_http_defs);
 }

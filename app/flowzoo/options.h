@@ -80,6 +80,12 @@ struct fz_opts {
 	uint64_t ipfix_pen;
 	uint64_t ipfix_template_messages;
 	double ipfix_template_interval; /* seconds */
+	/* Baseline alerts (lib/baseline, options_alerts.c, docs/alerts.md). */
+	uint64_t alert_history;     /* bins per series */
+	uint64_t alert_min_history; /* bins before any alert */
+	uint64_t alert_bins;        /* consecutive bins that start and end an alert */
+	double alert_k;
+	double alert_suppress; /* seconds of packet time */
 	int help;
 	int version;
 	/* Copies of config-file strings the fields above point to. */

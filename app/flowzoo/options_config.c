@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -15,6 +16,26 @@
 #include <jansson.h>
 
 #include "options_priv.h"
+
+/* Values from the config file must outlive it: keep our own copies. */
+const char *fz_opts__keep(struct fz_opts *o, const char *s)
+{
+	char *c;
+
+	if (o->n_owned == sizeof(o->owned) / sizeof(o->owned[0]))
+		return NULL; /* fz_opts__set reports a missing value */
+	c = strdup(s);
+	if (c)
+		o->owned[o->n_owned++] = c;
+	return c;
+}
+
+void fz_opts_free(struct fz_opts *o)
+{
+	for (unsigned i = 0; i < o->n_owned; i++)
+		free(o->owned[i]);
+	o->n_owned = 0;
+}
 
 /* The JSON type(s) an option's key takes, as words for a message. */
 static const char *expected_type(const struct opt_def *d)
@@ -28,6 +49,7 @@ static const char *expected_type(const struct opt_def *d)
 		return "a string or an array of strings";
 	case T_SECONDS:
 	case T_FRAC:
+	case T_REAL:
 		return "a number";
 	case T_U64:
 	case T_I64:
@@ -97,7 +119,7 @@ static int kafka_object(struct fz_opts *o, json_t *v, const char *where, char *e
 static int config_value(struct fz_opts *o, const struct opt_def *d, json_t *v, const char *where,
                         char *err, size_t errlen)
 {
-	int number = d->type == T_SECONDS || d->type == T_FRAC;
+	int number = d->type == T_SECONDS || d->type == T_FRAC || d->type == T_REAL;
 	char num[64];
 
 	if (json_is_string(v) && (d->type == T_STR || d->type == T_STRLIST || d->type == T_CHOICE))

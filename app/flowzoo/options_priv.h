@@ -19,6 +19,7 @@ enum opt_type {
 	T_FLAG,    /* int set to 1 (config: true/false) */
 	T_CHOICE,  /* one word of a list, stored as its int value */
 	T_FRAC,    /* double in [0, 1) */
+	T_REAL,    /* double from min to max */
 };
 
 /* The largest number of seconds any option takes (about 31 years). */
@@ -36,7 +37,7 @@ struct opt_def {
 	size_t count_off; /* T_STRLIST: offset of the unsigned count */
 	const char *arg;
 	const char *help;
-	uint64_t min, max;            /* T_U64, T_I64 range */
+	uint64_t min, max;            /* T_U64, T_I64, T_REAL range */
 	const struct choice *choices; /* T_CHOICE */
 	/* T_STR, T_STRLIST: a further check of a value; 0, or -1 with a message. */
 	int (*check)(const char *v, const char *where, char *err, size_t errlen);
@@ -55,6 +56,13 @@ int fz_opts__check_http(const struct fz_opts *o, char *err, size_t errlen);
 extern const struct opt_def fz_opts__ipfix_defs[];
 extern const size_t fz_opts__n_ipfix_defs;
 void fz_opts__ipfix_init(struct fz_opts *o);
+
+/* The baseline alerts' rows (options_alerts.c), sorted by name, their defaults, and their
+ * check together (--alert-min-history within --alert-history): 0, or -1 with a message. */
+extern const struct opt_def fz_opts__alerts_defs[];
+extern const size_t fz_opts__n_alerts_defs;
+void fz_opts__alerts_init(struct fz_opts *o);
+int fz_opts__check_alerts(const struct fz_opts *o, char *err, size_t errlen);
 
 /* The row of option name (no dashes), or NULL. */
 const struct opt_def *fz_opts__find(const char *name);

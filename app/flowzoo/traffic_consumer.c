@@ -74,6 +74,8 @@ int fz_traffic_setup(struct fz_appliance *app, char *err, size_t errlen)
 		return 0;
 	tc.net_names = fz_networks_names(app->networks);
 	tc.n_nets = fz_networks_count(app->networks);
+	if (fz_alerts_setup(app, &tc, err, errlen))
+		return -1;
 	app->traffic = fz_traffic_create(&tc);
 	if (app->traffic == NULL) {
 		snprintf(err, errlen, "traffic bins: %s", strerror(errno));
@@ -85,13 +87,14 @@ int fz_traffic_setup(struct fz_appliance *app, char *err, size_t errlen)
 		snprintf(err, errlen, "traffic bins: cannot register");
 		return -1;
 	}
-	return 0;
+	return fz_alerts_register(app, err, errlen);
 }
 
 void fz_traffic_teardown(struct fz_appliance *app)
 {
 	fz_traffic_free(app->traffic);
 	app->traffic = NULL;
+	fz_alerts_teardown(app);
 	fz_networks_free(app->networks);
 	app->networks = NULL;
 }

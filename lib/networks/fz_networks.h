@@ -37,6 +37,31 @@ const char *const *fz_networks_names(const struct fz_networks *n);
 uint16_t fz_networks_lookup(const struct fz_networks *n, const uint8_t addr[16], int ip_version);
 
 /*
+ * Alert overrides of a network and the ignore list (docs/alerts.md): the
+ * networks file's "alerts" object in a network ({"k": K, "floor": {SERIES:
+ * N, ...}, "disable": [SERIES or METRIC, ...]}) and its top-level "ignore"
+ * array of {"src": PREFIX, "dst": PREFIX} pairs. The series, in this order:
+ */
+#define FZ_NETWORKS_SERIES 5
+extern const char *const fz_networks_series[FZ_NETWORKS_SERIES]; /* "flows", "packets_in", ... */
+#define FZ_NETWORKS_K_MAX 1000
+
+struct fz_network_alerts {
+	double k;                           /* < 0: not given (the --alert-k default) */
+	uint64_t floor[FZ_NETWORKS_SERIES]; /* 0: none */
+	unsigned disabled;                  /* bit (1u << series index) */
+};
+
+/* Network id's overrides (id 1..count; all defaults when the file has none); NULL for a bad id. */
+const struct fz_network_alerts *fz_networks_alerts(const struct fz_networks *n, unsigned id);
+
+/* How many ignore pairs; whether a flow from src to dst (16 bytes each, IPv4 mapped, of
+ * ip_version) matches one (src in the pair's src prefix and dst in its dst prefix). */
+unsigned fz_networks_ignore_count(const struct fz_networks *n);
+int fz_networks_ignored(const struct fz_networks *n, const uint8_t src[16], const uint8_t dst[16],
+                        int ip_version);
+
+/*
  * Parse one prefix "a.b.c.d/len" or "x:y::z/len" into 16 bytes (IPv4
  * mapped), its length in bits of the 128 and its version. Returns 0, or
  * -EINVAL with the reason in err ("host bits are set", ...).

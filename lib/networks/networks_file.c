@@ -40,8 +40,8 @@ static int only_keys(json_t *o, const char *const *keys, const char **bad)
 struct fz_networks *fz_networks_parse(const char *text, size_t len, const char *source, char *err,
                                       size_t errlen)
 {
-	static const char *const top_keys[] = {"networks", NULL};
-	static const char *const net_keys[] = {"name", "prefixes", NULL};
+	static const char *const top_keys[] = {"networks", "ignore", NULL};
+	static const char *const net_keys[] = {"name", "prefixes", "alerts", NULL};
 	struct fz_networks *n = NULL;
 	struct prefix *pfx[2] = {NULL, NULL};
 	unsigned np[2] = {0, 0}, cap[2] = {0, 0};
@@ -61,7 +61,8 @@ struct fz_networks *fz_networks_parse(const char *text, size_t len, const char *
 		goto inval;
 	}
 	if (only_keys(root, top_keys, &bad)) {
-		snprintf(err, errlen, "%s: unknown key '%s' (expected \"networks\")", source, bad);
+		snprintf(err, errlen, "%s: unknown key '%s' (expected \"networks\", \"ignore\")",
+		         source, bad);
 		goto inval;
 	}
 	arr = json_object_get(root, "networks");
@@ -75,7 +76,8 @@ struct fz_networks *fz_networks_parse(const char *text, size_t len, const char *
 		goto inval;
 	}
 	n = calloc(1, sizeof(*n));
-	if (n == NULL || (n->names = calloc(json_array_size(arr) + 1, sizeof(char *))) == NULL)
+	if (n == NULL || (n->names = calloc(json_array_size(arr) + 1, sizeof(char *))) == NULL ||
+	    (n->alerts = calloc(json_array_size(arr) + 1, sizeof(*n->alerts))) == NULL)
 		goto nomem;
 	for (i = 0; i < json_array_size(arr); i++) {
 		json_t *net = json_array_get(arr, i), *ps, *jn;
@@ -89,7 +91,8 @@ struct fz_networks *fz_networks_parse(const char *text, size_t len, const char *
 		if (json_is_string(jn))
 			name = json_string_value(jn);
 		if (only_keys(net, net_keys, &bad)) {
-			ENTRY_ERR("unknown key '%s' (expected \"name\", \"prefixes\")", bad);
+			ENTRY_ERR("unknown key '%s' (expected \"name\", \"prefixes\", \"alerts\")",
+			          bad);
 			goto inval;
 		}
 		if (name == NULL || *name == '\0' || strlen(name) > FZ_NETWORK_NAME_MAX) {
@@ -106,6 +109,18 @@ struct fz_networks *fz_networks_parse(const char *text, size_t len, const char *
 		if (!json_is_array(ps) || json_array_size(ps) == 0) {
 			ENTRY_ERR("\"prefixes\" must be a non-empty array of strings");
 			goto inval;
+		}
+		{
+			char why[256];
+			int rc = fz_networks__parse_alerts(n, n->n, json_object_get(net, "alerts"),
+			                                   why, sizeof(why));
+
+			if (rc == -ENOMEM)
+				goto nomem;
+			if (rc) {
+				ENTRY_ERR("\"alerts\": %s", why);
+				goto inval;
+			}
 		}
 		n->names[n->n] = strdup(name);
 		if (n->names[n->n] == NULL)
@@ -151,6 +166,15 @@ struct fz_networks *fz_networks_parse(const char *text, size_t len, const char *
 				}
 			np[f]++;
 		}
+	}
+	{
+		int rc = fz_networks__parse_ignore(n, json_object_get(root, "ignore"), source, err,
+		                                   errlen);
+
+		if (rc == -ENOMEM)
+			goto nomem;
+		if (rc)
+			goto inval;
 	}
 	for (int f = 0; f < 2; f++)
 		if (fz_networks_build(n, f, pfx[f], np[f]))

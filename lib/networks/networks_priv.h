@@ -2,7 +2,10 @@
 #ifndef FZ_NETWORKS_PRIV_H
 #define FZ_NETWORKS_PRIV_H
 
+#include <stddef.h>
 #include <stdint.h>
+
+#include <jansson.h>
 
 #include "fz_networks.h"
 
@@ -22,9 +25,19 @@ struct family {
 	unsigned n;
 };
 
+/* One pair of the ignore list: prefixes as 16 bytes and a length of the 128 bits. */
+struct ignore_pair {
+	uint8_t src[16], dst[16];
+	unsigned src_len, dst_len;
+	int version;
+};
+
 struct fz_networks {
 	char **names;
 	unsigned n;
+	struct fz_network_alerts *alerts; /* one per network (room for every entry of the file) */
+	struct ignore_pair *ignore;
+	unsigned n_ignore;
 	struct family fam[2]; /* [0] IPv4 (32-bit values), [1] IPv6 */
 };
 
@@ -34,5 +47,16 @@ int fz_networks_add_prefix(struct prefix *p, const uint8_t addr[16], unsigned le
 
 /* Build family fam (0 IPv4, 1 IPv6) from its prefixes (reordered). 0 or -ENOMEM. */
 int fz_networks_build(struct fz_networks *n, int fam, struct prefix *p, unsigned np);
+
+/*
+ * The file's "alerts" object of network index idx (NULL: absent) and its
+ * "ignore" array (NULL: absent), into n (networks_alerts.c). 0, or -EINVAL
+ * with the reason in err (without the entry's name: the caller adds it), or
+ * -ENOMEM.
+ */
+int fz_networks__parse_alerts(struct fz_networks *n, unsigned idx, json_t *alerts, char *err,
+                              size_t errlen);
+int fz_networks__parse_ignore(struct fz_networks *n, json_t *ignore, const char *source, char *err,
+                              size_t errlen);
 
 #endif

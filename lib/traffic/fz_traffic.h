@@ -19,6 +19,28 @@
  * but counted (skipped_bins): captures of different days read together. */
 #define FZ_TRAFFIC_MAX_GAP 1440
 
+/* The first entries of a bin's top lists handed to bin_closed (sources, destinations). */
+#define FZ_TRAFFIC_TOP_MAX 5
+
+struct fz_traffic_top {
+	uint8_t addr[16]; /* IPv4 as ::ffff:a.b.c.d */
+	uint64_t packets, bytes, flows;
+};
+
+/* One network's counts in one bin. */
+struct fz_traffic_counts {
+	uint64_t packets_in, bytes_in, packets_out, bytes_out, flows, flows_new;
+};
+
+/* What bin_closed learns of one network in one bin. */
+struct fz_traffic_figures {
+	struct fz_traffic_counts all;   /* as in the traffic record */
+	struct fz_traffic_counts alert; /* the same without the flows alert_ignored() named */
+	unsigned n_src, n_dst;
+	struct fz_traffic_top src[FZ_TRAFFIC_TOP_MAX]; /* top sources by bytes, all flows */
+	struct fz_traffic_top dst[FZ_TRAFFIC_TOP_MAX]; /* top destinations by bytes */
+};
+
 struct fz_traffic_conf {
 	const char *collector;
 	const char *const *net_names; /* network id i (1..n_nets) is net_names[i - 1] */
@@ -31,6 +53,18 @@ struct fz_traffic_conf {
 	unsigned n_workers;    /* marks from this many workers close bins */
 	void (*emit)(void *arg, struct fz_item *it);
 	void *emit_arg;
+	/*
+	 * Optional (NULL: none). bin_closed sees each network's figures of each
+	 * bin right after its traffic record (net 0 .. n_nets - 1; partial as in
+	 * the record); the alert baselines take them. alert_ignored says whether
+	 * a flow stays out of the figures' "alert" counts (the networks file's
+	 * ignore list); it is asked once per ring element with packets.
+	 */
+	void (*bin_closed)(void *arg, unsigned net, uint64_t bin_start_ms, uint64_t bin_end_ms,
+	                   const struct fz_traffic_figures *f, int partial);
+	void *bin_closed_arg;
+	int (*alert_ignored)(void *arg, const struct fz_flow_rec *rec);
+	void *alert_ignored_arg;
 };
 
 struct fz_traffic;

@@ -191,10 +191,23 @@ static void key16_port(uint8_t k[16], uint16_t port)
 
 /* One flow record's contribution d (packets and bytes by direction) to network id in b. */
 static int add_to_net(struct fz_traffic *t, struct net_bin *nb, const struct fz_flow_rec *r,
-                      unsigned id, const uint64_t p[2], const uint64_t by[2], int is_new)
+                      unsigned id, const uint64_t p[2], const uint64_t by[2], int is_new,
+                      int ignored)
 {
 	unsigned app = r->app < t->conf.n_apps ? r->app : 0;
 	uint8_t port[16];
+
+	if (!ignored) { /* the alert metrics' copy (docs/alerts.md) */
+		struct fz_traffic_counts *a = &nb->alert;
+		int fwd_out = id == r->net[0], fwd_in = id == r->net[1];
+
+		a->packets_out += (fwd_out ? p[0] : 0) + (fwd_in ? p[1] : 0);
+		a->bytes_out += (fwd_out ? by[0] : 0) + (fwd_in ? by[1] : 0);
+		a->packets_in += (fwd_out ? p[1] : 0) + (fwd_in ? p[0] : 0);
+		a->bytes_in += (fwd_out ? by[1] : 0) + (fwd_in ? by[0] : 0);
+		a->flows++;
+		a->flows_new += (uint64_t)is_new;
+	}
 
 	if (id == r->net[0]) { /* the initiator's side sends the forward packets */
 		nb->packets_out += p[0];
@@ -238,6 +251,7 @@ static void account(struct fz_traffic *t, const struct fz_flow_rec *r, int final
 	struct seen_entry *s = seen_find(&t->seen, r);
 	uint64_t p[2], by[2], index = r->last_us / t->conf.bin_us;
 	struct bin *b;
+	int ignored;
 
 	for (int d = 0; d < 2; d++) {
 		p[d] = r->packets[d] - (s ? s->packets[d] : 0);
@@ -263,13 +277,15 @@ static void account(struct fz_traffic *t, const struct fz_flow_rec *r, int final
 		t->c.no_memory++;
 		return;
 	}
+	ignored = t->conf.alert_ignored && (r->net[0] || r->net[1]) &&
+	          t->conf.alert_ignored(t->conf.alert_ignored_arg, r);
 	for (int end = 0; end < 2; end++) {
 		unsigned id = r->net[end];
 
 		if (id == 0 || id > t->conf.n_nets || (end == 1 && id == r->net[0]))
 			continue;
 		if (add_to_net(t, &b->nets[id - 1], r, id, p, by,
-		               r->first_us / t->conf.bin_us == index) < 0)
+		               r->first_us / t->conf.bin_us == index, ignored) < 0)
 			t->c.no_memory++;
 	}
 }

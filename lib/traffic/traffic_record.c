@@ -105,26 +105,62 @@ static int encode(const struct fz_item *it, void *arg, char *buf, size_t cap)
 	return (int)n;
 }
 
+/* The figures bin_closed gets: the counts, the alert counts, the first top entries. */
+static void figures(const struct net_bin *nb, struct fz_traffic_figures *f)
+{
+	static const int lists[2] = {TOP_SRC_IP, TOP_DST_IP};
+
+	memset(f, 0, sizeof(*f));
+	f->all = (struct fz_traffic_counts){nb->packets_in, nb->bytes_in, nb->packets_out,
+	                                    nb->bytes_out,  nb->flows,    nb->flows_new};
+	f->alert = nb->alert;
+	for (int l = 0; l < 2 && nb->has_top; l++) {
+		const struct topn_entry *e[FZ_TRAFFIC_TOP_MAX];
+		struct fz_traffic_top *out = l == 0 ? f->src : f->dst;
+		unsigned n = topn_top((struct topn *)&nb->top[lists[l]], FZ_TRAFFIC_TOP_MAX, e);
+
+		for (unsigned i = 0; i < n; i++) {
+			memcpy(out[i].addr, e[i]->key, 16);
+			out[i].packets = e[i]->packets;
+			out[i].bytes = e[i]->bytes;
+			out[i].flows = e[i]->flows;
+		}
+		*(l == 0 ? &f->n_src : &f->n_dst) = n;
+	}
+}
+
 void fz_traffic_write_bin(struct fz_traffic *t, struct bin *b, int partial)
 {
+	uint64_t start_ms = b->index * t->conf.bin_us / 1000;
+	uint64_t end_ms = start_ms + t->conf.bin_us / 1000;
+
 	for (unsigned net = 0; net < t->conf.n_nets; net++) {
 		json_t *o = record(t, b, net, partial);
 		struct fz_item it;
 
 		if (o == NULL) {
 			t->c.no_memory++;
-			continue;
+		} else {
+			memset(&it, 0, sizeof(it));
+			it.kind = FZ_ITEM_TRAFFIC;
+			it.stream = "traffic";
+			it.key =
+			    t->conf.net_names[net]; /* one network's bins meet in one partition */
+			it.key_len = strlen(t->conf.net_names[net]);
+			it.body = o;
+			it.encode = encode;
+			it.jbuf = &t->jbuf;
+			t->conf.emit(t->conf.emit_arg, &it);
+			json_decref(o);
+			t->c.records++;
 		}
-		memset(&it, 0, sizeof(it));
-		it.kind = FZ_ITEM_TRAFFIC;
-		it.stream = "traffic";
-		it.key = t->conf.net_names[net]; /* one network's bins meet in one partition */
-		it.key_len = strlen(t->conf.net_names[net]);
-		it.body = o;
-		it.encode = encode;
-		it.jbuf = &t->jbuf;
-		t->conf.emit(t->conf.emit_arg, &it);
-		json_decref(o);
-		t->c.records++;
+		/* The baselines see the bin even when its record could not be made. */
+		if (t->conf.bin_closed) {
+			struct fz_traffic_figures f;
+
+			figures(&b->nets[net], &f);
+			t->conf.bin_closed(t->conf.bin_closed_arg, net, start_ms, end_ms, &f,
+			                   partial);
+		}
 	}
 }

@@ -437,6 +437,18 @@ BAD = [
     ("same_prefix", _bad(more=[{"name": "dorms", "prefixes": ["200.20.0.0/16"]}]), "200.20.0.0/16"),
     ("name_too_long", _bad(name="n" * 65), "n" * 65),
     ("name_empty", _bad(name=""), None),
+    # Alert settings (docs/alerts.md).
+    ("alerts_k_negative", _bad(extra={"alerts": {"k": -1}}), "campus"),
+    ("alerts_unknown_key", _bad(extra={"alerts": {"sigma": 2}}), "sigma"),
+    ("alerts_floor_series", _bad(extra={"alerts": {"floor": {"bytes": 5}}}), "campus"),
+    ("alerts_floor_negative", _bad(extra={"alerts": {"floor": {"bytes_in": -5}}}), "bytes_in"),
+    ("alerts_disable_word", _bad(extra={"alerts": {"disable": ["syn"]}}), "campus"),
+    ("ignore_host_bits", json.dumps({"networks": [_OK], "ignore": [
+        {"src": "10.0.0.1/8", "dst": "192.0.2.0/24"}]}) + "\n", "10.0.0.1/8"),
+    ("ignore_families", json.dumps({"networks": [_OK], "ignore": [
+        {"src": "10.0.0.0/8", "dst": "2001:db8::/32"}]}) + "\n", "ignore[0]"),
+    ("ignore_unknown_key", json.dumps({"networks": [_OK], "ignore": [
+        {"src": "10.0.0.0/8", "dst": "192.0.2.0/24", "proto": 6}]}) + "\n", "proto"),
 ]
 
 
