@@ -192,9 +192,10 @@ static int summary(struct fz_http *h, struct fz_http_reply *r)
 	return json_reply(r, 200, s);
 }
 
-static int handle(void *arg, const char *path, struct fz_http_reply *r)
+static int handle(void *arg, const struct fz_http_req *req, struct fz_http_reply *r)
 {
 	struct fz_http *h = arg;
+	const char *path = req->path;
 
 	if (strcmp(path, "/metrics") == 0)
 		return metrics(h, r);
