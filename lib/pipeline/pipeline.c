@@ -217,6 +217,9 @@ unsigned fz_pipeline_emit(struct fz_pipeline *p, struct fz_item *it)
 			p->ec[i].taken++;
 		}
 	}
+	for (unsigned i = 0; it->kind != FZ_ITEM_FLOW && i < p->n_consumers; i++)
+		if (p->consumers[i].item && (p->consumers[i].item_kinds & FZ_ITEM_BIT(it->kind)))
+			p->consumers[i].item(p->consumers[i].arg, it);
 	if (it->json_rc < 0)
 		p->c.encode_errors++;
 	return failed;
