@@ -15,6 +15,7 @@
  *   reports.c      status line, progress line, health checks, summary
  *   control.c      the zooctl server on a thread of its own
  *   http.c         the HTTP server (/metrics, /health, /api) on a thread of its own
+ *   dashboard*.c   the dashboard's page and API (dashboard.h, docs/dashboard.md)
  *   telemetry.c    flowzoo's DPDK telemetry commands (/flowzoo/stats, ...)
  */
 #ifndef FZ_APP_H
@@ -147,6 +148,10 @@ void fz_http_stop(struct fz_appliance *app);
  * telemetry; stop makes them answer nothing before the counters are freed. */
 void fz_telemetry_start(struct fz_appliance *app);
 void fz_telemetry_stop(void);
+
+/* l7_setup.c: a file flowzoo ships (the signatures, the dashboard's page): the installed
+ * copy for an installed flowzoo, else the one in the source tree it was built from. */
+const char *fz_app_shipped_file(const char *installed, const char *source);
 
 /* l7_setup.c: compile the signatures (--signatures, else the shipped file); sets l7
  * and the application names. Returns 0 or -1 with a message in err. */

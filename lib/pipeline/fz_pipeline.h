@@ -24,7 +24,8 @@
 struct fz_consumer {
 	const char *name;
 	/* May fill parts of item (the zoo points item->zoo at its result): consumers
-	 * run in registration order, so a later one sees what an earlier one set. */
+	 * run in registration order, so a later one sees what an earlier one set.
+	 * May be NULL: a consumer of events only. */
 	void (*flow)(void *arg, const struct fz_flow_rec *rec, struct fz_flow_item *item);
 	/* Optional: the other elements of the workers' rings (bin reports and marks,
 	 * enum fz_rec_kind), which are not flow records. */

@@ -170,11 +170,22 @@ void fz_pipeline_free(struct fz_pipeline *p)
 	free(p);
 }
 
+/* A consumer of events only: no test for a missing flow() on every flow. */
+static void no_flow(void *arg, const struct fz_flow_rec *rec, struct fz_flow_item *item)
+{
+	(void)arg;
+	(void)rec;
+	(void)item;
+}
+
 int fz_pipeline_add_consumer(struct fz_pipeline *p, const struct fz_consumer *c)
 {
 	if (p->n_consumers == FZ_PIPELINE_MAX_CONSUMERS)
 		return -ENOSPC;
-	p->consumers[p->n_consumers++] = *c;
+	p->consumers[p->n_consumers] = *c;
+	if (c->flow == NULL)
+		p->consumers[p->n_consumers].flow = no_flow;
+	p->n_consumers++;
 	return 0;
 }
 

@@ -27,7 +27,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import socket
 import ssl
 import struct
@@ -38,7 +37,7 @@ import threading
 import time
 import urllib.request
 
-from fzrun import BUILD, FLOWZOO, NDPI, SRC, Checker
+from fzrun import BUILD, FLOWZOO, NDPI, SRC, Checker, LiveProcess
 
 ZOOCTL = os.path.join(BUILD, "app", "zooctl")
 PCAP = os.path.join(NDPI, "gnutella.pcap")
@@ -55,7 +54,7 @@ def free_port(kind=socket.SOCK_DGRAM):
     return port
 
 
-class Live:
+class Live(LiveProcess):
     """flowzoo replaying a capture forever, with --http on any free port."""
 
     def __init__(self, tmp, name, key, extra=(), telemetry=True):
@@ -85,26 +84,10 @@ class Live:
                 break
             time.sleep(0.1)
 
-    def messages(self):
-        try:
-            return open(self.log, errors="replace").read()
-        except OSError:
-            return ""
-
     def zooctl(self, *args):
         return subprocess.run([ZOOCTL, "--key-file", self.key, "--target",
                                "127.0.0.1:%d" % self.ctl, "--json"] + list(args),
                               capture_output=True, text=True, timeout=30)
-
-    def stop(self):
-        self.p.send_signal(signal.SIGTERM)
-        try:
-            rc = self.p.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            self.p.kill()
-            rc = self.p.wait()
-        self.out.close()
-        return rc
 
 
 def get(url, auth=None, method="GET", source=None, timeout=10):
