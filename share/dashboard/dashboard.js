@@ -9,6 +9,7 @@ const PLURAL = {elephant: "elephants", mouse: "mice", tortoise: "tortoises", dra
 	cheetah: "cheetahs", snail: "snails", rate_null: "no rate (duration 0)"};
 let networks = [];
 let previous = null; // the last /api/status, for the rates
+let previousWorkers = null; // the last /api/summary's workers, for their rates
 
 const $ = (id) => document.getElementById(id);
 const fmt = (n) => (n === null || n === undefined) ? "–" : Number(n).toLocaleString("en-US");
@@ -90,13 +91,39 @@ async function overview() {
 	$("health").className = "badge " + (ok ? "ok" : "fail");
 }
 
+// Per-worker load and the exporters' state, from /api/summary.
+const EXPORTER_KEYS = new Set(["jsonl", "kafka", "ipfix"]);
+async function workers() {
+	const s = await get("api/summary");
+	const now = performance.now();
+	const ws = s.workers || [];
+	fill($("workers-table").tBodies[0], ws.map((w, i) => {
+		const p = previousWorkers && previousWorkers.ws[i];
+		const rate = p ? si((w.packets - p.packets) / ((now - previousWorkers.t) / 1000)) : "–";
+		return [String(w.worker), String(w.lcore), {text: rate, cls: "num"}, num(w.packets),
+			num(w.records), Object.assign(num(w.ring_full), {cls: w.ring_full ? "num bad" : "num"})];
+	}));
+	previousWorkers = {ws: ws, t: now};
+	const ex = Object.keys(s).filter((k) => EXPORTER_KEYS.has(k) && s[k] && typeof s[k] === "object");
+	fill($("exporters-table").tBodies[0], ex.map((k) => {
+		const o = s[k];
+		const lost = o.lost || 0;
+		const parts = Object.entries(o).filter(([, v]) => typeof v !== "object")
+			.map(([f, v]) => f + " " + (typeof v === "number" ? fmt(v) : v));
+		return [k, {text: (lost ? "LOSING RECORDS · " : "") + parts.join(", "), cls: lost ? "bad" : ""}];
+	}));
+	if (ex.length === 0) fill($("exporters-table").tBodies[0], [["none", ""]]);
+}
+
 async function traffic() {
 	if (networks.length === 0) {
 		$("traffic-note").textContent = "No networks: start flowzoo with --networks FILE to see traffic bins.";
 		return;
 	}
-	const all = await Promise.all(networks.map((n) =>
-		n.history ? get("api/traffic?network=" + encodeURIComponent(n.name)) : null));
+	// Every bin kept of the network shown, the latest bin of the others.
+	const sel = $("network").value;
+	const all = await Promise.all(networks.map((n) => n.history ?
+		get("api/traffic?network=" + encodeURIComponent(n.name) + (n.name === sel ? "" : "&bins=1")) : null));
 	fill($("networks-table").tBodies[0], networks.map((n, i) => {
 		const b = all[i] && all[i].bins.length ? all[i].bins[all[i].bins.length - 1] : null;
 		if (!b) return [n.name, n.history ? "no bin yet" : "not kept", "", "", "", "", "", ""];
@@ -106,7 +133,6 @@ async function traffic() {
 	}));
 	const rows = $("networks-table").tBodies[0].rows;
 	networks.forEach((n, i) => { rows[i].dataset.network = n.name; });
-	const sel = $("network").value;
 	const t = all[networks.findIndex((n) => n.name === sel)];
 	if (!t) return;
 	const labels = t.bins.map((b) => utc(b.bin_start_ms).slice(11));
@@ -187,7 +213,7 @@ async function alerts() {
 
 async function refresh() {
 	try {
-		await Promise.all([overview(), traffic(), zoo(), alerts()]);
+		await Promise.all([overview(), workers(), traffic(), zoo(), alerts()]);
 		$("fetch-error").hidden = true;
 		$("updated").textContent = "updated " + new Date().toLocaleTimeString();
 		document.body.dataset.refreshes = (Number(document.body.dataset.refreshes) || 0) + 1;
