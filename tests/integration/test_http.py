@@ -512,9 +512,16 @@ def install_checks(tmp):
     unit = [f for f in found if f.endswith("systemd/system/flowzoo@.service")]
     want = ["bin/flowzoo", "bin/zooctl", "share/flowzoo/flowzoo.sigs",
             "share/flowzoo/grafana/flowzoo.json", "share/doc/flowzoo/observability.md",
-            "share/doc/flowzoo/operator-guide.md"]
+            "share/doc/flowzoo/operator-guide.md", "share/doc/flowzoo/dashboard.md",
+            "share/flowzoo/dashboard/index.html", "share/flowzoo/dashboard/dashboard.js",
+            "share/flowzoo/dashboard/dashboard.css"]
     c.eq([], [w for w in want if not any(f.endswith(w) for f in found)],
          "installed: programs, signatures, dashboard, docs")
+    for name in ("index.html", "dashboard.js", "dashboard.css"):
+        got = [f for f in found if f.endswith("share/flowzoo/dashboard/" + name)]
+        c.eq(True, bool(got) and open(os.path.join(dest, got[0]), "rb").read() ==
+             open(os.path.join(SRC, "share", "dashboard", name), "rb").read(),
+             "installed: the dashboard's %s as in the source tree" % name)
     c.eq(1, len(unit), "installed: flowzoo@.service")
     if not unit:
         return
