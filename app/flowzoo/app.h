@@ -143,6 +143,9 @@ void fz_control_stop(struct fz_appliance *app);
  * on the stats lcore publishes the exporters' status for /api/summary. */
 int fz_http_start(struct fz_appliance *app, char *err, size_t errlen);
 void fz_http_stop(struct fz_appliance *app);
+/* A JSON reply for the server (o is stolen); 0, or -1 (a 500) when it cannot be encoded. */
+struct fz_http_reply;
+int fz_http_json_reply(struct fz_http_reply *r, unsigned status, json_t *o);
 
 /* telemetry.c: register /flowzoo/stats, /flowzoo/workers, /flowzoo/apps with DPDK
  * telemetry; stop makes them answer nothing before the counters are freed. */

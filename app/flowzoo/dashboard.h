@@ -63,7 +63,4 @@ extern const char *const fz_dashboard_paths[];
 int fz_dashboard_handle(struct fz_dashboard *d, const struct fz_http_req *req,
                         struct fz_http_reply *r);
 
-/* http.c: a JSON reply (o is stolen); 0, or -1 when it cannot be encoded. */
-int fz_http_json_reply(struct fz_http_reply *r, unsigned status, json_t *o);
-
 #endif
