@@ -10,6 +10,8 @@ const PLURAL = {elephant: "elephants", mouse: "mice", tortoise: "tortoises", dra
 let networks = [];
 let previous = null; // the last /api/status, for the rates
 let previousWorkers = null; // the last /api/summary's workers, for their rates
+const LIVE_POINTS = 150; // 5 minutes of 2-second refreshes
+const live = {labels: [], packets: [], bits: []};
 
 const $ = (id) => document.getElementById(id);
 const fmt = (n) => (n === null || n === undefined) ? "–" : Number(n).toLocaleString("en-US");
@@ -83,7 +85,24 @@ async function overview() {
 		$("rate-packets").textContent = si((st.packets - previous.st.packets) / s);
 		$("rate-bits").textContent = si(8 * (st.bytes - previous.st.bytes) / s);
 		$("rate-flows").textContent = si((st.flows - previous.st.flows) / s);
+		live.labels.push(new Date().toISOString().slice(11, 19));
+		live.packets.push((st.packets - previous.st.packets) / s);
+		live.bits.push(8 * (st.bytes - previous.st.bytes) / s);
+		for (const k of ["labels", "packets", "bits"])
+			if (live[k].length > LIVE_POINTS) live[k].shift();
 	}
+	const lc = chart("chart-live", "line", {scales: {
+		packets: {type: "linear", position: "left", beginAtZero: true, title: {display: true, text: "packets/s"}},
+		bits: {type: "linear", position: "right", beginAtZero: true, title: {display: true, text: "bits/s"},
+			grid: {drawOnChartArea: false}}}});
+	lc.data.labels = live.labels;
+	lc.data.datasets = [
+		{label: "packets/s", data: live.packets, yAxisID: "packets", borderColor: COLORS.in,
+		 backgroundColor: COLORS.in, pointRadius: 0},
+		{label: "bits/s", data: live.bits, yAxisID: "bits", borderColor: COLORS.out,
+		 backgroundColor: COLORS.out, pointRadius: 0},
+	];
+	lc.update("none");
 	previous = {st: st, t: now};
 	const ok = health.status === "ok";
 	$("health").textContent = ok ? "healthy" :

@@ -317,14 +317,14 @@ def live_run(tmp, pcap, networks):
             c.eq(True, "records_lost" in alerts, "the ring's losses are an alert on the page")
             c.eq(True, "fail" in dom.attrs("health").get("class", ""),
                  "health shows the loss (%r)" % dom.text("health"))
-            c.eq("5", dom.attrs("charts").get("data-charts"), "five charts drawn")
+            c.eq("6", dom.attrs("charts").get("data-charts"), "six charts drawn")
             wrows = dom.rows.get("workers-table", [])
             c.eq(["0"], [r["cells"][0]["text"] for r in wrows], "the workers table: worker 0")
             c.eq(True, bool(wrows) and values(wrows[0])[2] > 0,
                  "worker 0's ring_full shows the losses")
             erows = dom.rows.get("exporters-table", [])
             c.eq(["jsonl"], [r["cells"][0]["text"] for r in erows], "the exporters table: jsonl")
-            for canvas in ("chart-bytes", "chart-packets", "chart-size", "chart-duration",
+            for canvas in ("chart-live", "chart-bytes", "chart-packets", "chart-size", "chart-duration",
                            "chart-rate"):
                 c.eq(True, "display: block" in dom.attrs(canvas).get("style", ""),
                      "Chart.js drew canvas %s" % canvas)
