@@ -8,13 +8,17 @@ PKGS="build-essential clang libclang-rt-14-dev clang-format meson ninja-build pk
       dpdk dpdk-dev libdpdk-dev libhyperscan-dev librdkafka-dev libjansson-dev libpcap-dev
       libsodium-dev kcat iproute2 tcpdump
       softflowd nfdump libndpi-bin valgrind
-      libmicrohttpd-dev prometheus tshark libfixbuf-dev"
+      libmicrohttpd-dev prometheus tshark libfixbuf-dev
+      libjs-chart.js chromium"
 # softflowd, nfdump (nfpcapd) and libndpi-bin (ndpiReader) are the peers the
 # benchmark harness compares the offline path with; valgrind counts instructions.
 # libmicrohttpd-dev is the HTTP server of /metrics, /health and the API; prometheus gives
 # promtool, which tests/integration/test_http.py runs on a live /metrics.
 # nfdump's nfcapd and tshark are the IPFIX tests' collectors (tests/integration/test_ipfix.py);
 # libfixbuf-dev is the IPFIX library the encoder was measured against (tests/bench/bench_ipfix.c).
+# libjs-chart.js is the dashboard's chart library (docs/dashboard.md): flowzoo --http serves
+# /usr/share/javascript/chart.js/chart.min.js itself, so the page works with no Internet access;
+# chromium (headless) is the browser of tests/integration/test_dashboard.py.
 
 missing=""
 for p in $PKGS; do

@@ -15,6 +15,7 @@
  *   reports.c      status line, progress line, health checks, summary
  *   control.c      the zooctl server on a thread of its own
  *   http.c         the HTTP server (/metrics, /health, /api) on a thread of its own
+ *   dashboard*.c   the dashboard's page and API (dashboard.h, docs/dashboard.md)
  *   telemetry.c    flowzoo's DPDK telemetry commands (/flowzoo/stats, ...)
  */
 #ifndef FZ_APP_H
@@ -153,11 +154,18 @@ void fz_control_stop(struct fz_appliance *app);
  * on the stats lcore publishes the exporters' status for /api/summary. */
 int fz_http_start(struct fz_appliance *app, char *err, size_t errlen);
 void fz_http_stop(struct fz_appliance *app);
+/* A JSON reply for the server (o is stolen); 0, or -1 (a 500) when it cannot be encoded. */
+struct fz_http_reply;
+int fz_http_json_reply(struct fz_http_reply *r, unsigned status, json_t *o);
 
 /* telemetry.c: register /flowzoo/stats, /flowzoo/workers, /flowzoo/apps with DPDK
  * telemetry; stop makes them answer nothing before the counters are freed. */
 void fz_telemetry_start(struct fz_appliance *app);
 void fz_telemetry_stop(void);
+
+/* l7_setup.c: a file flowzoo ships (the signatures, the dashboard's page): the installed
+ * copy for an installed flowzoo, else the one in the source tree it was built from. */
+const char *fz_app_shipped_file(const char *installed, const char *source);
 
 /* l7_setup.c: compile the signatures (--signatures, else the shipped file); sets l7
  * and the application names. Returns 0 or -1 with a message in err. */

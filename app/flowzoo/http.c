@@ -31,6 +31,7 @@
 #include <rte_version.h>
 
 #include "app.h"
+#include "dashboard.h"
 #include "fz_http.h"
 #include "fz_metrics.h"
 #include "log.h"
@@ -53,9 +54,11 @@ struct fz_http {
 	char *exporters_json; /* the stats lcore's buffer */
 	struct fz_counter_pub *exporters_pub;
 	struct fz_counter_set set;
+	struct fz_dashboard *dashboard; /* NULL with --http-dashboard off */
+	const char *paths[16];          /* what the server serves */
 };
 
-static const char *const paths[] = {"/metrics", "/health", "/api/summary", "/api/status", NULL};
+static const char *const own_paths[] = {"/metrics", "/health", "/api/summary", "/api/status", NULL};
 
 static const struct fz_counter_def http_defs[] = {
     FZ_COUNTER(struct fz_http_counters, connections, FZ_CT_COUNTER, FZ_CF_INSTANCE, "connections",
@@ -88,7 +91,7 @@ static double uptime_s(const struct fz_appliance *app)
 }
 
 /* A JSON body into r; 0, or -1 (a 500) when it cannot be encoded. */
-static int json_reply(struct fz_http_reply *r, unsigned status, json_t *o)
+int fz_http_json_reply(struct fz_http_reply *r, unsigned status, json_t *o)
 {
 	r->status = status;
 	r->type = "application/json";
@@ -167,11 +170,11 @@ static int health(struct fz_http *h, struct fz_http_reply *r)
 	}
 	if (json_array_size(reasons) == 0) {
 		json_decref(reasons);
-		return json_reply(r, 200, json_pack("{s:s}", "status", "ok"));
+		return fz_http_json_reply(r, 200, json_pack("{s:s}", "status", "ok"));
 	}
 	o = json_pack("{s:s, s:o, s:f}", "status", "fail", "reasons", reasons, "interval_s",
 	              (double)h->interval_ms / 1000.0);
-	return json_reply(r, 503, o);
+	return fz_http_json_reply(r, 503, o);
 }
 
 /* The counters' summary and the exporters' status the stats lcore last published. */
@@ -189,12 +192,13 @@ static int summary(struct fz_http *h, struct fz_http_reply *r)
 	}
 	json_decref(e);
 	free(text);
-	return json_reply(r, 200, s);
+	return fz_http_json_reply(r, 200, s);
 }
 
-static int handle(void *arg, const char *path, struct fz_http_reply *r)
+static int handle(void *arg, const struct fz_http_req *req, struct fz_http_reply *r)
 {
 	struct fz_http *h = arg;
+	const char *path = req->path;
 
 	if (strcmp(path, "/metrics") == 0)
 		return metrics(h, r);
@@ -202,7 +206,9 @@ static int handle(void *arg, const char *path, struct fz_http_reply *r)
 		return health(h, r);
 	if (strcmp(path, "/api/summary") == 0)
 		return summary(h, r);
-	return json_reply(r, 200, fz_reports_status(h->app));
+	if (strcmp(path, "/api/status") != 0)
+		return fz_dashboard_handle(h->dashboard, req, r);
+	return fz_http_json_reply(r, 200, fz_reports_status(h->app));
 }
 
 /* Stats lcore: the exporters' status objects into the published block. */
@@ -276,6 +282,7 @@ static int configure(struct fz_http *h, struct fz_http_conf *conf, char *err, si
 {
 	const struct fz_opts *o = &h->app->opts;
 	char msg[512];
+	unsigned n;
 
 	memset(conf, 0, sizeof(*conf));
 	if (fz_http_addr_parse(o->http, &conf->addr, msg, sizeof(msg))) {
@@ -304,7 +311,13 @@ static int configure(struct fz_http *h, struct fz_http_conf *conf, char *err, si
 	conf->users = o->http_auth ? &h->users : NULL;
 	conf->tls_cert_pem = h->cert;
 	conf->tls_key_pem = h->key;
-	conf->paths = paths;
+	n = 0;
+	for (unsigned i = 0; own_paths[i]; i++)
+		h->paths[n++] = own_paths[i];
+	for (unsigned i = 0; h->dashboard && fz_dashboard_paths[i]; i++)
+		h->paths[n++] = fz_dashboard_paths[i];
+	h->paths[n] = NULL;
+	conf->paths = h->paths;
 	conf->handler = handle;
 	conf->arg = h;
 	return 0;
@@ -313,6 +326,7 @@ static int configure(struct fz_http *h, struct fz_http_conf *conf, char *err, si
 static void free_http(struct fz_http *h)
 {
 	fz_http_free(h->server);
+	fz_dashboard_free(h->dashboard);
 	fz_counter_snap_free(h->prev);
 	fz_counter_snap_free(h->cur);
 	fz_counter_pub_free(h->exporters_pub);
@@ -342,7 +356,8 @@ int fz_http_start(struct fz_appliance *app, char *err, size_t errlen)
 	h->exporters_pub = fz_counter_pub_create(EXPORTERS_JSON_MAX);
 	if (h->exporters_json == NULL || h->exporters_pub == NULL)
 		goto nomem;
-	if (configure(h, &conf, err, errlen))
+	if (fz_dashboard_create(app, &h->dashboard, err, errlen) ||
+	    configure(h, &conf, err, errlen))
 		goto fail;
 	h->server = fz_http_create(&conf, msg, sizeof(msg));
 	if (h->server == NULL) {
@@ -374,9 +389,10 @@ int fz_http_start(struct fz_appliance *app, char *err, size_t errlen)
 		goto fail;
 	}
 	app->http = h;
-	FZ_LOG(INFO, "http: serving %s://%s/metrics, /health, /api/summary, /api/status%s%s\n",
+	FZ_LOG(INFO, "http: serving %s://%s/metrics, /health, /api/summary, /api/status%s%s%s\n",
 	       h->cert ? "https" : "http", fz_http_bound(h->server),
-	       app->opts.n_http_acl ? " (ACL)" : "", app->opts.http_auth ? " (basic auth)" : "");
+	       h->dashboard ? ", the dashboard at /" : "", app->opts.n_http_acl ? " (ACL)" : "",
+	       app->opts.http_auth ? " (basic auth)" : "");
 	return 0;
 nomem:
 	snprintf(err, errlen, "--http: %s", strerror(ENOMEM));

@@ -11,27 +11,25 @@
 #include "app.h"
 #include "fz_l7.h"
 
-/*
- * The shipped signature file: the installed copy for an installed flowzoo,
- * else the one in the source tree this flowzoo was built from.
- */
-static const char *default_signatures(void)
+const char *fz_app_shipped_file(const char *installed, const char *source)
 {
 	char exe[PATH_MAX];
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 
 	if (n > 0) {
 		exe[n] = '\0';
-		if (strcmp(exe, FZ_INSTALLED_EXE) == 0 && access(FZ_INSTALLED_SIGS, R_OK) == 0)
-			return FZ_INSTALLED_SIGS;
+		if (strcmp(exe, FZ_INSTALLED_EXE) == 0 && access(installed, R_OK) == 0)
+			return installed;
 	}
-	return FZ_SOURCE_SIGS;
+	return source;
 }
 
 int fz_l7_setup(struct fz_appliance *app, char *err, size_t errlen)
 {
 	struct fz_l7_conf c = {
-	    .sig_path = app->opts.signatures ? app->opts.signatures : default_signatures(),
+	    .sig_path = app->opts.signatures
+	                    ? app->opts.signatures
+	                    : fz_app_shipped_file(FZ_INSTALLED_SIGS, FZ_SOURCE_SIGS),
 	    .max_pkts = (unsigned)app->opts.l7_packets,
 	    .max_bytes = (unsigned)app->opts.l7_bytes,
 	};

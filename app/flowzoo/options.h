@@ -71,6 +71,7 @@ struct fz_opts {
 	const char *http_auth; /* file of USER:PASSWORD lines */
 	const char *http_tls_cert;
 	const char *http_tls_key;
+	int http_dashboard_off; /* --http-dashboard off: no page, no history */
 	/* IPFIX exporter (lib/ipfix, options_ipfix.c, docs/ipfix.md). */
 	const char *ipfix[FZ_MAX_LIST]; /* collectors */
 	unsigned n_ipfix;

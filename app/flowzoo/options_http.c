@@ -37,6 +37,8 @@ static int check_acl(const char *v, const char *where, char *err, size_t errlen)
 	return -1;
 }
 
+static const struct choice dashboard_choices[] = {{"on", 0}, {"off", 1}, {NULL, 0}};
+
 const struct opt_def fz_opts__http_defs[] = {
     {.name = "http",
      .type = T_STR,
@@ -58,6 +60,13 @@ const struct opt_def fz_opts__http_defs[] = {
      .off = O(http_auth),
      .arg = "FILE",
      .help = "require HTTP basic auth: FILE holds USER:PASSWORD lines (keep it mode 0600)"},
+    {.name = "http-dashboard",
+     .type = T_CHOICE,
+     .off = O(http_dashboard_off),
+     .arg = "on|off",
+     .choices = dashboard_choices,
+     .help = "serve the dashboard page at / and its /api endpoints (default on; "
+             "docs/dashboard.md)"},
     {.name = "http-tls-cert",
      .type = T_STR,
      .off = O(http_tls_cert),
@@ -96,11 +105,12 @@ static int check_file(const char *opt, const char *path, char *err, size_t errle
 int fz_opts__check_http(const struct fz_opts *o, char *err, size_t errlen)
 {
 	struct fz_http_users users;
-	const char *alone = o->n_http_acl      ? "http-acl"
-	                    : o->http_auth     ? "http-auth"
-	                    : o->http_tls_cert ? "http-tls-cert"
-	                    : o->http_tls_key  ? "http-tls-key"
-	                                       : NULL;
+	const char *alone = o->n_http_acl           ? "http-acl"
+	                    : o->http_dashboard_off ? "http-dashboard"
+	                    : o->http_auth          ? "http-auth"
+	                    : o->http_tls_cert      ? "http-tls-cert"
+	                    : o->http_tls_key       ? "http-tls-key"
+	                                            : NULL;
 	char msg[512];
 
 	if (o->http == NULL) {

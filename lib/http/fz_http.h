@@ -75,8 +75,24 @@ struct fz_http_reply {
 	size_t len;
 };
 
-/* Fill r for a GET of path (no query string). Returns 0, or -1 for a 500. */
-typedef int (*fz_http_handler)(void *arg, const char *path, struct fz_http_reply *r);
+#define FZ_HTTP_ARGS_MAX 8
+
+/* A request as the handler sees it: the path without the query string, and the query's
+ * arguments as libmicrohttpd decoded them (a key without '=' has a NULL value). */
+struct fz_http_req {
+	const char *path;
+	unsigned n_args;
+	int too_many_args; /* more than FZ_HTTP_ARGS_MAX: args holds the first ones */
+	struct {
+		const char *key, *value;
+	} args[FZ_HTTP_ARGS_MAX];
+};
+
+/* The value of the query argument key ("" for "?key"), or NULL when absent. */
+const char *fz_http_arg(const struct fz_http_req *req, const char *key);
+
+/* Fill r for a GET of req->path. Returns 0, or -1 for a 500. */
+typedef int (*fz_http_handler)(void *arg, const struct fz_http_req *req, struct fz_http_reply *r);
 
 /* Counters of the server, single uint64_t words written by its thread. */
 struct fz_http_counters {

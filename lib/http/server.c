@@ -118,12 +118,37 @@ static int known_path(const struct fz_http_server *s, const char *url)
 	return 0;
 }
 
+static enum MHD_Result add_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+                               const char *value)
+{
+	struct fz_http_req *req = cls;
+
+	(void)kind;
+	if (req->n_args == FZ_HTTP_ARGS_MAX) {
+		req->too_many_args = 1;
+		return MHD_NO;
+	}
+	req->args[req->n_args].key = key;
+	req->args[req->n_args].value = value;
+	req->n_args++;
+	return MHD_YES;
+}
+
+const char *fz_http_arg(const struct fz_http_req *req, const char *key)
+{
+	for (unsigned i = 0; i < req->n_args; i++)
+		if (strcmp(req->args[i].key, key) == 0)
+			return req->args[i].value ? req->args[i].value : "";
+	return NULL;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version, const char *upload_data,
                                   size_t *upload_data_size, void **con_cls)
 {
 	struct fz_http_server *s = cls;
 	struct fz_http_reply r = {0};
+	struct fz_http_req req = {.path = url};
 
 	(void)version;
 	(void)upload_data;
@@ -149,7 +174,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		count(&s->c.not_found);
 		return answer_text(conn, MHD_HTTP_NOT_FOUND, "not found\n", 0);
 	}
-	if (s->conf.handler(s->conf.arg, url, &r) != 0 || r.body == NULL) {
+	MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, add_arg, &req);
+	if (s->conf.handler(s->conf.arg, &req, &r) != 0 || r.body == NULL) {
 		free(r.body);
 		count(&s->c.handler_error);
 		return answer_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal error\n", 0);

@@ -24,11 +24,17 @@
 struct fz_consumer {
 	const char *name;
 	/* May fill parts of item (the zoo points item->zoo at its result): consumers
-	 * run in registration order, so a later one sees what an earlier one set. */
+	 * run in registration order, so a later one sees what an earlier one set.
+	 * May be NULL: a consumer of events only. */
 	void (*flow)(void *arg, const struct fz_flow_rec *rec, struct fz_flow_item *item);
 	/* Optional: the other elements of the workers' rings (bin reports and marks,
 	 * enum fz_rec_kind), which are not flow records. */
 	void (*report)(void *arg, const struct fz_flow_rec *rec);
+	/* Optional: the events emitted (fz_pipeline_emit) of the kinds in item_kinds
+	 * (FZ_ITEM_BIT()s), after the exporters took them, so that their JSON text is
+	 * usually made already (fz_item_json); flows are never passed here. */
+	void (*item)(void *arg, struct fz_item *it);
+	unsigned item_kinds;
 	void *arg;
 };
 

@@ -170,11 +170,22 @@ void fz_pipeline_free(struct fz_pipeline *p)
 	free(p);
 }
 
+/* A consumer of events only: no test for a missing flow() on every flow. */
+static void no_flow(void *arg, const struct fz_flow_rec *rec, struct fz_flow_item *item)
+{
+	(void)arg;
+	(void)rec;
+	(void)item;
+}
+
 int fz_pipeline_add_consumer(struct fz_pipeline *p, const struct fz_consumer *c)
 {
 	if (p->n_consumers == FZ_PIPELINE_MAX_CONSUMERS)
 		return -ENOSPC;
-	p->consumers[p->n_consumers++] = *c;
+	p->consumers[p->n_consumers] = *c;
+	if (c->flow == NULL)
+		p->consumers[p->n_consumers].flow = no_flow;
+	p->n_consumers++;
 	return 0;
 }
 
@@ -217,6 +228,9 @@ unsigned fz_pipeline_emit(struct fz_pipeline *p, struct fz_item *it)
 			p->ec[i].taken++;
 		}
 	}
+	for (unsigned i = 0; it->kind != FZ_ITEM_FLOW && i < p->n_consumers; i++)
+		if (p->consumers[i].item && (p->consumers[i].item_kinds & FZ_ITEM_BIT(it->kind)))
+			p->consumers[i].item(p->consumers[i].arg, it);
 	if (it->json_rc < 0)
 		p->c.encode_errors++;
 	return failed;

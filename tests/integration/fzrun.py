@@ -1,6 +1,7 @@
 """Shared helpers for the integration tests: paths and running flowzoo."""
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -11,6 +12,28 @@ BUILD = os.path.abspath(os.environ.get("FZ_BUILD", os.path.join(SRC, "build")))
 SHARED = os.path.abspath(os.environ.get("FZ_SHARED", os.path.join(SRC, "..", "shared")))
 FLOWZOO = os.path.join(BUILD, "app", "flowzoo")
 NDPI = os.path.join(SHARED, "pcaps", "ndpi")
+
+
+class LiveProcess:
+    """A flowzoo a test started: subclasses set p (the Popen), log (its --log-file) and
+    out (the file its output goes to)."""
+
+    def messages(self):
+        try:
+            return open(self.log, errors="replace").read()
+        except OSError:
+            return ""
+
+    def stop(self):
+        """SIGTERM, then its exit status (killed after 60 s)."""
+        self.p.send_signal(signal.SIGTERM)
+        try:
+            rc = self.p.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.p.kill()
+            rc = self.p.wait()
+        self.out.close()
+        return rc
 
 
 def run_flowzoo(pcaps, outdir, extra=(), name="run", timeout=300, expect_rc=0):

@@ -27,7 +27,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import socket
 import ssl
 import struct
@@ -38,7 +37,7 @@ import threading
 import time
 import urllib.request
 
-from fzrun import BUILD, FLOWZOO, NDPI, SRC, Checker
+from fzrun import BUILD, FLOWZOO, NDPI, SRC, Checker, LiveProcess
 
 ZOOCTL = os.path.join(BUILD, "app", "zooctl")
 PCAP = os.path.join(NDPI, "gnutella.pcap")
@@ -55,7 +54,7 @@ def free_port(kind=socket.SOCK_DGRAM):
     return port
 
 
-class Live:
+class Live(LiveProcess):
     """flowzoo replaying a capture forever, with --http on any free port."""
 
     def __init__(self, tmp, name, key, extra=(), telemetry=True):
@@ -85,26 +84,10 @@ class Live:
                 break
             time.sleep(0.1)
 
-    def messages(self):
-        try:
-            return open(self.log, errors="replace").read()
-        except OSError:
-            return ""
-
     def zooctl(self, *args):
         return subprocess.run([ZOOCTL, "--key-file", self.key, "--target",
                                "127.0.0.1:%d" % self.ctl, "--json"] + list(args),
                               capture_output=True, text=True, timeout=30)
-
-    def stop(self):
-        self.p.send_signal(signal.SIGTERM)
-        try:
-            rc = self.p.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            self.p.kill()
-            rc = self.p.wait()
-        self.out.close()
-        return rc
 
 
 def get(url, auth=None, method="GET", source=None, timeout=10):
@@ -529,9 +512,16 @@ def install_checks(tmp):
     unit = [f for f in found if f.endswith("systemd/system/flowzoo@.service")]
     want = ["bin/flowzoo", "bin/zooctl", "share/flowzoo/flowzoo.sigs",
             "share/flowzoo/grafana/flowzoo.json", "share/doc/flowzoo/observability.md",
-            "share/doc/flowzoo/operator-guide.md"]
+            "share/doc/flowzoo/operator-guide.md", "share/doc/flowzoo/dashboard.md",
+            "share/flowzoo/dashboard/index.html", "share/flowzoo/dashboard/dashboard.js",
+            "share/flowzoo/dashboard/dashboard.css"]
     c.eq([], [w for w in want if not any(f.endswith(w) for f in found)],
          "installed: programs, signatures, dashboard, docs")
+    for name in ("index.html", "dashboard.js", "dashboard.css"):
+        got = [f for f in found if f.endswith("share/flowzoo/dashboard/" + name)]
+        c.eq(True, bool(got) and open(os.path.join(dest, got[0]), "rb").read() ==
+             open(os.path.join(SRC, "share", "dashboard", name), "rb").read(),
+             "installed: the dashboard's %s as in the source tree" % name)
     c.eq(1, len(unit), "installed: flowzoo@.service")
     if not unit:
         return

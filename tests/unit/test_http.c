@@ -124,14 +124,23 @@ static void test_users(void)
 	FZ_CHECK_INT(-ENOENT, fz_http_users_load(&u, path, err, sizeof(err)));
 }
 
-static int handler(void *arg, const char *path, struct fz_http_reply *r)
+/* "hello\n", or with a query "x=VALUE n=ARGS too_many=0|1\n" (VALUE "-" when absent). */
+static int handler(void *arg, const struct fz_http_req *req, struct fz_http_reply *r)
 {
+	const char *x = fz_http_arg(req, "x");
+	char text[256];
+
 	(void)arg;
+	if (req->n_args)
+		snprintf(text, sizeof(text), "x=%s n=%u too_many=%d\n", x ? x : "-", req->n_args,
+		         req->too_many_args);
+	else
+		snprintf(text, sizeof(text), "hello\n");
 	r->status = 200;
 	r->type = "text/plain";
-	r->body = strdup(strcmp(path, "/fail") == 0 ? "x" : "hello\n");
+	r->body = strdup(strcmp(req->path, "/fail") == 0 ? "x" : text);
 	r->len = strlen(r->body);
-	return strcmp(path, "/fail") == 0 ? -1 : 0;
+	return strcmp(req->path, "/fail") == 0 ? -1 : 0;
 }
 
 static volatile int stop;
@@ -214,6 +223,14 @@ static void test_server(void)
 	FZ_CHECK(strstr(out, "\r\n\r\nhello\n") != NULL);
 	request(port, "GET /b HTTP/1.0\r\n\r\n", out, sizeof(out));
 	FZ_CHECK(strstr(out, " 404 ") != NULL);
+	/* Query arguments, decoded; a key without a value; more than FZ_HTTP_ARGS_MAX. */
+	request(port, "GET /a?x=a%20b&y HTTP/1.0\r\n\r\n", out, sizeof(out));
+	FZ_CHECK(strstr(out, "\r\n\r\nx=a b n=2 too_many=0\n") != NULL);
+	request(port, "GET /a?y&x HTTP/1.0\r\n\r\n", out, sizeof(out));
+	FZ_CHECK(strstr(out, "\r\n\r\nx= n=2 too_many=0\n") != NULL);
+	request(port, "GET /a?a=1&b=2&c=3&d=4&e=5&f=6&g=7&h=8&x=9 HTTP/1.0\r\n\r\n", out,
+	        sizeof(out));
+	FZ_CHECK(strstr(out, "\r\n\r\nx=- n=8 too_many=1\n") != NULL);
 	request(port, "POST /a HTTP/1.0\r\nContent-Length: 3\r\n\r\nabc", out, sizeof(out));
 	FZ_CHECK(strstr(out, " 405 ") != NULL);
 	request(port, "GET /fail HTTP/1.0\r\n\r\n", out, sizeof(out));
@@ -224,7 +241,7 @@ static void test_server(void)
 	request(port, "GET /a HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", out, sizeof(out));
 	FZ_CHECK(strstr(out, " 200 ") != NULL);
 	finish(t);
-	FZ_CHECK_INT(2, fz_http_counters(s)->requests);
+	FZ_CHECK_INT(5, fz_http_counters(s)->requests);
 	FZ_CHECK_INT(1, fz_http_counters(s)->not_found);
 	FZ_CHECK_INT(1, fz_http_counters(s)->bad_method);
 	FZ_CHECK_INT(1, fz_http_counters(s)->handler_error);

@@ -1,0 +1,313 @@
+/*
+ * The dashboard on the HTTP thread (docs/dashboard.md): the page's files and
+ * the /api endpoints it reads.
+ *
+ * The files (share/dashboard/ and Debian's Chart.js) are read once at start,
+ * into memory: a request never opens a file, a path never names one (no
+ * traversal to guard against), and a missing file is a start-up error that
+ * names --http-dashboard. They stay files rather than being compiled in so
+ * that Chart.js comes from libjs-chart.js as Debian patches it, and the page
+ * can be read and changed without a rebuild.
+ *
+ * The endpoints read the history's published copies (dashboard_history.c)
+ * and the immutable list of networks; their arguments are checked strictly:
+ * an unknown or repeated argument, a missing or bad value is a 400 with a
+ * JSON message, an unknown network a 404.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dashboard.h"
+#include "fz_networks.h"
+
+enum file_id { F_INDEX, F_JS, F_CSS, F_CHART, F__COUNT };
+
+static const struct {
+	const char *path, *name, *type;
+} files[F__COUNT] = {
+    [F_INDEX] = {"/", "index.html", "text/html; charset=utf-8"},
+    [F_JS] = {"/dashboard.js", "dashboard.js", "text/javascript; charset=utf-8"},
+    [F_CSS] = {"/dashboard.css", "dashboard.css", "text/css; charset=utf-8"},
+    [F_CHART] = {"/chart.min.js", NULL, "text/javascript; charset=utf-8"},
+};
+
+const char *const fz_dashboard_paths[] = {
+    "/",
+    "/dashboard.js",
+    "/dashboard.css",
+    "/chart.min.js",
+    "/api/networks",
+    "/api/traffic",
+    "/api/top",
+    "/api/zoo",
+    "/api/alerts",
+    NULL,
+};
+
+struct fz_dashboard {
+	struct fz_appliance *app;
+	struct fz_dash_history *history;
+	char *body[F__COUNT];
+	size_t len[F__COUNT];
+};
+
+static int load(const char *path, char **body, size_t *len)
+{
+	FILE *f = fopen(path, "re");
+	long n;
+
+	if (f == NULL)
+		return -1;
+	if (fseek(f, 0, SEEK_END) || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) ||
+	    (*body = malloc((size_t)n + 1)) == NULL || fread(*body, 1, (size_t)n, f) != (size_t)n) {
+		fclose(f);
+		return -1;
+	}
+	fclose(f);
+	*len = (size_t)n;
+	return 0;
+}
+
+int fz_dashboard_create(struct fz_appliance *app, struct fz_dashboard **out, char *err,
+                        size_t errlen)
+{
+	struct fz_dashboard *d;
+	const char *dir = fz_app_shipped_file(FZ_INSTALLED_DASHBOARD, FZ_SOURCE_DASHBOARD);
+	char path[PATH_MAX];
+
+	*out = NULL;
+	if (app->opts.http_dashboard_off)
+		return 0;
+	d = calloc(1, sizeof(*d));
+	if (d == NULL) {
+		snprintf(err, errlen, "--http-dashboard: %s", strerror(ENOMEM));
+		return -1;
+	}
+	d->app = app;
+	for (unsigned i = 0; i < F__COUNT; i++) {
+		if (files[i].name)
+			snprintf(path, sizeof(path), "%s/%s", dir, files[i].name);
+		else
+			snprintf(path, sizeof(path), "%s", FZ_CHARTJS);
+		if (load(path, &d->body[i], &d->len[i])) {
+			snprintf(err, errlen, "--http-dashboard: cannot read %s: %s%s", path,
+			         strerror(errno ? errno : EIO),
+			         files[i].name
+			             ? ""
+			             : " (install libjs-chart.js, or --http-dashboard off)");
+			fz_dashboard_free(d);
+			return -1;
+		}
+	}
+	d->history = fz_dash_history_create(app);
+	if (d->history == NULL) {
+		snprintf(err, errlen, "--http-dashboard: %s", strerror(errno));
+		fz_dashboard_free(d);
+		return -1;
+	}
+	*out = d;
+	return 0;
+}
+
+void fz_dashboard_free(struct fz_dashboard *d)
+{
+	if (d == NULL)
+		return;
+	for (unsigned i = 0; i < F__COUNT; i++)
+		free(d->body[i]);
+	fz_dash_history_free(d->history);
+	free(d);
+}
+
+/* A 4xx with {"error": message}; bytes of the request that are not printable ASCII
+ * (not UTF-8, or control characters) are shown as '?' so that the message is JSON. */
+static int refuse(struct fz_http_reply *r, unsigned status, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	for (char *c = msg; *c; c++)
+		if ((unsigned char)*c < 0x20 || (unsigned char)*c >= 0x7f)
+			*c = '?';
+	return fz_http_json_reply(r, status, json_pack("{s:s}", "error", msg));
+}
+
+/* Every argument is one of allowed (NULL-terminated), at most once. 0, or -1 with the
+ * 400 in r (ok is then the handler's result). */
+static int check_args(const struct fz_http_req *req, const char *const *allowed,
+                      struct fz_http_reply *r, int *ok)
+{
+	if (req->too_many_args) {
+		*ok = refuse(r, 400, "too many query arguments");
+		return -1;
+	}
+	for (unsigned i = 0; i < req->n_args; i++) {
+		const char *const *a = allowed;
+
+		while (*a && strcmp(*a, req->args[i].key) != 0)
+			a++;
+		if (*a == NULL) {
+			*ok = refuse(r, 400, "unknown query argument '%.64s'", req->args[i].key);
+			return -1;
+		}
+		for (unsigned j = 0; j < i; j++)
+			if (strcmp(req->args[j].key, req->args[i].key) == 0) {
+				*ok = refuse(r, 400, "query argument '%.64s' given twice", *a);
+				return -1;
+			}
+	}
+	return 0;
+}
+
+/* ?network=NAME: its index, or -1 with the 400/404 in r. */
+static int network_arg(struct fz_dashboard *d, const struct fz_http_req *req,
+                       struct fz_http_reply *r, int *ok)
+{
+	const char *name = fz_http_arg(req, "network");
+	const char *const *names;
+	unsigned n;
+
+	if (name == NULL || name[0] == '\0') {
+		*ok = refuse(r, 400, "give ?network=NAME (the names are in /api/networks)");
+		return -1;
+	}
+	if (d->app->networks == NULL) {
+		*ok = refuse(r, 404, "no --networks: there are no traffic bins");
+		return -1;
+	}
+	names = fz_networks_names(d->app->networks);
+	n = fz_networks_count(d->app->networks);
+	for (unsigned i = 0; i < n; i++)
+		if (strcmp(names[i], name) == 0) {
+			if (i < fz_dash_history_networks(d->history))
+				return (int)i;
+			*ok = refuse(r, 404,
+			             "network '%.64s' has no history: only the first %u are kept",
+			             name, FZ_DASH_NETWORKS);
+			return -1;
+		}
+	*ok = refuse(r, 404, "unknown network '%.64s'", name);
+	return -1;
+}
+
+static const char *const no_args[] = {NULL};
+
+static int api_networks(struct fz_dashboard *d, const struct fz_http_req *req,
+                        struct fz_http_reply *r)
+{
+	json_t *a;
+	unsigned n = d->app->networks ? fz_networks_count(d->app->networks) : 0;
+	unsigned kept = fz_dash_history_networks(d->history);
+	int ok;
+
+	if (check_args(req, no_args, r, &ok))
+		return ok;
+	a = json_array();
+	for (unsigned i = 0; a && i < n; i++)
+		json_array_append_new(a, json_pack("{s:s, s:b}", "name",
+		                                   fz_networks_names(d->app->networks)[i],
+		                                   "history", i < kept));
+	return fz_http_json_reply(
+	    r, 200,
+	    json_pack("{s:o, s:I, s:I, s:i, s:f}", "networks", a ? a : json_array(),
+	              "traffic_interval_s", (json_int_t)d->app->opts.traffic_interval, "top_n",
+	              (json_int_t)d->app->opts.top_n, "history_bins", FZ_DASH_BINS,
+	              "stats_interval_s", d->app->opts.stats_interval));
+}
+
+static int api_traffic(struct fz_dashboard *d, const struct fz_http_req *req,
+                       struct fz_http_reply *r, int top)
+{
+	static const char *const traffic_args[] = {"network", "bins", NULL};
+	static const char *const top_args[] = {"network", NULL};
+	const char *bins = fz_http_arg(req, "bins");
+	unsigned long max = FZ_DASH_BINS;
+	json_t *o, *latest;
+	char *end;
+	int net, ok;
+
+	if (check_args(req, top ? top_args : traffic_args, r, &ok) ||
+	    (net = network_arg(d, req, r, &ok)) < 0)
+		return ok;
+	if (bins) {
+		errno = 0;
+		max = strtoul(bins, &end, 10);
+		if (bins[0] < '0' || bins[0] > '9' || *end || errno || max < 1 ||
+		    max > FZ_DASH_BINS)
+			return refuse(r, 400, "bins: '%.32s' is not a number from 1 to %u", bins,
+			              FZ_DASH_BINS);
+	}
+	o = fz_dash_history_traffic(d->history, (unsigned)net, top ? 0 : (unsigned)max);
+	if (o == NULL)
+		return -1;
+	json_object_set_new(o, "network", json_string(fz_http_arg(req, "network")));
+	json_object_set_new(o, "traffic_interval_s",
+	                    json_integer((json_int_t)d->app->opts.traffic_interval));
+	if (!top)
+		return fz_http_json_reply(r, 200, o);
+	/* The top lists of the latest closed bin, with its bounds. */
+	latest = json_object_get(o, "latest");
+	if (json_is_object(latest)) {
+		static const char *const keep[] = {
+		    "bin_start_ms", "bin_end_ms",      "partial", "top",
+		    "top_exact",    "top_error_bytes", NULL};
+
+		for (const char *const *k = keep; *k; k++)
+			json_object_set(o, *k, json_object_get(latest, *k));
+	} else {
+		json_object_set_new(o, "top", json_null());
+	}
+	json_object_del(o, "latest");
+	json_object_del(o, "bins");
+	return fz_http_json_reply(r, 200, o);
+}
+
+static int api_plain(struct fz_dashboard *d, const struct fz_http_req *req, struct fz_http_reply *r,
+                     int zoo)
+{
+	json_t *o;
+	int ok;
+
+	if (check_args(req, no_args, r, &ok))
+		return ok;
+	if (zoo) {
+		json_t *s = fz_dash_history_zoo(d->history);
+
+		o = s ? json_pack("{s:o, s:f}", "stats", s, "stats_interval_s",
+		                  d->app->opts.stats_interval)
+		      : NULL;
+	} else {
+		o = fz_dash_history_alerts(d->history);
+	}
+	return o ? fz_http_json_reply(r, 200, o) : -1;
+}
+
+int fz_dashboard_handle(struct fz_dashboard *d, const struct fz_http_req *req,
+                        struct fz_http_reply *r)
+{
+	const char *p = req->path;
+
+	for (unsigned i = 0; i < F__COUNT; i++)
+		if (strcmp(p, files[i].path) == 0) {
+			r->status = 200;
+			r->type = files[i].type;
+			r->body = malloc(d->len[i] ? d->len[i] : 1);
+			if (r->body == NULL)
+				return -1;
+			memcpy(r->body, d->body[i], d->len[i]);
+			r->len = d->len[i];
+			return 0;
+		}
+	if (strcmp(p, "/api/networks") == 0)
+		return api_networks(d, req, r);
+	if (strcmp(p, "/api/traffic") == 0 || strcmp(p, "/api/top") == 0)
+		return api_traffic(d, req, r, strcmp(p, "/api/top") == 0);
+	return api_plain(d, req, r, strcmp(p, "/api/zoo") == 0);
+}

@@ -1,0 +1,399 @@
+#!/usr/bin/env python3
+"""The dashboard in a real browser (issue 20, docs/dashboard.md).
+
+- option mistakes exit 2 naming --http-dashboard;
+- a live appliance (net_pcap replaying a generated capture forever, with
+  --networks, 5-second bins and a 64-record ring so that records are lost
+  and an alert is raised): the page and Chart.js are served by flowzoo
+  (Chart.js byte for byte Debian's); every malformed request of the API is a
+  clear 400/404 and the appliance still serves afterwards;
+- headless Chromium (--dump-dom) renders the page: the network names, the
+  numbers of a network's latest bin equal the bin of the same start in
+  /api/traffic, the top talkers and the zoo table equal /api/traffic and
+  /api/zoo when both show the same bin and record, the alert the ring's
+  losses raised is listed, the charts' canvases are drawn, the live figures
+  change between two reads, and no page error was caught (window.onerror
+  writes into the page, which the test reads);
+- without --networks the page says so and has no errors; with
+  --http-dashboard off (a config key) the page and its endpoints are 404
+  and /metrics is still served.
+
+The screenshot docs/dashboard.png is taken from the live appliance into the
+test's directory; FZ_WRITE_DOCS=1 copies it into docs/.
+"""
+import html.parser
+import json
+import os
+import random
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+
+from fzrun import FLOWZOO, SRC, Checker, LiveProcess
+
+GEN = os.path.join(SRC, "scripts", "fzgen.py")
+CHARTJS = "/usr/share/javascript/chart.js/chart.min.js"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+c = Checker()
+
+
+class Live(LiveProcess):
+    """flowzoo replaying a capture forever with --http on any free port."""
+
+    def __init__(self, tmp, name, pcap, extra=()):
+        self.log = os.path.join(tmp, name + ".log")
+        eal = ["--no-huge", "-m", "256", "--no-shconf", "--no-pci", "--file-prefix",
+               "fzdash%d%s" % (os.getpid(), name), "-l", "0,1", "--no-telemetry", "--vdev",
+               "net_pcap0,rx_pcap=%s,infinite_rx=1" % pcap]
+        cmd = [FLOWZOO] + eal + ["--", "--clock", "tsc", "--flows-per-worker", "4096",
+                                 "--log-file", self.log, "--collector-id", name,
+                                 "--http", "127.0.0.1:0", "--jsonl", os.devnull] + list(extra)
+        self.out = open(os.path.join(tmp, name + ".out"), "w")
+        self.p = subprocess.Popen(cmd, stdout=self.out, stderr=subprocess.STDOUT)
+        self.base = None
+        deadline = time.time() + 30
+        while time.time() < deadline and self.p.poll() is None:
+            m = re.search(r"http: serving http://([0-9.]+:\d+)/", self.messages())
+            if m and "worker(s)" in self.messages():
+                self.base = "http://%s" % m.group(1)
+                break
+            time.sleep(0.1)
+
+
+
+def get(url, method="GET"):
+    """(status, headers, body bytes)."""
+    req = urllib.request.Request(url, method=method)
+    try:
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return r.status, dict(r.headers), r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, dict(e.headers), e.read()
+
+
+def get_json(url):
+    st, _, body = get(url)
+    try:
+        return st, json.loads(body)
+    except ValueError:
+        return st, None
+
+
+def browser(tmp, url, *args):
+    """The DOM Chromium renders after a few seconds of the page's (virtual) time."""
+    profile = tempfile.mkdtemp(dir=tmp, prefix="chromium.")
+    cmd = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+           "--no-first-run", "--disable-background-networking", "--disable-component-update",
+           "--disable-sync", "--user-data-dir=" + profile, "--virtual-time-budget=6000",
+           "--window-size=1400,2600", "--hide-scrollbars"] + list(args) + [url]
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=90, stdin=subprocess.DEVNULL)
+    shutil.rmtree(profile, ignore_errors=True)
+    return r.stdout
+
+
+class Dom(html.parser.HTMLParser):
+    """Elements by id (attributes and text), and table rows by table id."""
+
+    def __init__(self, text):
+        super().__init__()
+        self.ids, self.rows = {}, {}
+        self.stack, self.table, self.row = [], None, None
+        self.feed(text)
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag in ("br", "input", "meta", "link", "img", "hr"):
+            return
+        self.stack.append([tag, a, ""])
+        if tag == "table":
+            self.table = a.get("id")
+        if tag == "tr" and self.table:
+            self.row = {"attrs": a, "cells": []}
+        if tag == "td" and self.row is not None:
+            self.row["cells"].append({"value": a.get("data-value"), "text": ""})
+
+    def handle_endtag(self, tag):
+        if not self.stack:
+            return
+        t, a, text = self.stack.pop()
+        if "id" in a:
+            self.ids[a["id"]] = (a, text)
+        if self.stack:
+            self.stack[-1][2] += text
+        if tag == "tr" and self.row is not None:
+            if self.row["cells"]:
+                self.rows.setdefault(self.table, []).append(self.row)
+            self.row = None
+        if tag == "table":
+            self.table = None
+
+    def handle_data(self, data):
+        if self.stack:
+            self.stack[-1][2] += data
+        if self.row is not None and self.row["cells"] and self.stack and self.stack[-1][0] == "td":
+            self.row["cells"][-1]["text"] += data
+
+    def text(self, id_):
+        return self.ids.get(id_, ({}, None))[1]
+
+    def attrs(self, id_):
+        return self.ids.get(id_, ({}, None))[0]
+
+
+def page_ok(dom, what):
+    """No page error caught, the API reached, the page refreshed at least twice."""
+    c.eq(True, "hidden" in dom.attrs("errors"), "%s: no page error (%r)" % (what, dom.text("errors")))
+    c.eq(True, "hidden" in dom.attrs("fetch-error"),
+         "%s: the API answered the page (%r)" % (what, dom.text("fetch-error")))
+    body = re.search(r'data-refreshes="(\d+)"', dom.raw or "")
+    c.eq(True, body is not None and int(body.group(1)) >= 2,
+         "%s: the page refreshed itself (%s)" % (what, body and body.group(1)))
+
+
+def dump(tmp, base):
+    text = browser(tmp, base + "/", "--dump-dom")
+    dom = Dom(text)
+    dom.raw = text
+    return dom
+
+
+def number(text):
+    try:
+        return int(text)
+    except ValueError:
+        return float(text)
+
+
+def values(row, first=0):
+    """The exact numbers of a table row (its cells' data-value)."""
+    return [number(cell["value"]) for cell in row["cells"][first:] if cell["value"] is not None]
+
+
+def option_errors(tmp):
+    cases = [
+        (["--http", "0", "--http-dashboard", "maybe"], "--http-dashboard"),
+        (["--http-dashboard", "off"], "--http-dashboard: there is no HTTP server"),
+    ]
+    for args, want in cases:
+        r = subprocess.run([FLOWZOO, "--pcap", "/dev/null"] + args, capture_output=True, text=True,
+                           timeout=30)
+        c.eq(2, r.returncode, "exit status of %s" % " ".join(args))
+        c.eq(True, want in r.stderr, "%s: the message names the option (%r)" % (args, r.stderr[-300:]))
+
+
+def malformed(base):
+    cases = [
+        ("/api/traffic", 400, "give ?network=NAME"),
+        ("/api/traffic?network=", 400, "give ?network=NAME"),
+        ("/api/traffic?network=nope", 404, "unknown network 'nope'"),
+        ("/api/top?network=%s" % ("x" * 5000), 404, "unknown network '" + "x" * 64 + "'"),
+        ("/api/traffic?network=campus&bins=0", 400, "bins: '0' is not a number from 1 to 288"),
+        ("/api/traffic?network=campus&bins=-1", 400, "is not a number"),
+        ("/api/traffic?network=campus&bins=1e3", 400, "is not a number"),
+        ("/api/traffic?network=campus&bins=289", 400, "is not a number"),
+        ("/api/traffic?network=campus&bins=99999999999999999999999", 400, "is not a number"),
+        ("/api/traffic?network=campus&bins=", 400, "is not a number"),
+        ("/api/top?network=campus&bins=3", 400, "unknown query argument 'bins'"),
+        ("/api/top?network=campus&network=dorms", 400, "given twice"),
+        ("/api/zoo?x=1", 400, "unknown query argument 'x'"),
+        ("/api/alerts?%00=1", 400, "unknown query argument"),
+        ("/api/networks?a&b&c&d&e&f&g&h&i", 400, "too many query arguments"),
+        ("/api/traffic?network=%ff%fe%01", 404, "unknown network '???'"),
+        ("/api/nothing", 404, None),
+    ]
+    for path, status, msg in cases:
+        st, body = get_json(base + path)
+        c.eq(status, st, "GET %s: status" % path[:80])
+        if msg:
+            got = (body or {}).get("error", "")
+            c.eq(True, msg in got, "GET %s: the error says %r (%r)" % (path[:80], msg, got[:200]))
+    # Random bytes as query strings (percent-encoded, so that they reach the parser): a 400
+    # or a 404 each, never a 500, and the appliance serves on.
+    rng = random.Random(20)
+    statuses = []
+    for _ in range(300):
+        raw = bytes(rng.randrange(256) for _ in range(rng.randrange(1, 200)))
+        query = "".join(chr(b) if (b < 128 and (chr(b).isalnum() or chr(b) in "=&")) else "%%%02X" % b
+                        for b in raw)
+        path = rng.choice(["/api/traffic", "/api/top", "/api/zoo", "/api/alerts",
+                           "/api/networks"])
+        statuses.append(get(base + path + "?" + query)[0])
+    # (A query of only '&' and '=' has no argument: /api/zoo?&= is a 200.)
+    c.eq(True, set(statuses) <= {200, 400, 404} and statuses.count(200) < 10,
+         "300 random query strings: 400 or 404, never a 5xx (%s)" % sorted(set(statuses)))
+    st, body = get_json(base + "/api/traffic?network=campus&bins=2")
+    c.eq(200, st, "the server still answers after the malformed requests")
+    c.eq(True, body is not None and len(body["bins"]) <= 2, "bins=2 gives at most 2 bins")
+
+
+def wait_for_data(base):
+    """Bins of campus, a stats record and an alert (the 64-record ring loses records)."""
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        _, t = get_json(base + "/api/traffic?network=campus")
+        _, z = get_json(base + "/api/zoo")
+        _, a = get_json(base + "/api/alerts")
+        if t and len(t["bins"]) >= 3 and z and z["stats"] and a and a["alerts"]:
+            return True
+        time.sleep(0.5)
+    return False
+
+
+def live_run(tmp, pcap, networks):
+    app = Live(tmp, "a", pcap, ["--networks", networks, "--traffic-interval", "5",
+                                "--idle-timeout", "2", "--stats-interval", "10",
+                                "--ring-size", "64"])
+    try:
+        c.eq(True, app.base is not None, "the appliance serves (%s)" % app.messages()[-500:])
+        if app.base is None:
+            return
+        base = app.base
+        c.eq(True, "the dashboard at /" in app.messages(), "the log says where the dashboard is")
+        st, hd, body = get(base + "/")
+        c.eq(200, st, "GET /")
+        c.eq("text/html; charset=utf-8", hd.get("Content-Type"), "the page is HTML")
+        c.eq(True, b"dashboard.js" in body and b"chart.min.js" in body, "the page loads its scripts")
+        st, hd, body = get(base + "/chart.min.js")
+        c.eq(open(CHARTJS, "rb").read() == body, True, "Chart.js is Debian's, served by flowzoo")
+        c.eq(0, len(get(base + "/", method="HEAD")[2]), "HEAD / has no body")
+        c.eq(True, wait_for_data(base), "bins, a stats record and an alert within 60 s")
+        st, nets = get_json(base + "/api/networks")
+        names = [n["name"] for n in nets["networks"]]
+        c.eq(["campus", "dorms", "server", "partner", "quiet"], names, "/api/networks")
+        malformed(base)
+
+        top_same = zoo_same = False
+        first = None
+        for attempt in range(6):
+            # The API before and after the page's read: the page shows one of the two.
+            _, traffic0 = get_json(base + "/api/traffic?network=campus")
+            _, zoo0 = get_json(base + "/api/zoo")
+            dom = dump(tmp, base)
+            _, traffic = get_json(base + "/api/traffic?network=campus")
+            _, zoo = get_json(base + "/api/zoo")
+            page_ok(dom, "dump %d" % attempt)
+            rows = {r["attrs"].get("data-network"): r for r in dom.rows.get("networks-table", [])}
+            c.eq(names, [n for n in names if n in rows], "the networks table names every network")
+            # The latest bin of campus on the page: the same numbers as /api/traffic's bin
+            # of the same start (the API keeps the bins after it too).
+            row = rows.get("campus")
+            cells = values(row) if row else []
+            bins = {b["bin_start_ms"]: b for b in traffic["bins"]}
+            b = bins.get(cells[0]) if cells else None
+            c.eq(True, b is not None, "the page's campus bin is one of /api/traffic's")
+            if b:
+                c.eq([b[k] for k in ("bin_start_ms", "packets_in", "bytes_in", "packets_out",
+                                     "bytes_out", "flows", "flows_new")], cells,
+                     "campus: the page's latest bin equals /api/traffic's")
+            shown_bin = int(dom.attrs("top-bin").get("data-bin") or 0)
+            latest = traffic["latest"]
+            if traffic0["latest"] and shown_bin == traffic0["latest"]["bin_start_ms"]:
+                latest = traffic0["latest"]
+            if latest and shown_bin == latest["bin_start_ms"]:
+                top_same = True
+                for lst in ("src_ip", "dst_ip", "dst_port"):
+                    got = [[r["cells"][0]["text"]] + values(r, 1) for r in dom.rows.get("top-" + lst, [])]
+                    want = [[str(e["key"]), e["bytes"], e["packets"], e["flows"]]
+                            for e in latest["top"][lst]]
+                    c.eq(want, got, "top %s: the page's rows equal /api/traffic's latest" % lst)
+            shown_zoo = int(dom.attrs("zoo-table").get("data-interval-end") or 0)
+            if zoo0["stats"] and shown_zoo == zoo0["stats"]["interval_end_ms"]:
+                zoo = zoo0
+            if zoo["stats"] and shown_zoo == zoo["stats"]["interval_end_ms"]:
+                zoo_same = True
+                want = [[a["app"], a["total"]["flows"], a["total"]["bytes"]]
+                        for a in zoo["stats"]["apps"] if a["total"]["flows"] > 0]
+                got = [[r["cells"][0]["text"]] + values(r, 1)[:2] for r in dom.rows.get("zoo-table", [])]
+                c.eq(want, got, "zoo: the page's applications, flows and bytes equal /api/zoo")
+                shares = [float(r["cells"][3]["value"]) for r in dom.rows.get("zoo-table", [])]
+                c.eq([a["total"]["classes"]["elephant"]["flow_share"] for a in zoo["stats"]["apps"]
+                      if a["total"]["flows"] > 0], shares, "zoo: elephant shares equal /api/zoo")
+            alerts = " ".join(r["cells"][1]["text"] for r in dom.rows.get("alerts-table", []))
+            c.eq(True, "records_lost" in alerts, "the ring's losses are an alert on the page")
+            c.eq(True, "fail" in dom.attrs("health").get("class", ""),
+                 "health shows the loss (%r)" % dom.text("health"))
+            c.eq("6", dom.attrs("charts").get("data-charts"), "six charts drawn")
+            wrows = dom.rows.get("workers-table", [])
+            c.eq(["0"], [r["cells"][0]["text"] for r in wrows], "the workers table: worker 0")
+            c.eq(True, bool(wrows) and values(wrows[0])[2] > 0,
+                 "worker 0's ring_full shows the losses")
+            erows = dom.rows.get("exporters-table", [])
+            c.eq(["jsonl"], [r["cells"][0]["text"] for r in erows], "the exporters table: jsonl")
+            for canvas in ("chart-live", "chart-bytes", "chart-packets", "chart-size", "chart-duration",
+                           "chart-rate"):
+                c.eq(True, "display: block" in dom.attrs(canvas).get("style", ""),
+                     "Chart.js drew canvas %s" % canvas)
+            if first is None:
+                first = dom.text("total-packets")
+            elif first != dom.text("total-packets"):
+                first = "changed"
+            if top_same and zoo_same and first == "changed":
+                break
+        c.eq(True, top_same, "a dump showed the same bin as /api/traffic (top lists compared)")
+        c.eq(True, zoo_same, "a dump showed the same stats record as /api/zoo (zoo compared)")
+        c.eq("changed", first, "the live figures change between two reads")
+        shot = os.path.join(tmp, "dashboard.png")
+        browser(tmp, base + "/", "--screenshot=" + shot)
+        c.eq(True, os.path.exists(shot) and os.path.getsize(shot) > 10000, "a screenshot")
+        if os.environ.get("FZ_WRITE_DOCS") == "1" and os.path.exists(shot):
+            shutil.copy(shot, os.path.join(SRC, "docs", "dashboard.png"))
+    finally:
+        if app.base:
+            c.eq(True, app.stop() in (0, 3), "the appliance stops on SIGTERM (0, or 3: lost)")
+
+
+def other_runs(tmp, pcap):
+    app = Live(tmp, "b", pcap)
+    try:
+        c.eq(True, app.base is not None, "without --networks: serves")
+        if app.base:
+            st, body = get_json(app.base + "/api/traffic?network=campus")
+            c.eq(404, st, "without --networks: /api/traffic is 404")
+            c.eq(True, "no --networks" in (body or {}).get("error", ""), "and says why")
+            c.eq([], get_json(app.base + "/api/networks")[1]["networks"], "no networks listed")
+            dom = dump(tmp, app.base)
+            page_ok(dom, "without --networks")
+            c.eq(True, "No networks" in (dom.text("traffic-note") or ""), "the page says so")
+    finally:
+        if app.base:
+            app.stop()
+    cfg = os.path.join(tmp, "off.json")
+    with open(cfg, "w") as f:
+        json.dump({"http-dashboard": "off"}, f)
+    app = Live(tmp, "c", pcap, ["--config", cfg])
+    try:
+        c.eq(True, app.base is not None, "--http-dashboard off: serves")
+        if app.base:
+            for path in ("/", "/chart.min.js", "/api/zoo", "/api/networks"):
+                c.eq(404, get(app.base + path)[0], "--http-dashboard off: %s is 404" % path)
+            c.eq(200, get(app.base + "/metrics")[0], "--http-dashboard off: /metrics is served")
+            c.eq(False, "dashboard" in app.messages(), "the log does not offer a dashboard")
+    finally:
+        if app.base:
+            app.stop()
+
+
+def main():
+    if CHROMIUM is None or not os.path.exists(CHARTJS):
+        print("SKIP: needs chromium and libjs-chart.js (scripts/setup.sh)")
+        sys.exit(77)
+    tmp = tempfile.mkdtemp(prefix="fzdash.")
+    print("files in %s" % tmp)
+    subprocess.run([sys.executable, GEN, "traffic", "--only", "traffic", tmp], check=True,
+                   capture_output=True)
+    pcap = os.path.join(tmp, "traffic.pcap")
+    option_errors(tmp)
+    live_run(tmp, pcap, os.path.join(tmp, "traffic.networks.json"))
+    other_runs(tmp, pcap)
+    if c.failures == 0:
+        shutil.rmtree(tmp, ignore_errors=True)
+    c.done()
+
+
+if __name__ == "__main__":
+    main()
