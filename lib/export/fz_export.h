@@ -78,6 +78,12 @@ struct fz_item {
  */
 int fz_item_json(struct fz_item *it, const char **json, size_t *len);
 
+/*
+ * An encoder's helper: o as compact JSON into buf (NUL-terminated). Returns
+ * the length, -ENOSPC when cap is too small, -ENOMEM. o is not released.
+ */
+int fz_item_dump_json(const json_t *o, char *buf, size_t cap);
+
 struct fz_exporter;
 
 struct fz_exporter_ops {

@@ -50,3 +50,15 @@ int fz_item_json(struct fz_item *it, const char **json, size_t *len)
 	*len = it->len;
 	return 0;
 }
+
+int fz_item_dump_json(const json_t *o, char *buf, size_t cap)
+{
+	size_t n = o ? json_dumpb(o, buf, cap, JSON_COMPACT) : 0;
+
+	if (n == 0)
+		return -ENOMEM;
+	if (n >= cap)
+		return -ENOSPC;
+	buf[n] = '\0';
+	return (int)n;
+}

@@ -74,7 +74,7 @@ static int encode(const struct fz_item *it, void *arg, char *buf, size_t cap)
 {
 	const struct alert *a = it->body;
 	json_t *o;
-	size_t n;
+	int n;
 
 	(void)arg;
 	o = json_pack("{s:s, s:i, s:s, s:I, s:s, s:s, s:s, s:I, s:I, s:s}", "type", "alert",
@@ -82,16 +82,9 @@ static int encode(const struct fz_item *it, void *arg, char *buf, size_t cap)
 	              (json_int_t)a->time_ms, "alert", a->w->alert, "severity", a->w->severity,
 	              "counter", a->counter, "delta", (json_int_t)a->delta, "total",
 	              (json_int_t)a->total, "message", a->w->message);
-	if (o == NULL)
-		return -ENOMEM;
-	n = json_dumpb(o, buf, cap, JSON_COMPACT);
+	n = fz_item_dump_json(o, buf, cap);
 	json_decref(o);
-	if (n == 0)
-		return -ENOMEM;
-	if (n >= cap)
-		return -ENOSPC;
-	buf[n] = '\0';
-	return (int)n;
+	return n;
 }
 
 void fz_health_rebase(struct fz_health *h, const struct fz_counter_snap *snap, const char *set)

@@ -94,15 +94,8 @@ fail:
 
 static int encode(const struct fz_item *it, void *arg, char *buf, size_t cap)
 {
-	size_t n = json_dumpb(it->body, buf, cap, JSON_COMPACT);
-
 	(void)arg;
-	if (n == 0)
-		return -ENOMEM;
-	if (n >= cap)
-		return -ENOSPC;
-	buf[n] = '\0';
-	return (int)n;
+	return fz_item_dump_json(it->body, buf, cap);
 }
 
 /* The figures bin_closed gets: the counts, the alert counts, the first top entries. */
