@@ -227,6 +227,8 @@ void fz_networks_free(struct fz_networks *n)
 	for (unsigned i = 0; i < n->n; i++)
 		free(n->names[i]);
 	free(n->names);
+	free(n->alerts);
+	free(n->ignore);
 	for (int f = 0; f < 2; f++) {
 		free(n->fam[f].starts);
 		free(n->fam[f].starts4);
