@@ -135,6 +135,16 @@ static int open_pipeline(struct fz_appliance *app, char *err, size_t errlen)
 	    fz_traffic_setup(app, err, errlen) || fz_zoo_consumer_init(app, err, errlen) ||
 	    fz_exporters_open(app, err, errlen))
 		return -1;
+	/* The exporters' own counters (Kafka, IPFIX), for the summary's peers: /metrics. */
+	for (unsigned i = 0; i < fz_pipeline_exporters(app->pipeline); i++) {
+		const struct fz_counter_set *set = fz_pipeline_exporter_own_set(app->pipeline, i);
+
+		if (set && fz_counters_register(app->counters, set)) {
+			snprintf(err, errlen, "counters: cannot register the set of exporter %s",
+			         fz_pipeline_exporter(app->pipeline, i)->name);
+			return -1;
+		}
+	}
 	return 0;
 }
 

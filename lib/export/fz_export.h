@@ -85,6 +85,25 @@ int fz_item_json(struct fz_item *it, const char **json, size_t *len);
 int fz_item_dump_json(const json_t *o, char *buf, size_t cap);
 
 struct fz_exporter;
+struct fz_counter_def;
+
+/*
+ * An exporter's own counters, declared once (lib/counters): one block of
+ * n_defs declarations per instance (one, or one per collector). instances()
+ * is fixed once the exporter is open; read() is called on the stats lcore
+ * only (the pipeline publishes copies for other threads); label() must be
+ * safe from any thread (names fixed at open). The set is named name:
+ * "kafka" gives flowzoo_kafka_... in /metrics.
+ */
+struct fz_exporter_counters {
+	const char *name;
+	const struct fz_counter_def *defs;
+	unsigned n_defs;
+	size_t block; /* bytes of one instance's values, a multiple of 8 */
+	unsigned (*instances)(struct fz_exporter *e);
+	void (*read)(struct fz_exporter *e, unsigned i, uint64_t *out);
+	void (*label)(struct fz_exporter *e, unsigned i, char *buf, size_t cap); /* may be NULL */
+};
 
 struct fz_exporter_ops {
 	/* Take one item. Returns 0, or a negative errno when the item was
@@ -98,6 +117,8 @@ struct fz_exporter_ops {
 	json_t *(*status)(struct fz_exporter *e);
 	/* Records this exporter lost so far (for health and the exit status; may be NULL). */
 	uint64_t (*lost)(struct fz_exporter *e);
+	/* Its own counters (may be NULL). */
+	const struct fz_exporter_counters *counters;
 	/* Reopen files (SIGHUP, for logrotate); may be NULL. Returns 0 or a negative errno. */
 	int (*reopen)(struct fz_exporter *e);
 	void (*close)(struct fz_exporter *e);

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "fz_counters.h"
 #include "ipfix_priv.h"
 
 #define DEFAULT_MTU       1400
@@ -274,7 +275,48 @@ static void ipfix_close(struct fz_exporter *e)
 	free(x);
 }
 
+/* Each collector's counters, declared for the registry (/metrics: flowzoo_ipfix_...{ipfix=...}). */
+#define IC(m, u, h) FZ_COUNTER(struct fz_ipfix_counters, m, FZ_CT_COUNTER, FZ_CF_HIDDEN, #m, u, h)
+static const struct fz_counter_def ipfix_defs[] = {
+    IC(records, "records", "data records sent (flows and the application table)"),
+    IC(messages, "messages", "messages sent"),
+    IC(templates, "messages", "messages that carried the templates"),
+    IC(bytes, "bytes", "bytes sent"),
+    IC(send_errors, NULL, "sends that failed"),
+    IC(buffer_full, "messages", "messages dropped: socket buffer or TCP queue full"),
+    IC(reconnects, NULL, "TCP connections made again"),
+    IC(encode_errors, "records", "flow records that could not be encoded"),
+    IC(lost, "records", "flow records that did not reach the collector's socket"),
+};
+#undef IC
+
+static unsigned ipfix_instances(struct fz_exporter *e)
+{
+	return ((struct ipfix *)e)->n;
+}
+
+static void ipfix_read(struct fz_exporter *e, unsigned i, uint64_t *out)
+{
+	fz_ipfix_counters(e, i, (struct fz_ipfix_counters *)out);
+}
+
+static void ipfix_label(struct fz_exporter *e, unsigned i, char *buf, size_t cap)
+{
+	snprintf(buf, cap, "%s", ((struct ipfix *)e)->col[i].name);
+}
+
+static const struct fz_exporter_counters ipfix_counters = {
+    .name = "ipfix",
+    .defs = ipfix_defs,
+    .n_defs = sizeof(ipfix_defs) / sizeof(ipfix_defs[0]),
+    .block = sizeof(struct fz_ipfix_counters),
+    .instances = ipfix_instances,
+    .read = ipfix_read,
+    .label = ipfix_label,
+};
+
 static const struct fz_exporter_ops ipfix_ops = {
+    .counters = &ipfix_counters,
     .take = ipfix_take,
     .poll = ipfix_poll,
     .flush = ipfix_flush,

@@ -10,6 +10,7 @@
 
 #include <jansson.h>
 
+#include "fz_counters.h"
 #include "kafka_priv.h"
 
 #define DEFAULT_SPOOL    (UINT64_C(1) << 30)
@@ -115,12 +116,52 @@ static void kafka_close(struct fz_exporter *e)
 	destroy(ks);
 }
 
+/* The counters of status(), declared for the registry (/metrics: flowzoo_kafka_...). */
+#define KC(m, t, u, h) FZ_COUNTER(struct fz_kafka_counters, m, t, FZ_CF_HIDDEN, #m, u, h)
+static const struct fz_counter_def kafka_defs[] = {
+    KC(produced, FZ_CT_COUNTER, "messages", "messages handed to librdkafka"),
+    KC(delivered, FZ_CT_COUNTER, "messages", "delivery reports without error"),
+    KC(failed, FZ_CT_COUNTER, "messages", "delivery reports with an error"),
+    KC(retries, FZ_CT_COUNTER, "messages", "messages sent again after an error"),
+    KC(queue_full, FZ_CT_COUNTER, NULL, "times librdkafka's queue was full"),
+    KC(spooled, FZ_CT_COUNTER, "records", "records written to the spool"),
+    KC(unspooled, FZ_CT_COUNTER, "records", "records taken from the spool and produced"),
+    KC(dropped, FZ_CT_COUNTER, "records", "records lost (spool full, absent or failing)"),
+    KC(in_queue, FZ_CT_GAUGE, "messages", "messages in librdkafka now"),
+    KC(spool_records, FZ_CT_GAUGE, "records", "records waiting in the spool"),
+    KC(spool_bytes, FZ_CT_GAUGE, "bytes", "bytes of the spool on disk"),
+    KC(corrupt_bytes, FZ_CT_COUNTER, "bytes", "spool bytes skipped as corrupt"),
+};
+#undef KC
+
+static unsigned kafka_instances(struct fz_exporter *e)
+{
+	(void)e;
+	return 1;
+}
+
+static void kafka_read(struct fz_exporter *e, unsigned i, uint64_t *out)
+{
+	(void)i;
+	fill_counters(fz_kafka__of(e), (struct fz_kafka_counters *)out);
+}
+
+static const struct fz_exporter_counters kafka_counters = {
+    .name = "kafka",
+    .defs = kafka_defs,
+    .n_defs = sizeof(kafka_defs) / sizeof(kafka_defs[0]),
+    .block = sizeof(struct fz_kafka_counters),
+    .instances = kafka_instances,
+    .read = kafka_read,
+};
+
 static const struct fz_exporter_ops kafka_ops = {
     .take = fz_kafka__take,
     .poll = fz_kafka__poll,
     .flush = fz_kafka__flush,
     .status = kafka_status,
     .lost = kafka_lost,
+    .counters = &kafka_counters,
     .close = kafka_close,
 };
 

@@ -98,6 +98,9 @@ uint64_t fz_pipeline_lost(const struct fz_pipeline *p);
 const struct fz_counter_set *fz_pipeline_counter_set(const struct fz_pipeline *p);
 const struct fz_counter_set *fz_pipeline_exporter_set(const struct fz_pipeline *p);
 void fz_pipeline_publish(struct fz_pipeline *p);
+/* Exporter i's own counter set (fz_exporter_ops.counters), or NULL; published with the
+ * others. Register it with the registry after the exporter is added. */
+const struct fz_counter_set *fz_pipeline_exporter_own_set(const struct fz_pipeline *p, unsigned i);
 
 /*
  * Timers: periodic work on the stats lcore, each with its own period and

@@ -1,5 +1,6 @@
 /* The pipeline: consumers, exporters, their counters (see fz_pipeline.h). */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,6 +21,17 @@ struct exp_counters {
 	uint64_t lost;
 };
 
+/* An exporter's own counter set, published by the stats lcore. */
+struct exp_set {
+	struct fz_pipeline *p;
+	struct fz_exporter *e;
+	const struct fz_exporter_counters *ec;
+	unsigned n;    /* instances */
+	uint64_t *tmp; /* n blocks, filled on the stats lcore */
+	struct fz_counter_pub *pub;
+	struct fz_counter_set set;
+};
+
 struct fz_pipeline {
 	struct fz_pipeline_conf conf;
 	struct fz_consumer consumers[FZ_PIPELINE_MAX_CONSUMERS];
@@ -34,6 +46,7 @@ struct fz_pipeline {
 	struct exp_counters ec[FZ_PIPELINE_MAX_EXPORTERS];
 	struct fz_counter_pub *pub, *epub;
 	struct fz_counter_set set, eset;
+	struct exp_set *own[FZ_PIPELINE_MAX_EXPORTERS]; /* exporters' own counters, or NULL */
 };
 
 static const struct fz_counter_watch encode_watch = {"records_lost", "error",
@@ -158,10 +171,91 @@ struct fz_pipeline *fz_pipeline_create(const struct fz_pipeline_conf *conf)
 	return p;
 }
 
+static unsigned own_instances(void *arg)
+{
+	return ((struct exp_set *)arg)->n;
+}
+
+/* Instance i of the last published copy (whole blocks: one reader copies all). */
+static void own_read(void *arg, unsigned i, uint64_t *out)
+{
+	struct exp_set *x = arg;
+	uint64_t *all = malloc(x->n * x->ec->block);
+
+	memset(out, 0, x->ec->block);
+	if (all == NULL)
+		return;
+	fz_counter_pub_read(x->pub, all);
+	memcpy(out, (const char *)all + i * x->ec->block, x->ec->block);
+	free(all);
+}
+
+static void own_label(void *arg, unsigned i, char *buf, size_t cap)
+{
+	struct exp_set *x = arg;
+
+	if (x->ec->label)
+		x->ec->label(x->e, i, buf, cap);
+	else
+		snprintf(buf, cap, "%u", i);
+}
+
+static void own_free(struct exp_set *x)
+{
+	if (x == NULL)
+		return;
+	free(x->tmp);
+	fz_counter_pub_free(x->pub);
+	free(x);
+}
+
+/* The exporter's own counter set, when it declares counters. */
+static int own_create(struct fz_pipeline *p, unsigned i, struct fz_exporter *e)
+{
+	const struct fz_exporter_counters *ec = e->ops->counters;
+	struct exp_set *x;
+
+	if (ec == NULL)
+		return 0;
+	x = calloc(1, sizeof(*x));
+	if (x == NULL)
+		return -ENOMEM;
+	x->p = p;
+	x->e = e;
+	x->ec = ec;
+	x->n = ec->instances(e);
+	x->tmp = calloc(x->n ? x->n : 1, ec->block);
+	x->pub = fz_counter_pub_create((x->n ? x->n : 1) * ec->block);
+	if (x->tmp == NULL || x->pub == NULL) {
+		own_free(x);
+		return -ENOMEM;
+	}
+	x->set = (struct fz_counter_set){
+	    .name = ec->name,
+	    .shape = x->n == 1 ? FZ_SET_SINGLE : FZ_SET_LIST,
+	    .defs = ec->defs,
+	    .n_defs = ec->n_defs,
+	    .block = ec->block,
+	    .instances = own_instances,
+	    .read = own_read,
+	    .label = own_label,
+	    .arg = x,
+	};
+	p->own[i] = x;
+	return 0;
+}
+
+const struct fz_counter_set *fz_pipeline_exporter_own_set(const struct fz_pipeline *p, unsigned i)
+{
+	return i < p->n_exporters && p->own[i] ? &p->own[i]->set : NULL;
+}
+
 void fz_pipeline_free(struct fz_pipeline *p)
 {
 	if (p == NULL)
 		return;
+	for (unsigned i = 0; i < p->n_exporters; i++)
+		own_free(p->own[i]);
 	for (unsigned i = 0; i < p->n_exporters; i++)
 		p->exporters[i]->ops->close(p->exporters[i]);
 	fz_counter_pub_free(p->pub);
@@ -193,6 +287,8 @@ int fz_pipeline_add_exporter(struct fz_pipeline *p, struct fz_exporter *e)
 {
 	if (p->n_exporters == FZ_PIPELINE_MAX_EXPORTERS)
 		return -ENOSPC;
+	if (own_create(p, p->n_exporters, e) < 0)
+		return -ENOMEM;
 	p->exporters[p->n_exporters++] = e;
 	p->kinds |= e->kinds;
 	p->flags |= e->flags;
@@ -346,4 +442,13 @@ void fz_pipeline_publish(struct fz_pipeline *p)
 	}
 	fz_counter_pub_write(p->pub, &p->c);
 	fz_counter_pub_write(p->epub, p->ec);
+	for (unsigned i = 0; i < p->n_exporters; i++) {
+		struct exp_set *x = p->own[i];
+
+		if (x == NULL)
+			continue;
+		for (unsigned k = 0; k < x->n; k++)
+			x->ec->read(x->e, k, (uint64_t *)((char *)x->tmp + k * x->ec->block));
+		fz_counter_pub_write(x->pub, x->tmp);
+	}
 }

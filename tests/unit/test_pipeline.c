@@ -169,6 +169,49 @@ static struct fake fake(const char *name, unsigned kinds, int json)
 	                     .json = json};
 }
 
+/* An exporter with counters of its own: two instances ("a", "b") of {sent, queued}. */
+struct own_block {
+	uint64_t sent, queued;
+};
+
+static const struct fz_counter_def own_defs[] = {
+    FZ_COUNTER(struct own_block, sent, FZ_CT_COUNTER, FZ_CF_HIDDEN, "sent", "records", "sent"),
+    FZ_COUNTER(struct own_block, queued, FZ_CT_GAUGE, FZ_CF_HIDDEN, "queued", "records", "queued"),
+};
+
+static uint64_t own_sent; /* what the fake exporter has sent so far */
+
+static unsigned own_instances(struct fz_exporter *e)
+{
+	(void)e;
+	return 2;
+}
+
+static void own_read(struct fz_exporter *e, unsigned i, uint64_t *out)
+{
+	struct own_block *b = (struct own_block *)out;
+
+	(void)e;
+	b->sent = own_sent * (i + 1);
+	b->queued = 7 + i;
+}
+
+static void own_label(struct fz_exporter *e, unsigned i, char *buf, size_t cap)
+{
+	(void)e;
+	snprintf(buf, cap, "%s", i ? "b" : "a");
+}
+
+static const struct fz_exporter_counters own_counters = {
+    .name = "fakeexp",
+    .defs = own_defs,
+    .n_defs = 2,
+    .block = sizeof(struct own_block),
+    .instances = own_instances,
+    .read = own_read,
+    .label = own_label,
+};
+
 static struct fz_pipeline *pipeline(size_t json_max)
 {
 	struct fz_pipeline_conf conf = {
@@ -633,8 +676,50 @@ static void test_final_timers(void)
 	fz_timers_free(t);
 }
 
+/* An exporter's own counters: a set of its own, published copies only. */
+static void test_exporter_own_counters(void)
+{
+	struct fz_pipeline *p = pipeline(0);
+	struct fake e = fake("e", FZ_ITEM_ALL, 0), plain = fake("plain", FZ_ITEM_ALL, 0);
+	struct fz_exporter_ops ops = fake_ops;
+	struct fz_counters *reg = fz_counters_create();
+	struct fz_counter_snap *snap;
+	unsigned s, d;
+
+	ops.counters = &own_counters;
+	e.base.ops = &ops;
+	own_sent = 5;
+	FZ_CHECK_INT(0, fz_pipeline_add_exporter(p, &plain.base));
+	FZ_CHECK_INT(0, fz_pipeline_add_exporter(p, &e.base));
+	FZ_CHECK(fz_pipeline_exporter_own_set(p, 0) == NULL);
+	FZ_CHECK(fz_pipeline_exporter_own_set(p, 2) == NULL);
+	FZ_CHECK_INT(0, fz_counters_register(reg, fz_pipeline_exporter_own_set(p, 1)));
+	/* Nothing published yet: zeros. */
+	snap = fz_counters_snapshot(reg);
+	FZ_CHECK_INT(0, fz_snap_find(snap, "fakeexp", "sent", &s, &d));
+	FZ_CHECK_INT(2, fz_snap_instances(snap, s));
+	FZ_CHECK_INT(0, fz_snap_value(snap, s, 1, d, 0));
+	fz_counter_snap_free(snap);
+	fz_pipeline_publish(p);
+	own_sent = 9; /* read again only at the next publish */
+	snap = fz_counters_snapshot(reg);
+	FZ_CHECK_INT(5, fz_snap_value(snap, s, 0, d, 0));
+	FZ_CHECK_INT(10, fz_snap_value(snap, s, 1, d, 0));
+	FZ_CHECK_INT(15, fz_snap_total(snap, s, d, 0));
+	FZ_CHECK_INT(8, fz_snap_value(snap, s, 1, 1, 0));
+	FZ_CHECK_STR("b", fz_snap_label(snap, s, 1));
+	fz_counter_snap_free(snap);
+	fz_pipeline_publish(p);
+	snap = fz_counters_snapshot(reg);
+	FZ_CHECK_INT(27, fz_snap_total(snap, s, d, 0));
+	fz_counter_snap_free(snap);
+	fz_counters_free(reg);
+	fz_pipeline_free(p);
+}
+
 int main(void)
 {
+	FZ_RUN(test_exporter_own_counters);
 	FZ_RUN(test_order);
 	FZ_RUN(test_no_json);
 	FZ_RUN(test_json_grow);
