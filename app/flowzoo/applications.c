@@ -56,19 +56,9 @@ static unsigned instances(void *arg)
 	return ((struct fz_applications *)arg)->n;
 }
 
-/* One reader at a time reads the whole published block (the registry's readers are the
- * stats lcore, the control thread and main; the copy is per call). */
 static void read_app(void *arg, unsigned i, uint64_t *out)
 {
-	struct fz_applications *a = arg;
-	struct app_block *all = malloc(a->n * sizeof(*all));
-
-	memset(out, 0, sizeof(struct app_block));
-	if (all == NULL)
-		return;
-	fz_counter_pub_read(a->pub, all);
-	memcpy(out, &all[i], sizeof(all[i]));
-	free(all);
+	fz_counter_pub_read_block(((struct fz_applications *)arg)->pub, i, out);
 }
 
 static void label_app(void *arg, unsigned i, char *buf, size_t cap)
@@ -90,7 +80,7 @@ int fz_applications_init(struct fz_appliance *app, char *err, size_t errlen)
 	a->app = app;
 	a->n = app->n_apps;
 	a->counts = calloc(a->n ? a->n : 1, sizeof(*a->counts));
-	a->pub = fz_counter_pub_create(a->n * sizeof(struct app_block));
+	a->pub = fz_counter_pub_create_blocks(sizeof(struct app_block), a->n);
 	if (a->counts == NULL || a->pub == NULL)
 		goto nomem;
 	a->set = (struct fz_counter_set){

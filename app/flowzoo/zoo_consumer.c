@@ -151,18 +151,6 @@ static void means_timer(void *arg, uint64_t now_us, int final)
 	publish_means(arg);
 }
 
-static unsigned one(void *arg)
-{
-	(void)arg;
-	return 1;
-}
-
-static void read_zoo(void *arg, unsigned i, uint64_t *out)
-{
-	(void)i;
-	fz_counter_pub_read(((struct fz_zoo_consumer *)arg)->pub, out);
-}
-
 int fz_zoo_consumer_init(struct fz_appliance *app, char *err, size_t errlen)
 {
 	struct fz_zoo_consumer *z = calloc(1, sizeof(*z));
@@ -195,9 +183,9 @@ int fz_zoo_consumer_init(struct fz_appliance *app, char *err, size_t errlen)
 	    .defs = zoo_defs,
 	    .n_defs = sizeof(zoo_defs) / sizeof(zoo_defs[0]),
 	    .block = sizeof(struct zoo_block),
-	    .instances = one,
-	    .read = read_zoo,
-	    .arg = z,
+	    .instances = fz_counter_pub_instances,
+	    .read = fz_counter_pub_read_block,
+	    .arg = z->pub,
 	};
 	z->interval_start_ms = wall_ms();
 	z->tty = isatty(STDERR_FILENO);

@@ -88,18 +88,6 @@ const char *fz_baseline_state_name(enum fz_baseline_state st)
 	return st <= FZ_BL_END ? states[st] : "?";
 }
 
-static unsigned one(void *arg)
-{
-	(void)arg;
-	return 1;
-}
-
-static void read_set(void *arg, unsigned i, uint64_t *out)
-{
-	(void)i;
-	fz_counter_pub_read(((struct fz_baseline *)arg)->pub, out);
-}
-
 static const struct fz_counter_def defs[] = {
     FZ_COUNTER(struct counters, started, FZ_CT_COUNTER, FZ_CF_INSTANCE, "started", "alerts",
                "baseline alerts started"),
@@ -153,9 +141,9 @@ struct fz_baseline *fz_baseline_create(const struct fz_baseline_conf *conf)
 	    .defs = defs,
 	    .n_defs = sizeof(defs) / sizeof(defs[0]),
 	    .block = sizeof(struct counters),
-	    .instances = one,
-	    .read = read_set,
-	    .arg = b,
+	    .instances = fz_counter_pub_instances,
+	    .read = fz_counter_pub_read_block,
+	    .arg = b->pub,
 	};
 	return b;
 }

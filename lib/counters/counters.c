@@ -26,6 +26,8 @@ struct fz_counter_snap {
 struct fz_counter_pub {
 	uint64_t seq; /* odd while a write is under way */
 	size_t bytes;
+	size_t block; /* fz_counter_pub_create_blocks: bytes of one instance's block */
+	unsigned n;   /* and how many */
 	uint64_t data[];
 };
 
@@ -180,10 +182,19 @@ int fz_snap_find(const struct fz_counter_snap *snap, const char *set, const char
 
 struct fz_counter_pub *fz_counter_pub_create(size_t bytes)
 {
+	return fz_counter_pub_create_blocks(bytes, 1);
+}
+
+struct fz_counter_pub *fz_counter_pub_create_blocks(size_t block, unsigned n)
+{
+	size_t bytes = block * (n ? n : 1);
 	struct fz_counter_pub *p = calloc(1, sizeof(*p) + (bytes + 7) / 8 * 8);
 
-	if (p)
+	if (p) {
 		p->bytes = bytes;
+		p->block = block;
+		p->n = n;
+	}
 	return p;
 }
 
@@ -204,18 +215,35 @@ void fz_counter_pub_write(struct fz_counter_pub *p, const void *src)
 	__atomic_store_n(&p->seq, seq + 2, __ATOMIC_RELEASE);
 }
 
-void fz_counter_pub_read(const struct fz_counter_pub *p, void *dst)
+/* Words [from, from + words) of the published copy, consistently. */
+static void read_words(const struct fz_counter_pub *p, size_t from, size_t words, uint64_t *w)
 {
-	uint64_t *w = dst;
 	uint64_t s0, s1;
 
 	do {
 		s0 = __atomic_load_n(&p->seq, __ATOMIC_ACQUIRE);
-		for (size_t i = 0; i < p->bytes / 8; i++)
-			w[i] = __atomic_load_n(&p->data[i], __ATOMIC_RELAXED);
+		for (size_t i = 0; i < words; i++)
+			w[i] = __atomic_load_n(&p->data[from + i], __ATOMIC_RELAXED);
 		__atomic_thread_fence(__ATOMIC_ACQUIRE);
 		s1 = __atomic_load_n(&p->seq, __ATOMIC_RELAXED);
 	} while ((s0 & 1) || s0 != s1);
+}
+
+void fz_counter_pub_read(const struct fz_counter_pub *p, void *dst)
+{
+	read_words(p, 0, p->bytes / 8, dst);
+}
+
+unsigned fz_counter_pub_instances(void *pub)
+{
+	return ((const struct fz_counter_pub *)pub)->n;
+}
+
+void fz_counter_pub_read_block(void *pub, unsigned i, uint64_t *out)
+{
+	const struct fz_counter_pub *p = pub;
+
+	read_words(p, i * p->block / 8, p->block / 8, out);
 }
 
 void fz_counters_load_words(const void *src, void *dst, size_t bytes)

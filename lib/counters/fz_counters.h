@@ -140,6 +140,16 @@ void fz_counter_pub_free(struct fz_counter_pub *p);
 void fz_counter_pub_write(struct fz_counter_pub *p, const void *src);
 void fz_counter_pub_read(const struct fz_counter_pub *p, void *dst);
 
+/*
+ * A published copy of n instances' blocks (block bytes each, a multiple of 8),
+ * written whole by fz_counter_pub_write(). Its two callbacks serve a counter
+ * set directly (.instances and .read, .arg the pub): instance i is read alone,
+ * consistently, without copying the others.
+ */
+struct fz_counter_pub *fz_counter_pub_create_blocks(size_t block, unsigned n);
+unsigned fz_counter_pub_instances(void *pub);
+void fz_counter_pub_read_block(void *pub, unsigned i, uint64_t *out);
+
 /* Copy a block of single-writer uint64_t words with atomic loads (any thread). */
 void fz_counters_load_words(const void *src, void *dst, size_t bytes);
 

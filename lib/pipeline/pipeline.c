@@ -99,18 +99,6 @@ static const struct fz_counter_def exp_defs[] = {
      .watch = &lost_watch},
 };
 
-static unsigned one(void *arg)
-{
-	(void)arg;
-	return 1;
-}
-
-static void read_pipe(void *arg, unsigned i, uint64_t *out)
-{
-	(void)i;
-	fz_counter_pub_read(((struct fz_pipeline *)arg)->pub, out);
-}
-
 static unsigned n_exp(void *arg)
 {
 	return ((struct fz_pipeline *)arg)->n_exporters;
@@ -118,11 +106,7 @@ static unsigned n_exp(void *arg)
 
 static void read_exp(void *arg, unsigned i, uint64_t *out)
 {
-	struct fz_pipeline *p = arg;
-	struct exp_counters all[FZ_PIPELINE_MAX_EXPORTERS];
-
-	fz_counter_pub_read(p->epub, all);
-	memcpy(out, &all[i], sizeof(all[i]));
+	fz_counter_pub_read_block(((struct fz_pipeline *)arg)->epub, i, out);
 }
 
 static void label_exp(void *arg, unsigned i, char *buf, size_t cap)
@@ -142,7 +126,7 @@ struct fz_pipeline *fz_pipeline_create(const struct fz_pipeline_conf *conf)
 	p->conf = *conf;
 	p->jbuf.max = conf->json_max ? conf->json_max : (16u << 20);
 	p->pub = fz_counter_pub_create(sizeof(struct pipe_counters));
-	p->epub = fz_counter_pub_create(sizeof(p->ec));
+	p->epub = fz_counter_pub_create_blocks(sizeof(p->ec[0]), FZ_PIPELINE_MAX_EXPORTERS);
 	if (p->pub == NULL || p->epub == NULL) {
 		fz_pipeline_free(p);
 		errno = ENOMEM;
@@ -154,9 +138,9 @@ struct fz_pipeline *fz_pipeline_create(const struct fz_pipeline_conf *conf)
 	    .defs = pipe_defs,
 	    .n_defs = sizeof(pipe_defs) / sizeof(pipe_defs[0]),
 	    .block = sizeof(struct pipe_counters),
-	    .instances = one,
-	    .read = read_pipe,
-	    .arg = p,
+	    .instances = fz_counter_pub_instances,
+	    .read = fz_counter_pub_read_block,
+	    .arg = p->pub,
 	};
 	p->eset = (struct fz_counter_set){
 	    .name = "exporter",
@@ -176,18 +160,10 @@ static unsigned own_instances(void *arg)
 	return ((struct exp_set *)arg)->n;
 }
 
-/* Instance i of the last published copy (whole blocks: one reader copies all). */
+/* Instance i of the last published copy. */
 static void own_read(void *arg, unsigned i, uint64_t *out)
 {
-	struct exp_set *x = arg;
-	uint64_t *all = malloc(x->n * x->ec->block);
-
-	memset(out, 0, x->ec->block);
-	if (all == NULL)
-		return;
-	fz_counter_pub_read(x->pub, all);
-	memcpy(out, (const char *)all + i * x->ec->block, x->ec->block);
-	free(all);
+	fz_counter_pub_read_block(((struct exp_set *)arg)->pub, i, out);
 }
 
 static void own_label(void *arg, unsigned i, char *buf, size_t cap)
@@ -225,7 +201,7 @@ static int own_create(struct fz_pipeline *p, unsigned i, struct fz_exporter *e)
 	x->ec = ec;
 	x->n = ec->instances(e);
 	x->tmp = calloc(x->n ? x->n : 1, ec->block);
-	x->pub = fz_counter_pub_create((x->n ? x->n : 1) * ec->block);
+	x->pub = fz_counter_pub_create_blocks(ec->block, x->n);
 	if (x->tmp == NULL || x->pub == NULL) {
 		own_free(x);
 		return -ENOMEM;

@@ -11,18 +11,6 @@
 
 #include "traffic_priv.h"
 
-static unsigned one(void *arg)
-{
-	(void)arg;
-	return 1;
-}
-
-static void read_set(void *arg, unsigned i, uint64_t *out)
-{
-	(void)i;
-	fz_counter_pub_read(((struct fz_traffic *)arg)->pub, out);
-}
-
 static const struct fz_counter_def defs[] = {
     FZ_COUNTER(struct traffic_counters, records, FZ_CT_COUNTER, FZ_CF_INSTANCE, "records",
                "records", "traffic records written"),
@@ -71,9 +59,9 @@ struct fz_traffic *fz_traffic_create(const struct fz_traffic_conf *conf)
 	    .defs = defs,
 	    .n_defs = sizeof(defs) / sizeof(defs[0]),
 	    .block = sizeof(struct traffic_counters),
-	    .instances = one,
-	    .read = read_set,
-	    .arg = t,
+	    .instances = fz_counter_pub_instances,
+	    .read = fz_counter_pub_read_block,
+	    .arg = t->pub,
 	};
 	return t;
 }

@@ -625,8 +625,27 @@ static void test_words_monotonic(void)
 	fz_counters_free(reg);
 }
 
+/* A published copy of several blocks serves a set directly, one block at a time. */
+static void test_pub_blocks(void)
+{
+	struct fz_counter_pub *pub = fz_counter_pub_create_blocks(2 * sizeof(uint64_t), 3);
+	uint64_t in[6] = {1, 2, 3, 4, 5, 6}, out[2] = {0, 0};
+
+	FZ_CHECK(pub != NULL);
+	FZ_CHECK_INT(3, fz_counter_pub_instances(pub));
+	fz_counter_pub_write(pub, in);
+	fz_counter_pub_read_block(pub, 1, out);
+	FZ_CHECK_INT(3, out[0]);
+	FZ_CHECK_INT(4, out[1]);
+	fz_counter_pub_read_block(pub, 2, out);
+	FZ_CHECK_INT(5, out[0]);
+	FZ_CHECK_INT(6, out[1]);
+	fz_counter_pub_free(pub);
+}
+
 int main(void)
 {
+	FZ_RUN(test_pub_blocks);
 	FZ_RUN(test_totals);
 	FZ_RUN(test_summary);
 	FZ_RUN(test_summary_labels);
