@@ -142,6 +142,10 @@ unsigned fz_reports_health_check(struct fz_appliance *app);
 void fz_reports_publish(struct fz_appliance *app);
 /* Lost records and packets over every loss counter, for the exit status. */
 uint64_t fz_reports_losses(struct fz_appliance *app);
+/* Workers whose lcore runs its loop now (none before the launch and after the end). */
+unsigned fz_reports_workers_running(const struct fz_appliance *app);
+/* Wall-clock milliseconds since 1970. */
+uint64_t fz_reports_wall_ms(void);
 
 /* stats_lcore.c: run the stats loop on the calling lcore until every worker is done. */
 void fz_stats_loop(struct fz_appliance *app);

@@ -45,12 +45,15 @@ const char *const fz_dashboard_paths[] = {
     "/api/top",
     "/api/zoo",
     "/api/alerts",
+    "/api/events",
     NULL,
 };
 
 struct fz_dashboard {
 	struct fz_appliance *app;
 	struct fz_dash_history *history;
+	struct fz_dash_events *events;
+	struct fz_dash_stream *stream;
 	char *body[F__COUNT];
 	size_t len[F__COUNT];
 };
@@ -103,8 +106,10 @@ int fz_dashboard_create(struct fz_appliance *app, struct fz_dashboard **out, cha
 			return -1;
 		}
 	}
-	d->history = fz_dash_history_create(app);
-	if (d->history == NULL) {
+	d->events = fz_dash_events_create(app);
+	d->history = d->events ? fz_dash_history_create(app, d->events) : NULL;
+	d->stream = d->history ? fz_dash_stream_create(app, d->history, d->events) : NULL;
+	if (d->stream == NULL) {
 		snprintf(err, errlen, "--http-dashboard: %s", strerror(errno));
 		fz_dashboard_free(d);
 		return -1;
@@ -119,13 +124,15 @@ void fz_dashboard_free(struct fz_dashboard *d)
 		return;
 	for (unsigned i = 0; i < F__COUNT; i++)
 		free(d->body[i]);
+	fz_dash_stream_free(d->stream);
 	fz_dash_history_free(d->history);
+	fz_dash_events_free(d->events);
 	free(d);
 }
 
 /* A 4xx with {"error": message}; bytes of the request that are not printable ASCII
  * (not UTF-8, or control characters) are shown as '?' so that the message is JSON. */
-static int refuse(struct fz_http_reply *r, unsigned status, const char *fmt, ...)
+int fz_dashboard_refuse(struct fz_http_reply *r, unsigned status, const char *fmt, ...)
 {
 	char msg[256];
 	va_list ap;
@@ -145,7 +152,7 @@ static int check_args(const struct fz_http_req *req, const char *const *allowed,
                       struct fz_http_reply *r, int *ok)
 {
 	if (req->too_many_args) {
-		*ok = refuse(r, 400, "too many query arguments");
+		*ok = fz_dashboard_refuse(r, 400, "too many query arguments");
 		return -1;
 	}
 	for (unsigned i = 0; i < req->n_args; i++) {
@@ -154,12 +161,14 @@ static int check_args(const struct fz_http_req *req, const char *const *allowed,
 		while (*a && strcmp(*a, req->args[i].key) != 0)
 			a++;
 		if (*a == NULL) {
-			*ok = refuse(r, 400, "unknown query argument '%.64s'", req->args[i].key);
+			*ok = fz_dashboard_refuse(r, 400, "unknown query argument '%.64s'",
+			                          req->args[i].key);
 			return -1;
 		}
 		for (unsigned j = 0; j < i; j++)
 			if (strcmp(req->args[j].key, req->args[i].key) == 0) {
-				*ok = refuse(r, 400, "query argument '%.64s' given twice", *a);
+				*ok = fz_dashboard_refuse(r, 400,
+				                          "query argument '%.64s' given twice", *a);
 				return -1;
 			}
 	}
@@ -175,11 +184,12 @@ static int network_arg(struct fz_dashboard *d, const struct fz_http_req *req,
 	unsigned n;
 
 	if (name == NULL || name[0] == '\0') {
-		*ok = refuse(r, 400, "give ?network=NAME (the names are in /api/networks)");
+		*ok = fz_dashboard_refuse(r, 400,
+		                          "give ?network=NAME (the names are in /api/networks)");
 		return -1;
 	}
 	if (d->app->networks == NULL) {
-		*ok = refuse(r, 404, "no --networks: there are no traffic bins");
+		*ok = fz_dashboard_refuse(r, 404, "no --networks: there are no traffic bins");
 		return -1;
 	}
 	names = fz_networks_names(d->app->networks);
@@ -188,12 +198,12 @@ static int network_arg(struct fz_dashboard *d, const struct fz_http_req *req,
 		if (strcmp(names[i], name) == 0) {
 			if (i < fz_dash_history_networks(d->history))
 				return (int)i;
-			*ok = refuse(r, 404,
-			             "network '%.64s' has no history: only the first %u are kept",
-			             name, FZ_DASH_NETWORKS);
+			*ok = fz_dashboard_refuse(
+			    r, 404, "network '%.64s' has no history: only the first %u are kept",
+			    name, FZ_DASH_NETWORKS);
 			return -1;
 		}
-	*ok = refuse(r, 404, "unknown network '%.64s'", name);
+	*ok = fz_dashboard_refuse(r, 404, "unknown network '%.64s'", name);
 	return -1;
 }
 
@@ -241,8 +251,9 @@ static int api_traffic(struct fz_dashboard *d, const struct fz_http_req *req,
 		max = strtoul(bins, &end, 10);
 		if (bins[0] < '0' || bins[0] > '9' || *end || errno || max < 1 ||
 		    max > FZ_DASH_BINS)
-			return refuse(r, 400, "bins: '%.32s' is not a number from 1 to %u", bins,
-			              FZ_DASH_BINS);
+			return fz_dashboard_refuse(r, 400,
+			                           "bins: '%.32s' is not a number from 1 to %u",
+			                           bins, FZ_DASH_BINS);
 	}
 	o = fz_dash_history_traffic(d->history, (unsigned)net, top ? 0 : (unsigned)max);
 	if (o == NULL)
@@ -305,6 +316,8 @@ int fz_dashboard_handle(struct fz_dashboard *d, const struct fz_http_req *req,
 			r->len = d->len[i];
 			return 0;
 		}
+	if (strcmp(p, "/api/events") == 0)
+		return fz_dash_stream_open(d->stream, req, r);
 	if (strcmp(p, "/api/networks") == 0)
 		return api_networks(d, req, r);
 	if (strcmp(p, "/api/traffic") == 0 || strcmp(p, "/api/top") == 0)

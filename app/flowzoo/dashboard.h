@@ -7,8 +7,13 @@
  *                        stats record and the recent alerts, and publishes
  *                        copies (struct fz_counter_pub, a sequence lock) for
  *                        the HTTP thread; readers of those copies
+ *   dashboard_events.c   on the stats lcore: the numbered events of the stream
+ *                        (bins, alerts, health) in a ring of published slots,
+ *                        and the live rates once a second
  *   dashboard.c          on the HTTP thread: the page's files (read once at
  *                        start) and the /api endpoints made from the copies
+ *   dashboard_stream.c   on the HTTP thread: /api/events, Server-Sent Events
+ *                        made from the events' copies
  *
  * The HTTP thread never touches what the stats lcore keeps: it reads the
  * published copies only, and the stats lcore never waits for it.
@@ -22,15 +27,61 @@
 #include "fz_http.h"
 
 /* What the history keeps (docs/dashboard.md says why these bounds). */
-#define FZ_DASH_BINS     288 /* traffic bins per network: a day of 5-minute bins */
-#define FZ_DASH_NETWORKS 256 /* networks with a history: the first ones of the file */
-#define FZ_DASH_TOP      10  /* entries of each top list kept */
-#define FZ_DASH_ALERTS   32  /* alert records kept */
+#define FZ_DASH_BINS           288 /* traffic bins per network: a day of 5-minute bins */
+#define FZ_DASH_NETWORKS       256 /* networks with a history: the first ones of the file */
+#define FZ_DASH_TOP            10  /* entries of each top list kept */
+#define FZ_DASH_ALERTS         32  /* alert records kept */
+#define FZ_DASH_EVENTS         512 /* numbered events kept for clients that reconnect */
+#define FZ_DASH_STREAM_CLIENTS 32  /* default of --http-stream-clients */
+
+/* The numbered events of the stream. */
+enum fz_dash_event { FZ_DASH_EV_BIN, FZ_DASH_EV_ALERT, FZ_DASH_EV_HEALTH };
+
+/* A published block: a count (or version) and a JSON text. */
+struct fz_dash_text {
+	uint64_t count;
+	char text[];
+};
+
+/* Any thread: the text of a published struct fz_dash_text of size bytes in all (malloc'd,
+ * "" before the first write; NULL without memory) and its count (when count is not NULL). */
+char *fz_dash_read_text(const struct fz_counter_pub *pub, size_t size, uint64_t *count);
+
+struct fz_dash_events;
+
+/* The events and their timer (before the stats lcore runs). NULL and errno on failure. */
+struct fz_dash_events *fz_dash_events_create(struct fz_appliance *app);
+void fz_dash_events_free(struct fz_dash_events *e);
+
+/* Stats lcore: number and publish an event (json of len bytes; a larger one than a slot
+ * holds becomes an error object). */
+void fz_dash_events_push(struct fz_dash_events *e, enum fz_dash_event type, const char *json,
+                         size_t len);
+
+/* Any thread: the last id published (0: none yet). */
+uint64_t fz_dash_events_last(const struct fz_dash_events *e);
+
+/* Any thread: event id (malloc'd JSON into *json). 0, -ENOENT when it is not (or no longer)
+ * kept, -ENOMEM. */
+int fz_dash_events_read(const struct fz_dash_events *e, uint64_t id, enum fz_dash_event *type,
+                        char **json);
+
+/* "bin", "alert", "health". */
+const char *fz_dash_event_name(enum fz_dash_event type);
+
+/* Any thread: the latest rates (malloc'd JSON, "" before the first, NULL without memory)
+ * and their version (grows by one a second); the version alone. */
+char *fz_dash_events_rates(const struct fz_dash_events *e, uint64_t *version);
+uint64_t fz_dash_events_rates_version(const struct fz_dash_events *e);
+
+/* Any thread: the latest health object (malloc'd JSON, "" before the first). */
+char *fz_dash_events_health(const struct fz_dash_events *e);
 
 struct fz_dash_history;
 
 /* Register the consumer (before the stats lcore runs). NULL and errno on failure. */
-struct fz_dash_history *fz_dash_history_create(struct fz_appliance *app);
+struct fz_dash_history *fz_dash_history_create(struct fz_appliance *app,
+                                               struct fz_dash_events *events);
 void fz_dash_history_free(struct fz_dash_history *d);
 
 /* How many networks have a history (the first ones of --networks). */
@@ -55,6 +106,21 @@ struct fz_dashboard;
 int fz_dashboard_create(struct fz_appliance *app, struct fz_dashboard **out, char *err,
                         size_t errlen);
 void fz_dashboard_free(struct fz_dashboard *d);
+
+struct fz_dash_stream;
+
+/* The stream's state on the HTTP thread and its counter set. NULL and errno on failure. */
+struct fz_dash_stream *fz_dash_stream_create(struct fz_appliance *app,
+                                             struct fz_dash_history *history,
+                                             struct fz_dash_events *events);
+void fz_dash_stream_free(struct fz_dash_stream *s);
+
+/* GET /api/events (HTTP thread): the stream in r, or a 4xx/503. 0, or -1 for a 500. */
+int fz_dash_stream_open(struct fz_dash_stream *s, const struct fz_http_req *req,
+                        struct fz_http_reply *r);
+
+/* dashboard.c: a 4xx (or 503) with {"error": message}. */
+int fz_dashboard_refuse(struct fz_http_reply *r, unsigned status, const char *fmt, ...);
 
 /* The paths the dashboard serves (NULL-terminated). */
 extern const char *const fz_dashboard_paths[];

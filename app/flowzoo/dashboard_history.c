@@ -42,27 +42,23 @@ struct net_block {
 	char latest[LATEST_MAX]; /* JSON, "" before the first record */
 };
 
-struct text_block {
-	uint64_t count; /* records taken */
-	char text[];    /* JSON */
-};
-
 struct fz_dash_history {
 	struct fz_appliance *app;
+	struct fz_dash_events *events;
 	unsigned n_nets;
 	const char *const *net_names;
 	struct net_block *nets;       /* the stats lcore's, n_nets */
 	struct fz_counter_pub **pubs; /* one per network */
-	struct text_block *zoo;       /* the stats lcore's */
+	struct fz_dash_text *zoo;     /* the stats lcore's */
 	struct fz_counter_pub *zoo_pub;
 	char alerts[FZ_DASH_ALERTS][ALERT_MAX]; /* ring of alert records */
 	unsigned n_alerts, next_alert;
-	struct text_block *alerts_text; /* "[...]", the stats lcore's */
+	struct fz_dash_text *alerts_text; /* "[...]", the stats lcore's */
 	struct fz_counter_pub *alerts_pub;
 };
 
-#define ALERTS_BLOCK (sizeof(struct text_block) + FZ_DASH_ALERTS * ALERT_MAX + 64)
-#define ZOO_BLOCK    (sizeof(struct text_block) + ZOO_MAX)
+#define ALERTS_BLOCK (sizeof(struct fz_dash_text) + FZ_DASH_ALERTS * ALERT_MAX + 64)
+#define ZOO_BLOCK    (sizeof(struct fz_dash_text) + ZOO_MAX)
 
 static uint64_t field_u64(json_t *o, const char *key)
 {
@@ -105,6 +101,34 @@ static int network_index(const struct fz_dash_history *d, const char *name)
 	return -1;
 }
 
+/* One bin's numbers as an object (the names of the traffic record). */
+static json_t *bin_object(const uint64_t *v)
+{
+	json_t *e = json_object();
+
+	for (unsigned f = 0; e && f < BIN_FIELDS; f++)
+		json_object_set_new(e, bin_fields[f],
+		                    f == BIN_FIELDS - 1 ? json_boolean(v[f])
+		                                        : json_integer((json_int_t)v[f]));
+	return e;
+}
+
+/* The stream's "bin" event: the network's name and the bin's numbers. */
+static void push_bin(struct fz_dash_history *d, int net, const uint64_t *v)
+{
+	json_t *e = bin_object(v);
+	char buf[1024];
+	size_t n;
+
+	if (e == NULL)
+		return;
+	json_object_set_new(e, "network", json_string(d->net_names[net]));
+	n = json_dumpb(e, buf, sizeof(buf), JSON_COMPACT);
+	json_decref(e);
+	if (n > 0 && n < sizeof(buf))
+		fz_dash_events_push(d->events, FZ_DASH_EV_BIN, buf, n);
+}
+
 static void take_traffic(struct fz_dash_history *d, const char *json, size_t len)
 {
 	json_t *o = json_loadb(json, len, 0, NULL);
@@ -127,6 +151,7 @@ static void take_traffic(struct fz_dash_history *d, const char *json, size_t len
 	trim_dump(o, b->latest, sizeof(b->latest));
 	json_decref(o);
 	fz_counter_pub_write(d->pubs[i], b);
+	push_bin(d, i, v);
 }
 
 static void take_zoo(struct fz_dash_history *d, const char *json, size_t len)
@@ -168,6 +193,7 @@ static void take_alert(struct fz_dash_history *d, const char *json, size_t len)
 	out[at++] = ']';
 	out[at] = '\0';
 	fz_counter_pub_write(d->alerts_pub, d->alerts_text);
+	fz_dash_events_push(d->events, FZ_DASH_EV_ALERT, json, len);
 }
 
 static void take(void *arg, struct fz_item *it)
@@ -186,7 +212,8 @@ static void take(void *arg, struct fz_item *it)
 		take_alert(d, json, len);
 }
 
-struct fz_dash_history *fz_dash_history_create(struct fz_appliance *app)
+struct fz_dash_history *fz_dash_history_create(struct fz_appliance *app,
+                                               struct fz_dash_events *events)
 {
 	struct fz_dash_history *d = calloc(1, sizeof(*d));
 	struct fz_consumer c = {
@@ -200,6 +227,7 @@ struct fz_dash_history *fz_dash_history_create(struct fz_appliance *app)
 	if (d == NULL)
 		return NULL;
 	d->app = app;
+	d->events = events;
 	if (app->networks) {
 		d->n_nets = fz_networks_count(app->networks);
 		if (d->n_nets > FZ_DASH_NETWORKS)
@@ -266,13 +294,8 @@ json_t *fz_dash_history_traffic(const struct fz_dash_history *d, unsigned net, u
 	n = b->n < max_bins ? b->n : max_bins;
 	for (unsigned k = 0; k < n; k++) {
 		const uint64_t *v = b->bins[(b->next + FZ_DASH_BINS - n + k) % FZ_DASH_BINS].v;
-		json_t *e = json_object();
 
-		for (unsigned f = 0; e && f < BIN_FIELDS; f++)
-			json_object_set_new(e, bin_fields[f],
-			                    f == BIN_FIELDS - 1 ? json_boolean(v[f])
-			                                        : json_integer((json_int_t)v[f]));
-		json_array_append_new(bins, e);
+		json_array_append_new(bins, bin_object(v));
 	}
 	b->latest[LATEST_MAX - 1] = '\0';
 	latest = b->latest[0] ? json_loads(b->latest, 0, NULL) : json_null();
@@ -288,16 +311,13 @@ out:
 /* A published text block's JSON, or null before the first record. */
 static json_t *read_text(const struct fz_counter_pub *pub, size_t size, uint64_t *count)
 {
-	struct text_block *t = malloc(size);
+	char *text = fz_dash_read_text(pub, size, count);
 	json_t *v;
 
-	if (t == NULL)
+	if (text == NULL)
 		return NULL;
-	fz_counter_pub_read(pub, t);
-	t->text[size - sizeof(*t) - 1] = '\0';
-	*count = t->count;
-	v = t->text[0] ? json_loads(t->text, 0, NULL) : json_null();
-	free(t);
+	v = text[0] ? json_loads(text, 0, NULL) : json_null();
+	free(text);
 	return v;
 }
 

@@ -23,7 +23,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
 
 #include <rte_cycles.h>
 #include <rte_launch.h>
@@ -55,7 +54,7 @@ struct fz_http {
 	struct fz_counter_pub *exporters_pub;
 	struct fz_counter_set set;
 	struct fz_dashboard *dashboard; /* NULL with --http-dashboard off */
-	const char *paths[16];          /* what the server serves */
+	const char *paths[24];          /* what the server serves */
 };
 
 static const char *const own_paths[] = {"/metrics", "/health", "/api/summary", "/api/status", NULL};
@@ -76,14 +75,6 @@ static const struct fz_counter_def http_defs[] = {
     FZ_COUNTER(struct fz_http_counters, handler_error, FZ_CT_COUNTER, FZ_CF_INSTANCE,
                "handler_error", NULL, "HTTP requests that failed inside flowzoo (500)"),
 };
-
-static uint64_t wall_ms(void)
-{
-	struct timeval tv;
-
-	gettimeofday(&tv, NULL);
-	return (uint64_t)tv.tv_sec * 1000u + (uint64_t)tv.tv_usec / 1000u;
-}
 
 static double uptime_s(const struct fz_appliance *app)
 {
@@ -118,21 +109,10 @@ static int metrics(struct fz_http *h, struct fz_http_reply *r)
 	return r->body ? 0 : -1;
 }
 
-/* Workers whose lcore runs its loop now (before the launch and after the end, none). */
-static unsigned workers_running(const struct fz_appliance *app)
-{
-	unsigned n = 0;
-
-	for (unsigned i = 0; i < app->n_workers; i++)
-		if (rte_eal_get_lcore_state(app->wconf[i].lcore) == RUNNING)
-			n++;
-	return n;
-}
-
 /* Keep the snapshots of the last two interval ticks (this thread's loop calls it). */
 static void health_tick(struct fz_http *h)
 {
-	uint64_t now = wall_ms();
+	uint64_t now = fz_reports_wall_ms();
 	struct fz_counter_snap *snap;
 
 	if (h->cur && now - h->cur_ms < h->interval_ms)
@@ -150,7 +130,7 @@ static int health(struct fz_http *h, struct fz_http_reply *r)
 {
 	struct fz_counter_snap *now = fz_counters_snapshot(h->app->counters);
 	json_t *reasons = json_array(), *o;
-	unsigned running = workers_running(h->app);
+	unsigned running = fz_reports_workers_running(h->app);
 	int lost;
 
 	if (now == NULL || reasons == NULL) {
@@ -246,12 +226,6 @@ static void *run(void *arg)
 		health_tick(h);
 	}
 	return NULL;
-}
-
-static unsigned one(void *arg)
-{
-	(void)arg;
-	return 1;
 }
 
 static void read_counters(void *arg, unsigned i, uint64_t *out)
@@ -371,7 +345,7 @@ int fz_http_start(struct fz_appliance *app, char *err, size_t errlen)
 	    .defs = http_defs,
 	    .n_defs = sizeof(http_defs) / sizeof(http_defs[0]),
 	    .block = sizeof(struct fz_http_counters),
-	    .instances = one,
+	    .instances = fz_counter_one_instance,
 	    .read = read_counters,
 	    .arg = h,
 	};
@@ -379,7 +353,7 @@ int fz_http_start(struct fz_appliance *app, char *err, size_t errlen)
 	t.arg = h;
 	publish_exporters(h, 0, 0);
 	h->cur = fz_counters_snapshot(app->counters); /* the health baseline: the start */
-	h->cur_ms = wall_ms();
+	h->cur_ms = fz_reports_wall_ms();
 	if (fz_counters_register(app->counters, &h->set) || fz_timers_add(app->timers, &t)) {
 		snprintf(err, errlen, "--http: cannot register its counters and timer");
 		goto fail;

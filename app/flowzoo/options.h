@@ -71,7 +71,8 @@ struct fz_opts {
 	const char *http_auth; /* file of USER:PASSWORD lines */
 	const char *http_tls_cert;
 	const char *http_tls_key;
-	int http_dashboard_off; /* --http-dashboard off: no page, no history */
+	int http_dashboard_off;       /* --http-dashboard off: no page, no history */
+	uint64_t http_stream_clients; /* --http-stream-clients; 0: the default */
 	/* IPFIX exporter (lib/ipfix, options_ipfix.c, docs/ipfix.md). */
 	const char *ipfix[FZ_MAX_LIST]; /* collectors */
 	unsigned n_ipfix;

@@ -67,6 +67,14 @@ const struct opt_def fz_opts__http_defs[] = {
      .choices = dashboard_choices,
      .help = "serve the dashboard page at / and its /api endpoints (default on; "
              "docs/dashboard.md)"},
+    {.name = "http-stream-clients",
+     .type = T_U64,
+     .off = O(http_stream_clients),
+     .arg = "N",
+     .min = 1,
+     .max = 200,
+     .help = "clients of the dashboard's event stream /api/events at once (default 32; more "
+             "are refused with 503 and counted)"},
     {.name = "http-tls-cert",
      .type = T_STR,
      .off = O(http_tls_cert),
@@ -105,12 +113,13 @@ static int check_file(const char *opt, const char *path, char *err, size_t errle
 int fz_opts__check_http(const struct fz_opts *o, char *err, size_t errlen)
 {
 	struct fz_http_users users;
-	const char *alone = o->n_http_acl           ? "http-acl"
-	                    : o->http_dashboard_off ? "http-dashboard"
-	                    : o->http_auth          ? "http-auth"
-	                    : o->http_tls_cert      ? "http-tls-cert"
-	                    : o->http_tls_key       ? "http-tls-key"
-	                                            : NULL;
+	const char *alone = o->n_http_acl            ? "http-acl"
+	                    : o->http_dashboard_off  ? "http-dashboard"
+	                    : o->http_auth           ? "http-auth"
+	                    : o->http_stream_clients ? "http-stream-clients"
+	                    : o->http_tls_cert       ? "http-tls-cert"
+	                    : o->http_tls_key        ? "http-tls-key"
+	                                             : NULL;
 	char msg[512];
 
 	if (o->http == NULL) {

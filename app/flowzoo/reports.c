@@ -10,6 +10,8 @@
 #include <unistd.h>
 
 #include <rte_cycles.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
 
 #include "app.h"
 #include "log.h"
@@ -242,4 +244,22 @@ uint64_t fz_reports_losses(struct fz_appliance *app)
 	}
 	fz_counter_snap_free(snap);
 	return lost + fz_pipeline_lost(app->pipeline);
+}
+
+unsigned fz_reports_workers_running(const struct fz_appliance *app)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < app->n_workers; i++)
+		if (rte_eal_get_lcore_state(app->wconf[i].lcore) == RUNNING)
+			n++;
+	return n;
+}
+
+uint64_t fz_reports_wall_ms(void)
+{
+	struct timeval tv;
+
+	gettimeofday(&tv, NULL);
+	return (uint64_t)tv.tv_sec * 1000u + (uint64_t)tv.tv_usec / 1000u;
 }

@@ -150,6 +150,9 @@ struct fz_counter_pub *fz_counter_pub_create_blocks(size_t block, unsigned n);
 unsigned fz_counter_pub_instances(void *pub);
 void fz_counter_pub_read_block(void *pub, unsigned i, uint64_t *out);
 
+/* The .instances of a FZ_SET_SINGLE set: 1. */
+unsigned fz_counter_one_instance(void *arg);
+
 /* Copy a block of single-writer uint64_t words with atomic loads (any thread). */
 void fz_counters_load_words(const void *src, void *dst, size_t bytes);
 

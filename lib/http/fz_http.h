@@ -67,12 +67,31 @@ struct fz_http_users {
  * errno with a message in err. */
 int fz_http_users_load(struct fz_http_users *u, const char *path, char *err, size_t errlen);
 
-/* A handler's answer. body is malloc'd; the server frees it. */
+/*
+ * A streamed answer (Server-Sent Events): instead of a body, the server asks
+ * read() for bytes whenever the client can take them, on the server's
+ * thread, until read() ends it or the client goes.
+ */
+struct fz_http_stream_ops {
+	/* Up to cap bytes into buf: their count; 0 when there is nothing to send now (the
+	 * connection then waits, without being polled, until ready() says there is); -1 ends
+	 * the answer. */
+	long (*read)(void *stream, char *buf, size_t cap);
+	/* Whether read() has bytes now; asked for each waiting stream after every poll. */
+	int (*ready)(void *stream);
+	/* The connection is gone (or the server stops): free the stream. */
+	void (*close)(void *stream);
+};
+
+/* A handler's answer. body is malloc'd; the server frees it. With stream_ops set, the
+ * answer is the stream instead (body unused; the server calls close() in every case). */
 struct fz_http_reply {
 	unsigned status;
 	const char *type; /* Content-Type */
 	char *body;
 	size_t len;
+	const struct fz_http_stream_ops *stream_ops;
+	void *stream;
 };
 
 #define FZ_HTTP_ARGS_MAX 8
@@ -86,7 +105,11 @@ struct fz_http_req {
 	struct {
 		const char *key, *value;
 	} args[FZ_HTTP_ARGS_MAX];
+	void *conn; /* the server's, for fz_http_header() */
 };
+
+/* The value of the request header name (case-insensitive), or NULL when absent. */
+const char *fz_http_header(const struct fz_http_req *req, const char *name);
 
 /* The value of the query argument key ("" for "?key"), or NULL when absent. */
 const char *fz_http_arg(const struct fz_http_req *req, const char *key);

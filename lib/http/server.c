@@ -15,10 +15,22 @@
 
 #include "fz_http.h"
 
+/* A streamed answer in flight (fz_http_stream_ops): on the server's list while its
+ * response lives, suspended while its stream has nothing to send. */
+struct stream_conn {
+	struct fz_http_server *s;
+	struct MHD_Connection *conn;
+	const struct fz_http_stream_ops *ops;
+	void *stream;
+	int suspended;
+	struct stream_conn *prev, *next;
+};
+
 struct fz_http_server {
 	struct fz_http_conf conf;
 	struct MHD_Daemon *mhd;
 	struct fz_http_counters c;
+	struct stream_conn *streams; /* the server thread's list */
 	char bound[80];
 };
 
@@ -100,6 +112,79 @@ static enum MHD_Result answer(struct MHD_Connection *conn, unsigned status, cons
 	return rc;
 }
 
+/*
+ * A stream's bytes for libmicrohttpd. When it has none, the connection is
+ * suspended (libmicrohttpd allows that from this callback) rather than asked
+ * again at once, which would spin; fz_http_poll() resumes it when ready().
+ */
+static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	struct stream_conn *sc = cls;
+	long n = sc->ops->read(sc->stream, buf, max);
+
+	(void)pos;
+	if (n < 0)
+		return MHD_CONTENT_READER_END_OF_STREAM;
+	if (n == 0) {
+		sc->suspended = 1;
+		MHD_suspend_connection(sc->conn);
+	}
+	return (ssize_t)n;
+}
+
+static void stream_free(void *cls)
+{
+	struct stream_conn *sc = cls;
+
+	if (sc->prev)
+		sc->prev->next = sc->next;
+	else
+		sc->s->streams = sc->next;
+	if (sc->next)
+		sc->next->prev = sc->prev;
+	sc->ops->close(sc->stream);
+	free(sc);
+}
+
+static enum MHD_Result answer_stream(struct fz_http_server *s, struct MHD_Connection *conn,
+                                     const struct fz_http_reply *r)
+{
+	struct stream_conn *sc = calloc(1, sizeof(*sc));
+	struct MHD_Response *resp;
+	enum MHD_Result rc;
+
+	if (sc == NULL) {
+		r->stream_ops->close(r->stream);
+		return MHD_NO;
+	}
+	*sc = (struct stream_conn){s, conn, r->stream_ops, r->stream, 0, NULL, s->streams};
+	resp =
+	    MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, stream_read, sc, stream_free);
+	if (resp == NULL) {
+		r->stream_ops->close(r->stream);
+		free(sc);
+		return MHD_NO;
+	}
+	if (s->streams)
+		s->streams->prev = sc;
+	s->streams = sc;
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->type);
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	rc = MHD_queue_response(conn, r->status, resp);
+	MHD_destroy_response(resp);
+	return rc;
+}
+
+/* Resume the suspended streams that have bytes now (all of them with all set). */
+static void resume_streams(struct fz_http_server *s, int all)
+{
+	for (struct stream_conn *sc = s->streams; sc; sc = sc->next)
+		if (sc->suspended && (all || sc->ops->ready(sc->stream))) {
+			sc->suspended = 0;
+			MHD_resume_connection(sc->conn);
+		}
+}
+
 static enum MHD_Result answer_text(struct MHD_Connection *conn, unsigned status, const char *text,
                                    int auth_fail)
 {
@@ -134,6 +219,11 @@ static enum MHD_Result add_arg(void *cls, enum MHD_ValueKind kind, const char *k
 	return MHD_YES;
 }
 
+const char *fz_http_header(const struct fz_http_req *req, const char *name)
+{
+	return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
 const char *fz_http_arg(const struct fz_http_req *req, const char *key)
 {
 	for (unsigned i = 0; i < req->n_args; i++)
@@ -148,7 +238,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 {
 	struct fz_http_server *s = cls;
 	struct fz_http_reply r = {0};
-	struct fz_http_req req = {.path = url};
+	struct fz_http_req req = {.path = url, .conn = conn};
 
 	(void)version;
 	(void)upload_data;
@@ -175,19 +265,23 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		return answer_text(conn, MHD_HTTP_NOT_FOUND, "not found\n", 0);
 	}
 	MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, add_arg, &req);
-	if (s->conf.handler(s->conf.arg, &req, &r) != 0 || r.body == NULL) {
+	if (s->conf.handler(s->conf.arg, &req, &r) != 0 || (r.body == NULL && !r.stream_ops)) {
+		if (r.stream_ops)
+			r.stream_ops->close(r.stream);
 		free(r.body);
 		count(&s->c.handler_error);
 		return answer_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal error\n", 0);
 	}
 	count(&s->c.requests);
+	if (r.stream_ops)
+		return answer_stream(s, conn, &r);
 	return answer(conn, r.status, r.type ? r.type : "text/plain", r.body, r.len, 0);
 }
 
 struct fz_http_server *fz_http_create(const struct fz_http_conf *conf, char *err, size_t errlen)
 {
 	struct fz_http_server *s = calloc(1, sizeof(*s));
-	unsigned flags = MHD_USE_EPOLL;
+	unsigned flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME;
 	int tls = conf->tls_cert_pem != NULL;
 	const union MHD_DaemonInfo *info;
 	struct sockaddr_storage bound;
@@ -246,7 +340,10 @@ fail:
 
 int fz_http_poll(struct fz_http_server *s, int timeout_ms)
 {
-	return MHD_run_wait(s->mhd, timeout_ms) == MHD_YES ? 0 : -EIO;
+	if (MHD_run_wait(s->mhd, timeout_ms) != MHD_YES)
+		return -EIO;
+	resume_streams(s, 0);
+	return 0;
 }
 
 const char *fz_http_bound(const struct fz_http_server *s)
@@ -263,6 +360,8 @@ void fz_http_free(struct fz_http_server *s)
 {
 	if (s == NULL)
 		return;
+	/* libmicrohttpd closes (and frees the responses of) resumed connections only. */
+	resume_streams(s, 1);
 	MHD_stop_daemon(s->mhd);
 	free(s);
 }

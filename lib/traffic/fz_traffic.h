@@ -80,6 +80,13 @@ void fz_traffic_record(struct fz_traffic *t, const struct fz_flow_rec *rec);
 void fz_traffic_finish(struct fz_traffic *t);
 
 /*
+ * Each network's counts since start (index net - 1 for network id net): all
+ * that was added to a bin (late records are not). Rates are the difference
+ * of two reads. The stats lcore's, like every call here.
+ */
+const struct fz_traffic_counts *fz_traffic_totals(const struct fz_traffic *t);
+
+/*
  * The "traffic" counter set (records written, bin reports taken, flows
  * tracked across bins, open bins, late records and bytes), published by
  * fz_traffic_publish() on the stats lcore.

@@ -46,8 +46,9 @@ struct fz_traffic *fz_traffic_create(const struct fz_traffic_conf *conf)
 	t->conf = *conf;
 	t->jbuf.max = 64u << 20;
 	t->marks = calloc(conf->n_workers, sizeof(*t->marks));
+	t->totals = calloc(conf->n_nets ? conf->n_nets : 1, sizeof(*t->totals));
 	t->pub = fz_counter_pub_create(sizeof(struct traffic_counters));
-	if (t->marks == NULL || t->pub == NULL || seen_init(&t->seen) < 0) {
+	if (t->marks == NULL || t->totals == NULL || t->pub == NULL || seen_init(&t->seen) < 0) {
 		fz_traffic_free(t);
 		errno = ENOMEM;
 		return NULL;
@@ -85,6 +86,7 @@ void fz_traffic_free(struct fz_traffic *t)
 		fz_traffic_free_bin(t, &t->bins[i]);
 	free(t->bins);
 	free(t->marks);
+	free(t->totals);
 	seen_free(&t->seen);
 	fz_counter_pub_free(t->pub);
 	free(t->jbuf.buf);
@@ -94,6 +96,11 @@ void fz_traffic_free(struct fz_traffic *t)
 const struct fz_counter_set *fz_traffic_counter_set(struct fz_traffic *t)
 {
 	return &t->set;
+}
+
+const struct fz_traffic_counts *fz_traffic_totals(const struct fz_traffic *t)
+{
+	return t->totals;
 }
 
 void fz_traffic_publish(struct fz_traffic *t)
@@ -177,6 +184,21 @@ static void key16_port(uint8_t k[16], uint16_t port)
 	k[15] = (uint8_t)port;
 }
 
+/* The same contribution to network id's totals since start. */
+static void add_total(struct fz_traffic *t, unsigned id, const struct fz_flow_rec *r,
+                      const uint64_t p[2], const uint64_t by[2], int is_new)
+{
+	struct fz_traffic_counts *c = &t->totals[id - 1];
+	int out = id == r->net[0], in = id == r->net[1];
+
+	c->packets_out += (out ? p[0] : 0) + (in ? p[1] : 0);
+	c->bytes_out += (out ? by[0] : 0) + (in ? by[1] : 0);
+	c->packets_in += (out ? p[1] : 0) + (in ? p[0] : 0);
+	c->bytes_in += (out ? by[1] : 0) + (in ? by[0] : 0);
+	c->flows++;
+	c->flows_new += (uint64_t)is_new;
+}
+
 /* One flow record's contribution d (packets and bytes by direction) to network id in b. */
 static int add_to_net(struct fz_traffic *t, struct net_bin *nb, const struct fz_flow_rec *r,
                       unsigned id, const uint64_t p[2], const uint64_t by[2], int is_new,
@@ -211,6 +233,7 @@ static int add_to_net(struct fz_traffic *t, struct net_bin *nb, const struct fz_
 	}
 	nb->flows++;
 	nb->flows_new += (uint64_t)is_new;
+	add_total(t, id, r, p, by, is_new);
 	if (nb->apps == NULL && (nb->apps = calloc((t->conf.n_apps ? t->conf.n_apps : 1) * 3,
 	                                           sizeof(uint64_t))) == NULL)
 		return -ENOMEM;

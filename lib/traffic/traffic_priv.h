@@ -50,6 +50,7 @@ struct fz_traffic {
 	int written;    /* a bin was written: a record for an earlier one is late */
 	uint64_t clock; /* the largest packet clock of any mark */
 	struct worker_mark *marks;
+	struct fz_traffic_counts *totals; /* per network since start (n_nets) */
 	struct traffic_counters c;
 	struct fz_counter_pub *pub;
 	struct fz_counter_set set;
