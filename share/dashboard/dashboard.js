@@ -1,5 +1,8 @@
-// The flowzoo dashboard: polls the appliance's JSON API (docs/dashboard.md)
-// every two seconds and draws it with Chart.js. Plain JS, no build step.
+// The flowzoo dashboard: follows the appliance's event stream /api/events
+// (rates every second, closed bins, alerts, health) and reads the JSON API
+// when an event says something changed (docs/dashboard.md); while the stream
+// is down it polls the API every two seconds instead. Draws with Chart.js.
+// Plain JS, no build step.
 "use strict";
 
 const REFRESH_MS = 2000;
@@ -10,8 +13,11 @@ const PLURAL = {elephant: "elephants", mouse: "mice", tortoise: "tortoises", dra
 let networks = [];
 let previous = null; // the last /api/status, for the rates
 let previousWorkers = null; // the last /api/summary's workers, for their rates
-const LIVE_POINTS = 150; // 5 minutes of 2-second refreshes
-const live = {labels: [], packets: [], bits: []};
+const LIVE_POINTS = 300; // 5 minutes of 1-second rates (150 of 2-second polls)
+const live = {labels: [], packets: [], bits: [], netIn: [], netOut: []};
+let streaming = false; // the event stream is open: rates and health come from it
+let poller = null; // the 2-second poll while the stream is down
+let rateEvents = 0;
 
 const $ = (id) => document.getElementById(id);
 const fmt = (n) => (n === null || n === undefined) ? "–" : Number(n).toLocaleString("en-US");
@@ -64,7 +70,9 @@ function chart(id, type, options) {
 }
 
 async function overview() {
-	const [st, health] = await Promise.all([get("api/status"), get("health")]);
+	// /health only while polling: the stream's health events say the same since start, and a
+	// 503 (the answer while losing) is an error in the browser's console.
+	const [st, health] = await Promise.all([get("api/status"), poller ? get("health") : null]);
 	const now = performance.now();
 	$("collector").textContent = st.collector ? "· " + st.collector : "";
 	$("total-packets").textContent = fmt(st.packets);
@@ -80,17 +88,30 @@ async function overview() {
 	const reasons = Object.entries(drops).filter(([, v]) => v > 0);
 	$("drops-table").hidden = reasons.length === 0;
 	fill($("drops-table").tBodies[0], reasons.map(([k, v]) => [k, num(v)]));
-	if (previous) {
+	if (previous && !streaming) {
 		const s = (now - previous.t) / 1000;
-		$("rate-packets").textContent = si((st.packets - previous.st.packets) / s);
-		$("rate-bits").textContent = si(8 * (st.bytes - previous.st.bytes) / s);
-		$("rate-flows").textContent = si((st.flows - previous.st.flows) / s);
-		live.labels.push(new Date().toISOString().slice(11, 19));
-		live.packets.push((st.packets - previous.st.packets) / s);
-		live.bits.push(8 * (st.bytes - previous.st.bytes) / s);
-		for (const k of ["labels", "packets", "bits"])
-			if (live[k].length > LIVE_POINTS) live[k].shift();
+		showRates((st.packets - previous.st.packets) / s, (st.bytes - previous.st.bytes) / s,
+			(st.flows - previous.st.flows) / s, null);
 	}
+	previous = {st: st, t: now};
+	if (health) showHealth(health.status === "ok",
+		(health.reasons || []).map((r) => r.message || r.reason).join("; "));
+}
+
+// The live figures and charts: from a rates event, or from two polls of /api/status.
+function showRates(packets, bytes, flows, nets) {
+	$("rate-packets").textContent = si(packets);
+	$("rate-bits").textContent = si(8 * bytes);
+	$("rate-flows").textContent = si(flows);
+	const sel = $("network").value;
+	const mine = (nets || []).find((n) => n.network === sel);
+	live.labels.push(new Date().toISOString().slice(11, 19));
+	live.packets.push(packets);
+	live.bits.push(8 * bytes);
+	live.netIn.push(mine ? 8 * mine.bytes_in_per_s : null);
+	live.netOut.push(mine ? 8 * mine.bytes_out_per_s : null);
+	for (const k of Object.keys(live))
+		if (live[k].length > LIVE_POINTS) live[k].shift();
 	const lc = chart("chart-live", "line", {scales: {
 		packets: {type: "linear", position: "left", beginAtZero: true, title: {display: true, text: "packets/s"}},
 		bits: {type: "linear", position: "right", beginAtZero: true, title: {display: true, text: "bits/s"},
@@ -103,10 +124,28 @@ async function overview() {
 		 backgroundColor: COLORS.out, pointRadius: 0},
 	];
 	lc.update("none");
-	previous = {st: st, t: now};
-	const ok = health.status === "ok";
-	$("health").textContent = ok ? "healthy" :
-		"NOT HEALTHY: " + (health.reasons || []).map((r) => r.message || r.reason).join("; ");
+	if (networks.length) {
+		const nc = chart("chart-live-net", "line", {scales: {y: {beginAtZero: true,
+			title: {display: true, text: "bits/s"}}}});
+		nc.data.labels = live.labels;
+		nc.data.datasets = [
+			{label: sel + " in", data: live.netIn, borderColor: COLORS.in, backgroundColor: COLORS.in,
+			 pointRadius: 0},
+			{label: sel + " out", data: live.netOut, borderColor: COLORS.out, backgroundColor: COLORS.out,
+			 pointRadius: 0},
+		];
+		nc.update("none");
+	}
+	$("charts").dataset.charts = Object.keys(charts).length;
+	fill($("live-networks-table").tBodies[0], (nets || []).map((n) => [n.network,
+		rate(n.packets_in_per_s), rate(8 * n.bytes_in_per_s), rate(n.packets_out_per_s),
+		rate(8 * n.bytes_out_per_s), rate(n.flows_new_per_s)]));
+	$("live-networks").hidden = !nets || nets.length === 0;
+}
+const rate = (v) => ({text: si(v), value: v, cls: "num"});
+
+function showHealth(ok, why) {
+	$("health").textContent = ok ? "healthy" : "NOT HEALTHY: " + why;
 	$("health").className = "badge " + (ok ? "ok" : "fail");
 }
 
@@ -230,11 +269,14 @@ async function alerts() {
 		fill($("alerts-table").tBodies[0], [["none", "", "", "", "", "", ""]]);
 }
 
-async function refresh() {
+// Read the parts of the API named (all of them by default) and show them.
+async function refresh(parts) {
+	const all = {overview, workers, traffic, zoo, alerts};
 	try {
-		await Promise.all([overview(), workers(), traffic(), zoo(), alerts()]);
+		await Promise.all((parts || Object.keys(all)).map((k) => all[k]()));
 		$("fetch-error").hidden = true;
-		$("updated").textContent = "updated " + new Date().toLocaleTimeString();
+		$("updated").textContent = (streaming ? "live · " : "polling · ") + "updated " +
+			new Date().toLocaleTimeString();
 		document.body.dataset.refreshes = (Number(document.body.dataset.refreshes) || 0) + 1;
 	} catch (e) {
 		$("fetch-error").hidden = false;
@@ -242,14 +284,66 @@ async function refresh() {
 	}
 }
 
+function healthEvent(h) {
+	if (!h) return;
+	const why = [];
+	if (h.lost) why.push(fmt(h.lost) + " records or packets lost since start");
+	if (h.workers_running < h.workers) why.push(h.workers_running + " of " + h.workers + " workers running");
+	showHealth(h.status === "ok", why.join("; "));
+}
+
+function ratesEvent(r) {
+	if (!r) return;
+	showRates(r.packets_per_s, r.bytes_per_s, r.flows_per_s, r.networks);
+	$("total-packets").textContent = fmt(r.packets);
+	$("total-bytes").textContent = fmt(r.bytes);
+	$("total-flows").textContent = fmt(r.flows);
+	// What the stream does not carry (per-worker load, exporters, the zoo, the uptime): read
+	// every third second.
+	refresh(rateEvents++ % 3 === 0 ? ["overview", "workers", "zoo"] : []);
+}
+
+// Read one part of the API shortly, once for a burst of events.
+const due = {};
+function soon(part) {
+	if (due[part]) return;
+	due[part] = setTimeout(() => { delete due[part]; refresh([part]); }, 200);
+}
+
+// The event stream (docs/dashboard.md): EventSource reconnects by itself with the last id
+// it got, and the appliance replays what it missed; while it is down the page polls.
+function follow() {
+	const es = new EventSource("api/events");
+	const on = (type, fn) => es.addEventListener(type, (m) => {
+		try { fn(JSON.parse(m.data)); } catch (e) { window.onerror(e.message, "dashboard.js", 0); }
+	});
+	es.onopen = () => {
+		streaming = true;
+		if (poller) { clearInterval(poller); poller = null; }
+	};
+	es.onerror = () => {
+		streaming = false;
+		if (!poller) poller = setInterval(refresh, REFRESH_MS);
+		if (es.readyState === EventSource.CLOSED) setTimeout(follow, REFRESH_MS); // refused
+	};
+	on("state", (s) => { healthEvent(s.health); ratesEvent(s.rates); refresh(["traffic", "alerts"]); });
+	on("rates", ratesEvent);
+	on("health", healthEvent);
+	on("bin", () => soon("traffic")); // one per network per bin: read once
+	on("alert", () => soon("alerts"));
+	on("gap", () => refresh());
+	document.body.dataset.stream = "on";
+}
+
 async function start() {
 	const n = await get("api/networks");
 	networks = n.networks;
 	$("network").replaceChildren(...networks.filter((x) => x.history).map((x) => new Option(x.name, x.name)));
-	$("network").addEventListener("change", refresh);
-	for (const r of document.querySelectorAll("input[type=radio]")) r.addEventListener("change", refresh);
+	$("network").addEventListener("change", () => refresh());
+	for (const r of document.querySelectorAll("input[type=radio]")) r.addEventListener("change", () => refresh());
 	await refresh();
-	setInterval(refresh, REFRESH_MS);
+	if (window.EventSource) follow();
+	else poller = setInterval(refresh, REFRESH_MS);
 }
 
 start().catch((e) => window.onerror(e.message, "dashboard.js", 0));

@@ -7,13 +7,17 @@
   and an alert is raised): the page and Chart.js are served by flowzoo
   (Chart.js byte for byte Debian's); every malformed request of the API is a
   clear 400/404 and the appliance still serves afterwards;
-- headless Chromium (--dump-dom) renders the page: the network names, the
+- headless Chromium (one page kept open, read over the DevTools protocol:
+  tests/integration/cdp.py) renders the page, which follows the event stream
+  /api/events: the network names, the
   numbers of a network's latest bin equal the bin of the same start in
   /api/traffic, the top talkers and the zoo table equal /api/traffic and
   /api/zoo when both show the same bin and record, the alert the ring's
   losses raised is listed, the charts' canvases are drawn, the live figures
-  change between two reads, and no page error was caught (window.onerror
-  writes into the page, which the test reads);
+  (pushed by the stream) change between two reads, the live table per
+  network lists every network, and no page error was caught (window.onerror
+  writes into the page, which the test reads) and the browser's console has
+  no error (exceptions, console.error, failed loads);
 - without --networks the page says so and has no errors; with
   --http-dashboard off (a config key) the page and its endpoints are 404
   and /metrics is still served.
@@ -34,6 +38,7 @@ import time
 import urllib.error
 import urllib.request
 
+from cdp import Browser
 from fzrun import FLOWZOO, SRC, Checker, LiveProcess
 
 GEN = os.path.join(SRC, "scripts", "fzgen.py")
@@ -82,18 +87,6 @@ def get_json(url):
         return st, json.loads(body)
     except ValueError:
         return st, None
-
-
-def browser(tmp, url, *args):
-    """The DOM Chromium renders after a few seconds of the page's (virtual) time."""
-    profile = tempfile.mkdtemp(dir=tmp, prefix="chromium.")
-    cmd = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-           "--no-first-run", "--disable-background-networking", "--disable-component-update",
-           "--disable-sync", "--user-data-dir=" + profile, "--virtual-time-budget=6000",
-           "--window-size=1400,2600", "--hide-scrollbars"] + list(args) + [url]
-    r = subprocess.run(cmd, capture_output=True, text=True, timeout=90, stdin=subprocess.DEVNULL)
-    shutil.rmtree(profile, ignore_errors=True)
-    return r.stdout
 
 
 class Dom(html.parser.HTMLParser):
@@ -145,18 +138,30 @@ class Dom(html.parser.HTMLParser):
         return self.ids.get(id_, ({}, None))[0]
 
 
-def page_ok(dom, what):
-    """No page error caught, the API reached, the page refreshed at least twice."""
+def page_ok(dom, what, page):
+    """No page error caught, none in the console, the API reached, the page refreshed at
+    least twice, following the stream."""
+    c.eq([], page.errors, "%s: no error in the browser's console" % what)
     c.eq(True, "hidden" in dom.attrs("errors"), "%s: no page error (%r)" % (what, dom.text("errors")))
     c.eq(True, "hidden" in dom.attrs("fetch-error"),
          "%s: the API answered the page (%r)" % (what, dom.text("fetch-error")))
     body = re.search(r'data-refreshes="(\d+)"', dom.raw or "")
     c.eq(True, body is not None and int(body.group(1)) >= 2,
          "%s: the page refreshed itself (%s)" % (what, body and body.group(1)))
+    c.eq(True, 'data-stream="on"' in (dom.raw or ""), "%s: the page follows the stream" % what)
 
 
-def dump(tmp, base):
-    text = browser(tmp, base + "/", "--dump-dom")
+def open_page(tmp, base):
+    """A browser with the page open, once it followed the stream for a few events."""
+    page = Browser(CHROMIUM, tmp)
+    page.open(base + "/")
+    page.wait_for("document.body && document.body.dataset.stream === 'on' && "
+                  "Number(document.body.dataset.refreshes) >= 3")
+    return page
+
+
+def dump(page):
+    text = page.dom()
     dom = Dom(text)
     dom.raw = text
     return dom
@@ -248,6 +253,7 @@ def live_run(tmp, pcap, networks):
     app = Live(tmp, "a", pcap, ["--networks", networks, "--traffic-interval", "5",
                                 "--idle-timeout", "2", "--stats-interval", "10",
                                 "--ring-size", "64"])
+    page = None
     try:
         c.eq(True, app.base is not None, "the appliance serves (%s)" % app.messages()[-500:])
         if app.base is None:
@@ -269,14 +275,16 @@ def live_run(tmp, pcap, networks):
 
         top_same = zoo_same = False
         first = None
+        page = open_page(tmp, base)
         for attempt in range(6):
             # The API before and after the page's read: the page shows one of the two.
             _, traffic0 = get_json(base + "/api/traffic?network=campus")
             _, zoo0 = get_json(base + "/api/zoo")
-            dom = dump(tmp, base)
+            time.sleep(1.5)
+            dom = dump(page)
             _, traffic = get_json(base + "/api/traffic?network=campus")
             _, zoo = get_json(base + "/api/zoo")
-            page_ok(dom, "dump %d" % attempt)
+            page_ok(dom, "dump %d" % attempt, page)
             rows = {r["attrs"].get("data-network"): r for r in dom.rows.get("networks-table", [])}
             c.eq(names, [n for n in names if n in rows], "the networks table names every network")
             # The latest bin of campus on the page: the same numbers as /api/traffic's bin
@@ -317,15 +325,17 @@ def live_run(tmp, pcap, networks):
             c.eq(True, "records_lost" in alerts, "the ring's losses are an alert on the page")
             c.eq(True, "fail" in dom.attrs("health").get("class", ""),
                  "health shows the loss (%r)" % dom.text("health"))
-            c.eq("6", dom.attrs("charts").get("data-charts"), "six charts drawn")
+            c.eq("7", dom.attrs("charts").get("data-charts"), "seven charts drawn")
+            live = [r["cells"][0]["text"] for r in dom.rows.get("live-networks-table", [])]
+            c.eq(names, live, "the live table per network names every network")
             wrows = dom.rows.get("workers-table", [])
             c.eq(["0"], [r["cells"][0]["text"] for r in wrows], "the workers table: worker 0")
             c.eq(True, bool(wrows) and values(wrows[0])[2] > 0,
                  "worker 0's ring_full shows the losses")
             erows = dom.rows.get("exporters-table", [])
             c.eq(["jsonl"], [r["cells"][0]["text"] for r in erows], "the exporters table: jsonl")
-            for canvas in ("chart-live", "chart-bytes", "chart-packets", "chart-size", "chart-duration",
-                           "chart-rate"):
+            for canvas in ("chart-live", "chart-live-net", "chart-bytes", "chart-packets",
+                           "chart-size", "chart-duration", "chart-rate"):
                 c.eq(True, "display: block" in dom.attrs(canvas).get("style", ""),
                      "Chart.js drew canvas %s" % canvas)
             if first is None:
@@ -338,11 +348,13 @@ def live_run(tmp, pcap, networks):
         c.eq(True, zoo_same, "a dump showed the same stats record as /api/zoo (zoo compared)")
         c.eq("changed", first, "the live figures change between two reads")
         shot = os.path.join(tmp, "dashboard.png")
-        browser(tmp, base + "/", "--screenshot=" + shot)
+        page.screenshot(shot)
         c.eq(True, os.path.exists(shot) and os.path.getsize(shot) > 10000, "a screenshot")
         if os.environ.get("FZ_WRITE_DOCS") == "1" and os.path.exists(shot):
             shutil.copy(shot, os.path.join(SRC, "docs", "dashboard.png"))
     finally:
+        if page:
+            page.close()
         if app.base:
             c.eq(True, app.stop() in (0, 3), "the appliance stops on SIGTERM (0, or 3: lost)")
 
@@ -356,8 +368,10 @@ def other_runs(tmp, pcap):
             c.eq(404, st, "without --networks: /api/traffic is 404")
             c.eq(True, "no --networks" in (body or {}).get("error", ""), "and says why")
             c.eq([], get_json(app.base + "/api/networks")[1]["networks"], "no networks listed")
-            dom = dump(tmp, app.base)
-            page_ok(dom, "without --networks")
+            page = open_page(tmp, app.base)
+            dom = dump(page)
+            page_ok(dom, "without --networks", page)
+            page.close()
             c.eq(True, "No networks" in (dom.text("traffic-note") or ""), "the page says so")
     finally:
         if app.base:
