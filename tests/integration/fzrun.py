@@ -1,11 +1,14 @@
 """Shared helpers for the integration tests: paths and running flowzoo."""
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 
 SRC = os.environ.get("FZ_SRC", os.path.join(os.path.dirname(__file__), "..", ".."))
 BUILD = os.path.abspath(os.environ.get("FZ_BUILD", os.path.join(SRC, "build")))
@@ -34,6 +37,48 @@ class LiveProcess:
             rc = self.p.wait()
         self.out.close()
         return rc
+
+
+class LiveHttp(LiveProcess):
+    """flowzoo replaying a capture forever (net_pcap, infinite_rx) with --http on any free
+    port: base is "http://ADDR:PORT" once it serves, None if it did not start."""
+
+    def __init__(self, tmp, name, pcap, extra=()):
+        self.log = os.path.join(tmp, name + ".log")
+        eal = ["--no-huge", "-m", "256", "--no-shconf", "--no-pci", "--file-prefix",
+               "fzlive%d%s" % (os.getpid(), name), "-l", "0,1", "--no-telemetry", "--vdev",
+               "net_pcap0,rx_pcap=%s,infinite_rx=1" % pcap]
+        cmd = [FLOWZOO] + eal + ["--", "--clock", "tsc", "--flows-per-worker", "4096",
+                                 "--log-file", self.log, "--collector-id", name,
+                                 "--http", "127.0.0.1:0", "--jsonl", os.devnull] + list(extra)
+        self.out = open(os.path.join(tmp, name + ".out"), "w")
+        self.p = subprocess.Popen(cmd, stdout=self.out, stderr=subprocess.STDOUT)
+        self.base = None
+        deadline = time.time() + 30
+        while time.time() < deadline and self.p.poll() is None:
+            m = re.search(r"http: serving http://([0-9.]+:\d+)/", self.messages())
+            if m and "worker(s)" in self.messages():
+                self.base = "http://%s" % m.group(1)
+                break
+            time.sleep(0.1)
+
+
+def get(url, method="GET"):
+    """(status, headers, body bytes)."""
+    req = urllib.request.Request(url, method=method)
+    try:
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return r.status, dict(r.headers), r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, dict(e.headers), e.read()
+
+
+def get_json(url):
+    st, _, body = get(url)
+    try:
+        return st, json.loads(body)
+    except ValueError:
+        return st, None
 
 
 def run_flowzoo(pcaps, outdir, extra=(), name="run", timeout=300, expect_rc=0):

@@ -35,58 +35,14 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 
 from cdp import Browser
-from fzrun import FLOWZOO, SRC, Checker, LiveProcess
+from fzrun import FLOWZOO, SRC, Checker, LiveHttp, get, get_json
 
 GEN = os.path.join(SRC, "scripts", "fzgen.py")
 CHARTJS = "/usr/share/javascript/chart.js/chart.min.js"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 c = Checker()
-
-
-class Live(LiveProcess):
-    """flowzoo replaying a capture forever with --http on any free port."""
-
-    def __init__(self, tmp, name, pcap, extra=()):
-        self.log = os.path.join(tmp, name + ".log")
-        eal = ["--no-huge", "-m", "256", "--no-shconf", "--no-pci", "--file-prefix",
-               "fzdash%d%s" % (os.getpid(), name), "-l", "0,1", "--no-telemetry", "--vdev",
-               "net_pcap0,rx_pcap=%s,infinite_rx=1" % pcap]
-        cmd = [FLOWZOO] + eal + ["--", "--clock", "tsc", "--flows-per-worker", "4096",
-                                 "--log-file", self.log, "--collector-id", name,
-                                 "--http", "127.0.0.1:0", "--jsonl", os.devnull] + list(extra)
-        self.out = open(os.path.join(tmp, name + ".out"), "w")
-        self.p = subprocess.Popen(cmd, stdout=self.out, stderr=subprocess.STDOUT)
-        self.base = None
-        deadline = time.time() + 30
-        while time.time() < deadline and self.p.poll() is None:
-            m = re.search(r"http: serving http://([0-9.]+:\d+)/", self.messages())
-            if m and "worker(s)" in self.messages():
-                self.base = "http://%s" % m.group(1)
-                break
-            time.sleep(0.1)
-
-
-
-def get(url, method="GET"):
-    """(status, headers, body bytes)."""
-    req = urllib.request.Request(url, method=method)
-    try:
-        with urllib.request.urlopen(req, timeout=10) as r:
-            return r.status, dict(r.headers), r.read()
-    except urllib.error.HTTPError as e:
-        return e.code, dict(e.headers), e.read()
-
-
-def get_json(url):
-    st, _, body = get(url)
-    try:
-        return st, json.loads(body)
-    except ValueError:
-        return st, None
 
 
 class Dom(html.parser.HTMLParser):
@@ -250,7 +206,7 @@ def wait_for_data(base):
 
 
 def live_run(tmp, pcap, networks):
-    app = Live(tmp, "a", pcap, ["--networks", networks, "--traffic-interval", "5",
+    app = LiveHttp(tmp, "a", pcap, ["--networks", networks, "--traffic-interval", "5",
                                 "--idle-timeout", "2", "--stats-interval", "10",
                                 "--ring-size", "64"])
     page = None
@@ -360,7 +316,7 @@ def live_run(tmp, pcap, networks):
 
 
 def other_runs(tmp, pcap):
-    app = Live(tmp, "b", pcap)
+    app = LiveHttp(tmp, "b", pcap)
     try:
         c.eq(True, app.base is not None, "without --networks: serves")
         if app.base:
@@ -379,7 +335,7 @@ def other_runs(tmp, pcap):
     cfg = os.path.join(tmp, "off.json")
     with open(cfg, "w") as f:
         json.dump({"http-dashboard": "off"}, f)
-    app = Live(tmp, "c", pcap, ["--config", cfg])
+    app = LiveHttp(tmp, "c", pcap, ["--config", cfg])
     try:
         c.eq(True, app.base is not None, "--http-dashboard off: serves")
         if app.base:
