@@ -23,6 +23,7 @@
 
 #include "dashboard.h"
 #include "fz_networks.h"
+#include "fz_traffic.h"
 
 enum file_id { F_INDEX, F_JS, F_CSS, F_CHART, F__COUNT };
 
@@ -53,6 +54,7 @@ struct fz_dashboard {
 	struct fz_appliance *app;
 	struct fz_dash_history *history;
 	struct fz_dash_events *events;
+	struct fz_dash_tops *tops;
 	struct fz_dash_stream *stream;
 	char *body[F__COUNT];
 	size_t len[F__COUNT];
@@ -107,7 +109,8 @@ int fz_dashboard_create(struct fz_appliance *app, struct fz_dashboard **out, cha
 		}
 	}
 	d->events = fz_dash_events_create(app);
-	d->history = d->events ? fz_dash_history_create(app, d->events) : NULL;
+	d->tops = fz_dash_tops_create(app, app->networks ? fz_networks_count(app->networks) : 0);
+	d->history = d->events && d->tops ? fz_dash_history_create(app, d->events, d->tops) : NULL;
 	d->stream = d->history ? fz_dash_stream_create(app, d->history, d->events) : NULL;
 	if (d->stream == NULL) {
 		snprintf(err, errlen, "--http-dashboard: %s", strerror(errno));
@@ -127,6 +130,7 @@ void fz_dashboard_free(struct fz_dashboard *d)
 	fz_dash_stream_free(d->stream);
 	fz_dash_history_free(d->history);
 	fz_dash_events_free(d->events);
+	fz_dash_tops_free(d->tops);
 	free(d);
 }
 
@@ -232,51 +236,146 @@ static int api_networks(struct fz_dashboard *d, const struct fz_http_req *req,
 	              "stats_interval_s", d->app->opts.stats_interval));
 }
 
-static int api_traffic(struct fz_dashboard *d, const struct fz_http_req *req,
-                       struct fz_http_reply *r, int top)
+/* ?bins=N, 1 to max (max when absent): 0, or -1 with the 400 in r. */
+static int bins_arg(const struct fz_http_req *req, unsigned max, unsigned *out,
+                    struct fz_http_reply *r, int *ok)
 {
-	static const char *const traffic_args[] = {"network", "bins", NULL};
-	static const char *const top_args[] = {"network", NULL};
 	const char *bins = fz_http_arg(req, "bins");
-	unsigned long max = FZ_DASH_BINS;
-	json_t *o, *latest;
+	unsigned long v;
 	char *end;
+
+	*out = max;
+	if (bins == NULL)
+		return 0;
+	errno = 0;
+	v = strtoul(bins, &end, 10);
+	if (bins[0] < '0' || bins[0] > '9' || *end || errno || v < 1 || v > max) {
+		*ok = fz_dashboard_refuse(r, 400, "bins: '%.32s' is not a number from 1 to %u",
+		                          bins, max);
+		return -1;
+	}
+	*out = (unsigned)v;
+	return 0;
+}
+
+static int api_traffic(struct fz_dashboard *d, const struct fz_http_req *req,
+                       struct fz_http_reply *r)
+{
+	static const char *const args[] = {"network", "bins", NULL};
+	unsigned max;
+	json_t *o;
 	int net, ok;
 
-	if (check_args(req, top ? top_args : traffic_args, r, &ok) ||
-	    (net = network_arg(d, req, r, &ok)) < 0)
+	if (check_args(req, args, r, &ok) || (net = network_arg(d, req, r, &ok)) < 0 ||
+	    bins_arg(req, FZ_DASH_BINS, &max, r, &ok))
 		return ok;
-	if (bins) {
-		errno = 0;
-		max = strtoul(bins, &end, 10);
-		if (bins[0] < '0' || bins[0] > '9' || *end || errno || max < 1 ||
-		    max > FZ_DASH_BINS)
-			return fz_dashboard_refuse(r, 400,
-			                           "bins: '%.32s' is not a number from 1 to %u",
-			                           bins, FZ_DASH_BINS);
-	}
-	o = fz_dash_history_traffic(d->history, (unsigned)net, top ? 0 : (unsigned)max);
+	o = fz_dash_history_traffic(d->history, (unsigned)net, max);
 	if (o == NULL)
 		return -1;
 	json_object_set_new(o, "network", json_string(fz_http_arg(req, "network")));
 	json_object_set_new(o, "traffic_interval_s",
 	                    json_integer((json_int_t)d->app->opts.traffic_interval));
-	if (!top)
-		return fz_http_json_reply(r, 200, o);
-	/* The top lists of the latest closed bin, with its bounds. */
-	latest = json_object_get(o, "latest");
-	if (json_is_object(latest)) {
-		static const char *const keep[] = {
-		    "bin_start_ms", "bin_end_ms",      "partial", "top",
-		    "top_exact",    "top_error_bytes", NULL};
+	return fz_http_json_reply(r, 200, o);
+}
 
-		for (const char *const *k = keep; *k; k++)
-			json_object_set(o, *k, json_object_get(latest, *k));
-	} else {
-		json_object_set_new(o, "top", json_null());
+/* Keep only the entries of a record's top lists that f passes (each with its rank). */
+static void filter_lists(json_t *top, const struct fz_dash_top_filter *f)
+{
+	const char *name;
+	json_t *list;
+
+	json_object_foreach(top, name, list)
+	{
+		int port = strcmp(name, "dst_port") == 0;
+		json_t *keep = json_array(), *e;
+		size_t i;
+
+		json_array_foreach(list, i, e)
+		{
+			uint8_t key[16];
+
+			if ((port ? f->has_port : f->has_host) &&
+			    fz_traffic_top_key_parse(json_object_get(e, "key"), port, key) == 0 &&
+			    memcmp(key, f->key, 16) == 0) {
+				json_object_set_new(e, "rank", json_integer((json_int_t)i + 1));
+				json_array_append(keep, e);
+			}
+		}
+		json_object_set_new(top, name, keep ? keep : json_array());
 	}
-	json_object_del(o, "latest");
-	json_object_del(o, "bins");
+}
+
+/* A record's bin and top lists: {"bin_start_ms","bin_end_ms","partial","top","top_exact",
+ * "top_error_bytes"}, or null. */
+static json_t *top_of(json_t *record, const struct fz_dash_top_filter *f)
+{
+	static const char *const keep[] = {"bin_start_ms", "bin_end_ms",      "partial", "top",
+	                                   "top_exact",    "top_error_bytes", NULL};
+	json_t *o;
+
+	if (!json_is_object(record))
+		return json_null();
+	o = json_object();
+	for (const char *const *k = keep; o && *k; k++)
+		json_object_set(o, *k, json_object_get(record, *k));
+	if (f->has_host || f->has_port)
+		filter_lists(json_object_get(o, "top"), f);
+	return o ? o : json_null();
+}
+
+/*
+ * /api/top: the latest closed bin's top lists at the top level (as before), the open bin's
+ * in "open", and with bins, host or port the kept bins' lists in "bins"; host or port keep
+ * only that address's or port's entries everywhere.
+ */
+static int api_top(struct fz_dashboard *d, const struct fz_http_req *req, struct fz_http_reply *r)
+{
+	static const char *const args[] = {"network", "bins", "host", "port", NULL};
+	const char *host = fz_http_arg(req, "host"), *port = fz_http_arg(req, "port");
+	struct fz_dash_top_filter f;
+	json_t *o, *t, *latest, *bins = NULL;
+	unsigned max;
+	int net, ok;
+
+	if (check_args(req, args, r, &ok) || (net = network_arg(d, req, r, &ok)) < 0 ||
+	    bins_arg(req, FZ_DASH_TOP_BINS, &max, r, &ok))
+		return ok;
+	if (host && port)
+		return fz_dashboard_refuse(r, 400, "give host or port, not both");
+	if (fz_dash_tops_key(host, port, &f))
+		return fz_dashboard_refuse(
+		    r, 400, "%s: '%.64s' is not %s", host ? "host" : "port", host ? host : port,
+		    host ? "an IPv4 or IPv6 address" : "a port from 0 to 65535");
+	t = fz_dash_history_traffic(d->history, (unsigned)net, 0);
+	if (t == NULL)
+		return -1;
+	latest = top_of(json_object_get(t, "latest"), &f);
+	o = json_pack("{s:s, s:I, s:O, s:o}", "network", fz_http_arg(req, "network"),
+	              "traffic_interval_s", (json_int_t)d->app->opts.traffic_interval, "records",
+	              json_object_get(t, "records"), "open",
+	              top_of(fz_dash_tops_open(d->tops, (unsigned)net), &f));
+	json_decref(t);
+	if (o == NULL) {
+		json_decref(latest);
+		return -1;
+	}
+	if (json_is_object(latest))
+		json_object_update(o, latest);
+	else
+		json_object_set_new(o, "top", json_null());
+	json_decref(latest);
+	if (fz_http_arg(req, "bins") || host || port) {
+		bins = fz_dash_tops_read(d->tops, (unsigned)net, max, &f);
+		if (bins == NULL) {
+			json_decref(o);
+			return -1;
+		}
+		json_object_set_new(o, "bins", bins);
+		if (host)
+			json_object_set_new(o, "host", json_string(host));
+		if (port)
+			json_object_set_new(o, "port", json_integer(atoi(port)));
+	}
 	return fz_http_json_reply(r, 200, o);
 }
 
@@ -321,6 +420,6 @@ int fz_dashboard_handle(struct fz_dashboard *d, const struct fz_http_req *req,
 	if (strcmp(p, "/api/networks") == 0)
 		return api_networks(d, req, r);
 	if (strcmp(p, "/api/traffic") == 0 || strcmp(p, "/api/top") == 0)
-		return api_traffic(d, req, r, strcmp(p, "/api/top") == 0);
+		return strcmp(p, "/api/top") == 0 ? api_top(d, req, r) : api_traffic(d, req, r);
 	return api_plain(d, req, r, strcmp(p, "/api/zoo") == 0);
 }

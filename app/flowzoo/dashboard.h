@@ -10,6 +10,8 @@
  *   dashboard_events.c   on the stats lcore: the numbered events of the stream
  *                        (bins, alerts, health) in a ring of published slots,
  *                        and the live rates once a second
+ *   dashboard_top.c      on the stats lcore: the top lists of the last closed
+ *                        bins and, every 2 s, of the open ones; readers
  *   dashboard.c          on the HTTP thread: the page's files (read once at
  *                        start) and the /api endpoints made from the copies
  *   dashboard_stream.c   on the HTTP thread: /api/events, Server-Sent Events
@@ -32,6 +34,7 @@
 #define FZ_DASH_TOP            10  /* entries of each top list kept */
 #define FZ_DASH_ALERTS         32  /* alert records kept */
 #define FZ_DASH_EVENTS         512 /* numbered events kept for clients that reconnect */
+#define FZ_DASH_TOP_BINS       24  /* closed bins whose top lists are kept, per network */
 #define FZ_DASH_STREAM_CLIENTS 32  /* default of --http-stream-clients */
 
 /* The numbered events of the stream. */
@@ -77,11 +80,45 @@ uint64_t fz_dash_events_rates_version(const struct fz_dash_events *e);
 /* Any thread: the latest health object (malloc'd JSON, "" before the first). */
 char *fz_dash_events_health(const struct fz_dash_events *e);
 
+/* Cut each top list of a traffic record to FZ_DASH_TOP entries and dump it into buf (the
+ * applications left out, "apps_omitted", when it does not fit; an error object when it
+ * still does not). */
+void fz_dash_trim_dump(json_t *o, char *buf, size_t cap);
+
+struct fz_dash_tops;
+
+/* The top lists kept (dashboard_top.c) and the open bins' timer. NULL and errno. */
+struct fz_dash_tops *fz_dash_tops_create(struct fz_appliance *app, unsigned n_nets);
+void fz_dash_tops_free(struct fz_dash_tops *t);
+
+/* Stats lcore: the top lists of a closed bin's traffic record of network net. */
+void fz_dash_tops_take(struct fz_dash_tops *t, unsigned net, json_t *record);
+
+/* A filter of top lists: one address (the address lists) or one port (the port list). */
+struct fz_dash_top_filter {
+	int has_host, has_port;
+	uint8_t key[16];
+};
+
+/* The filter of ?host=ADDR or ?port=P (NULL: not given). 0, or -1 when not a valid one. */
+int fz_dash_tops_key(const char *host, const char *port, struct fz_dash_top_filter *f);
+
+/* Any thread: [{"bin_start_ms","bin_end_ms","top":{"src_ip":[...],...}}] of the last
+ * max_bins closed bins of network net, oldest first, each entry with its "rank" in its list;
+ * only the entries f passes (NULL: all). NULL without memory. */
+json_t *fz_dash_tops_read(const struct fz_dash_tops *t, unsigned net, unsigned max_bins,
+                          const struct fz_dash_top_filter *f);
+
+/* Any thread: network net's open bin as a trimmed traffic record ("open": true), null before
+ * the first copy or when no bin is open. NULL without memory. */
+json_t *fz_dash_tops_open(const struct fz_dash_tops *t, unsigned net);
+
 struct fz_dash_history;
 
 /* Register the consumer (before the stats lcore runs). NULL and errno on failure. */
 struct fz_dash_history *fz_dash_history_create(struct fz_appliance *app,
-                                               struct fz_dash_events *events);
+                                               struct fz_dash_events *events,
+                                               struct fz_dash_tops *tops);
 void fz_dash_history_free(struct fz_dash_history *d);
 
 /* How many networks have a history (the first ones of --networks). */

@@ -45,6 +45,7 @@ struct net_block {
 struct fz_dash_history {
 	struct fz_appliance *app;
 	struct fz_dash_events *events;
+	struct fz_dash_tops *tops;
 	unsigned n_nets;
 	const char *const *net_names;
 	struct net_block *nets;       /* the stats lcore's, n_nets */
@@ -69,9 +70,7 @@ static uint64_t field_u64(json_t *o, const char *key)
 	return json_is_integer(v) ? (uint64_t)json_integer_value(v) : 0;
 }
 
-/* Cut each top list to FZ_DASH_TOP entries and dump o into buf; drop the
- * applications when it still does not fit. */
-static void trim_dump(json_t *o, char *buf, size_t cap)
+void fz_dash_trim_dump(json_t *o, char *buf, size_t cap)
 {
 	json_t *top = json_object_get(o, "top"), *list;
 	const char *key;
@@ -148,7 +147,8 @@ static void take_traffic(struct fz_dash_history *d, const char *json, size_t len
 	if (b->n < FZ_DASH_BINS)
 		b->n++;
 	b->records++;
-	trim_dump(o, b->latest, sizeof(b->latest));
+	fz_dash_tops_take(d->tops, (unsigned)i, o);
+	fz_dash_trim_dump(o, b->latest, sizeof(b->latest));
 	json_decref(o);
 	fz_counter_pub_write(d->pubs[i], b);
 	push_bin(d, i, v);
@@ -213,7 +213,8 @@ static void take(void *arg, struct fz_item *it)
 }
 
 struct fz_dash_history *fz_dash_history_create(struct fz_appliance *app,
-                                               struct fz_dash_events *events)
+                                               struct fz_dash_events *events,
+                                               struct fz_dash_tops *tops)
 {
 	struct fz_dash_history *d = calloc(1, sizeof(*d));
 	struct fz_consumer c = {
@@ -228,6 +229,7 @@ struct fz_dash_history *fz_dash_history_create(struct fz_appliance *app,
 		return NULL;
 	d->app = app;
 	d->events = events;
+	d->tops = tops;
 	if (app->networks) {
 		d->n_nets = fz_networks_count(app->networks);
 		if (d->n_nets > FZ_DASH_NETWORKS)

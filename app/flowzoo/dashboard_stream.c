@@ -222,25 +222,6 @@ static void stream_close(void *arg)
 
 static const struct fz_http_stream_ops stream_ops = {stream_read, stream_ready, stream_close};
 
-/* Last-Event-ID: a decimal id, 1 to 20 digits, below 2^64. 0, or -1. */
-static int parse_id(const char *text, uint64_t *id)
-{
-	unsigned long long v = 0;
-	size_t n = strlen(text);
-
-	if (n == 0 || n > 20)
-		return -1;
-	for (size_t i = 0; i < n; i++) {
-		unsigned d = (unsigned)(text[i] - '0');
-
-		if (d > 9 || v > (~0ull - d) / 10)
-			return -1;
-		v = v * 10 + d;
-	}
-	*id = v;
-	return 0;
-}
-
 int fz_dash_stream_open(struct fz_dash_stream *s, const struct fz_http_req *req,
                         struct fz_http_reply *r)
 {
@@ -250,7 +231,7 @@ int fz_dash_stream_open(struct fz_dash_stream *s, const struct fz_http_req *req,
 
 	if (req->n_args || req->too_many_args)
 		return fz_dashboard_refuse(r, 400, "/api/events takes no query arguments");
-	if (last_seen && last_seen[0] && parse_id(last_seen, &id))
+	if (last_seen && last_seen[0] && fz_http_event_id_parse(last_seen, &id))
 		return fz_dashboard_refuse(r, 400,
 		                           "Last-Event-ID: '%.32s' is not an event id (a decimal "
 		                           "number below 2^64, as this stream sent)",

@@ -83,6 +83,10 @@ struct fz_http_stream_ops {
 	void (*close)(void *stream);
 };
 
+/* An event id of a Server-Sent Events stream as a client sends it back (Last-Event-ID):
+ * 1 to 20 decimal digits, below 2^64, nothing else. 0, or -EINVAL. */
+int fz_http_event_id_parse(const char *text, uint64_t *id);
+
 /* A handler's answer. body is malloc'd; the server frees it. With stream_ops set, the
  * answer is the stream instead (body unused; the server calls close() in every case). */
 struct fz_http_reply {

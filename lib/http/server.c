@@ -175,6 +175,24 @@ static enum MHD_Result answer_stream(struct fz_http_server *s, struct MHD_Connec
 	return rc;
 }
 
+int fz_http_event_id_parse(const char *text, uint64_t *id)
+{
+	uint64_t v = 0;
+	size_t n = strlen(text);
+
+	if (n == 0 || n > 20)
+		return -EINVAL;
+	for (size_t i = 0; i < n; i++) {
+		unsigned d = (unsigned)(text[i] - '0');
+
+		if (d > 9 || v > (UINT64_MAX - d) / 10)
+			return -EINVAL;
+		v = v * 10 + d;
+	}
+	*id = v;
+	return 0;
+}
+
 /* Resume the suspended streams that have bytes now (all of them with all set). */
 static void resume_streams(struct fz_http_server *s, int all)
 {

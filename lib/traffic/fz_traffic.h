@@ -11,6 +11,8 @@
 
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "fz_counters.h"
 #include "fz_export.h"
 #include "fz_record.h"
@@ -85,6 +87,23 @@ void fz_traffic_finish(struct fz_traffic *t);
  * of two reads. The stats lcore's, like every call here.
  */
 const struct fz_traffic_counts *fz_traffic_totals(const struct fz_traffic *t);
+
+/*
+ * The record network net (0 .. n_nets - 1) would get if the newest open bin
+ * (the latest by packet time) closed now: a traffic record object with
+ * "partial" and "open" true, its figures and top lists so far. NULL with
+ * errno ENOENT when no bin is open, ENOMEM. Stats lcore only; it sorts each
+ * top list (up to --top-capacity keys), so call it sparingly.
+ */
+json_t *fz_traffic_open_record(struct fz_traffic *t, unsigned net);
+
+/*
+ * A top list's key as the record writes it (a port number with port set, else
+ * the address text, IPv4 as a.b.c.d), and back: 0, or -EINVAL when k is not
+ * such a key. Keys are 16 bytes: IPv4 as ::ffff:a.b.c.d, a port in the last two.
+ */
+json_t *fz_traffic_top_key(int port, const uint8_t k[16]);
+int fz_traffic_top_key_parse(json_t *k, int port, uint8_t out[16]);
 
 /*
  * The "traffic" counter set (records written, bin reports taken, flows

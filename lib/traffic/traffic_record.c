@@ -10,18 +10,41 @@
 
 static const char *const top_names[TOP__COUNT] = {"src_ip", "dst_ip", "dst_port"};
 
-static json_t *top_key(int list, const uint8_t k[16])
+json_t *fz_traffic_top_key(int port, const uint8_t k[16])
 {
 	static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
 	char buf[INET6_ADDRSTRLEN];
 
-	if (list == TOP_DST_PORT)
+	if (port)
 		return json_integer((k[14] << 8) | k[15]);
 	if (memcmp(k, mapped, sizeof(mapped)) == 0)
 		inet_ntop(AF_INET, k + 12, buf, sizeof(buf));
 	else
 		inet_ntop(AF_INET6, k, buf, sizeof(buf));
 	return json_string(buf);
+}
+
+int fz_traffic_top_key_parse(json_t *k, int port, uint8_t out[16])
+{
+	const char *text = json_string_value(k);
+	struct in_addr a4;
+
+	memset(out, 0, 16);
+	if (port) {
+		json_int_t p = json_integer_value(k);
+
+		if (!json_is_integer(k) || p < 0 || p > 65535)
+			return -EINVAL;
+		out[14] = (uint8_t)(p >> 8);
+		out[15] = (uint8_t)p;
+		return 0;
+	}
+	if (text && inet_pton(AF_INET, text, &a4) == 1) {
+		out[10] = out[11] = 0xff;
+		memcpy(out + 12, &a4, 4);
+		return 0;
+	}
+	return text && inet_pton(AF_INET6, text, out) == 1 ? 0 : -EINVAL;
 }
 
 /* The record's object; NULL without memory. */
@@ -69,11 +92,12 @@ static json_t *record(struct fz_traffic *t, const struct bin *b, unsigned net, i
 			exact &= !tn->full;
 		}
 		for (unsigned i = 0; list && i < n; i++) {
-			json_array_append_new(list, json_pack("{s:o, s:I, s:I, s:I}", "key",
-			                                      top_key(k, e[i]->key), "packets",
-			                                      (json_int_t)e[i]->packets, "bytes",
-			                                      (json_int_t)e[i]->bytes, "flows",
-			                                      (json_int_t)e[i]->flows));
+			json_array_append_new(
+			    list,
+			    json_pack("{s:o, s:I, s:I, s:I}", "key",
+			              fz_traffic_top_key(k == TOP_DST_PORT, e[i]->key), "packets",
+			              (json_int_t)e[i]->packets, "bytes", (json_int_t)e[i]->bytes,
+			              "flows", (json_int_t)e[i]->flows));
 			if (e[i]->err > max_err)
 				max_err = e[i]->err;
 		}
@@ -90,6 +114,22 @@ fail:
 	json_decref(apps);
 	json_decref(top);
 	return NULL;
+}
+
+json_t *fz_traffic_open_record(struct fz_traffic *t, unsigned net)
+{
+	json_t *o;
+
+	if (net >= t->conf.n_nets || t->n_bins == 0) {
+		errno = ENOENT;
+		return NULL;
+	}
+	o = record(t, &t->bins[t->n_bins - 1], net, 1);
+	if (o == NULL)
+		errno = ENOMEM;
+	else
+		json_object_set_new(o, "open", json_true());
+	return o;
 }
 
 static int encode(const struct fz_item *it, void *arg, char *buf, size_t cap)

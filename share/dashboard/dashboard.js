@@ -18,6 +18,8 @@ const live = {labels: [], packets: [], bits: [], netIn: [], netOut: []};
 let streaming = false; // the event stream is open: rates and health come from it
 let poller = null; // the 2-second poll while the stream is down
 let rateEvents = 0;
+// The filtered view of the address or port of a top-N row: {network, what: "host"|"port", key}.
+let filter = null;
 
 const $ = (id) => document.getElementById(id);
 const fmt = (n) => (n === null || n === undefined) ? "–" : Number(n).toLocaleString("en-US");
@@ -45,7 +47,12 @@ function fill(tbody, rows) {
 		const tr = document.createElement("tr");
 		for (const c of cells) {
 			const td = document.createElement("td");
-			if (c !== null && typeof c === "object") {
+			if (c !== null && typeof c === "object" && c.href) {
+				const a = document.createElement("a");
+				a.href = c.href;
+				a.textContent = c.text;
+				td.appendChild(a);
+			} else if (c !== null && typeof c === "object") {
 				td.textContent = c.text;
 				if (c.value !== undefined) td.dataset.value = c.value;
 				if (c.cls) td.className = c.cls;
@@ -206,16 +213,55 @@ async function traffic() {
 		c.update("none");
 	}
 	$("charts").dataset.charts = Object.keys(charts).length;
-	const latest = t.latest;
-	$("top-bin").dataset.bin = latest ? latest.bin_start_ms : "";
-	$("top-bin").textContent = latest ? "(" + sel + ", " + utc(latest.bin_start_ms) + " UTC" +
-		(latest.top_exact === false ? ", approximate" : "") + ")" : "(none yet)";
+}
+
+// The top lists of the network shown: the latest closed bin's or the open one's (/api/top),
+// each row linking to the filtered view of its address or port.
+async function tops() {
+	const sel = $("network").value;
+	if (!sel) return;
+	const open = document.querySelector("input[name=top-bin]:checked").value === "open";
+	const q = "api/top?network=" + encodeURIComponent(sel);
+	const [a, f] = await Promise.all([get(q), filter && filter.network === sel ?
+		get(q + "&" + filter.what + "=" + encodeURIComponent(filter.key)) : null]);
+	const b = open ? a.open : (a.top ? a : null);
+	$("top-bin").dataset.bin = b ? b.bin_start_ms : "";
+	$("top-bin").dataset.open = open ? "1" : "0";
+	$("top-bin").textContent = b ? "(" + sel + ", " + utc(b.bin_start_ms) + " UTC" +
+		(open ? ", open: so far" : "") + (b.top_exact === false ? ", approximate" : "") + ")" :
+		"(none yet)";
 	for (const list of ["src_ip", "dst_ip", "dst_port"]) {
-		const rowsTop = latest && latest.top ? latest.top[list] || [] : [];
-		fill($("top-" + list).tBodies[0], rowsTop.map((e) =>
-			[String(e.key), num(e.bytes), num(e.packets), num(e.flows)]));
+		const what = list === "dst_port" ? "port" : "host";
+		const rowsTop = b && b.top ? b.top[list] || [] : [];
+		fill($("top-" + list).tBodies[0], rowsTop.map((e) => [{text: String(e.key),
+			href: "?network=" + encodeURIComponent(sel) + "&" + what + "=" + encodeURIComponent(e.key)},
+			num(e.bytes), num(e.packets), num(e.flows)]));
+		const rows = $("top-" + list).tBodies[0].rows;
+		rowsTop.forEach((e, i) => {
+			const marked = filter && filter.what === what && String(e.key) === filter.key;
+			rows[i].className = marked ? "marked" : "";
+			if (marked) rows[i].dataset.marked = "1";
+		});
+	}
+	if (f) showFilter(f);
+}
+
+// The filtered view (?network=N&host=ADDR or &port=P): the address's or port's entries in
+// the top lists of every bin kept, newest first.
+function showFilter(f) {
+	const lists = filter.what === "host" ? ["src_ip", "dst_ip"] : ["dst_port"];
+	const cell = (e) => e ? [num(e.bytes), num(e.packets), num(e.flows), String(e.rank)] :
+		["–", "–", "–", "not in the top " + TOP_KEPT];
+	const bins = f.bins.slice().reverse();
+	fill($("filter-table").tBodies[0], bins.map((b) => [{text: utc(b.bin_start_ms), value: b.bin_start_ms}]
+		.concat(...lists.map((l) => cell(b.top[l][0])))));
+	if (f.open && f.open.top) {
+		const row = [{text: utc(f.open.bin_start_ms) + " (open)", value: f.open.bin_start_ms}]
+			.concat(...lists.map((l) => cell(f.open.top[l][0])));
+		fill($("filter-open").tBodies[0], [row]);
 	}
 }
+const TOP_KEPT = 10;
 
 function zooShares(app, scope, by, pairs) {
 	const cl = (app[scope] || {}).classes || {};
@@ -271,7 +317,7 @@ async function alerts() {
 
 // Read the parts of the API named (all of them by default) and show them.
 async function refresh(parts) {
-	const all = {overview, workers, traffic, zoo, alerts};
+	const all = {overview, workers, traffic, tops, zoo, alerts};
 	try {
 		await Promise.all((parts || Object.keys(all)).map((k) => all[k]()));
 		$("fetch-error").hidden = true;
@@ -326,21 +372,42 @@ function follow() {
 		if (!poller) poller = setInterval(refresh, REFRESH_MS);
 		if (es.readyState === EventSource.CLOSED) setTimeout(follow, REFRESH_MS); // refused
 	};
-	on("state", (s) => { healthEvent(s.health); ratesEvent(s.rates); refresh(["traffic", "alerts"]); });
+	on("state", (s) => { healthEvent(s.health); ratesEvent(s.rates); refresh(["traffic", "tops", "alerts"]); });
 	on("rates", ratesEvent);
 	on("health", healthEvent);
-	on("bin", () => soon("traffic")); // one per network per bin: read once
+	on("bin", () => { soon("traffic"); soon("tops"); }); // one per network per bin: read once
 	on("alert", () => soon("alerts"));
 	on("gap", () => refresh());
 	document.body.dataset.stream = "on";
+}
+
+// ?network=N selects a network; with host=ADDR or port=P, the filtered view of it.
+function readFilter() {
+	const q = new URLSearchParams(location.search);
+	const net = q.get("network");
+	if (net && networks.some((n) => n.name === net && n.history)) $("network").value = net;
+	const what = q.has("host") ? "host" : q.has("port") ? "port" : null;
+	if (!net || !what) return;
+	filter = {network: net, what: what, key: q.get(what)};
+	$("filter").hidden = false;
+	$("filter-what").textContent = net + ", " + (what === "host" ? "address " : "port ") + filter.key;
+	const head = what === "host" ?
+		["bin (UTC)", "bytes as initiator", "packets", "flows", "rank", "bytes as responder",
+			"packets", "flows", "rank"] : ["bin (UTC)", "bytes", "packets", "flows", "rank"];
+	for (const id of ["filter-table", "filter-open"]) {
+		const tr = $(id).tHead.rows[0];
+		tr.replaceChildren(...head.map((h) => { const th = document.createElement("th"); th.textContent = h; return th; }));
+	}
 }
 
 async function start() {
 	const n = await get("api/networks");
 	networks = n.networks;
 	$("network").replaceChildren(...networks.filter((x) => x.history).map((x) => new Option(x.name, x.name)));
+	readFilter();
 	$("network").addEventListener("change", () => refresh());
 	for (const r of document.querySelectorAll("input[type=radio]")) r.addEventListener("change", () => refresh());
+	setInterval(() => { if (streaming && $("top-bin").dataset.open === "1") soon("tops"); }, REFRESH_MS);
 	await refresh();
 	if (window.EventSource) follow();
 	else poller = setInterval(refresh, REFRESH_MS);

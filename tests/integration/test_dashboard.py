@@ -35,6 +35,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 
 from cdp import Browser
 from fzrun import FLOWZOO, SRC, Checker, LiveHttp, get, get_json
@@ -65,6 +66,8 @@ class Dom(html.parser.HTMLParser):
             self.row = {"attrs": a, "cells": []}
         if tag == "td" and self.row is not None:
             self.row["cells"].append({"value": a.get("data-value"), "text": ""})
+        if tag == "a" and self.row is not None and self.row["cells"]:
+            self.row["cells"][-1]["href"] = a.get("href")
 
     def handle_endtag(self, tag):
         if not self.stack:
@@ -84,7 +87,7 @@ class Dom(html.parser.HTMLParser):
     def handle_data(self, data):
         if self.stack:
             self.stack[-1][2] += data
-        if self.row is not None and self.row["cells"] and self.stack and self.stack[-1][0] == "td":
+        if self.row is not None and self.row["cells"] and any(t[0] == "td" for t in self.stack):
             self.row["cells"][-1]["text"] += data
 
     def text(self, id_):
@@ -159,7 +162,13 @@ def malformed(base):
         ("/api/traffic?network=campus&bins=289", 400, "is not a number"),
         ("/api/traffic?network=campus&bins=99999999999999999999999", 400, "is not a number"),
         ("/api/traffic?network=campus&bins=", 400, "is not a number"),
-        ("/api/top?network=campus&bins=3", 400, "unknown query argument 'bins'"),
+        ("/api/top?network=campus&bins=25", 400, "bins: '25' is not a number from 1 to 24"),
+        ("/api/top?network=campus&host=1.2.3", 400, "host: '1.2.3' is not an IPv4 or IPv6 address"),
+        ("/api/top?network=campus&host=", 400, "is not an IPv4 or IPv6 address"),
+        ("/api/top?network=campus&port=65536", 400, "port: '65536' is not a port from 0 to 65535"),
+        ("/api/top?network=campus&port=-1", 400, "is not a port"),
+        ("/api/top?network=campus&host=1.2.3.4&port=80", 400, "give host or port, not both"),
+        ("/api/traffic?network=campus&host=1.2.3.4", 400, "unknown query argument 'host'"),
         ("/api/top?network=campus&network=dorms", 400, "given twice"),
         ("/api/zoo?x=1", 400, "unknown query argument 'x'"),
         ("/api/alerts?%00=1", 400, "unknown query argument"),
@@ -308,11 +317,84 @@ def live_run(tmp, pcap, networks):
         c.eq(True, os.path.exists(shot) and os.path.getsize(shot) > 10000, "a screenshot")
         if os.environ.get("FZ_WRITE_DOCS") == "1" and os.path.exists(shot):
             shutil.copy(shot, os.path.join(SRC, "docs", "dashboard.png"))
+        open_bin(page, base)
+        filtered_view(page, base, dom)
     finally:
         if page:
             page.close()
         if app.base:
             c.eq(True, app.stop() in (0, 3), "the appliance stops on SIGTERM (0, or 3: lost)")
+
+
+def top_rows(dom, lst):
+    return [[r["cells"][0]["text"]] + values(r, 1) for r in dom.rows.get("top-" + lst, [])]
+
+
+def api_rows(top, lst):
+    return [[str(e["key"]), e["bytes"], e["packets"], e["flows"]] for e in top[lst]]
+
+
+def open_bin(page, base):
+    """The top lists of the bin open now: the page's rows equal /api/top's "open"."""
+    page.eval("document.querySelector('input[name=top-bin][value=open]').click()")
+    page.wait_for("document.getElementById('top-bin').dataset.open === '1'")
+    same = False
+    for _ in range(5):
+        a0 = get_json(base + "/api/top?network=campus")[1]["open"]
+        dom = dump(page)
+        a1 = get_json(base + "/api/top?network=campus")[1]["open"]
+        shown = int(dom.attrs("top-bin").get("data-bin") or 0)
+        for a in (a0, a1):
+            if a and a["bin_start_ms"] == shown and all(top_rows(dom, lst) == api_rows(a["top"], lst)
+                                                        for lst in ("src_ip", "dst_ip", "dst_port")):
+                same = True
+        if same:
+            break
+        time.sleep(1)
+    c.eq(True, same, "the open bin's top lists on the page equal /api/top's open")
+    c.eq(True, "open" in (dom.text("top-bin") or ""), "the page says the bin is open")
+    page.eval("document.querySelector('input[name=top-bin][value=closed]').click()")
+
+
+def filtered_view(page, base, dom):
+    """Each top-N row links to the filtered view of its address or port; following the
+    first initiator's link shows that address over the bins kept, as /api/top?host= says."""
+    for lst, what in (("src_ip", "host"), ("dst_ip", "host"), ("dst_port", "port")):
+        rows = dom.rows.get("top-" + lst, [])
+        c.eq([urllib.parse.quote("?network=campus&%s=%s" % (what, r["cells"][0]["text"]), safe="?=&")
+              for r in rows], [r["cells"][0].get("href") for r in rows],
+             "top %s: every row links to its filtered view" % lst)
+    rows = dom.rows.get("top-src_ip", [])
+    if not rows:
+        return
+    host, href = rows[0]["cells"][0]["text"], rows[0]["cells"][0]["href"]
+    page.open(base + "/" + href)
+    c.eq(True, page.wait_for("document.querySelectorAll('#filter-table tbody tr').length > 0 && "
+                             "Number(document.body.dataset.refreshes) >= 3"), "the filtered view opens")
+    same = False
+    for _ in range(5):
+        want0 = get_json(base + "/api/top?network=campus&host=" + host)[1]
+        got = dump(page)
+        want1 = get_json(base + "/api/top?network=campus&host=" + host)[1]
+        rows_got = [values(r) for r in got.rows.get("filter-table", [])]
+        for want in (want0, want1):
+            exp = []
+            for b in reversed(want["bins"]):
+                row = [b["bin_start_ms"]]
+                for lst in ("src_ip", "dst_ip"):
+                    e = b["top"][lst]
+                    row += [e[0]["bytes"], e[0]["packets"], e[0]["flows"]] if e else []
+                exp.append(row)
+            same = same or exp == rows_got
+        if same:
+            break
+        time.sleep(1)
+    c.eq(True, same, "the filtered view's bins equal /api/top?network=campus&host=%s" % host)
+    c.eq(True, host in (got.text("filter-what") or ""), "the filtered view names the address")
+    marked = [r["cells"][0]["text"] for r in got.rows.get("top-src_ip", [])
+              if r["attrs"].get("data-marked") == "1"]
+    c.eq([host], marked, "the address is marked in the initiators' table")
+    page_ok(got, "filtered view", page)
 
 
 def other_runs(tmp, pcap):
