@@ -37,17 +37,8 @@ static const struct {
 };
 
 const char *const fz_dashboard_paths[] = {
-    "/",
-    "/dashboard.js",
-    "/dashboard.css",
-    "/chart.min.js",
-    "/api/networks",
-    "/api/traffic",
-    "/api/top",
-    "/api/zoo",
-    "/api/alerts",
-    "/api/events",
-    NULL,
+    "/",        "/dashboard.js", "/dashboard.css", "/chart.min.js", "/api/networks", "/api/traffic",
+    "/api/top", "/api/zoo",      "/api/alerts",    "/api/events",   "/api/days",     NULL,
 };
 
 struct fz_dashboard {
@@ -236,11 +227,11 @@ static int api_networks(struct fz_dashboard *d, const struct fz_http_req *req,
 	              "stats_interval_s", d->app->opts.stats_interval));
 }
 
-/* ?bins=N, 1 to max (max when absent): 0, or -1 with the 400 in r. */
-static int bins_arg(const struct fz_http_req *req, unsigned max, unsigned *out,
-                    struct fz_http_reply *r, int *ok)
+/* ?name=N, 1 to max (max when absent): 0, or -1 with the 400 in r. */
+static int count_arg(const struct fz_http_req *req, const char *name, unsigned max, unsigned *out,
+                     struct fz_http_reply *r, int *ok)
 {
-	const char *bins = fz_http_arg(req, "bins");
+	const char *bins = fz_http_arg(req, name);
 	unsigned long v;
 	char *end;
 
@@ -250,7 +241,7 @@ static int bins_arg(const struct fz_http_req *req, unsigned max, unsigned *out,
 	errno = 0;
 	v = strtoul(bins, &end, 10);
 	if (bins[0] < '0' || bins[0] > '9' || *end || errno || v < 1 || v > max) {
-		*ok = fz_dashboard_refuse(r, 400, "bins: '%.32s' is not a number from 1 to %u",
+		*ok = fz_dashboard_refuse(r, 400, "%s: '%.32s' is not a number from 1 to %u", name,
 		                          bins, max);
 		return -1;
 	}
@@ -267,7 +258,7 @@ static int api_traffic(struct fz_dashboard *d, const struct fz_http_req *req,
 	int net, ok;
 
 	if (check_args(req, args, r, &ok) || (net = network_arg(d, req, r, &ok)) < 0 ||
-	    bins_arg(req, FZ_DASH_BINS, &max, r, &ok))
+	    count_arg(req, "bins", FZ_DASH_BINS, &max, r, &ok))
 		return ok;
 	o = fz_dash_history_traffic(d->history, (unsigned)net, max);
 	if (o == NULL)
@@ -275,6 +266,24 @@ static int api_traffic(struct fz_dashboard *d, const struct fz_http_req *req,
 	json_object_set_new(o, "network", json_string(fz_http_arg(req, "network")));
 	json_object_set_new(o, "traffic_interval_s",
 	                    json_integer((json_int_t)d->app->opts.traffic_interval));
+	return fz_http_json_reply(r, 200, o);
+}
+
+static int api_days(struct fz_dashboard *d, const struct fz_http_req *req, struct fz_http_reply *r)
+{
+	static const char *const args[] = {"network", "days", NULL};
+	unsigned max;
+	json_t *o;
+	int net, ok;
+
+	if (check_args(req, args, r, &ok) || (net = network_arg(d, req, r, &ok)) < 0 ||
+	    count_arg(req, "days", FZ_DASH_DAYS, &max, r, &ok))
+		return ok;
+	o = fz_dash_history_days(d->history, (unsigned)net, max);
+	if (o == NULL)
+		return -1;
+	json_object_set_new(o, "network", json_string(fz_http_arg(req, "network")));
+	json_object_set_new(o, "days_kept", json_integer(FZ_DASH_DAYS));
 	return fz_http_json_reply(r, 200, o);
 }
 
@@ -338,7 +347,7 @@ static int api_top(struct fz_dashboard *d, const struct fz_http_req *req, struct
 	int net, ok;
 
 	if (check_args(req, args, r, &ok) || (net = network_arg(d, req, r, &ok)) < 0 ||
-	    bins_arg(req, FZ_DASH_TOP_BINS, &max, r, &ok))
+	    count_arg(req, "bins", FZ_DASH_TOP_BINS, &max, r, &ok))
 		return ok;
 	if (host && port)
 		return fz_dashboard_refuse(r, 400, "give host or port, not both");
@@ -415,6 +424,8 @@ int fz_dashboard_handle(struct fz_dashboard *d, const struct fz_http_req *req,
 			r->len = d->len[i];
 			return 0;
 		}
+	if (strcmp(p, "/api/days") == 0)
+		return api_days(d, req, r);
 	if (strcmp(p, "/api/events") == 0)
 		return fz_dash_stream_open(d->stream, req, r);
 	if (strcmp(p, "/api/networks") == 0)

@@ -35,6 +35,7 @@
 #define FZ_DASH_ALERTS         32  /* alert records kept */
 #define FZ_DASH_EVENTS         512 /* numbered events kept for clients that reconnect */
 #define FZ_DASH_TOP_BINS       24  /* closed bins whose top lists are kept, per network */
+#define FZ_DASH_DAYS           90  /* UTC days of in/out sums kept, per network */
 #define FZ_DASH_STREAM_CLIENTS 32  /* default of --http-stream-clients */
 
 /* The numbered events of the stream. */
@@ -132,6 +133,9 @@ unsigned fz_dash_history_networks(const struct fz_dash_history *d);
  */
 json_t *fz_dash_history_traffic(const struct fz_dash_history *d, unsigned net, unsigned max_bins);
 json_t *fz_dash_history_zoo(const struct fz_dash_history *d);
+/* {"days":[{"day":"YYYY-MM-DD","day_start_ms","packets_in","bytes_in","packets_out",
+ * "bytes_out","bins"}...oldest first],"late_bins"}: the last max_days days of network net. */
+json_t *fz_dash_history_days(const struct fz_dash_history *d, unsigned net, unsigned max_days);
 json_t *fz_dash_history_alerts(const struct fz_dash_history *d);
 
 struct fz_dashboard;

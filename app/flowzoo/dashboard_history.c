@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "dashboard.h"
 #include "fz_networks.h"
@@ -34,12 +35,23 @@ struct bin {
 	uint64_t v[BIN_FIELDS];
 };
 
+/* One UTC day of a network: the sums of its closed bins that start in it. */
+struct day {
+	uint64_t day; /* days since 1970-01-01 */
+	uint64_t packets_in, bytes_in, packets_out, bytes_out, bins;
+};
+
+#define DAY_MS 86400000u
+
 struct net_block {
 	uint64_t records; /* traffic records taken for this network */
 	uint32_t n;       /* bins in the ring */
 	uint32_t next;    /* the slot of the next bin */
 	struct bin bins[FZ_DASH_BINS];
 	char latest[LATEST_MAX]; /* JSON, "" before the first record */
+	uint32_t n_days, next_day;
+	uint64_t late_bins; /* bins of a day before the newest one that is not kept */
+	struct day days[FZ_DASH_DAYS];
 };
 
 struct fz_dash_history {
@@ -128,6 +140,41 @@ static void push_bin(struct fz_dash_history *d, int net, const uint64_t *v)
 		fz_dash_events_push(d->events, FZ_DASH_EV_BIN, buf, n);
 }
 
+/* Add a closed bin (its numbers v, as bin_fields) to the day it starts in. Bins close in
+ * order, so its day is the newest or a new one; an older day not kept is counted. */
+static void add_day(struct net_block *b, const uint64_t *v)
+{
+	uint64_t day = v[0] / DAY_MS;
+	struct day *d = NULL;
+
+	for (uint32_t k = 0; k < b->n_days; k++) {
+		struct day *x = &b->days[(b->next_day + FZ_DASH_DAYS - 1 - k) % FZ_DASH_DAYS];
+
+		if (x->day == day)
+			d = x;
+		if (x->day <= day)
+			break;
+	}
+	if (d == NULL && b->n_days &&
+	    day < b->days[(b->next_day + FZ_DASH_DAYS - 1) % FZ_DASH_DAYS].day) {
+		b->late_bins++;
+		return;
+	}
+	if (d == NULL) {
+		d = &b->days[b->next_day];
+		memset(d, 0, sizeof(*d));
+		d->day = day;
+		b->next_day = (b->next_day + 1) % FZ_DASH_DAYS;
+		if (b->n_days < FZ_DASH_DAYS)
+			b->n_days++;
+	}
+	d->packets_in += v[2];
+	d->bytes_in += v[3];
+	d->packets_out += v[4];
+	d->bytes_out += v[5];
+	d->bins++;
+}
+
 static void take_traffic(struct fz_dash_history *d, const char *json, size_t len)
 {
 	json_t *o = json_loadb(json, len, 0, NULL);
@@ -147,6 +194,7 @@ static void take_traffic(struct fz_dash_history *d, const char *json, size_t len
 	if (b->n < FZ_DASH_BINS)
 		b->n++;
 	b->records++;
+	add_day(b, v);
 	fz_dash_tops_take(d->tops, (unsigned)i, o);
 	fz_dash_trim_dump(o, b->latest, sizeof(b->latest));
 	json_decref(o);
@@ -339,4 +387,37 @@ json_t *fz_dash_history_alerts(const struct fz_dash_history *d)
 		return NULL;
 	return json_pack("{s:I, s:i, s:o}", "total", (json_int_t)count, "kept", FZ_DASH_ALERTS,
 	                 "alerts", a);
+}
+
+json_t *fz_dash_history_days(const struct fz_dash_history *d, unsigned net, unsigned max_days)
+{
+	struct net_block *b = malloc(sizeof(*b));
+	json_t *days = json_array(), *o = NULL;
+	unsigned n;
+
+	if (b == NULL || days == NULL) {
+		free(b);
+		json_decref(days);
+		return NULL;
+	}
+	fz_counter_pub_read(d->pubs[net], b);
+	n = b->n_days < max_days ? b->n_days : max_days;
+	for (unsigned k = 0; k < n; k++) {
+		const struct day *x = &b->days[(b->next_day + FZ_DASH_DAYS - n + k) % FZ_DASH_DAYS];
+		time_t t = (time_t)(x->day * 86400u);
+		struct tm tm;
+		char date[16];
+
+		gmtime_r(&t, &tm);
+		strftime(date, sizeof(date), "%Y-%m-%d", &tm);
+		json_array_append_new(
+		    days, json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I}", "day", date,
+		                    "day_start_ms", (json_int_t)(x->day * DAY_MS), "packets_in",
+		                    (json_int_t)x->packets_in, "bytes_in", (json_int_t)x->bytes_in,
+		                    "packets_out", (json_int_t)x->packets_out, "bytes_out",
+		                    (json_int_t)x->bytes_out, "bins", (json_int_t)x->bins));
+	}
+	o = json_pack("{s:o, s:I}", "days", days, "late_bins", (json_int_t)b->late_bins);
+	free(b);
+	return o;
 }

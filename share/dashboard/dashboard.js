@@ -215,6 +215,23 @@ async function traffic() {
 	$("charts").dataset.charts = Object.keys(charts).length;
 }
 
+// Bytes in and out per UTC day of the network shown (/api/days: the last 90 days).
+async function days() {
+	const sel = $("network").value;
+	if (!sel) return;
+	const d = await get("api/days?network=" + encodeURIComponent(sel));
+	const c = chart("chart-days", "bar", {scales: {y: {beginAtZero: true, title: {display: true, text: "bytes"}}}});
+	c.data.labels = d.days.map((x) => x.day);
+	c.data.datasets = [
+		{label: "bytes in", data: d.days.map((x) => x.bytes_in), backgroundColor: COLORS.in},
+		{label: "bytes out", data: d.days.map((x) => x.bytes_out), backgroundColor: COLORS.out},
+	];
+	c.update("none");
+	$("charts").dataset.charts = Object.keys(charts).length;
+	fill($("days-table").tBodies[0], d.days.slice().reverse().map((x) => [{text: x.day, value: x.day_start_ms},
+		num(x.packets_in), num(x.bytes_in), num(x.packets_out), num(x.bytes_out), num(x.bins)]));
+}
+
 // The top lists of the network shown: the latest closed bin's or the open one's (/api/top),
 // each row linking to the filtered view of its address or port.
 async function tops() {
@@ -317,7 +334,7 @@ async function alerts() {
 
 // Read the parts of the API named (all of them by default) and show them.
 async function refresh(parts) {
-	const all = {overview, workers, traffic, tops, zoo, alerts};
+	const all = {overview, workers, traffic, days, tops, zoo, alerts};
 	try {
 		await Promise.all((parts || Object.keys(all)).map((k) => all[k]()));
 		$("fetch-error").hidden = true;
@@ -375,7 +392,7 @@ function follow() {
 	on("state", (s) => { healthEvent(s.health); ratesEvent(s.rates); refresh(["traffic", "tops", "alerts"]); });
 	on("rates", ratesEvent);
 	on("health", healthEvent);
-	on("bin", () => { soon("traffic"); soon("tops"); }); // one per network per bin: read once
+	on("bin", () => { soon("traffic"); soon("tops"); soon("days"); }); // one per network per bin
 	on("alert", () => soon("alerts"));
 	on("gap", () => refresh());
 	document.body.dataset.stream = "on";

@@ -40,15 +40,17 @@ class LiveProcess:
 
 
 class LiveHttp(LiveProcess):
-    """flowzoo replaying a capture forever (net_pcap, infinite_rx) with --http on any free
-    port: base is "http://ADDR:PORT" once it serves, None if it did not start."""
+    """flowzoo replaying a capture forever (net_pcap, infinite_rx; time from the TSC) with
+    --http on any free port: base is "http://ADDR:PORT" once it serves, None if it did not
+    start. With forever False it reads the capture once, in packet time, and stays up."""
 
-    def __init__(self, tmp, name, pcap, extra=()):
+    def __init__(self, tmp, name, pcap, extra=(), forever=True):
         self.log = os.path.join(tmp, name + ".log")
         eal = ["--no-huge", "-m", "256", "--no-shconf", "--no-pci", "--file-prefix",
                "fzlive%d%s" % (os.getpid(), name), "-l", "0,1", "--no-telemetry", "--vdev",
-               "net_pcap0,rx_pcap=%s,infinite_rx=1" % pcap]
-        cmd = [FLOWZOO] + eal + ["--", "--clock", "tsc", "--flows-per-worker", "4096",
+               "net_pcap0,rx_pcap=%s%s" % (pcap, ",infinite_rx=1" if forever else "")]
+        cmd = [FLOWZOO] + eal + ["--", "--clock", "tsc" if forever else "pcap",
+                                 "--flows-per-worker", "4096",
                                  "--log-file", self.log, "--collector-id", name,
                                  "--http", "127.0.0.1:0", "--jsonl", os.devnull] + list(extra)
         self.out = open(os.path.join(tmp, name + ".out"), "w")

@@ -31,6 +31,7 @@ import os
 import random
 import re
 import shutil
+import struct
 import subprocess
 import sys
 import tempfile
@@ -290,7 +291,7 @@ def live_run(tmp, pcap, networks):
             c.eq(True, "records_lost" in alerts, "the ring's losses are an alert on the page")
             c.eq(True, "fail" in dom.attrs("health").get("class", ""),
                  "health shows the loss (%r)" % dom.text("health"))
-            c.eq("7", dom.attrs("charts").get("data-charts"), "seven charts drawn")
+            c.eq("8", dom.attrs("charts").get("data-charts"), "eight charts drawn")
             live = [r["cells"][0]["text"] for r in dom.rows.get("live-networks-table", [])]
             c.eq(names, live, "the live table per network names every network")
             wrows = dom.rows.get("workers-table", [])
@@ -299,7 +300,7 @@ def live_run(tmp, pcap, networks):
                  "worker 0's ring_full shows the losses")
             erows = dom.rows.get("exporters-table", [])
             c.eq(["jsonl"], [r["cells"][0]["text"] for r in erows], "the exporters table: jsonl")
-            for canvas in ("chart-live", "chart-live-net", "chart-bytes", "chart-packets",
+            for canvas in ("chart-live", "chart-live-net", "chart-bytes", "chart-packets", "chart-days",
                            "chart-size", "chart-duration", "chart-rate"):
                 c.eq(True, "display: block" in dom.attrs(canvas).get("style", ""),
                      "Chart.js drew canvas %s" % canvas)
@@ -397,6 +398,92 @@ def filtered_view(page, base, dom):
     page_ok(got, "filtered view", page)
 
 
+def shifted(tmp, pcap, shifts, marker_s):
+    """The capture once per shift (seconds later each), then one UDP packet between two
+    addresses of no network marker_s seconds after the start: it moves packet time on, so
+    that every bin of the copies closes."""
+    data = open(pcap, "rb").read()
+    hdr, body, recs, off = data[:24], data[24:], [], 0
+    while off + 16 <= len(body):
+        ts, us, incl, orig = struct.unpack("<IIII", body[off:off + 16])
+        recs.append((ts, us, body[off + 16:off + 16 + incl], orig))
+        off += 16 + incl
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 28, 0, 0, 64, 17, 0, bytes([192, 0, 2, 1]),
+                     bytes([192, 0, 2, 2]))
+    frame = b"\x02" * 6 + b"\x04" * 6 + b"\x08\x00" + ip + struct.pack("!HHHH", 1000, 2000, 8, 0)
+    path = os.path.join(tmp, "days.pcap")
+    with open(path, "wb") as f:
+        f.write(hdr)
+        for sh in shifts:
+            f.write(b"".join(struct.pack("<IIII", ts + sh, us, len(p), orig) + p
+                             for ts, us, p, orig in recs))
+        f.write(struct.pack("<IIII", recs[0][0] + marker_s, 0, len(frame), len(frame)) + frame)
+    return path
+
+
+def days_run(tmp, pcap):
+    """Seven copies of the capture 5 hours apart (2023-11-14 22:13 UTC to 2023-11-16 04:14):
+    /api/days has three days per network, each the sums of the generator's truth bins that
+    start in it; the page's table and chart show them."""
+    truth = json.load(open(os.path.join(tmp, "traffic.truth.json")))
+    shifts = [k * 5 * 3600 for k in range(7)]
+    want = {}
+    for b in truth["traffic"]:
+        for sh in shifts:
+            day = (b["bin_start_ms"] + sh * 1000) // 86400000
+            d = want.setdefault(b["network"], {}).setdefault(day, [day * 86400000, 0, 0, 0, 0, 0])
+            for i, k in enumerate(("packets_in", "bytes_in", "packets_out", "bytes_out")):
+                d[1 + i] += b[k]
+            d[5] += 1
+    args = [a for a in truth["args"]]
+    app = LiveHttp(tmp, "days", shifted(tmp, pcap, shifts, 4 * 86400),
+                   ["--networks", os.path.join(tmp, "traffic.networks.json")] + args, forever=False)
+    page = None
+    try:
+        c.eq(True, app.base is not None, "days: serves")
+        if app.base is None:
+            return
+
+        def got(net):
+            d = get_json(app.base + "/api/days?network=" + net)[1]
+            return {x["day_start_ms"] // 86400000: [x["day_start_ms"], x["packets_in"], x["bytes_in"],
+                                                     x["packets_out"], x["bytes_out"], x["bins"]]
+                    for x in d["days"]}
+        deadline = time.time() + 60
+        while time.time() < deadline and got("campus") != want["campus"]:
+            time.sleep(0.5)
+        for net in sorted(want):
+            c.eq(want[net], got(net), "days of %s: the sums of the truth's bins per UTC day" % net)
+        d = get_json(app.base + "/api/days?network=campus")[1]
+        c.eq(["2023-11-14", "2023-11-15", "2023-11-16"], [x["day"] for x in d["days"]],
+             "three UTC days, oldest first")
+        c.eq((90, 0), (d["days_kept"], d["late_bins"]), "90 days kept, no late bin")
+        one = get_json(app.base + "/api/days?network=campus&days=1")[1]["days"]
+        c.eq(d["days"][-1:], one, "days=1: the newest day")
+        for q, msg in (("days=0", "days: '0' is not a number from 1 to 90"),
+                       ("days=91", "is not a number from 1 to 90"), ("x=1", "unknown query"),
+                       ("", None)):
+            st, body = get_json(app.base + "/api/days?network=campus&" + q if q else
+                                app.base + "/api/days")
+            c.eq(400, st, "/api/days?%s: 400" % q)
+            c.eq(True, msg is None or msg in body["error"], "/api/days?%s says why" % q)
+        page = Browser(CHROMIUM, tmp)
+        page.open(app.base + "/?network=campus")
+        page.wait_for("document.querySelectorAll('#days-table tbody tr').length === 3")
+        dom = dump(page)
+        rows = [values(r) for r in dom.rows.get("days-table", [])]
+        c.eq([[x["day_start_ms"], x["packets_in"], x["bytes_in"], x["packets_out"], x["bytes_out"],
+               x["bins"]] for x in reversed(d["days"])], rows,
+             "the page's days table equals /api/days, newest first")
+        c.eq(True, "display: block" in dom.attrs("chart-days").get("style", ""), "the days chart is drawn")
+        c.eq([], page.errors, "days page: no error in the browser's console")
+    finally:
+        if page:
+            page.close()
+        if app.base:
+            app.stop()
+
+
 def other_runs(tmp, pcap):
     app = LiveHttp(tmp, "b", pcap)
     try:
@@ -441,6 +528,7 @@ def main():
     pcap = os.path.join(tmp, "traffic.pcap")
     option_errors(tmp)
     live_run(tmp, pcap, os.path.join(tmp, "traffic.networks.json"))
+    days_run(tmp, pcap)
     other_runs(tmp, pcap)
     if c.failures == 0:
         shutil.rmtree(tmp, ignore_errors=True)
