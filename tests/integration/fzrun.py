@@ -4,6 +4,7 @@ import os
 import re
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import time
@@ -81,6 +82,21 @@ def get_json(url):
         return st, json.loads(body)
     except ValueError:
         return st, None
+
+
+def pcap_records(path):
+    """A classic pcap file's global header and its records (ts_sec, ts_usec, frame, orig_len)."""
+    data = open(path, "rb").read()
+    body, recs, off = data[24:], [], 0
+    while off + 16 <= len(body):
+        ts, us, incl, orig = struct.unpack("<IIII", body[off:off + 16])
+        recs.append((ts, us, body[off + 16:off + 16 + incl], orig))
+        off += 16 + incl
+    return data[:24], recs
+
+
+def pcap_record(ts, us, frame, orig):
+    return struct.pack("<IIII", ts, us, len(frame), orig) + frame
 
 
 def run_flowzoo(pcaps, outdir, extra=(), name="run", timeout=300, expect_rc=0):

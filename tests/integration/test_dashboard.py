@@ -39,7 +39,7 @@ import time
 import urllib.parse
 
 from cdp import Browser
-from fzrun import FLOWZOO, SRC, Checker, LiveHttp, get, get_json
+from fzrun import FLOWZOO, SRC, Checker, LiveHttp, get, get_json, pcap_record, pcap_records
 
 GEN = os.path.join(SRC, "scripts", "fzgen.py")
 CHARTJS = "/usr/share/javascript/chart.js/chart.min.js"
@@ -402,12 +402,7 @@ def shifted(tmp, pcap, shifts, marker_s):
     """The capture once per shift (seconds later each), then one UDP packet between two
     addresses of no network marker_s seconds after the start: it moves packet time on, so
     that every bin of the copies closes."""
-    data = open(pcap, "rb").read()
-    hdr, body, recs, off = data[:24], data[24:], [], 0
-    while off + 16 <= len(body):
-        ts, us, incl, orig = struct.unpack("<IIII", body[off:off + 16])
-        recs.append((ts, us, body[off + 16:off + 16 + incl], orig))
-        off += 16 + incl
+    hdr, recs = pcap_records(pcap)
     ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 28, 0, 0, 64, 17, 0, bytes([192, 0, 2, 1]),
                      bytes([192, 0, 2, 2]))
     frame = b"\x02" * 6 + b"\x04" * 6 + b"\x08\x00" + ip + struct.pack("!HHHH", 1000, 2000, 8, 0)
@@ -415,9 +410,8 @@ def shifted(tmp, pcap, shifts, marker_s):
     with open(path, "wb") as f:
         f.write(hdr)
         for sh in shifts:
-            f.write(b"".join(struct.pack("<IIII", ts + sh, us, len(p), orig) + p
-                             for ts, us, p, orig in recs))
-        f.write(struct.pack("<IIII", recs[0][0] + marker_s, 0, len(frame), len(frame)) + frame)
+            f.write(b"".join(pcap_record(ts + sh, us, p, orig) for ts, us, p, orig in recs))
+        f.write(pcap_record(recs[0][0] + marker_s, 0, frame, len(frame)))
     return path
 
 

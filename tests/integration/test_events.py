@@ -28,14 +28,13 @@ import http.client
 import json
 import os
 import re
-import struct
 import subprocess
 import sys
 import tempfile
 import time
 import shutil
 
-from fzrun import FLOWZOO, SRC, Checker, LiveHttp, get, get_json
+from fzrun import FLOWZOO, SRC, Checker, LiveHttp, get, get_json, pcap_record, pcap_records
 
 GEN = os.path.join(SRC, "scripts", "fzgen.py")
 c = Checker()
@@ -266,19 +265,13 @@ def evicted(tmp, pcap, networks):
 
 def repeated(tmp, pcap, times):
     """The capture times over, each copy after the previous one in packet time."""
-    data = open(pcap, "rb").read()
-    hdr, body, recs, off = data[:24], data[24:], [], 0
-    while off + 16 <= len(body):
-        ts, us, incl, orig = struct.unpack("<IIII", body[off:off + 16])
-        recs.append((ts, us, body[off + 16:off + 16 + incl], orig))
-        off += 16 + incl
+    hdr, recs = pcap_records(pcap)
     span = recs[-1][0] - recs[0][0] + 60
     path = os.path.join(tmp, "long.pcap")
     with open(path, "wb") as f:
         f.write(hdr)
         for k in range(times):
-            f.write(b"".join(struct.pack("<IIII", ts + k * span, us, len(p), orig) + p
-                             for ts, us, p, orig in recs))
+            f.write(b"".join(pcap_record(ts + k * span, us, p, orig) for ts, us, p, orig in recs))
     return path
 
 
