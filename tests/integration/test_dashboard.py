@@ -143,6 +143,10 @@ def option_errors(tmp):
     cases = [
         (["--http", "0", "--http-dashboard", "maybe"], "--http-dashboard"),
         (["--http-dashboard", "off"], "--http-dashboard: there is no HTTP server"),
+        (["--http", "0", "--http-stream-clients", "0"], "--http-stream-clients"),
+        (["--http", "0", "--http-stream-clients", "201"], "--http-stream-clients"),
+        (["--http", "0", "--http-stream-clients", "x"], "--http-stream-clients"),
+        (["--http-stream-clients", "5"], "--http-stream-clients: there is no HTTP server"),
     ]
     for args, want in cases:
         r = subprocess.run([FLOWZOO, "--pcap", "/dev/null"] + args, capture_output=True, text=True,
