@@ -320,16 +320,35 @@ async function zoo() {
 	apps.forEach((a, i) => { rows[i].dataset.app = a.app; });
 }
 
+// An alert record's row: a baseline alert (docs/alerts.md) is keyed by network, metric and
+// direction, with its value against the threshold and its start and end; a health alert by its
+// counter, with the growth and the total.
+function alertKey(x) {
+	return x.alert === "baseline" ? [x.network, x.metric, x.direction].join(" ") : x.counter || "";
+}
+function alertRow(x) {
+	const base = x.alert === "baseline";
+	return [utc(x.time_ms), x.alert + (x.state ? " " + x.state : ""), x.severity, alertKey(x),
+		base ? {text: fmt(x.value) + " (threshold " + fmt(Math.round(x.threshold)) + ")", value: x.value, cls: "num"} :
+			{text: "+" + fmt(x.delta) + " (" + fmt(x.total) + " in all)", value: x.delta, cls: "num"},
+		x.start_ms ? utc(x.start_ms) : "", x.end_ms ? utc(x.end_ms) : "", x.message];
+}
+
 async function alerts() {
 	const a = await get("api/alerts");
 	$("alerts-total").textContent = a.total + " raised since start; the last " + a.kept + " are kept.";
 	const list = a.alerts.slice().reverse();
-	fill($("alerts-table").tBodies[0], list.map((x) =>
-		[utc(x.time_ms), x.alert, x.severity, x.counter, num(x.delta), num(x.total), x.message]));
+	fill($("alerts-table").tBodies[0], list.map(alertRow));
 	const rows = $("alerts-table").tBodies[0].rows;
 	list.forEach((x, i) => { rows[i].className = x.severity === "error" ? "bad" : ""; });
 	if (a.alerts.length === 0)
-		fill($("alerts-table").tBodies[0], [["none", "", "", "", "", "", ""]]);
+		fill($("alerts-table").tBodies[0], [["none", "", "", "", "", "", "", ""]]);
+	// Active: baseline alerts whose latest record (of those kept) is a start or an update.
+	const latest = new Map();
+	for (const x of a.alerts) if (x.alert === "baseline") latest.set(alertKey(x), x);
+	const active = [...latest.values()].filter((x) => x.state !== "end").reverse();
+	fill($("active-table").tBodies[0], active.length ? active.map(alertRow) :
+		[["none", "", "", "", "", "", "", ""]]);
 }
 
 // Read the parts of the API named (all of them by default) and show them.

@@ -402,7 +402,7 @@ def filtered_view(page, base, dom):
     page_ok(got, "filtered view", page)
 
 
-def shifted(tmp, pcap, shifts, marker_s):
+def shifted(tmp, pcap, shifts, marker_s, name="days"):
     """The capture once per shift (seconds later each), then one UDP packet between two
     addresses of no network marker_s seconds after the start: it moves packet time on, so
     that every bin of the copies closes."""
@@ -410,7 +410,7 @@ def shifted(tmp, pcap, shifts, marker_s):
     ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 28, 0, 0, 64, 17, 0, bytes([192, 0, 2, 1]),
                      bytes([192, 0, 2, 2]))
     frame = b"\x02" * 6 + b"\x04" * 6 + b"\x08\x00" + ip + struct.pack("!HHHH", 1000, 2000, 8, 0)
-    path = os.path.join(tmp, "days.pcap")
+    path = os.path.join(tmp, name + ".pcap")
     with open(path, "wb") as f:
         f.write(hdr)
         for sh in shifts:
@@ -482,6 +482,53 @@ def days_run(tmp, pcap):
             app.stop()
 
 
+def alerts_run(tmp):
+    """fzgen's alerts capture read once in packet time (then a packet a day later, so that
+    every bin closes): its baseline alert (start, updates, end) is in /api/alerts as the
+    generator's truth says, and the page's alert rows equal /api/alerts; none is active."""
+    d = os.path.join(tmp, "alerts")
+    os.makedirs(d)
+    subprocess.run([sys.executable, GEN, "alerts", d], check=True, capture_output=True)
+    truth = json.load(open(os.path.join(d, "alerts.truth.json")))
+    pcap = shifted(d, os.path.join(d, "alerts.pcap"), [0], 86400, name="alerts_day")
+    app = LiveHttp(tmp, "alerts", pcap, truth["args"] + ["--networks", os.path.join(
+        d, truth["alerts"]["networks"])], forever=False)
+    page = None
+    key = ("state", "network", "metric", "direction", "value", "start_ms")
+    try:
+        c.eq(True, app.base is not None, "alerts: serves")
+        if app.base is None:
+            return
+        want = [[r.get(k) for k in key] for r in truth["alerts"]["alerts"]]
+
+        def baseline():
+            a = get_json(app.base + "/api/alerts")[1]["alerts"]
+            return [x for x in a if x["alert"] == "baseline"]
+        deadline = time.time() + 60
+        while time.time() < deadline and len(baseline()) < len(want):
+            time.sleep(0.5)
+        api = baseline()
+        c.eq(want, [[r.get(k) for k in key] for r in api][:len(want)],
+             "/api/alerts: the capture's baseline alert, as the generator's truth says")
+        page = Browser(CHROMIUM, tmp)
+        page.open(app.base + "/")
+        page.wait_for("document.querySelectorAll('#alerts-table tbody tr').length >= %d" % len(api))
+        dom = dump(page)
+        rows = [r for r in dom.rows.get("alerts-table", []) if r["cells"][1]["text"].startswith("baseline")]
+        c.eq([["baseline " + x["state"], "%s %s %s" % (x["network"], x["metric"], x["direction"]),
+               x["value"]] for x in reversed(api)],
+             [[r["cells"][1]["text"], r["cells"][3]["text"], values(r)[0]] for r in rows],
+             "the page's baseline alert rows equal /api/alerts (state, key, value)")
+        c.eq([["none"]], [[r["cells"][0]["text"]] for r in dom.rows.get("active-table", [])],
+             "the alert ended: none active")
+        c.eq([], page.errors, "alerts page: no error in the browser's console")
+    finally:
+        if page:
+            page.close()
+        if app.base:
+            app.stop()
+
+
 def other_runs(tmp, pcap):
     app = LiveHttp(tmp, "b", pcap)
     try:
@@ -527,6 +574,7 @@ def main():
     option_errors(tmp)
     live_run(tmp, pcap, os.path.join(tmp, "traffic.networks.json"))
     days_run(tmp, pcap)
+    alerts_run(tmp)
     other_runs(tmp, pcap)
     if c.failures == 0:
         shutil.rmtree(tmp, ignore_errors=True)
