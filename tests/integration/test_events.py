@@ -284,6 +284,7 @@ def fifty_clients(tmp, pcap, networks):
         cmd = [FLOWZOO, "--pcap", long_pcap, "--networks", networks, "--traffic-interval", "10",
                "--jsonl", jsonl, "--progress", "off", "--log-file", log, "--http", "127.0.0.1:0",
                "--http-stream-clients", "50"]
+        t0 = time.time()
         p = subprocess.Popen(cmd)
         streams, states = [], 0
         while clients and p.poll() is None and not streams:
@@ -296,6 +297,7 @@ def fifty_clients(tmp, pcap, networks):
             states += s.status == 200 and s.next()["event"] == "state"
         running = p.poll() is None
         rc = p.wait(timeout=300)
+        secs = time.time() - t0
         events = 0
         for s in streams:  # what each got until the end
             try:
@@ -306,11 +308,12 @@ def fifty_clients(tmp, pcap, networks):
                 pass
             s.close()
         lines = [line for line in open(jsonl) if '"type":"flow"' in line or '"type":"traffic"' in line]
-        return rc, lines, states, running, events
+        return rc, lines, states, running, events, secs
 
-    rc0, lines0, _, _, _ = run("quiet", 0)
-    rc1, lines1, states, running, events = run("clients", 50)
-    print("     offline: %d flow and traffic records; %d events to 50 clients" % (len(lines0), events))
+    rc0, lines0, _, _, _, t0 = run("quiet", 0)
+    rc1, lines1, states, running, events, t1 = run("clients", 50)
+    print("     offline: %d flow and traffic records; %.2f s alone, %.2f s with 50 clients "
+          "(%d events sent)" % (len(lines0), t0, t1, events))
     c.eq((0, 0), (rc0, rc1), "both offline runs exit 0")
     c.eq((50, True), (states, running), "50 clients got the state while the run went on")
     c.eq(True, events > 50, "and events after it")
