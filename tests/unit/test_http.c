@@ -1,5 +1,6 @@
-/* Unit tests of lib/http: the address and ACL parsers, the users file, and a server on
- * loopback answering, refusing by ACL and by credentials, 404 and 405. */
+/* Unit tests of lib/http: the address, ACL and event id parsers, the users file, and a
+ * server on loopback answering, refusing by ACL and by credentials, 404 and 405, and
+ * streaming an answer that waits (suspended) until its stream is ready. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -293,11 +294,106 @@ static void test_server(void)
 	fz_http_free(s);
 }
 
+static void test_event_id(void)
+{
+	uint64_t id = 7;
+
+	FZ_CHECK_INT(0, fz_http_event_id_parse("0", &id));
+	FZ_CHECK_INT(0, id);
+	FZ_CHECK_INT(0, fz_http_event_id_parse("00042", &id));
+	FZ_CHECK_INT(42, id);
+	FZ_CHECK_INT(0, fz_http_event_id_parse("18446744073709551615", &id));
+	FZ_CHECK(id == UINT64_MAX);
+	id = 7;
+	FZ_CHECK_INT(-EINVAL, fz_http_event_id_parse("18446744073709551616", &id));
+	FZ_CHECK_INT(-EINVAL, fz_http_event_id_parse("", &id));
+	FZ_CHECK_INT(-EINVAL, fz_http_event_id_parse("-1", &id));
+	FZ_CHECK_INT(-EINVAL, fz_http_event_id_parse("+1", &id));
+	FZ_CHECK_INT(-EINVAL, fz_http_event_id_parse(" 1", &id));
+	FZ_CHECK_INT(-EINVAL, fz_http_event_id_parse("1x", &id));
+	FZ_CHECK_INT(-EINVAL, fz_http_event_id_parse("000000000000000000001", &id));
+	FZ_CHECK_INT(7, id); /* untouched on an error */
+}
+
+/* A stream of "a", then nothing until ready() was asked three times, then "b", then the end. */
+struct tstream {
+	int reads, readies, closes;
+};
+
+static long ts_read(void *arg, char *buf, size_t cap)
+{
+	struct tstream *t = arg;
+
+	(void)cap;
+	switch (t->reads++) {
+	case 0:
+		buf[0] = 'a';
+		return 1;
+	case 1:
+		return 0;
+	case 2:
+		buf[0] = 'b';
+		return 1;
+	default:
+		return -1;
+	}
+}
+
+static int ts_ready(void *arg)
+{
+	return ++((struct tstream *)arg)->readies >= 3;
+}
+
+static void ts_close(void *arg)
+{
+	((struct tstream *)arg)->closes++;
+}
+
+static const struct fz_http_stream_ops ts_ops = {ts_read, ts_ready, ts_close};
+static struct tstream the_stream;
+
+static int stream_handler(void *arg, const struct fz_http_req *req, struct fz_http_reply *r)
+{
+	(void)arg;
+	(void)req;
+	r->status = 200;
+	r->type = "text/event-stream";
+	r->stream_ops = &ts_ops;
+	r->stream = &the_stream;
+	return 0;
+}
+
+static void test_stream(void)
+{
+	static const char *const paths[] = {"/s", NULL};
+	struct fz_http_conf conf = {.paths = paths, .handler = stream_handler};
+	struct fz_http_server *s;
+	char err[256], out[4096];
+	pthread_t t;
+	uint16_t port;
+
+	FZ_CHECK_INT(0, fz_http_addr_parse("0", &conf.addr, err, sizeof(err)));
+	s = start(&conf, &t, &port);
+	if (s == NULL)
+		return;
+	request(port, "GET /s HTTP/1.0\r\nLast-Event-ID: 3\r\n\r\n", out, sizeof(out));
+	finish(t);
+	FZ_CHECK(strstr(out, " 200 ") != NULL);
+	FZ_CHECK(strstr(out, "Content-Type: text/event-stream\r\n") != NULL);
+	FZ_CHECK(strstr(out, "\r\n\r\nab") != NULL && out[strlen(out) - 1] == 'b');
+	FZ_CHECK_INT(4, the_stream.reads);
+	FZ_CHECK_INT(3, the_stream.readies); /* suspended, then resumed when ready */
+	FZ_CHECK_INT(1, the_stream.closes);
+	fz_http_free(s);
+}
+
 int main(void)
 {
 	FZ_RUN(test_addr);
 	FZ_RUN(test_acl);
 	FZ_RUN(test_users);
+	FZ_RUN(test_event_id);
+	FZ_RUN(test_stream);
 	FZ_RUN(test_server);
 	return fz_test_summary();
 }
