@@ -197,6 +197,15 @@ static struct fz_http_server *start(const struct fz_http_conf *conf, pthread_t *
 	return s;
 }
 
+/* The same on any free port of 127.0.0.1. */
+static struct fz_http_server *start_any(struct fz_http_conf *conf, pthread_t *t, uint16_t *port)
+{
+	char err[256];
+
+	FZ_CHECK_INT(0, fz_http_addr_parse("0", &conf->addr, err, sizeof(err)));
+	return start(conf, t, port);
+}
+
 static void finish(pthread_t t)
 {
 	stop = 1;
@@ -214,8 +223,7 @@ static void test_server(void)
 	pthread_t t;
 	uint16_t port;
 
-	FZ_CHECK_INT(0, fz_http_addr_parse("0", &conf.addr, err, sizeof(err)));
-	s = start(&conf, &t, &port);
+	s = start_any(&conf, &t, &port);
 	if (s == NULL)
 		return;
 	FZ_CHECK(port != 0);
@@ -368,12 +376,11 @@ static void test_stream(void)
 	static const char *const paths[] = {"/s", NULL};
 	struct fz_http_conf conf = {.paths = paths, .handler = stream_handler};
 	struct fz_http_server *s;
-	char err[256], out[4096];
+	char out[4096];
 	pthread_t t;
 	uint16_t port;
 
-	FZ_CHECK_INT(0, fz_http_addr_parse("0", &conf.addr, err, sizeof(err)));
-	s = start(&conf, &t, &port);
+	s = start_any(&conf, &t, &port);
 	if (s == NULL)
 		return;
 	request(port, "GET /s HTTP/1.0\r\nLast-Event-ID: 3\r\n\r\n", out, sizeof(out));
