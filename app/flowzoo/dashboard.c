@@ -342,7 +342,7 @@ static int api_top(struct fz_dashboard *d, const struct fz_http_req *req, struct
 	static const char *const args[] = {"network", "bins", "host", "port", NULL};
 	const char *host = fz_http_arg(req, "host"), *port = fz_http_arg(req, "port");
 	struct fz_dash_top_filter f;
-	json_t *o, *t, *latest, *bins = NULL;
+	json_t *o, *t, *open, *latest, *bins = NULL;
 	unsigned max;
 	int net, ok;
 
@@ -356,14 +356,18 @@ static int api_top(struct fz_dashboard *d, const struct fz_http_req *req, struct
 		    r, 400, "%s: '%.64s' is not %s", host ? "host" : "port", host ? host : port,
 		    host ? "an IPv4 or IPv6 address" : "a port from 0 to 65535");
 	t = fz_dash_history_traffic(d->history, (unsigned)net, 0);
-	if (t == NULL)
+	open = fz_dash_tops_open(d->tops, (unsigned)net);
+	if (t == NULL || open == NULL) {
+		json_decref(t);
+		json_decref(open);
 		return -1;
+	}
 	latest = top_of(json_object_get(t, "latest"), &f);
 	o = json_pack("{s:s, s:I, s:O, s:o}", "network", fz_http_arg(req, "network"),
 	              "traffic_interval_s", (json_int_t)d->app->opts.traffic_interval, "records",
-	              json_object_get(t, "records"), "open",
-	              top_of(fz_dash_tops_open(d->tops, (unsigned)net), &f));
+	              json_object_get(t, "records"), "open", top_of(open, &f));
 	json_decref(t);
+	json_decref(open);
 	if (o == NULL) {
 		json_decref(latest);
 		return -1;
