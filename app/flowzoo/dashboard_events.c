@@ -14,6 +14,7 @@
  * The HTTP thread reads these copies only (dashboard_stream.c).
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,7 +79,11 @@ void fz_dash_events_push(struct fz_dash_events *e, enum fz_dash_event type, cons
 		memcpy(s->text, json, len);
 	s->text[len] = '\0';
 	s->len = (uint32_t)len;
-	fz_counter_pub_write(e->slots[id % FZ_DASH_EVENTS], s);
+	{ /* the header and the text: not the rest of the 4 KiB slot */
+		struct fz_counter_pub_part part = {0, offsetof(struct slot, text) + len + 1};
+
+		fz_counter_pub_write_parts(e->slots[id % FZ_DASH_EVENTS], s, &part, 1);
+	}
 	__atomic_store_n(&e->last, id, __ATOMIC_RELEASE);
 }
 

@@ -7,6 +7,7 @@
  * to one host or port for the page's filtered view.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,7 +81,14 @@ void fz_dash_tops_take(struct fz_dash_tops *t, unsigned net, json_t *record)
 	r->next = (r->next + 1) % FZ_DASH_TOP_BINS;
 	if (r->n < FZ_DASH_TOP_BINS)
 		r->n++;
-	fz_counter_pub_write(t->pubs[net], r);
+	{
+		struct fz_counter_pub_part parts[] = {
+		    {0, offsetof(struct tops, bins)},
+		    {(size_t)((char *)b - (char *)r), sizeof(*b)},
+		};
+
+		fz_counter_pub_write_parts(t->pubs[net], r, parts, 2);
+	}
 }
 
 /* Whether an entry of list l passes the filter. */

@@ -215,6 +215,23 @@ void fz_counter_pub_write(struct fz_counter_pub *p, const void *src)
 	__atomic_store_n(&p->seq, seq + 2, __ATOMIC_RELEASE);
 }
 
+void fz_counter_pub_write_parts(struct fz_counter_pub *p, const void *src,
+                                const struct fz_counter_pub_part *parts, unsigned n)
+{
+	const uint64_t *w = src;
+	uint64_t seq = __atomic_load_n(&p->seq, __ATOMIC_RELAXED);
+
+	__atomic_store_n(&p->seq, seq + 1, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	for (unsigned k = 0; k < n; k++) {
+		size_t from = parts[k].off / 8, to = (parts[k].off + parts[k].len + 7) / 8;
+
+		for (size_t i = from; i < to && i < p->bytes / 8; i++)
+			__atomic_store_n(&p->data[i], w[i], __ATOMIC_RELAXED);
+	}
+	__atomic_store_n(&p->seq, seq + 2, __ATOMIC_RELEASE);
+}
+
 /* Words [from, from + words) of the published copy, consistently. */
 static void read_words(const struct fz_counter_pub *p, size_t from, size_t words, uint64_t *w)
 {

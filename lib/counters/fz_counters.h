@@ -140,6 +140,20 @@ void fz_counter_pub_free(struct fz_counter_pub *p);
 void fz_counter_pub_write(struct fz_counter_pub *p, const void *src);
 void fz_counter_pub_read(const struct fz_counter_pub *p, void *dst);
 
+/* A part of a published block: bytes [off, off + len) (widened to whole words). */
+struct fz_counter_pub_part {
+	size_t off, len;
+};
+
+/*
+ * Like fz_counter_pub_write() for a block of which a write changes a few
+ * parts only (a ring's new slot and its head): copies those n parts of src
+ * (the writer's whole block, the same layout) under one sequence bump. The
+ * rest of the published copy must equal src already (it was published).
+ */
+void fz_counter_pub_write_parts(struct fz_counter_pub *p, const void *src,
+                                const struct fz_counter_pub_part *parts, unsigned n);
+
 /*
  * A published copy of n instances' blocks (block bytes each, a multiple of 8),
  * written whole by fz_counter_pub_write(). Its two callbacks serve a counter
