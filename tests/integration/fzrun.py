@@ -57,13 +57,17 @@ class LiveHttp(LiveProcess):
         self.out = open(os.path.join(tmp, name + ".out"), "w")
         self.p = subprocess.Popen(cmd, stdout=self.out, stderr=subprocess.STDOUT)
         self.base = None
-        deadline = time.time() + 30
+        # Generous: under ASan on a loaded machine the start (EAL, Hyperscan) takes long.
+        deadline = time.time() + 120
         while time.time() < deadline and self.p.poll() is None:
             m = re.search(r"http: serving http://([0-9.]+:\d+)/", self.messages())
             if m and "worker(s)" in self.messages():
                 self.base = "http://%s" % m.group(1)
                 break
             time.sleep(0.1)
+        if self.base is None and self.p.poll() is None:  # leave no appliance behind
+            self.p.kill()
+            self.p.wait()
 
 
 def get(url, method="GET"):
