@@ -31,8 +31,15 @@ class Browser:
              "--remote-allow-origins=*", "--window-size=%d,%d" % (width, height),
              "--hide-scrollbars", "about:blank"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
+        try:
+            self._connect()
+        except Exception:
+            self.close()  # leave no browser behind
+            raise
+
+    def _connect(self):
         port_file = os.path.join(self.profile, "DevToolsActivePort")
-        deadline = time.time() + 30
+        deadline = time.time() + 60
         while time.time() < deadline and not os.path.exists(port_file):
             time.sleep(0.1)
         time.sleep(0.2)
@@ -153,7 +160,8 @@ class Browser:
         if self.proc.poll() is not None:
             return
         try:
-            self.sock.close()
+            if getattr(self, "sock", None):
+                self.sock.close()
         finally:
             self.proc.terminate()
             try:
