@@ -401,10 +401,12 @@ function follow() {
 	});
 	es.onopen = () => {
 		streaming = true;
+		document.body.dataset.stream = "on";
 		if (poller) { clearInterval(poller); poller = null; }
 	};
 	es.onerror = () => {
 		streaming = false;
+		document.body.dataset.stream = "polling";
 		if (!poller) poller = setInterval(refresh, REFRESH_MS);
 		if (es.readyState === EventSource.CLOSED) setTimeout(follow, REFRESH_MS); // refused
 	};
@@ -414,7 +416,6 @@ function follow() {
 	on("bin", () => { soon("traffic"); soon("tops"); soon("days"); }); // one per network per bin
 	on("alert", () => soon("alerts"));
 	on("gap", () => refresh());
-	document.body.dataset.stream = "on";
 }
 
 // ?network=N selects a network; with host=ADDR or port=P, the filtered view of it.

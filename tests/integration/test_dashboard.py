@@ -22,8 +22,8 @@
   --http-dashboard off (a config key) the page and its endpoints are 404
   and /metrics is still served.
 
-The screenshot docs/dashboard.png is taken from the live appliance into the
-test's directory; FZ_WRITE_DOCS=1 copies it into docs/.
+The screenshot of the live page is kept as BUILD/meson-logs/dashboard.png;
+FZ_WRITE_DOCS=1 also copies it to docs/dashboard.png (the README shows it).
 """
 import html.parser
 import json
@@ -39,7 +39,7 @@ import time
 import urllib.parse
 
 from cdp import Browser
-from fzrun import FLOWZOO, SRC, Checker, LiveHttp, get, get_json, pcap_record, pcap_records
+from fzrun import BUILD, FLOWZOO, SRC, Checker, LiveHttp, get, get_json, pcap_record, pcap_records
 
 GEN = os.path.join(SRC, "scripts", "fzgen.py")
 CHARTJS = "/usr/share/javascript/chart.js/chart.min.js"
@@ -320,6 +320,8 @@ def live_run(tmp, pcap, networks):
         shot = os.path.join(tmp, "dashboard.png")
         page.screenshot(shot)
         c.eq(True, os.path.exists(shot) and os.path.getsize(shot) > 10000, "a screenshot")
+        if os.path.exists(shot):  # the test's artifact, kept beside meson's logs
+            shutil.copy(shot, os.path.join(BUILD, "meson-logs", "dashboard.png"))
         if os.environ.get("FZ_WRITE_DOCS") == "1" and os.path.exists(shot):
             shutil.copy(shot, os.path.join(SRC, "docs", "dashboard.png"))
         open_bin(page, base)

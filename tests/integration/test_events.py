@@ -15,7 +15,9 @@ A live appliance (net_pcap replaying a generated capture forever, --networks,
   other methods 405, and the appliance serves on;
 - the fourth stream client is refused with 503 and counted
   (flowzoo_dashboard_stream_refused_total); once one leaves, a new one is
-  accepted.
+  accepted;
+- the page in headless Chromium polls the API while the stream refuses it,
+  and follows the stream again once it can.
 With 120 networks and 1-second bins the ring of 512 events turns over within
 seconds: a client asking for id 1 then gets a gap ("evicted", from id 2, with
 the oldest id kept), then the state.
@@ -34,9 +36,11 @@ import tempfile
 import time
 import shutil
 
+from cdp import Browser
 from fzrun import FLOWZOO, SRC, Checker, LiveHttp, get, get_json, pcap_record, pcap_records
 
 GEN = os.path.join(SRC, "scripts", "fzgen.py")
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 c = Checker()
 
 
@@ -207,6 +211,33 @@ def client_limit(base):
         s.close()
 
 
+def fallback(base, tmp):
+    """The page polls while it cannot follow the stream (here: every stream client taken,
+    503), and follows the stream again once it can."""
+    if CHROMIUM is None:
+        return
+    settle(base)
+    hold = [Stream(base) for _ in range(3)]
+    page = Browser(CHROMIUM, tmp)
+    try:
+        page.open(base + "/")
+        c.eq(True, page.wait_for("document.body && document.body.dataset.stream === 'polling' && "
+                                 "Number(document.body.dataset.refreshes) >= 3"),
+             "the stream refused (503): the page polls")
+        c.eq(True, page.eval("document.getElementById('updated').textContent").startswith("polling"),
+             "and says so")
+        for h in hold:
+            h.close()
+        c.eq(True, page.wait_for("document.body.dataset.stream === 'on'"),
+             "once a stream client left, the page follows the stream again")
+        c.eq(True, page.wait_for("document.getElementById('updated').textContent.startsWith('live')"),
+             "and says so")
+    finally:
+        page.close()
+        for h in hold:
+            h.close()
+
+
 def live(tmp, pcap, networks):
     app = LiveHttp(tmp, "ev", pcap, ["--networks", networks, "--traffic-interval", "2",
                                      "--idle-timeout", "1", "--ring-size", "64",
@@ -224,6 +255,7 @@ def live(tmp, pcap, networks):
         replay(base)
         malformed(base)
         client_limit(base)
+        fallback(base, tmp)
     finally:
         if app.base:
             c.eq(True, app.stop() in (0, 3), "the appliance stops on SIGTERM")
