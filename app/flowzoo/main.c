@@ -132,8 +132,8 @@ static int open_pipeline(struct fz_appliance *app, char *err, size_t errlen)
 	 * counters published, the progress line's last state, the health
 	 * checks' alerts, the last traffic bins, and the zoo's stats record last. */
 	if (fz_applications_init(app, err, errlen) || fz_reports_init(app, err, errlen) ||
-	    fz_traffic_setup(app, err, errlen) || fz_zoo_consumer_init(app, err, errlen) ||
-	    fz_exporters_open(app, err, errlen))
+	    fz_traffic_setup(app, err, errlen) || fz_attacks_setup(app, err, errlen) ||
+	    fz_zoo_consumer_init(app, err, errlen) || fz_exporters_open(app, err, errlen))
 		return -1;
 	/* The exporters' own counters (Kafka, IPFIX), for the summary's peers: /metrics. */
 	for (unsigned i = 0; i < fz_pipeline_exporters(app->pipeline); i++) {
@@ -218,6 +218,7 @@ static void free_all(struct fz_appliance *app)
 	fz_l7_free(app->l7);
 	app->l7 = NULL;
 	fz_zoo_consumer_free(app);
+	fz_attacks_teardown(app);
 	fz_traffic_teardown(app);
 	fz_applications_free(app);
 	fz_health_free(app->health);

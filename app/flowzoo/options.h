@@ -87,6 +87,12 @@ struct fz_opts {
 	uint64_t alert_bins;        /* consecutive bins that start and end an alert */
 	double alert_k;
 	double alert_suppress; /* seconds of packet time */
+	/* Attack detection (lib/detect, options_alerts.c, docs/alerts.md). */
+	int detect; /* -1 auto (on with --networks), 0 off, 1 on */
+	uint64_t detect_hosts;
+	uint64_t threshold_pps, threshold_mbps, threshold_syn; /* 0: off */
+	uint64_t scan_ports, scan_hosts, scan_keys;
+	double scan_window, attack_end; /* seconds of packet time */
 	int help;
 	int version;
 	/* Copies of config-file strings the fields above point to. */
