@@ -43,12 +43,17 @@ struct fz_hostwatch {
 	struct fz_hostwatch_stats stats;
 };
 
+/* The address words rotated so that an IPv4 address (the last 4 bytes) lands in the
+ * low bits, then a multiply-xorshift mix: every bit of the key reaches the low bits
+ * the table indexes with. */
 static uint32_t hash_addr(const uint64_t a[2], uint16_t net)
 {
-	uint64_t h = (a[0] * 0x9e3779b97f4a7c15ull) ^ a[1] ^ ((uint64_t)net << 48);
+	uint64_t h = a[0] ^ ((a[1] >> 32) | (a[1] << 32)) ^ ((uint64_t)net << 40);
 
+	h ^= h >> 33;
 	h *= 0xff51afd7ed558ccdull;
-	return (uint32_t)(h ^ (h >> 29));
+	h ^= h >> 33;
+	return (uint32_t)h;
 }
 
 struct fz_hostwatch *fz_hostwatch_create(const struct fz_hostwatch_conf *conf)

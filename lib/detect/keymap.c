@@ -123,7 +123,13 @@ void keymap_remove_slot(struct keymap *m, uint32_t i)
 
 void keymap_clear(struct keymap *m)
 {
-	memset(m->slots, 0, (size_t)(m->mask + 1) * m->slot_size);
+	/* An empty slot is a zero hash; keys and values are written when an entry is
+	 * made. Only the hashes are cleared: a second's table is mostly empty. */
+	for (uint32_t i = 0; m->n && i <= m->mask; i++)
+		if (slot_hash(m, i)) {
+			memset(slot(m, i), 0, HDR);
+			m->n--;
+		}
 	m->n = 0;
 }
 
