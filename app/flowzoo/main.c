@@ -272,11 +272,8 @@ int main(int argc, char **argv)
 	    fz_zoo_consumer_check(&app->opts, err, sizeof(err)) ||
 	    fz_exporters_check(&app->opts, err, sizeof(err)))
 		return die(err);
-	if (app->opts.help || app->opts.version) {
-		if (app->opts.help)
-			fz_opts_usage(stdout);
-		else
-			printf("flowzoo %s\n", FZ_VERSION);
+	if (fz_opts_wants_doc(&app->opts)) {
+		fz_opts_print_doc(&app->opts, stdout);
 		fz_opts_free(&app->opts);
 		return 0;
 	}

@@ -124,6 +124,14 @@ static const struct opt_def defs[] = {
      .max = 1u << 30,
      .help = "flow table capacity of each worker (default 1048576)"},
     {.name = "help", .type = T_FLAG, .off = O(help), .help = "print this help and exit"},
+    {.name = "help-man",
+     .type = T_FLAG,
+     .off = O(help_man),
+     .help = "print the manual page flowzoo(8) (roff) and exit"},
+    {.name = "help-markdown",
+     .type = T_FLAG,
+     .off = O(help_markdown),
+     .help = "print the option reference docs/flowzoo-options.md (Markdown) and exit"},
     {.name = "idle-timeout",
      .type = T_SECONDS,
      .off = O(idle_timeout),
@@ -318,6 +326,9 @@ static const struct opt_def defs[] = {
 };
 
 #define N_DEFS (sizeof(defs) / sizeof(defs[0]))
+
+const struct opt_def *const fz_opts__main_defs = defs;
+const size_t fz_opts__n_main_defs = N_DEFS;
 
 void fz_opts_init(struct fz_opts *o)
 {
@@ -554,28 +565,4 @@ int fz_opts_parse(struct fz_opts *o, int argc, char **argv, char *err, size_t er
 			return -1;
 	}
 	return check_together(o, err, errlen);
-}
-
-static void usage_rows(FILE *f, const struct opt_def *rows, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		char left[64];
-
-		snprintf(left, sizeof(left), "--%s%s%s", rows[i].name, rows[i].arg ? " " : "",
-		         rows[i].arg ? rows[i].arg : "");
-		fprintf(f, "  %-28s %s\n", left, rows[i].help);
-	}
-}
-
-void fz_opts_usage(FILE *f)
-{
-	fprintf(f, "usage: flowzoo [EAL options] -- [options]\n"
-	           "       flowzoo --pcap FILE [--pcap FILE...] [options]\n\noptions:\n");
-	usage_rows(f, defs, N_DEFS);
-	fprintf(f, "\nIPFIX exporter (docs/ipfix.md):\n");
-	usage_rows(f, fz_opts__ipfix_defs, fz_opts__n_ipfix_defs);
-	fprintf(f, "\nBaseline alerts (docs/alerts.md):\n");
-	usage_rows(f, fz_opts__alerts_defs, fz_opts__n_alerts_defs);
-	fprintf(f, "\nHTTP server (/metrics, /health, /api/summary, /api/status):\n");
-	usage_rows(f, fz_opts__http_defs, fz_opts__n_http_defs);
 }

@@ -88,6 +88,8 @@ struct fz_opts {
 	double alert_k;
 	double alert_suppress; /* seconds of packet time */
 	int help;
+	int help_man;      /* --help-man: the man page */
+	int help_markdown; /* --help-markdown: docs/flowzoo-options.md */
 	int version;
 	/* Copies of config-file strings the fields above point to. */
 	char *owned[256];
@@ -128,5 +130,15 @@ void fz_opts_free(struct fz_opts *o);
 
 /* Print every option with its argument and description. */
 void fz_opts_usage(FILE *f);
+
+/* Whether --help, --help-man, --help-markdown or --version was given. */
+int fz_opts_wants_doc(const struct fz_opts *o);
+
+/*
+ * Print what fz_opts_wants_doc found (the man page, the Markdown reference,
+ * the help or the version), all made from the option tables
+ * (app/flowzoo/options_doc.c).
+ */
+void fz_opts_print_doc(const struct fz_opts *o, FILE *f);
 
 #endif

@@ -43,6 +43,10 @@ struct opt_def {
 	int (*check)(const char *v, const char *where, char *err, size_t errlen);
 };
 
+/* The general rows (options.c), sorted by name; --help prints them first. */
+extern const struct opt_def *const fz_opts__main_defs;
+extern const size_t fz_opts__n_main_defs;
+
 /* The HTTP server's rows (options_http.c), sorted by name; --help prints them after the
  * others. */
 extern const struct opt_def fz_opts__http_defs[];
