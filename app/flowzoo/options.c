@@ -236,6 +236,27 @@ static const struct opt_def defs[] = {
      .arg = "auto|on|off",
      .choices = tri_choices,
      .help = "offline progress line on standard error (default auto: on a terminal)"},
+    {.name = "replay",
+     .type = T_STR,
+     .off = O(replay),
+     .arg = "FILE",
+     .help = "live demo: set up EAL, loop the capture through net_pcap (infinite_rx=1, TSC "
+             "clock) until stopped or --duration"},
+    {.name = "replay-rate",
+     .type = T_U64,
+     .off = O(replay_rate),
+     .arg = "PPS",
+     .min = 1,
+     .max = 1000000000,
+     .help = "--replay: packets per second, evenly paced by the worker"},
+    {.name = "replay-speed",
+     .type = T_REAL,
+     .off = O(replay_speed),
+     .arg = "X",
+     .min = 0,
+     .max = 1000000,
+     .help = "--replay: X times the capture's average packet rate (default 1; 0 = as fast "
+             "as the worker reads)"},
     {.name = "ring-size",
      .type = T_U64,
      .off = O(ring_size),
@@ -351,6 +372,7 @@ void fz_opts_init(struct fz_opts *o)
 	o->traffic_interval = 300;
 	o->top_n = 10;
 	o->top_capacity = 4096;
+	o->replay_speed = -1; /* not given: 1, unless --replay-rate */
 	fz_opts__ipfix_init(o);
 	fz_opts__alerts_init(o);
 }

@@ -14,6 +14,7 @@
 static const char *const synopsis[] = {
     "flowzoo [EAL options] -- [options]",
     "flowzoo --pcap FILE [--pcap FILE...] [options]",
+    "flowzoo --replay FILE [--replay-rate PPS | --replay-speed X] [--duration S] [options]",
     NULL,
 };
 
@@ -26,7 +27,10 @@ static const char *const description[] = {
     "Live, flowzoo follows DPDK's convention: EAL options, then `--`, then flowzoo's "
     "options. `--pcap FILE` is the offline shortcut: flowzoo sets up EAL itself (no "
     "hugepages, no PCI, a unique file prefix), reads the captures to the end, flushes "
-    "every flow and exits.",
+    "every flow and exits. `--replay FILE` is the live demo: flowzoo sets up EAL the same "
+    "way, loops the capture through net_pcap (`infinite_rx=1`) with the TSC clock and an "
+    "mbuf pool sized from the capture, paces it (`--replay-rate`, `--replay-speed`) and "
+    "runs until SIGINT, SIGTERM or `--duration`.",
     NULL,
 };
 
