@@ -3,11 +3,14 @@
 - `flowzoo --help-man` and `zooctl --help-man` equal docs/man/*.8 and the pages meson
   builds to install; `--help-markdown` equals docs/flowzoo-options.md and
   docs/zooctl-options.md (scripts/gen-docs.sh rewrites them);
-- `man --warnings -l` and `groff -ww` render each page without a warning;
+- `man --warnings -l` and `groff -ww` render each page without a warning; meson installs
+  both in man8;
 - --help lists exactly the options of the Markdown reference (same table);
 - the exit-status tables of docs/operator-guide.md and docs/zooctl.md are the generated ones,
-  and every option the operator guide's option table names exists;
+  and every option the option tables of those guides name exists;
+- every option but --config is a config-file key (from the same table);
 - each exit status is provoked once: flowzoo 0, 1, 2, 3 and zooctl 0, 1, 2."""
+import json
 import os
 import re
 import subprocess
@@ -63,6 +66,11 @@ def main():
         c.eq(md_opts, help_opts, "%s: --help lists the reference's options" % name)
         c.eq(True, len(md_opts) > 10, "%s: options found" % name)
 
+    # meson install puts both pages in man8.
+    plan = json.loads(out(["meson", "introspect", BUILD, "--installed"]))
+    c.eq(["man8/flowzoo.8", "man8/zooctl.8"],
+         sorted("/".join(v.split("/")[-2:]) for k, v in plan.items() if k.endswith(".8")),
+         "meson install: the man pages")
     fz_md = out([FLOWZOO, "--help-markdown"])
     guide = read(os.path.join(SRC, "docs", "operator-guide.md"))
     c.eq(True, status_table(fz_md) in guide, "operator guide: the generated exit-status table")
@@ -71,10 +79,28 @@ def main():
     known = set(re.findall(r"^\| `--([a-z0-9-]+)", fz_md, re.M))
     named = set(re.findall(r"^\| `--([a-z0-9-]+)", guide, re.M))
     c.eq(set(), named - known, "operator guide's option table: options flowzoo does not have")
+    zooctl_md = out([ZOOCTL, "--help-markdown"])
+    zknown = set(re.findall(r"^\| `--([a-z0-9-]+)", zooctl_md, re.M))
+    znamed = set(re.findall(r"^\| `--([a-z0-9-]+)", read(os.path.join(SRC, "docs", "zooctl.md")),
+                            re.M))
+    c.eq(set(), znamed - zknown, "zooctl.md's option table: options zooctl does not have")
     man = out([FLOWZOO, "--help-man"])
     c.eq(["0", "1", "2", "3"], re.findall(r"^\.B (\d)$", man, re.M),
          "flowzoo(8): EXIT STATUS lists 0 to 3")
 
+    with tempfile.TemporaryDirectory() as tmp:
+        # Every option but config is a config-file key (the same table): a value of the
+        # wrong type is refused by its own row, never as an unknown key.
+        conf = os.path.join(tmp, "c.json")
+        unknown = []
+        for name in sorted(known):
+            with open(conf, "w") as f:
+                f.write('{"%s": {}}' % name)
+            r = subprocess.run([FLOWZOO, "--config", conf], capture_output=True, text=True,
+                               timeout=60)
+            if r.returncode != 2 or "unknown key" in r.stderr:
+                unknown.append(name)
+        c.eq(["config"], unknown, "config keys: the options that are not keys")
     with tempfile.TemporaryDirectory() as tmp:
         def fz(*args):
             return subprocess.run([FLOWZOO, "--progress", "off"] + list(args),
