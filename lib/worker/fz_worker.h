@@ -110,6 +110,10 @@ struct fz_worker_conf {
 	uint64_t epoch_us_at_start; /* wall clock at tsc_at_start, for the TSC clock */
 	uint64_t tsc_at_start;
 	uint64_t tsc_hz;
+	/* Pacing (flowzoo --replay): receive at most this many packets per second of
+	 * TSC time from all queues together, counted from the start of the loop; 0:
+	 * as fast as the queues deliver. */
+	uint64_t pace_pps;
 	const volatile int *stop;      /* set by main: finish and flush */
 	const volatile int *suspended; /* set by main: drop and count arriving packets */
 };

@@ -283,6 +283,21 @@ static int offline_queue_ended(struct fz_worker *w, const struct fz_worker_queue
 	return ended;
 }
 
+/*
+ * Pacing: how many of want packets the worker may take now, so that after t
+ * seconds of TSC time since the loop started it has taken at most
+ * pace_pps * t. A stalled loop catches up at most a burst per queue and loop.
+ */
+static uint16_t paced_want(const struct fz_worker *w, uint16_t want, uint64_t received)
+{
+	unsigned __int128 due =
+	    (unsigned __int128)(rte_rdtsc() - w->c.start_tsc) * w->conf.pace_pps / w->conf.tsc_hz;
+
+	if (due <= received)
+		return 0;
+	return due - received < want ? (uint16_t)(due - received) : want;
+}
+
 int fz_worker_run(void *arg)
 {
 	struct fz_worker *w = arg;
@@ -290,7 +305,8 @@ int fz_worker_run(void *arg)
 	uint64_t got[FZ_WORKER_MAX_QUEUES] = {0};
 	uint64_t quiet_since[FZ_WORKER_MAX_QUEUES] = {0};
 	uint64_t nombuf_seen[FZ_WORKER_MAX_QUEUES] = {0};
-	unsigned cur = 0; /* offline: the queue being read */
+	unsigned cur = 0;      /* offline: the queue being read */
+	uint64_t received = 0; /* packets from all queues (pacing) */
 	enum fz_end_reason reason;
 	uint64_t quiet_tsc = w->conf.tsc_hz * (EOF_QUIET_US / 1000) / 1000;
 
@@ -309,6 +325,8 @@ int fz_worker_run(void *arg)
 
 			if (q->expect_packets && q->expect_packets - got[qi] < BURST)
 				want = (uint16_t)(q->expect_packets - got[qi]);
+			if (w->conf.pace_pps)
+				want = paced_want(w, want, received);
 			n = want ? rte_eth_rx_burst(q->port, q->queue, mb, want) : 0;
 			if (n == 0) {
 				if (!w->conf.offline)
@@ -323,6 +341,7 @@ int fz_worker_run(void *arg)
 			}
 			quiet_since[qi] = 0;
 			got[qi] += n;
+			received += n;
 			if (*w->conf.suspended) {
 				w->c.suspended += n;
 				rte_pktmbuf_free_bulk(mb, n);
