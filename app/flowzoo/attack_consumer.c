@@ -150,6 +150,7 @@ static int encode(const struct fz_item *it, void *arg, char *buf, size_t cap)
 	const char *net = net_name(b->a->app, ev->net);
 	char message[256];
 	json_t *o, *f;
+	int rc;
 
 	(void)arg;
 	describe(ev, message, sizeof(message));
@@ -169,7 +170,9 @@ static int encode(const struct fz_item *it, void *arg, char *buf, size_t cap)
 		json_object_set_new(o, "end_ms", json_integer((json_int_t)ev->end_ms));
 	json_object_update(o, f);
 	json_decref(f);
-	return fz_item_dump_json(o, buf, cap);
+	rc = fz_item_dump_json(o, buf, cap);
+	json_decref(o);
+	return rc;
 }
 
 static void event(void *arg, const struct fz_attack_event *ev)

@@ -189,7 +189,8 @@ void alert_expire(struct fz_detect *d, uint64_t now_ms)
 			end[n++] = (struct ending){v->last_ms + quiet_ms(d, v), i};
 	}
 	/* In the order they ended (then by slot), whatever the table's order. */
-	qsort(end, n, sizeof(*end), by_time);
+	if (n > 1)
+		qsort(end, n, sizeof(*end), by_time);
 	for (unsigned j = 0; j < n; j++) {
 		struct alert_val *v = keymap_slot_val(&d->alerts, end[j].slot);
 		struct attack_counters *c = &d->ac[v->ev.attack];
