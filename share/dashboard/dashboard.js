@@ -320,16 +320,18 @@ async function zoo() {
 	apps.forEach((a, i) => { rows[i].dataset.app = a.app; });
 }
 
-// An alert record's row: a baseline alert (docs/alerts.md) is keyed by network, metric and
-// direction, with its value against the threshold and its start and end; a health alert by its
-// counter, with the growth and the total.
+// An alert record's row (docs/alerts.md): a baseline alert is keyed by network, metric and
+// direction, an attack by its host (and scanner) and metric, each with its value against the
+// threshold, its start and end; a health alert by its counter, with the growth and the total.
 function alertKey(x) {
-	return x.alert === "baseline" ? [x.network, x.metric, x.direction].join(" ") : x.counter || "";
+	if (x.alert === "baseline") return [x.network, x.metric, x.direction].join(" ");
+	if (x.host) return (x.scanner ? x.scanner + " → " : "") + x.host + " " + (x.metric || "");
+	return x.counter || "";
 }
 function alertRow(x) {
-	const base = x.alert === "baseline";
+	const measured = x.threshold !== undefined && x.value !== undefined;
 	return [utc(x.time_ms), x.alert + (x.state ? " " + x.state : ""), x.severity, alertKey(x),
-		base ? {text: fmt(x.value) + " (threshold " + fmt(Math.round(x.threshold)) + ")", value: x.value, cls: "num"} :
+		measured ? {text: fmt(x.value) + " (threshold " + fmt(Math.round(x.threshold)) + ")", value: x.value, cls: "num"} :
 			{text: "+" + fmt(x.delta) + " (" + fmt(x.total) + " in all)", value: x.delta, cls: "num"},
 		x.start_ms ? utc(x.start_ms) : "", x.end_ms ? utc(x.end_ms) : "", x.message];
 }
@@ -343,9 +345,9 @@ async function alerts() {
 	list.forEach((x, i) => { rows[i].className = x.severity === "error" ? "bad" : ""; });
 	if (a.alerts.length === 0)
 		fill($("alerts-table").tBodies[0], [["none", "", "", "", "", "", "", ""]]);
-	// Active: baseline alerts whose latest record (of those kept) is a start or an update.
+	// Active: baseline and attack alerts whose latest record (of those kept) is not an end.
 	const latest = new Map();
-	for (const x of a.alerts) if (x.alert === "baseline") latest.set(alertKey(x), x);
+	for (const x of a.alerts) if (x.state) latest.set(x.alert + " " + alertKey(x), x);
 	const active = [...latest.values()].filter((x) => x.state !== "end").reverse();
 	fill($("active-table").tBodies[0], active.length ? active.map(alertRow) :
 		[["none", "", "", "", "", "", "", ""]]);
