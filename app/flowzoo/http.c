@@ -87,7 +87,7 @@ static uint64_t wall_ms(void)
 
 static double uptime_s(const struct fz_appliance *app)
 {
-	return (double)(rte_get_tsc_cycles() - app->start_tsc) / (double)rte_get_tsc_hz();
+	return (double)(rte_get_tsc_cycles() - app->start_tsc) / (double)app->tsc_hz;
 }
 
 /* A JSON body into r; 0, or -1 (a 500) when it cannot be encoded. */
@@ -118,17 +118,6 @@ static int metrics(struct fz_http *h, struct fz_http_reply *r)
 	return r->body ? 0 : -1;
 }
 
-/* Workers whose lcore runs its loop now (before the launch and after the end, none). */
-static unsigned workers_running(const struct fz_appliance *app)
-{
-	unsigned n = 0;
-
-	for (unsigned i = 0; i < app->n_workers; i++)
-		if (rte_eal_get_lcore_state(app->wconf[i].lcore) == RUNNING)
-			n++;
-	return n;
-}
-
 /* Keep the snapshots of the last two interval ticks (this thread's loop calls it). */
 static void health_tick(struct fz_http *h)
 {
@@ -150,7 +139,7 @@ static int health(struct fz_http *h, struct fz_http_reply *r)
 {
 	struct fz_counter_snap *now = fz_counters_snapshot(h->app->counters);
 	json_t *reasons = json_array(), *o;
-	unsigned running = workers_running(h->app);
+	unsigned running = fz_workers_running(h->app);
 	int lost;
 
 	if (now == NULL || reasons == NULL) {
@@ -384,7 +373,7 @@ int fz_http_start(struct fz_appliance *app, char *err, size_t errlen)
 		snprintf(err, errlen, "--http: cannot register its counters and timer");
 		goto fail;
 	}
-	if (rte_ctrl_thread_create(&h->thread, "fz-http", NULL, run, h) != 0) {
+	if (fz_app_thread_create(app, &h->thread, "fz-http", run, h) != 0) {
 		snprintf(err, errlen, "--http: cannot start its thread");
 		goto fail;
 	}

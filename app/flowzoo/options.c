@@ -221,7 +221,8 @@ static const struct opt_def defs[] = {
      .off = O(pcaps),
      .count_off = O(n_pcaps),
      .arg = "FILE",
-     .help = "offline: set up EAL, read the capture(s) to the end, flush, exit (repeatable)"},
+     .help = "offline: read the capture(s) to the end (in order, as one input), flush, exit "
+             "(repeatable)"},
     {.name = "progress",
      .type = T_CHOICE,
      .off = O(progress),
@@ -358,6 +359,9 @@ const struct opt_def *fz_opts__find(const char *name)
 	for (size_t i = 0; i < fz_opts__n_alerts_defs; i++)
 		if (strcmp(fz_opts__alerts_defs[i].name, name) == 0)
 			return &fz_opts__alerts_defs[i];
+	for (size_t i = 0; i < fz_opts__n_offline_defs; i++)
+		if (strcmp(fz_opts__offline_defs[i].name, name) == 0)
+			return &fz_opts__offline_defs[i];
 	return NULL;
 }
 
@@ -572,6 +576,8 @@ void fz_opts_usage(FILE *f)
 	fprintf(f, "usage: flowzoo [EAL options] -- [options]\n"
 	           "       flowzoo --pcap FILE [--pcap FILE...] [options]\n\noptions:\n");
 	usage_rows(f, defs, N_DEFS);
+	fprintf(f, "\nOffline (docs/operator-guide.md):\n");
+	usage_rows(f, fz_opts__offline_defs, fz_opts__n_offline_defs);
 	fprintf(f, "\nIPFIX exporter (docs/ipfix.md):\n");
 	usage_rows(f, fz_opts__ipfix_defs, fz_opts__n_ipfix_defs);
 	fprintf(f, "\nBaseline alerts (docs/alerts.md):\n");

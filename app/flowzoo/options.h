@@ -23,6 +23,7 @@
 struct fz_opts {
 	const char *pcaps[FZ_MAX_PCAPS];
 	unsigned n_pcaps;
+	int pcap_eal; /* --pcap-eal: read --pcap files through EAL's net_pcap (options_offline.c) */
 	const char *jsonl;
 	int jsonl_mode;            /* enum fz_jsonl_mode */
 	const char *networks;      /* networks file (docs/traffic.md) */

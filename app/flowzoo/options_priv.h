@@ -64,6 +64,10 @@ extern const size_t fz_opts__n_alerts_defs;
 void fz_opts__alerts_init(struct fz_opts *o);
 int fz_opts__check_alerts(const struct fz_opts *o, char *err, size_t errlen);
 
+/* The offline rows (options_offline.c), sorted by name. */
+extern const struct opt_def fz_opts__offline_defs[];
+extern const size_t fz_opts__n_offline_defs;
+
 /* The row of option name (no dashes), or NULL. */
 const struct opt_def *fz_opts__find(const char *name);
 

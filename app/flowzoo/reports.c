@@ -12,6 +12,7 @@
 #include <rte_cycles.h>
 
 #include "app.h"
+#include "captures.h"
 #include "log.h"
 #include "ports.h"
 
@@ -25,7 +26,7 @@ static uint64_t wall_ms(void)
 
 static double elapsed_s(const struct fz_appliance *app)
 {
-	return (double)(rte_get_tsc_cycles() - app->start_tsc) / (double)rte_get_tsc_hz();
+	return (double)(rte_get_tsc_cycles() - app->start_tsc) / (double)app->tsc_hz;
 }
 
 void fz_app_log_line(void *arg, const char *line)
@@ -139,7 +140,7 @@ int fz_reports_init(struct fz_appliance *app, char *err, size_t errlen)
 	uint64_t status_us = (uint64_t)(app->opts.status_interval * 1e6);
 	const struct fz_counter_set *sets[] = {
 	    fz_workers_counter_set(app),
-	    fz_ports_counter_set(),
+	    app->no_eal ? fz_captures_counter_set(app) : fz_ports_counter_set(),
 	    fz_pipeline_counter_set(app->pipeline),
 	    fz_pipeline_exporter_set(app->pipeline),
 	    fz_applications_counter_set(app),
@@ -187,7 +188,7 @@ json_t *fz_reports_summary_counters(struct fz_appliance *app, int brief)
 	}
 	json_object_set_new(s, "collector", json_string(app->collector));
 	json_object_set_new(s, "version", json_string(FZ_VERSION));
-	json_object_set_new(s, "tsc_hz", json_integer((json_int_t)rte_get_tsc_hz()));
+	json_object_set_new(s, "tsc_hz", json_integer((json_int_t)app->tsc_hz));
 	if (fz_counters_summary(snap, s, brief) < 0) {
 		fz_counter_snap_free(snap);
 		json_decref(s);
