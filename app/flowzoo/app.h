@@ -40,6 +40,8 @@ struct fz_control;
 struct fz_networks;
 struct fz_traffic;
 struct fz_http;
+struct fz_captures;
+struct fz_capture_dir;
 
 #define FZ_MAX_WORKERS RTE_MAX_LCORE
 #define FZ_MAX_APPS    64
@@ -56,8 +58,9 @@ struct fz_appliance {
 	int offline;
 	int no_eal;                   /* --pcap read by threads, EAL never started (captures.h) */
 	struct fz_captures *captures; /* with no_eal */
-	uint64_t tsc_hz;              /* EAL's, or measured at start without EAL */
-	uint64_t expect_packets;      /* offline: frames in all captures */
+	struct fz_capture_dir *capture_dir; /* --pcap-dir (capture_dir.c) */
+	uint64_t tsc_hz;                    /* EAL's, or measured at start without EAL */
+	uint64_t expect_packets;            /* offline: frames in all captures */
 	unsigned n_workers;
 	struct fz_worker_conf wconf[RTE_MAX_LCORE];
 	struct fz_worker *workers[RTE_MAX_LCORE];

@@ -8,6 +8,7 @@
 #include "app.h"
 #include "captures.h"
 #include "fz_capture.h"
+#include "fz_pcapdir.h"
 #include "log.h"
 #include "ports.h"
 
@@ -24,6 +25,8 @@ struct fz_captures {
 
 int fz_captures_wanted(const struct fz_appliance *app, int user_eal)
 {
+	if (app->opts.pcap_dir)
+		return 1;
 	return app->opts.n_pcaps > 0 && !user_eal && !app->opts.pcap_eal &&
 	       app->opts.stats_lcore <= 0;
 }
@@ -57,6 +60,8 @@ int fz_captures_open(struct fz_appliance *app, char *err, size_t errlen)
 		return -1;
 	}
 	app->captures = s;
+	if (app->opts.pcap_dir)
+		return fz_capture_dir_open(app, err, errlen);
 	for (unsigned i = 0; i < app->opts.n_pcaps; i++) {
 		const char *path = app->opts.pcaps[i];
 		char why[256];
@@ -84,14 +89,22 @@ int fz_captures_open(struct fz_appliance *app, char *err, size_t errlen)
 	return 0;
 }
 
-static unsigned capture_burst(void *ctx, struct fz_frame *f, unsigned n, int *ended)
+static unsigned first_segment(struct fz_frame *f, unsigned k)
 {
-	unsigned k = fz_capture_source_burst(ctx, f, n, ended);
-
 	for (unsigned i = 0; i < k; i++)
 		if (f[i].len > FIRST_SEGMENT)
 			f[i].len = FIRST_SEGMENT;
 	return k;
+}
+
+static unsigned capture_burst(void *ctx, struct fz_frame *f, unsigned n, int *ended)
+{
+	return first_segment(f, fz_capture_source_burst(ctx, f, n, ended));
+}
+
+unsigned fz_captures_source_burst_dir(void *ctx, struct fz_frame *f, unsigned n, int *ended)
+{
+	return first_segment(f, fz_pcapdir_burst(ctx, f, n, ended));
 }
 
 void fz_captures_bind(struct fz_appliance *app)
@@ -99,6 +112,13 @@ void fz_captures_bind(struct fz_appliance *app)
 	struct fz_worker_conf *c = &app->wconf[0];
 	struct fz_captures *s = app->captures;
 
+	if (app->capture_dir) {
+		memset(&c->queues[0], 0, sizeof(c->queues[0]));
+		c->queues[0].ts_us = 1;
+		fz_capture_dir_bind(app, &c->queues[0]);
+		c->n_queues = 1;
+		return;
+	}
 	c->n_queues = s->n;
 	for (unsigned i = 0; i < s->n; i++) {
 		struct fz_worker_queue *q = &c->queues[i];
@@ -140,10 +160,23 @@ void fz_captures_report(struct fz_appliance *app)
 	}
 }
 
+int fz_captures_start(struct fz_appliance *app, char *err, size_t errlen)
+{
+	return app->capture_dir ? fz_capture_dir_start(app, err, errlen) : 0;
+}
+
+void fz_captures_finish(struct fz_appliance *app)
+{
+	if (app->capture_dir)
+		fz_capture_dir_finish(app);
+}
+
 static unsigned n_ports(void *arg)
 {
 	const struct fz_appliance *app = arg;
 
+	if (app->capture_dir)
+		return 1;
 	return app->captures ? (app->captures->n + PER_PORT - 1) / PER_PORT : 0;
 }
 
@@ -154,6 +187,10 @@ static void read_port(void *arg, unsigned i, uint64_t *out)
 	struct fz_port_counts *b = (struct fz_port_counts *)out;
 
 	memset(b, 0, sizeof(*b));
+	if (((const struct fz_appliance *)arg)->capture_dir) {
+		fz_capture_dir_counts(arg, b);
+		return;
+	}
 	for (unsigned f = i * PER_PORT; f < s->n && f < (i + 1) * PER_PORT; f++) {
 		enum fz_capture_state st = fz_capture_state(s->cap[f]);
 
@@ -165,8 +202,10 @@ static void read_port(void *arg, unsigned i, uint64_t *out)
 
 static void label_port(void *arg, unsigned i, char *buf, size_t cap)
 {
-	(void)arg;
-	snprintf(buf, cap, "net_pcap%u", i);
+	if (((const struct fz_appliance *)arg)->capture_dir)
+		snprintf(buf, cap, "pcap-dir");
+	else
+		snprintf(buf, cap, "net_pcap%u", i);
 }
 
 const struct fz_counter_set *fz_captures_counter_set(struct fz_appliance *app)
@@ -178,6 +217,7 @@ void fz_captures_close(struct fz_appliance *app)
 {
 	struct fz_captures *s = app->captures;
 
+	fz_capture_dir_close(app);
 	if (s == NULL)
 		return;
 	for (unsigned i = 0; i < s->n; i++)

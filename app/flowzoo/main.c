@@ -192,6 +192,8 @@ static int finish(struct fz_appliance *app)
 	fz_pipeline_flush(app->pipeline, flush_ms);
 	if (fz_reports_health_check(app))
 		fz_pipeline_flush(app->pipeline, flush_ms);
+	if (app->no_eal)
+		fz_captures_finish(app); /* --pcap-dir: what was delivered is journaled */
 	fz_exporters_report(app);
 	fz_reports_publish(app);
 	lost = fz_reports_losses(app);
@@ -295,7 +297,7 @@ int main(int argc, char **argv)
 	if (fz_opts_check_outputs(&app->opts, err, sizeof(err)) ||
 	    fz_networks_setup(app, err, sizeof(err)))
 		return die(err);
-	if (!user_eal && app->opts.n_pcaps == 0)
+	if (!user_eal && app->opts.n_pcaps == 0 && !app->opts.pcap_dir)
 		return die("nothing to read: give EAL options and a port before '--', or --pcap "
 		           "FILE (see --help)");
 	memset(&pcaps, 0, sizeof(pcaps));
@@ -303,7 +305,7 @@ int main(int argc, char **argv)
 	if (app->opts.n_pcaps && !app->no_eal &&
 	    fz_pcap_set_open(&pcaps, app->opts.pcaps, app->opts.n_pcaps, err, sizeof(err)))
 		return die(err);
-	app->offline = app->opts.n_pcaps > 0;
+	app->offline = app->opts.n_pcaps > 0 || app->opts.pcap_dir;
 	/* net_pcap reading a file holds no mbufs in its RX ring: a worker holds
 	 * one burst at a time. A small pool starts faster (its pages are
 	 * touched when it is made). */
@@ -371,6 +373,7 @@ int main(int argc, char **argv)
 	          fz_pcap_set_bind(&pcaps, app->wconf, app->n_workers, err, sizeof(err))))
 		goto fail;
 	if (fz_workers_create(app, err, sizeof(err)) || open_pipeline(app, err, sizeof(err)) ||
+	    (app->no_eal && fz_captures_start(app, err, sizeof(err))) ||
 	    fz_http_start(app, err, sizeof(err)) || fz_control_start(app, err, sizeof(err)))
 		goto fail;
 	if (!app->no_eal)

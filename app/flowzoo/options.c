@@ -480,7 +480,7 @@ static int check_together(const struct fz_opts *o, char *err, size_t errlen)
 		         o->kafka_opts[0]);
 		return -1;
 	}
-	if (fz_opts__check_alerts(o, err, errlen))
+	if (fz_opts__check_alerts(o, err, errlen) || fz_opts__check_offline(o, err, errlen))
 		return -1;
 	return fz_opts__check_http(o, err, errlen);
 }

@@ -24,6 +24,10 @@ struct fz_opts {
 	const char *pcaps[FZ_MAX_PCAPS];
 	unsigned n_pcaps;
 	int pcap_eal; /* --pcap-eal: read --pcap files through EAL's net_pcap (options_offline.c) */
+	const char *pcap_dir;     /* --pcap-dir DIR */
+	int pcap_watch;           /* --watch */
+	const char *pcap_done;    /* --done keep|delete|move:DIR (NULL: keep) */
+	const char *pcap_journal; /* --journal PATH (NULL: DIR/.flowzoo-journal) */
 	const char *jsonl;
 	int jsonl_mode;            /* enum fz_jsonl_mode */
 	const char *networks;      /* networks file (docs/traffic.md) */

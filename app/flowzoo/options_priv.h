@@ -67,6 +67,8 @@ int fz_opts__check_alerts(const struct fz_opts *o, char *err, size_t errlen);
 /* The offline rows (options_offline.c), sorted by name. */
 extern const struct opt_def fz_opts__offline_defs[];
 extern const size_t fz_opts__n_offline_defs;
+/* The offline options together (--watch, --done, --journal need --pcap-dir). 0, or -1. */
+int fz_opts__check_offline(const struct fz_opts *o, char *err, size_t errlen);
 
 /* The row of option name (no dashes), or NULL. */
 const struct opt_def *fz_opts__find(const char *name);

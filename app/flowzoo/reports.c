@@ -78,6 +78,7 @@ static void progress_timer(void *arg, uint64_t now_us, int final)
 	double elapsed = elapsed_s(app);
 	uint64_t pk, flows;
 	double pct;
+	char files[128] = "";
 
 	(void)now_us;
 	if (snap == NULL)
@@ -85,9 +86,11 @@ static void progress_timer(void *arg, uint64_t now_us, int final)
 	pk = total_of(snap, "worker", "packets");
 	flows = total_of(snap, "pipeline", "flows");
 	pct = app->expect_packets ? 100.0 * (double)pk / (double)app->expect_packets : 0;
-	fprintf(stderr, "\r%llu packets (%.1f%%), %llu flows, %.2f Mpps%s", (unsigned long long)pk,
-	        pct, (unsigned long long)flows, elapsed > 0 ? (double)pk / elapsed / 1e6 : 0.0,
-	        final ? "\n" : "   ");
+	if (app->capture_dir)
+		fz_capture_dir_progress(app, files, sizeof(files));
+	fprintf(stderr, "\r%llu packets (%.1f%%), %llu flows, %.2f Mpps%s%s",
+	        (unsigned long long)pk, pct, (unsigned long long)flows,
+	        elapsed > 0 ? (double)pk / elapsed / 1e6 : 0.0, files, final ? "\n" : "   ");
 	fflush(stderr);
 	fz_counter_snap_free(snap);
 }

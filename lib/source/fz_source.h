@@ -33,6 +33,10 @@ struct fz_frame {
  */
 struct fz_source {
 	unsigned (*burst)(void *ctx, struct fz_frame *f, unsigned n, int *ended);
+	/* May be NULL. The packet clock while the source is quiet (0: unknown), so
+	 * that flows of a quiet input still expire: a watched directory's last
+	 * frame time plus the time since it came. */
+	uint64_t (*now_us)(void *ctx);
 	void *ctx;
 };
 

@@ -259,6 +259,18 @@ static uint16_t queue_burst(struct fz_worker *w, const struct fz_worker_queue *q
 	return n;
 }
 
+/* A quiet source's packet clock moves on, so that its flows still expire. */
+static void quiet_source_clock(struct fz_worker *w, const struct fz_worker_queue *q)
+{
+	uint64_t t;
+
+	if (!q->src.now_us || !w->pkt_clock)
+		return;
+	t = q->src.now_us(q->src.ctx);
+	if (t > w->now_us)
+		w->now_us = t;
+}
+
 static void publish_table_stats(struct fz_worker *w)
 {
 	const struct fz_flow_table_stats *s = fz_flow_table_stats(w->table);
@@ -331,6 +343,7 @@ int fz_worker_run(void *arg)
 				want = (uint16_t)(q->expect_packets - got[qi]);
 			n = want ? queue_burst(w, q, mb, fr, want, &ended) : 0;
 			if (n == 0) {
+				quiet_source_clock(w, q);
 				if (!w->conf.offline)
 					continue;
 				/* Offline: the queue is done when it delivered what the

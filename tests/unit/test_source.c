@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "fz_capture.h"
+#include "fz_pcapdir.h"
 #include "fz_source.h"
 #include "fz_test.h"
 
@@ -445,6 +446,19 @@ static void test_files(void)
 	rmdir(dir);
 }
 
+static void test_skip_names(void)
+{
+	FZ_CHECK_INT(1, fz_pcapdir_skip_name(".flowzoo-journal"));
+	FZ_CHECK_INT(1, fz_pcapdir_skip_name("a.pcap.tmp"));
+	FZ_CHECK_INT(1, fz_pcapdir_skip_name("a.pcap.part"));
+	FZ_CHECK_INT(1, fz_pcapdir_skip_name("a.pcap.current"));
+	FZ_CHECK_INT(1, fz_pcapdir_skip_name(""));
+	FZ_CHECK_INT(0, fz_pcapdir_skip_name("a.pcap"));
+	FZ_CHECK_INT(0, fz_pcapdir_skip_name("trace10"));
+	FZ_CHECK_INT(0, fz_pcapdir_skip_name("tmp"));
+	FZ_CHECK_INT(0, fz_pcapdir_skip_name("a.tmp.pcap"));
+}
+
 int main(void)
 {
 	FZ_RUN(test_pcap_both_orders);
@@ -453,5 +467,6 @@ int main(void)
 	FZ_RUN(test_pcapng);
 	FZ_RUN(test_pcapng_sections_and_bad);
 	FZ_RUN(test_files);
+	FZ_RUN(test_skip_names);
 	return fz_test_summary();
 }
