@@ -302,6 +302,9 @@ int main(int argc, char **argv)
 		           "FILE (see --help)");
 	memset(&pcaps, 0, sizeof(pcaps));
 	app->no_eal = fz_captures_wanted(app, user_eal);
+	if (app->opts.pcap_dir && user_eal)
+		return die(
+		    "--pcap-dir reads without EAL: give no EAL options (nothing before '--')");
 	if (app->opts.n_pcaps && !app->no_eal &&
 	    fz_pcap_set_open(&pcaps, app->opts.pcaps, app->opts.n_pcaps, err, sizeof(err)))
 		return die(err);

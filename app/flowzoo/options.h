@@ -25,6 +25,7 @@ struct fz_opts {
 	unsigned n_pcaps;
 	int pcap_eal; /* --pcap-eal: read --pcap files through EAL's net_pcap (options_offline.c) */
 	const char *pcap_dir;     /* --pcap-dir DIR */
+	const char *l7_cache;     /* --l7-cache DIR|off (NULL: the default place) */
 	int pcap_watch;           /* --watch */
 	const char *pcap_done;    /* --done keep|delete|move:DIR (NULL: keep) */
 	const char *pcap_journal; /* --journal PATH (NULL: DIR/.flowzoo-journal) */

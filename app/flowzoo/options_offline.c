@@ -44,6 +44,12 @@ const struct opt_def fz_opts__offline_defs[] = {
      .arg = "PATH",
      .help = "--pcap-dir: the journal of delivered files a restart skips (default "
              "DIR/.flowzoo-journal)"},
+    {.name = "l7-cache",
+     .type = T_STR,
+     .off = O(l7_cache),
+     .arg = "DIR|off",
+     .help = "keep compiled signature databases in DIR for a faster start (default "
+             "$XDG_CACHE_HOME/flowzoo, else ~/.cache/flowzoo; off: compile every time)"},
     {.name = "pcap-dir",
      .type = T_STR,
      .off = O(pcap_dir),

@@ -306,10 +306,32 @@ def watch(c, tmp, parts):
          "watched packets")
 
 
+def l7_cache(c, tmp):
+    """Compiled signatures kept in --l7-cache: the same records from the cache, from a
+    damaged cache (compiled again) and with the cache off."""
+    cache = os.path.join(tmp, "l7cache")
+    ref, _, _ = run_flowzoo([LINK], tmp, ["--l7-cache", "off"], name="l7_off")
+    first, _, _ = run_flowzoo([LINK], tmp, ["--l7-cache", cache], name="l7_first")
+    files = sorted(os.listdir(cache))
+    c.eq(2, len(files), "one database per transport kept (tcp, udp)")
+    c.eq(0o700, os.stat(cache).st_mode & 0o777, "the cache directory is private")
+    again, _, _ = run_flowzoo([LINK], tmp, ["--l7-cache", cache], name="l7_again")
+    for f in files:  # damaged: cut in half
+        p = os.path.join(cache, f)
+        data = open(p, "rb").read()
+        open(p, "wb").write(data[:len(data) // 2])
+    damaged, _, _ = run_flowzoo([LINK], tmp, ["--l7-cache", cache], name="l7_damaged")
+    c.eq(flows(ref), flows(first), "records: cache written")
+    c.eq(flows(ref), flows(again), "records: cache read")
+    c.eq(flows(ref), flows(damaged), "records: damaged cache ignored")
+    c.eq(len(data), os.path.getsize(os.path.join(cache, files[-1])), "damaged file rewritten")
+
+
 def main():
     c = Checker()
     with tempfile.TemporaryDirectory() as tmp:
         formats_and_links(c, tmp)
+        l7_cache(c, tmp)
         parts = directories(c, tmp)
         bad_files(c, tmp, parts)
         done_actions(c, tmp, parts)
