@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
@@ -31,6 +32,9 @@
 #define FRAG_ENTRIES     4096
 #define FRAG_TIMEOUT_US  30000000ULL
 #define EOF_QUIET_US     2000000 /* offline: give up on a queue this long without packets */
+#define WAIT_SPINS       256     /* offline, ring full: pauses before sleeping */
+
+static const struct timespec ring_wait = {0, 20000}; /* offline, ring still full: 20 us */
 
 struct fz_worker {
 	struct fz_worker_conf conf;
@@ -70,7 +74,7 @@ static inline uint64_t tsc_now_us(const struct fz_worker *w)
  * consumer can never stall packet processing. */
 static void stage_push(struct fz_worker *w)
 {
-	unsigned sent = 0;
+	unsigned sent = 0, spins = 0;
 
 	for (;;) {
 		sent += rte_ring_enqueue_burst_elem(w->conf.ring, &w->stage[sent],
@@ -82,7 +86,12 @@ static void stage_push(struct fz_worker *w)
 			w->c.ring_full += w->n_stage - sent;
 			break;
 		}
-		rte_pause();
+		/* Offline the stats lcore is the bottleneck here: after a short
+		 * spin, sleep rather than take the CPU it may share with us. */
+		if (++spins < WAIT_SPINS)
+			rte_pause();
+		else
+			nanosleep(&ring_wait, NULL);
 	}
 	w->c.records += sent;
 	w->n_stage = 0;
