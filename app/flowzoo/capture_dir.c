@@ -22,7 +22,7 @@
 
 /* A file whose records are on their way: done once the consumer passed mark. */
 struct settling {
-	char name[FZ_PCAPDIR_NAME_MAX];
+	struct fz_pcapdir_file f;
 	uint32_t mark; /* the ring's producer tail when the file was taken */
 	int bad;
 };
@@ -107,19 +107,19 @@ static void report_file(const struct fz_appliance *app, const struct fz_pcapdir_
 static void settle_one(struct fz_appliance *app, const struct settling *s)
 {
 	struct fz_capture_dir *d = app->capture_dir;
-	int rc = fz_pcapdir_journal_add(d->src, s->name);
+	int rc = fz_pcapdir_journal_add(d->src, &s->f);
 
 	if (rc) {
 		d->journal_errors++;
 		FZ_LOG(ERR, "--pcap-dir %s: %s: cannot write the journal: %s; the file is kept\n",
-		       app->opts.pcap_dir, s->name, strerror(-rc));
+		       app->opts.pcap_dir, s->f.name, strerror(-rc));
 		return;
 	}
 	if (s->bad || (!d->delete &&!d->move_to))
 		return;
-	rc = fz_pcapdir_dispose(d->src, s->name, d->move_to);
+	rc = fz_pcapdir_dispose(d->src, s->f.name, d->move_to);
 	if (rc)
-		FZ_LOG(ERR, "--pcap-dir %s: %s: cannot %s it: %s\n", app->opts.pcap_dir, s->name,
+		FZ_LOG(ERR, "--pcap-dir %s: %s: cannot %s it: %s\n", app->opts.pcap_dir, s->f.name,
 		       d->move_to ? "move" : "delete", strerror(-rc));
 }
 
@@ -142,7 +142,7 @@ static void settle(struct fz_appliance *app, int final)
 			d->v = v;
 			d->cap = cap;
 		}
-		snprintf(d->v[d->n].name, sizeof(d->v[d->n].name), "%s", f.name);
+		d->v[d->n].f = f;
 		/* Read after the file was taken: every record made before is behind it. */
 		d->v[d->n].mark = __atomic_load_n(&r->prod.tail, __ATOMIC_ACQUIRE);
 		d->v[d->n].bad = !f.opened || f.state != FZ_CAPTURE_EOF;

@@ -78,7 +78,7 @@ static void progress_timer(void *arg, uint64_t now_us, int final)
 	double elapsed = elapsed_s(app);
 	uint64_t pk, flows;
 	double pct;
-	char files[128] = "";
+	char files[128] = "", pcts[32] = "";
 
 	(void)now_us;
 	if (snap == NULL)
@@ -86,11 +86,14 @@ static void progress_timer(void *arg, uint64_t now_us, int final)
 	pk = total_of(snap, "worker", "packets");
 	flows = total_of(snap, "pipeline", "flows");
 	pct = app->expect_packets ? 100.0 * (double)pk / (double)app->expect_packets : 0;
+	/* A directory has no frame count ahead: files done and to do instead. */
 	if (app->capture_dir)
 		fz_capture_dir_progress(app, files, sizeof(files));
-	fprintf(stderr, "\r%llu packets (%.1f%%), %llu flows, %.2f Mpps%s%s",
-	        (unsigned long long)pk, pct, (unsigned long long)flows,
-	        elapsed > 0 ? (double)pk / elapsed / 1e6 : 0.0, files, final ? "\n" : "   ");
+	else
+		snprintf(pcts, sizeof(pcts), " (%.1f%%)", pct);
+	fprintf(stderr, "\r%llu packets%s, %llu flows, %.2f Mpps%s%s", (unsigned long long)pk, pcts,
+	        (unsigned long long)flows, elapsed > 0 ? (double)pk / elapsed / 1e6 : 0.0, files,
+	        final ? "\n" : "   ");
 	fflush(stderr);
 	fz_counter_snap_free(snap);
 }

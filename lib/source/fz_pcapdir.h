@@ -4,8 +4,9 @@
  * another as one input. Names starting with '.' or ending in ".tmp",
  * ".part" or ".current" are not captures yet. Watched (inotify), it waits
  * for files closed after writing or renamed into the directory, until
- * stopped. A journal lists the files whose records were delivered, so that
- * a restart skips them.
+ * stopped; a name written again (tcpdump -W reuses names) is read again. A
+ * journal lists the files whose records were delivered (name, size, mtime),
+ * so that a restart skips them.
  *
  * The reader (fz_pcapdir_burst) runs on one worker thread; the others
  * (fz_pcapdir_next_finished, _journal_add, _dispose, _progress) on another.
@@ -31,6 +32,8 @@ struct fz_pcapdir_conf {
 /* A file the reader is done with. */
 struct fz_pcapdir_file {
 	char name[FZ_PCAPDIR_NAME_MAX];
+	uint64_t size;               /* when it was opened: with the name and mtime, its identity */
+	int64_t mtime_ns;            /* in the journal (a rotating writer reuses names) */
 	int opened;                  /* 0: it could not be opened (error says why) */
 	enum fz_capture_state state; /* EOF, TRUNCATED or CORRUPT when opened */
 	uint64_t frames, skipped;
@@ -71,8 +74,8 @@ uint64_t fz_pcapdir_now_us(void *ctx);
  */
 int fz_pcapdir_next_finished(struct fz_pcapdir *d, struct fz_pcapdir_file *out);
 
-/* Append name to the journal and sync it. 0, or a negative errno. */
-int fz_pcapdir_journal_add(struct fz_pcapdir *d, const char *name);
+/* Append the file (name, size, mtime) to the journal and sync it. 0, or a negative errno. */
+int fz_pcapdir_journal_add(struct fz_pcapdir *d, const struct fz_pcapdir_file *f);
 
 /* Delete DIR/name, or (to_dir not NULL) rename it into to_dir. 0, or a negative errno. */
 int fz_pcapdir_dispose(struct fz_pcapdir *d, const char *name, const char *to_dir);

@@ -63,22 +63,27 @@ static int being_written(int dirfd, const char *name)
 	return busy;
 }
 
-/* A name to read, once: not journaled, not seen before, not a temporary name. */
+/* A name to read: not a temporary name, not waiting or being read already, and not
+ * this very file (name, size, mtime) journaled or read before. */
 static int offer(struct fz_pcapdir *d, const char *name, int check_writer)
 {
+	char id[FZ_PCAPDIR_NAME_MAX + 64];
 	struct stat st;
 
 	if (fz_pcapdir_skip_name(name) || strlen(name) >= FZ_PCAPDIR_NAME_MAX ||
-	    fz_names__has(&d->seen, name))
+	    fz_names__has(&d->todo, name) || (d->cur && strcmp(d->cur_name, name) == 0))
 		return 0;
 	if (fstatat(d->dirfd, name, &st, 0) != 0 || !S_ISREG(st.st_mode))
+		return 0;
+	fz_pcapdir__identity(name, (uint64_t)st.st_size,
+	                     (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec, id,
+	                     sizeof(id));
+	if (fz_names__has(&d->seen, id) || fz_names__has(&d->seen, name))
 		return 0;
 	/* Watching, a file still being written is taken when it is closed. */
 	if (check_writer && d->watch && being_written(d->dirfd, name))
 		return 0;
-	if (fz_names__add(&d->seen, name) || fz_names__add(&d->todo, name))
-		return -ENOMEM;
-	return 1;
+	return fz_names__add(&d->todo, name) ? -ENOMEM : 1;
 }
 
 /* Every file in the directory now (at start, and after an inotify overflow). */
@@ -133,7 +138,11 @@ static void publish_progress(struct fz_pcapdir *d)
 static void finish(struct fz_pcapdir *d, struct fz_pcapdir_file *f)
 {
 	int bad = !f->opened || f->state != FZ_CAPTURE_EOF;
+	char id[FZ_PCAPDIR_NAME_MAX + 64];
 
+	/* Read: not again in this run (a rescan), unless written again. */
+	fz_pcapdir__identity(f->name, f->size, f->mtime_ns, id, sizeof(id));
+	fz_names__add(&d->seen, id);
 	pthread_mutex_lock(&d->lock);
 	if (fz_files__push(&d->finished, f) != 0)
 		d->finished_lost++; /* no memory: the file is neither journaled nor disposed of */
@@ -161,6 +170,8 @@ static int defer_current(struct fz_pcapdir *d)
 	memset(e, 0, sizeof(*e));
 	e->cap = d->cur;
 	snprintf(e->file.name, sizeof(e->file.name), "%s", d->cur_name);
+	e->file.size = d->cur_size;
+	e->file.mtime_ns = d->cur_mtime_ns;
 	d->cur = NULL;
 	return 0;
 }
@@ -194,7 +205,13 @@ static int open_next(struct fz_pcapdir *d)
 		char path[PATH_MAX + FZ_PCAPDIR_NAME_MAX], err[256];
 		char *name = fz_names__pop_first(&d->todo);
 
+		struct stat st;
+
 		snprintf(path, sizeof(path), "%s/%s", d->dir, name);
+		memset(&st, 0, sizeof(st));
+		stat(path, &st);
+		d->cur_size = (uint64_t)st.st_size;
+		d->cur_mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
 		d->cur = fz_capture_open(path, err, sizeof(err));
 		snprintf(d->cur_name, sizeof(d->cur_name), "%s", name);
 		free(name);

@@ -114,7 +114,7 @@ int fz_files__pop(struct fz_files *q, struct fz_pcapdir_file *out)
 
 int fz_pcapdir__journal_open(struct fz_pcapdir *d, const char *path, char *err, size_t errlen)
 {
-	char def[PATH_MAX + sizeof(DEFAULT_JOURNAL) + 1], line[FZ_PCAPDIR_NAME_MAX + 2];
+	char def[PATH_MAX + sizeof(DEFAULT_JOURNAL) + 1], line[FZ_PCAPDIR_NAME_MAX + 64];
 	FILE *f;
 	int e, created;
 
@@ -155,13 +155,21 @@ int fz_pcapdir__journal_open(struct fz_pcapdir *d, const char *path, char *err, 
 	return 0;
 }
 
-int fz_pcapdir_journal_add(struct fz_pcapdir *d, const char *name)
+void fz_pcapdir__identity(const char *name, uint64_t size, int64_t mtime_ns, char *buf, size_t cap)
 {
-	char line[FZ_PCAPDIR_NAME_MAX + 1];
-	int n = snprintf(line, sizeof(line), "%s\n", name);
+	snprintf(buf, cap, "%s\t%llu\t%lld", name, (unsigned long long)size, (long long)mtime_ns);
+}
 
-	if (n < 0 || (size_t)n >= sizeof(line) || strchr(name, '\n'))
-		return -EINVAL;
+int fz_pcapdir_journal_add(struct fz_pcapdir *d, const struct fz_pcapdir_file *f)
+{
+	char line[FZ_PCAPDIR_NAME_MAX + 64];
+	int n;
+
+	if (strpbrk(f->name, "\t\n"))
+		return -EINVAL; /* a name the journal cannot hold: the file is kept */
+	fz_pcapdir__identity(f->name, f->size, f->mtime_ns, line, sizeof(line) - 1);
+	n = (int)strlen(line);
+	line[n++] = '\n';
 	if (write(d->jfd, line, (size_t)n) != n)
 		return errno ? -errno : -EIO;
 	if (fdatasync(d->jfd) != 0)

@@ -33,10 +33,12 @@ struct fz_pcapdir {
 	int watch;
 	const volatile int *stop;
 	/* Reader thread only. */
-	struct fz_names seen; /* journaled or taken: never read again */
+	struct fz_names seen; /* identities journaled or read: not read again */
 	struct fz_names todo; /* to read, first in order first */
 	struct fz_capture *cur;
 	char cur_name[FZ_PCAPDIR_NAME_MAX];
+	uint64_t cur_size;
+	int64_t cur_mtime_ns;
 	struct ended *ended;
 	size_t n_ended, cap_ended;
 	/* Both threads, under lock. */
@@ -55,6 +57,9 @@ void fz_names__free(struct fz_names *l);
 
 int fz_files__push(struct fz_files *q, const struct fz_pcapdir_file *f); /* 0 or -ENOMEM */
 int fz_files__pop(struct fz_files *q, struct fz_pcapdir_file *out);      /* 0 or -1: empty */
+
+/* "NAME\tSIZE\tMTIME_NS": a file's identity in the journal and in d->seen. */
+void fz_pcapdir__identity(const char *name, uint64_t size, int64_t mtime_ns, char *buf, size_t cap);
 
 /* Read the journal's names into d->seen and open it for appending. 0, or an errno
  * with a message. */

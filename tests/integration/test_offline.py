@@ -138,9 +138,14 @@ def frames_of(path):
     return len(read_pcap(path)[1])
 
 
+def journal_names(p):
+    """The names of a journal's lines (NAME, size, mtime: tab-separated)."""
+    return [x.split("\t")[0] for x in open(p).read().split("\n")[:-1]] if os.path.exists(p) \
+        else []
+
+
 def journal(d):
-    p = os.path.join(d, ".flowzoo-journal")
-    return open(p).read().split("\n")[:-1] if os.path.exists(p) else []
+    return journal_names(os.path.join(d, ".flowzoo-journal"))
 
 
 def directories(c, tmp):
@@ -172,7 +177,7 @@ def directories(c, tmp):
     got, summ, _ = run(["--pcap-dir", t, "--journal", os.path.join(tmp, "tcpdump.journal")],
                        tmp, "tcpdump")
     c.eq(ref, got, "--pcap-dir with tcpdump -C names = the concatenation")
-    c.eq(names, open(os.path.join(tmp, "tcpdump.journal")).read().split("\n")[:-1],
+    c.eq(names, journal_names(os.path.join(tmp, "tcpdump.journal")),
          "files in version order; skipped names not read; --journal PATH")
     # Journal restart: three files first, then the rest.
     r = os.path.join(tmp, "restart")
@@ -298,12 +303,21 @@ def watch(c, tmp, parts):
     slow.close()
     wait_for(lambda: len(journal(d)) >= 2)
     c.eq(["a.pcap", "b.pcap"], journal(d), "the slow file is read once closed")
+    # tcpdump -W reuses names: a.pcap written again is read again.
+    shutil.copy(parts[2], os.path.join(side, "a.pcap"))
+    os.rename(os.path.join(side, "a.pcap"), os.path.join(d, "a.pcap"))
+    wait_for(lambda: len(journal(d)) >= 3)
+    c.eq(["a.pcap", "b.pcap", "a.pcap"], journal(d), "a name written again is read again")
     p.send_signal(signal.SIGTERM)
     c.eq(0, p.wait(timeout=60), "SIGTERM ends --watch")
-    ref, _, _ = run(["--pcap", parts[0], "--pcap", parts[1]], tmp, "watch_ref")
+    ref, _, _ = run(["--pcap", parts[0], "--pcap", parts[1], "--pcap", parts[2]], tmp,
+                    "watch_ref")
     c.eq(totals(ref), totals(flows(lines_of(jsonl))), "packets and bytes of every biflow")
-    c.eq(frames_of(parts[0]) + frames_of(parts[1]), json.load(open(summ))["packets"],
+    c.eq(sum(frames_of(x) for x in parts[:3]), json.load(open(summ))["packets"],
          "watched packets")
+    # A restart skips what the journal holds: the same names, sizes and times.
+    _, s2, _ = run(["--pcap-dir", d], tmp, "watch_restart")
+    c.eq(0, s2["packets"], "restart after --watch: nothing new")
 
 
 def l7_cache(c, tmp):
