@@ -1,8 +1,10 @@
 /*
- * Capture files: open and map, tell classic pcap from pcapng, and read
- * classic pcap records. A file is mapped whole and read front to back
- * (MADV_SEQUENTIAL: the kernel reads ahead and drops what was read), so a
- * frame costs no copy and no system call.
+ * Capture files: open, tell classic pcap from pcapng, and read classic pcap
+ * records. A file is read front to back into one buffer in reads of 4 MiB
+ * (POSIX_FADV_SEQUENTIAL: the kernel reads ahead): one copy and one system
+ * call per 4 MiB. Mapping the file instead would save the copy, but a
+ * writer that truncates a mapped file (tcpdump -W reusing a name) makes the
+ * next access a SIGBUS; a read only comes up short.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -10,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -22,6 +23,7 @@
 #define MAGIC_NS    0xa1b23c4du
 #define PCAPNG_SHB  0x0a0d0d0au
 #define LT_LINKTYPE 0x03ffffffu /* the link type bits of the header's field (the rest: FCS) */
+#define CHUNK       (4u << 20)  /* bytes per read */
 
 void fz_capture__stop(struct fz_capture *c, enum fz_capture_state st, const char *fmt, ...)
 {
@@ -81,9 +83,59 @@ static int open_common(struct fz_capture *c, char *err, size_t errlen)
 	return 0;
 }
 
-struct fz_capture *fz_capture_open_mem(const uint8_t *data, size_t size, char *err, size_t errlen)
+int fz_capture__ensure(struct fz_capture *c, size_t n, unsigned k)
+{
+	if (c->size - c->pos >= n)
+		return 1;
+	if (c->fd < 0 || c->at_eof)
+		return -1;
+	if (k)
+		return 0;
+	/* Nothing of ours points into the buffer: keep what is not read, read on. */
+	if (c->pos) {
+		memmove(c->buf, c->buf + c->pos, c->size - c->pos);
+		c->win_off += c->pos;
+		c->size -= c->pos;
+		c->pos = 0;
+	}
+	if (n > c->cap) {
+		size_t cap = n + CHUNK;
+		uint8_t *b = realloc(c->buf, cap);
+
+		if (b == NULL)
+			return -1; /* reported as cut short: no memory for a block this large */
+		c->buf = b;
+		c->cap = cap;
+		c->base = b;
+	}
+	while (c->size < c->cap) {
+		ssize_t r = read(c->fd, c->buf + c->size, c->cap - c->size);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			c->at_eof = 1; /* an I/O error ends the file here too */
+			break;
+		}
+		c->size += (size_t)r;
+		if (c->size >= n && c->size - c->pos >= CHUNK)
+			break;
+	}
+	return c->size - c->pos >= n ? 1 : -1;
+}
+
+static struct fz_capture *capture_new(void)
 {
 	struct fz_capture *c = calloc(1, sizeof(*c));
+
+	if (c != NULL)
+		c->fd = -1;
+	return c;
+}
+
+struct fz_capture *fz_capture_open_mem(const uint8_t *data, size_t size, char *err, size_t errlen)
+{
+	struct fz_capture *c = capture_new();
 
 	if (c == NULL) {
 		snprintf(err, errlen, "%s", strerror(ENOMEM));
@@ -91,6 +143,7 @@ struct fz_capture *fz_capture_open_mem(const uint8_t *data, size_t size, char *e
 	}
 	c->base = data;
 	c->size = size;
+	c->file_size = size;
 	if (open_common(c, err, errlen)) {
 		free(c);
 		errno = EINVAL;
@@ -101,13 +154,17 @@ struct fz_capture *fz_capture_open_mem(const uint8_t *data, size_t size, char *e
 
 struct fz_capture *fz_capture_open(const char *path, char *err, size_t errlen)
 {
-	static const uint8_t empty[1];
-	struct fz_capture *c;
+	struct fz_capture *c = capture_new();
 	struct stat st;
-	void *map = NULL;
-	int fd = open(path, O_RDONLY | O_CLOEXEC), e;
+	int e;
 
-	if (fd < 0 || fstat(fd, &st) != 0) {
+	if (c == NULL) {
+		snprintf(err, errlen, "%s", strerror(ENOMEM));
+		errno = ENOMEM;
+		return NULL;
+	}
+	c->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (c->fd < 0 || fstat(c->fd, &st) != 0) {
 		e = errno;
 		snprintf(err, errlen, "%s: %s", path, strerror(e)); /* as libpcap says it */
 		goto fail;
@@ -117,31 +174,24 @@ struct fz_capture *fz_capture_open(const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "not a regular file");
 		goto fail;
 	}
-	if (st.st_size > 0) {
-		map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-		if (map == MAP_FAILED) {
-			e = errno;
-			snprintf(err, errlen, "cannot map it: %s", strerror(e));
-			map = NULL;
-			goto fail;
-		}
-		madvise(map, (size_t)st.st_size, MADV_SEQUENTIAL);
-		madvise(map, (size_t)st.st_size, MADV_WILLNEED);
-	}
-	close(fd);
-	fd = -1;
-	c = fz_capture_open_mem(map ? map : empty, (size_t)st.st_size, err, errlen);
-	if (c == NULL) {
-		e = errno;
+	posix_fadvise(c->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+	c->file_size = (uint64_t)st.st_size;
+	c->cap = CHUNK;
+	c->buf = malloc(c->cap);
+	if (c->buf == NULL) {
+		e = ENOMEM;
+		snprintf(err, errlen, "%s", strerror(e));
 		goto fail;
 	}
-	c->map_len = map ? (size_t)st.st_size : 0;
+	c->base = c->buf;
+	fz_capture__ensure(c, PCAP_HDR, 0); /* the file header, and the first chunk */
+	if (open_common(c, err, errlen)) {
+		e = EINVAL;
+		goto fail;
+	}
 	return c;
 fail:
-	if (map)
-		munmap(map, (size_t)st.st_size);
-	if (fd >= 0)
-		close(fd);
+	fz_capture_close(c);
 	errno = e;
 	return NULL;
 }
@@ -151,10 +201,13 @@ static unsigned pcap_burst(struct fz_capture *c, struct fz_frame *f, unsigned n)
 	unsigned k = 0;
 
 	while (k < n) {
-		size_t left = c->size - c->pos;
-		const uint8_t *h = c->base + c->pos;
+		const uint8_t *h;
 		uint32_t caplen, sec, frac;
+		int r = fz_capture__ensure(c, PCAP_REC, k);
+		size_t left = c->size - c->pos;
 
+		if (r == 0)
+			break;
 		if (left == 0) {
 			__atomic_store_n(&c->state, FZ_CAPTURE_EOF, __ATOMIC_RELEASE);
 			break;
@@ -165,8 +218,7 @@ static unsigned pcap_burst(struct fz_capture *c, struct fz_frame *f, unsigned n)
 			                 PCAP_REC);
 			break;
 		}
-		sec = cap_u32(c, h);
-		frac = cap_u32(c, h + 4);
+		h = c->base + c->pos;
 		caplen = cap_u32(c, h + 8);
 		if (caplen > FZ_CAPTURE_MAX_CAPLEN) {
 			fz_capture__stop(c, FZ_CAPTURE_CORRUPT,
@@ -174,12 +226,18 @@ static unsigned pcap_burst(struct fz_capture *c, struct fz_frame *f, unsigned n)
 			                 FZ_CAPTURE_MAX_CAPLEN);
 			break;
 		}
-		if (left - PCAP_REC < caplen) {
+		r = fz_capture__ensure(c, PCAP_REC + (size_t)caplen, k);
+		if (r == 0)
+			break;
+		if (r < 0) {
 			fz_capture__stop(c, FZ_CAPTURE_TRUNCATED,
-			                 "a record cut short: %zu of %u bytes", left - PCAP_REC,
-			                 caplen);
+			                 "a record cut short: %zu of %u bytes",
+			                 c->size - c->pos - PCAP_REC, caplen);
 			break;
 		}
+		h = c->base + c->pos; /* the buffer may have moved */
+		sec = cap_u32(c, h);
+		frac = cap_u32(c, h + 4);
 		c->pos += PCAP_REC + caplen;
 		if (c->link < 0) {
 			__atomic_store_n(&c->skipped, c->skipped + 1, __ATOMIC_RELAXED);
@@ -250,19 +308,20 @@ uint32_t fz_capture_linktype(const struct fz_capture *c)
 
 uint64_t fz_capture_size(const struct fz_capture *c)
 {
-	return c->size;
+	return c->file_size;
 }
 
 uint64_t fz_capture_offset(const struct fz_capture *c)
 {
-	return c->pos;
+	return c->win_off + c->pos;
 }
 
 void fz_capture_close(struct fz_capture *c)
 {
 	if (c == NULL)
 		return;
-	if (c->map_len)
-		munmap((void *)(uintptr_t)c->base, c->map_len);
+	if (c->fd >= 0)
+		close(c->fd);
+	free(c->buf);
 	free(c);
 }

@@ -18,9 +18,17 @@ struct pcapng_iface {
 };
 
 struct fz_capture {
+	/* The bytes at hand: [base, base + size), read up to pos. A file is read
+	 * into buf in large sequential reads (fd >= 0); memory of the caller is
+	 * all at hand at once (fd < 0). */
 	const uint8_t *base;
 	size_t size, pos;
-	size_t map_len; /* mapped by fz_capture_open (0: memory of the caller) */
+	int fd;
+	uint8_t *buf;
+	size_t cap;
+	uint64_t win_off;   /* file offset of base[0] */
+	uint64_t file_size; /* at open */
+	int at_eof;         /* read() said the file ends at base + size */
 	int pcapng;
 	int big_endian; /* the file's (the section's) byte order */
 	/* Classic pcap. */
@@ -51,6 +59,13 @@ static inline uint32_t cap_u32(const struct fz_capture *c, const uint8_t *p)
 
 	return c->big_endian ? __builtin_bswap32(v) : v;
 }
+
+/*
+ * Make n bytes from pos at hand: 1 when they are; 0 when they are not and
+ * frames of this burst (k) still point into the buffer (the next burst
+ * reads on); -1 when the capture ends first (what is there stays at hand).
+ */
+int fz_capture__ensure(struct fz_capture *c, size_t n, unsigned k);
 
 /* Stop reading: the state and why (printf-like). */
 void fz_capture__stop(struct fz_capture *c, enum fz_capture_state st, const char *fmt, ...)

@@ -3,8 +3,10 @@
  * byte orders, microsecond and nanosecond timestamps) and pcapng (section
  * headers in either byte order, interface descriptions with their link
  * types, timestamp resolutions and offsets, enhanced, simple and obsolete
- * packet blocks; other blocks are skipped). The file is mapped into memory:
- * frames point into the mapping, nothing is copied.
+ * packet blocks; other blocks are skipped). A file is read in large
+ * sequential reads (4 MiB) into one buffer: one copy, and frames point into
+ * the buffer. A file cut shorter while it is read (a writer truncating it)
+ * only looks truncated: nothing is mapped, so nothing faults.
  *
  * A record cut short at the end makes the capture "truncated", a record
  * that cannot be right (a length no capture writes) "corrupt": the frames
@@ -30,7 +32,7 @@ enum fz_capture_state {
 struct fz_capture;
 
 /*
- * Open and map the capture at path and read its file header. NULL with
+ * Open the capture at path and read its file header. NULL with
  * errno and a message in err (not a capture, unsupported format, I/O
  * errors) on failure. A link type the parser does not know is not an error
  * here (fz_capture_link says -1): its frames are skipped and counted.
@@ -41,10 +43,10 @@ struct fz_capture *fz_capture_open(const char *path, char *err, size_t errlen);
 struct fz_capture *fz_capture_open_mem(const uint8_t *data, size_t size, char *err, size_t errlen);
 
 /*
- * Read up to n frames; returns how many. Frames point into the capture and
- * stay valid until it is closed. Frames of an interface whose link type the
- * parser does not know are skipped and counted (fz_capture_skipped).
- * Returns 0 once the state is not FZ_CAPTURE_OK.
+ * Read up to n frames; returns how many. Frames point into the capture's
+ * buffer and stay valid until the next call (or the close). Frames of an interface whose link type
+ * the parser does not know are skipped and counted (fz_capture_skipped). Returns 0 once the state
+ * is not FZ_CAPTURE_OK.
  */
 unsigned fz_capture_burst(struct fz_capture *c, struct fz_frame *f, unsigned n);
 

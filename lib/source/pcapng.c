@@ -172,10 +172,13 @@ unsigned fz_pcapng__burst(struct fz_capture *c, struct fz_frame *f, unsigned n)
 	unsigned k = 0;
 
 	while (k < n && c->state == FZ_CAPTURE_OK) {
+		int r = fz_capture__ensure(c, 12, k);
 		size_t left = c->size - c->pos;
 		const uint8_t *b = c->base + c->pos;
 		uint32_t type, len;
 
+		if (r == 0)
+			break;
 		if (left == 0) {
 			__atomic_store_n(&c->state, FZ_CAPTURE_EOF, __ATOMIC_RELEASE);
 			break;
@@ -197,11 +200,16 @@ unsigned fz_pcapng__burst(struct fz_capture *c, struct fz_frame *f, unsigned n)
 			                 "a block of type 0x%x claims %u bytes", type, len);
 			break;
 		}
-		if (len > left) {
+		r = fz_capture__ensure(c, len, k);
+		if (r == 0)
+			break;
+		if (r < 0) {
 			fz_capture__stop(c, FZ_CAPTURE_TRUNCATED,
-			                 "a block cut short: %zu of %u bytes", left, len);
+			                 "a block cut short: %zu of %u bytes", c->size - c->pos,
+			                 len);
 			break;
 		}
+		b = c->base + c->pos; /* the buffer may have moved */
 		c->pos += len;
 		k += (unsigned)block(c, type, b + 8, len - 12, &f[k]);
 	}
@@ -212,7 +220,7 @@ int fz_pcapng__open(struct fz_capture *c, char *err, size_t errlen)
 {
 	size_t pos = 0;
 
-	if (read_shb(c, c->size) != 0) {
+	if (read_shb(c, c->size - c->pos) != 0) {
 		snprintf(err, errlen,
 		         "pcapng: the section header is cut short or has a bad "
 		         "byte-order magic");

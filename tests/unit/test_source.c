@@ -446,6 +446,49 @@ static void test_files(void)
 	rmdir(dir);
 }
 
+/* A file of many 4 MiB reads: records across read boundaries, each frame intact. */
+static void test_large_file(void)
+{
+	char path[] = "/tmp/fz_source_large_XXXXXX";
+	struct buf b = {0};
+	struct fz_frame f[32];
+	struct fz_capture *c;
+	char err[256];
+	uint8_t frame[1500];
+	unsigned k, bad = 0;
+	uint64_t n = 0;
+	int fd = mkstemp(path);
+	FILE *fp = fd >= 0 ? fdopen(fd, "wb") : NULL;
+
+	FZ_CHECK(fp != NULL);
+	if (fp == NULL)
+		return;
+	pcap_header(&b, 0xa1b2c3d4, 0, 1);
+	fwrite(b.b, 1, b.n, fp);
+	for (uint32_t i = 0; i < 7000; i++) {
+		uint32_t len = 60 + i % 1441, h[4] = {i, 0, len, len};
+
+		memset(frame, (int)(i & 0xff), len);
+		fwrite(h, 1, sizeof(h), fp);
+		fwrite(frame, 1, len, fp);
+	}
+	fwrite(frame, 1, 7, fp); /* then a header cut short */
+	fclose(fp);
+	c = fz_capture_open(path, err, sizeof(err));
+	FZ_CHECK(c != NULL);
+	while (c && (k = fz_capture_burst(c, f, 32)) > 0)
+		for (unsigned i = 0; i < k; i++, n++)
+			if (f[i].len != 60 + n % 1441 || f[i].ts_us != n * 1000000 ||
+			    f[i].data[0] != (uint8_t)n || f[i].data[f[i].len - 1] != (uint8_t)n)
+				bad++;
+	FZ_CHECK_INT(7000, n);
+	FZ_CHECK_INT(0, bad);
+	FZ_CHECK_INT(FZ_CAPTURE_TRUNCATED, c ? fz_capture_state(c) : 0);
+	FZ_CHECK_STR("a record header cut short: 7 of 16 bytes", c ? fz_capture_error(c) : "");
+	fz_capture_close(c);
+	unlink(path);
+}
+
 static void test_skip_names(void)
 {
 	FZ_CHECK_INT(1, fz_pcapdir_skip_name(".flowzoo-journal"));
@@ -467,6 +510,7 @@ int main(void)
 	FZ_RUN(test_pcapng);
 	FZ_RUN(test_pcapng_sections_and_bad);
 	FZ_RUN(test_files);
+	FZ_RUN(test_large_file);
 	FZ_RUN(test_skip_names);
 	return fz_test_summary();
 }
