@@ -24,6 +24,7 @@
 #define PCAPNG_SHB  0x0a0d0d0au
 #define LT_LINKTYPE 0x03ffffffu /* the link type bits of the header's field (the rest: FCS) */
 #define CHUNK       (4u << 20)  /* bytes per read */
+#define FIRST_READ  (64u << 10) /* the first read: many files may be open at once */
 
 void fz_capture__stop(struct fz_capture *c, enum fz_capture_state st, const char *fmt, ...)
 {
@@ -85,31 +86,35 @@ static int open_common(struct fz_capture *c, char *err, size_t errlen)
 
 int fz_capture__ensure(struct fz_capture *c, size_t n, unsigned k)
 {
-	if (c->size - c->pos >= n)
+	size_t remain = c->size - c->pos, want = n > CHUNK ? n : CHUNK;
+	int o = !c->cur;
+
+	if (remain >= n)
 		return 1;
 	if (c->fd < 0 || c->at_eof)
 		return -1;
-	if (k)
+	/* Frames of this burst point into the current buffer; the other one is
+	 * free (the last burst's frames are accounted). A second refill in one
+	 * burst would reuse a buffer frames point into: end the burst first. */
+	if (k && c->refills)
 		return 0;
-	/* Nothing of ours points into the buffer: keep what is not read, read on. */
-	if (c->pos) {
-		memmove(c->buf, c->buf + c->pos, c->size - c->pos);
-		c->win_off += c->pos;
-		c->size -= c->pos;
-		c->pos = 0;
-	}
-	if (n > c->cap) {
-		size_t cap = n + CHUNK;
-		uint8_t *b = realloc(c->buf, cap);
+	if (c->cap[o] < want) {
+		uint8_t *b = realloc(c->buf[o], want);
 
 		if (b == NULL)
 			return -1; /* reported as cut short: no memory for a block this large */
-		c->buf = b;
-		c->cap = cap;
-		c->base = b;
+		c->buf[o] = b;
+		c->cap[o] = want;
 	}
-	while (c->size < c->cap) {
-		ssize_t r = read(c->fd, c->buf + c->size, c->cap - c->size);
+	memcpy(c->buf[o], c->base + c->pos, remain);
+	c->win_off += c->pos;
+	c->cur = o;
+	c->base = c->buf[o];
+	c->size = remain;
+	c->pos = 0;
+	c->refills++;
+	while (c->size < c->cap[o]) {
+		ssize_t r = read(c->fd, c->buf[o] + c->size, c->cap[o] - c->size);
 
 		if (r < 0 && errno == EINTR)
 			continue;
@@ -118,10 +123,22 @@ int fz_capture__ensure(struct fz_capture *c, size_t n, unsigned k)
 			break;
 		}
 		c->size += (size_t)r;
-		if (c->size >= n && c->size - c->pos >= CHUNK)
-			break;
 	}
-	return c->size - c->pos >= n ? 1 : -1;
+	return c->size >= n ? 1 : -1;
+}
+
+/* A file read to its end: its buffers go (the last burst's frames are accounted). */
+static void release_buffers(struct fz_capture *c)
+{
+	if (c->fd < 0)
+		return;
+	for (int i = 0; i < 2; i++) {
+		free(c->buf[i]);
+		c->buf[i] = NULL;
+		c->cap[i] = 0;
+	}
+	c->base = NULL;
+	c->size = c->pos = 0;
 }
 
 static struct fz_capture *capture_new(void)
@@ -176,15 +193,27 @@ struct fz_capture *fz_capture_open(const char *path, char *err, size_t errlen)
 	}
 	posix_fadvise(c->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	c->file_size = (uint64_t)st.st_size;
-	c->cap = CHUNK;
-	c->buf = malloc(c->cap);
-	if (c->buf == NULL) {
+	/* The first read fills a small buffer; the next ones 4 MiB. */
+	c->cap[1] = FIRST_READ;
+	c->buf[1] = malloc(FIRST_READ);
+	if (c->buf[1] == NULL) {
 		e = ENOMEM;
 		snprintf(err, errlen, "%s", strerror(e));
 		goto fail;
 	}
-	c->base = c->buf;
-	fz_capture__ensure(c, PCAP_HDR, 0); /* the file header, and the first chunk */
+	c->cur = 1;
+	c->base = c->buf[1];
+	while (c->size < FIRST_READ) {
+		ssize_t r = read(c->fd, c->buf[1] + c->size, FIRST_READ - c->size);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			c->at_eof = 1;
+			break;
+		}
+		c->size += (size_t)r;
+	}
 	if (open_common(c, err, errlen)) {
 		e = EINVAL;
 		goto fail;
@@ -259,8 +288,11 @@ unsigned fz_capture_burst(struct fz_capture *c, struct fz_frame *f, unsigned n)
 {
 	unsigned k;
 
-	if (c->state != FZ_CAPTURE_OK)
+	if (c->state != FZ_CAPTURE_OK) {
+		release_buffers(c);
 		return 0;
+	}
+	c->refills = 0;
 	k = c->pcapng ? fz_pcapng__burst(c, f, n) : pcap_burst(c, f, n);
 	/* Other threads read the counts (progress, counters): whole words. */
 	__atomic_store_n(&c->frames, c->frames + k, __ATOMIC_RELAXED);
@@ -322,6 +354,6 @@ void fz_capture_close(struct fz_capture *c)
 		return;
 	if (c->fd >= 0)
 		close(c->fd);
-	free(c->buf);
+	release_buffers(c);
 	free(c);
 }

@@ -24,8 +24,13 @@ struct fz_capture {
 	const uint8_t *base;
 	size_t size, pos;
 	int fd;
-	uint8_t *buf;
-	size_t cap;
+	/* Two buffers: a refill within a burst reads into the other one, so the
+	 * frames already handed out stay where they are (bursts do not end at
+	 * read boundaries; see fz_capture__ensure). */
+	uint8_t *buf[2];
+	size_t cap[2];
+	int cur;
+	unsigned refills; /* in this burst */
 	uint64_t win_off;   /* file offset of base[0] */
 	uint64_t file_size; /* at open */
 	int at_eof;         /* read() said the file ends at base + size */

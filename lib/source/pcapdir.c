@@ -242,8 +242,10 @@ unsigned fz_pcapdir_burst(void *ctx, struct fz_frame *f, unsigned n, int *ended)
 	while (k < n) {
 		if (d->cur) {
 			k += fz_capture_burst(d->cur, f + k, n - k);
+			/* Short and not ended: the capture must read again before more
+			 * (its frames in this burst keep their buffer until then). */
 			if (fz_capture_state(d->cur) == FZ_CAPTURE_OK)
-				continue;
+				break;
 			if (defer_current(d) != 0)
 				break; /* no memory: ended at the next call */
 		}
@@ -265,7 +267,7 @@ unsigned fz_pcapdir_burst(void *ctx, struct fz_frame *f, unsigned n, int *ended)
 		return k;
 	}
 	finish_ended(d); /* no frame of theirs is out */
-	*ended = !d->watch || *d->stop;
+	*ended = d->cur == NULL && (!d->watch || *d->stop);
 	return 0;
 }
 
