@@ -48,13 +48,15 @@ static uint64_t mono_ns(void)
 
 uint64_t fz_workers_measure_tsc_hz(void)
 {
-	struct timespec pause = {0, 2000000};
+	/* 200 us against the monotonic clock (ns resolution: within 0.05 %), spun
+	 * rather than slept: a sleep on a busy machine can last many times longer. */
 	uint64_t t0 = mono_ns(), c0 = rte_rdtsc(), t1, c1;
 
-	nanosleep(&pause, NULL);
-	t1 = mono_ns();
-	c1 = rte_rdtsc();
-	return t1 > t0 ? (uint64_t)((double)(c1 - c0) * 1e9 / (double)(t1 - t0)) : 1000000000u;
+	do {
+		t1 = mono_ns();
+		c1 = rte_rdtsc();
+	} while (t1 - t0 < 200000);
+	return (uint64_t)((double)(c1 - c0) * 1e9 / (double)(t1 - t0));
 }
 
 int fz_workers_setup(struct fz_appliance *app, char *err, size_t errlen)
