@@ -30,7 +30,7 @@ struct fz_capture {
 	uint8_t *buf[2];
 	size_t cap[2];
 	int cur;
-	unsigned refills; /* in this burst */
+	unsigned refills;   /* in this burst */
 	uint64_t win_off;   /* file offset of base[0] */
 	uint64_t file_size; /* at open */
 	int at_eof;         /* read() said the file ends at base + size */
