@@ -11,7 +11,9 @@ lib/source, and --pcap-dir.
 - Truncated and corrupt files in the middle are reported, counted in
   ierrors (exit status 3) and skipped; the others are read.
 - --done delete deletes delivered files (never a bad one), move:DIR moves
-  them; with Kafka down (no spool) nothing is deleted nor journaled.
+  them; with Kafka up (the mock cluster) files go once acknowledged, with
+  Kafka down (no spool) nothing is deleted nor journaled.
+- --l7-cache: the same records from the cache, a damaged cache and none.
 - --watch picks up a file written slowly (at its close) and one renamed in,
   in name order, until SIGTERM.
 """
@@ -235,6 +237,16 @@ def done_actions(c, tmp, parts):
     run(["--pcap-dir", d, "--done", "move:" + to], tmp, "move")
     c.eq([os.path.basename(p) for p in parts[:2]], sorted(os.listdir(to)), "moved")
     c.eq([".flowzoo-journal"], os.listdir(d), "nothing left but the journal")
+    # Kafka up (the mock cluster in-process): deleted once acknowledged.
+    m = os.path.join(tmp, "kafka_up")
+    os.makedirs(m)
+    for p in parts[:2]:
+        shutil.copy(p, m)
+    p = subprocess.run([FLOWZOO, "--pcap-dir", m, "--done", "delete", "--kafka-mock",
+                        "--progress", "off"], capture_output=True, text=True, timeout=120)
+    c.eq(0, p.returncode, "Kafka up: exit 0")
+    c.eq([".flowzoo-journal"], os.listdir(m), "Kafka up: delivered files deleted")
+    c.eq([os.path.basename(x) for x in parts[:2]], journal(m), "Kafka up: journaled")
     # Kafka down, no spool: nothing delivered, nothing deleted, nothing journaled.
     k = os.path.join(tmp, "kafka")
     os.makedirs(k)
