@@ -311,6 +311,7 @@ struct fz_pcapdir *fz_pcapdir_open(const struct fz_pcapdir_conf *conf, char *err
 	d->dirfd = d->ifd = d->jfd = -1;
 	d->watch = conf->watch;
 	d->stop = conf->stop;
+	d->todo.desc = 1; /* taken first in order first: from the end */
 	snprintf(d->dir, sizeof(d->dir), "%s", conf->dir);
 	d->dirfd = open(conf->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (d->dirfd < 0) {

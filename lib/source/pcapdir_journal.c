@@ -22,7 +22,9 @@ static size_t lower_bound(const struct fz_names *l, const char *name)
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 
-		if (strverscmp(l->v[mid], name) < 0)
+		int cmp = strverscmp(l->v[mid], name);
+
+		if (l->desc ? cmp > 0 : cmp < 0)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -68,6 +70,8 @@ char *fz_names__pop_first(struct fz_names *l)
 
 	if (l->n == 0)
 		return NULL;
+	if (l->desc)
+		return l->v[--l->n];
 	first = l->v[0];
 	memmove(&l->v[0], &l->v[1], (l->n - 1) * sizeof(*l->v));
 	l->n--;
@@ -79,7 +83,8 @@ void fz_names__free(struct fz_names *l)
 	for (size_t i = 0; i < l->n; i++)
 		free(l->v[i]);
 	free(l->v);
-	memset(l, 0, sizeof(*l));
+	l->v = NULL;
+	l->n = l->cap = 0;
 }
 
 int fz_files__push(struct fz_files *q, const struct fz_pcapdir_file *f)

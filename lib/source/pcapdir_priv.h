@@ -9,10 +9,12 @@
 
 #include "fz_pcapdir.h"
 
-/* Names in version order (strverscmp), each its own allocation. */
+/* Names in version order (strverscmp), each its own allocation; kept backwards
+ * (desc) when they are taken from the front, so that taking one moves nothing. */
 struct fz_names {
 	char **v;
 	size_t n, cap;
+	int desc;
 };
 
 /* A FIFO of finished files. */
