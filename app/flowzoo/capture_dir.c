@@ -25,6 +25,7 @@ struct settling {
 	struct fz_pcapdir_file f;
 	uint32_t mark; /* the ring's producer tail when the file was taken */
 	int bad;
+	int jrc; /* journal_and_dispose: the journal write's result */
 };
 
 struct fz_capture_dir {
@@ -103,24 +104,56 @@ static void report_file(const struct fz_appliance *app, const struct fz_pcapdir_
 		       dir, f->name, (unsigned long long)f->skipped);
 }
 
-/* Journal the file, then keep, delete or move it (a bad one is always kept). */
-static void settle_one(struct fz_appliance *app, const struct settling *s)
+/* Keep, delete or move a journaled file (a bad one is always kept). */
+static void dispose(struct fz_appliance *app, const struct settling *s)
 {
 	struct fz_capture_dir *d = app->capture_dir;
-	int rc = fz_pcapdir_journal_add(d->src, &s->f);
+	int rc;
 
-	if (rc) {
-		d->journal_errors++;
-		FZ_LOG(ERR, "--pcap-dir %s: %s: cannot write the journal: %s; the file is kept\n",
-		       app->opts.pcap_dir, s->f.name, strerror(-rc));
-		return;
-	}
 	if (s->bad || (!d->delete &&!d->move_to))
 		return;
 	rc = fz_pcapdir_dispose(d->src, s->f.name, d->move_to);
 	if (rc)
 		FZ_LOG(ERR, "--pcap-dir %s: %s: cannot %s it: %s\n", app->opts.pcap_dir, s->f.name,
 		       d->move_to ? "move" : "delete", strerror(-rc));
+}
+
+/* Journal the first n files with one sync, then dispose of them. */
+static void journal_and_dispose(struct fz_appliance *app, size_t n)
+{
+	struct fz_capture_dir *d = app->capture_dir;
+	int sync;
+
+	for (size_t i = 0; i < n; i++)
+		d->v[i].jrc = fz_pcapdir_journal_add(d->src, &d->v[i].f);
+	sync = fz_pcapdir_journal_sync(d->src);
+	for (size_t i = 0; i < n; i++) {
+		int rc = d->v[i].jrc ? d->v[i].jrc : sync;
+
+		if (rc == 0) {
+			dispose(app, &d->v[i]);
+			continue;
+		}
+		d->journal_errors++;
+		FZ_LOG(ERR, "--pcap-dir %s: %s: cannot write the journal: %s; the file is kept\n",
+		       app->opts.pcap_dir, d->v[i].f.name, strerror(-rc));
+	}
+}
+
+/* Room for one more file waiting to settle. 0, or -1 (no memory: later). */
+static int room(struct fz_capture_dir *d)
+{
+	size_t cap = d->cap ? d->cap * 2 : 16;
+	struct settling *v;
+
+	if (d->n < d->cap)
+		return 0;
+	v = realloc(d->v, cap * sizeof(*v));
+	if (v == NULL)
+		return -1;
+	d->v = v;
+	d->cap = cap;
+	return 0;
 }
 
 /* Files delivered up to now. final: the workers are done, the pipeline flushed. */
@@ -131,17 +164,8 @@ static void settle(struct fz_appliance *app, int final)
 	struct fz_pcapdir_file f;
 	size_t done = 0;
 
-	while (fz_pcapdir_next_finished(d->src, &f)) {
+	while (room(d) == 0 && fz_pcapdir_next_finished(d->src, &f)) {
 		report_file(app, &f);
-		if (d->n == d->cap) {
-			size_t cap = d->cap ? d->cap * 2 : 16;
-			struct settling *v = realloc(d->v, cap * sizeof(*v));
-
-			if (v == NULL)
-				break; /* taken again at the next tick: not lost */
-			d->v = v;
-			d->cap = cap;
-		}
 		d->v[d->n].f = f;
 		/* Read after the file was taken: every record made before is behind it. */
 		d->v[d->n].mark = __atomic_load_n(&r->prod.tail, __ATOMIC_ACQUIRE);
@@ -162,7 +186,10 @@ static void settle(struct fz_appliance *app, int final)
 	if (fz_pipeline_pending(app->pipeline))
 		return;
 	while (done < d->n && (final || (int32_t)(r->cons.tail - d->v[done].mark) >= 0))
-		settle_one(app, &d->v[done++]);
+		done++;
+	if (done == 0)
+		return;
+	journal_and_dispose(app, done);
 	memmove(d->v, d->v + done, (d->n - done) * sizeof(*d->v));
 	d->n -= done;
 }

@@ -74,8 +74,10 @@ uint64_t fz_pcapdir_now_us(void *ctx);
  */
 int fz_pcapdir_next_finished(struct fz_pcapdir *d, struct fz_pcapdir_file *out);
 
-/* Append the file (name, size, mtime) to the journal and sync it. 0, or a negative errno. */
+/* Append the file (name, size, mtime) to the journal; it is durable once
+ * fz_pcapdir_journal_sync returned 0. 0, or a negative errno. */
 int fz_pcapdir_journal_add(struct fz_pcapdir *d, const struct fz_pcapdir_file *f);
+int fz_pcapdir_journal_sync(struct fz_pcapdir *d);
 
 /* Delete DIR/name, or (to_dir not NULL) rename it into to_dir. 0, or a negative errno. */
 int fz_pcapdir_dispose(struct fz_pcapdir *d, const char *name, const char *to_dir);

@@ -177,9 +177,12 @@ int fz_pcapdir_journal_add(struct fz_pcapdir *d, const struct fz_pcapdir_file *f
 	line[n++] = '\n';
 	if (write(d->jfd, line, (size_t)n) != n)
 		return errno ? -errno : -EIO;
-	if (fdatasync(d->jfd) != 0)
-		return -errno;
 	return 0;
+}
+
+int fz_pcapdir_journal_sync(struct fz_pcapdir *d)
+{
+	return fdatasync(d->jfd) == 0 ? 0 : -errno;
 }
 
 int fz_pcapdir_dispose(struct fz_pcapdir *d, const char *name, const char *to_dir)
