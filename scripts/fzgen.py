@@ -47,6 +47,9 @@ def main(argv=None):
     al = sub.add_parser("alerts", help="the capture, networks files and truth of the baseline alerts")
     al.add_argument("outdir")
     al.add_argument("--seed", type=int, default=1)
+    at = sub.add_parser("attacks", help="the capture, networks file and truth of attack detection")
+    at.add_argument("outdir")
+    at.add_argument("--seed", type=int, default=1)
     be = sub.add_parser("bench", help="benchmark workloads")
     be.add_argument("outdir")
     be.add_argument("--seed", type=int, default=1)
@@ -83,6 +86,9 @@ def generate(a):
     elif a.cmd == "alerts":
         from fzgen import alerts
         paths = alerts.generate(a.outdir, a.seed)
+    elif a.cmd == "attacks":
+        from fzgen import attacks
+        paths = attacks.generate(a.outdir, a.seed)
     elif a.cmd == "l7":
         from fzgen import l7 as l7mod
         paths = l7mod.generate(a.outdir, a.seed, a.only)

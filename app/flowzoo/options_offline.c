@@ -76,9 +76,11 @@ int fz_opts__check_offline(const struct fz_opts *o, char *err, size_t errlen)
 		                        : "journal");
 		return -1;
 	}
-	if (o->pcap_dir && (o->n_pcaps || o->pcap_eal)) {
+	if (o->pcap_dir && (o->n_pcaps || o->pcap_eal || o->replay)) {
 		snprintf(err, errlen, "--pcap-dir: give it alone, without %s",
-		         o->n_pcaps ? "--pcap" : "--pcap-eal");
+		         o->n_pcaps    ? "--pcap"
+		         : o->pcap_eal ? "--pcap-eal"
+		                       : "--replay");
 		return -1;
 	}
 	return 0;
