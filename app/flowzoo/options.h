@@ -29,9 +29,9 @@ struct fz_opts {
 	int pcap_watch;           /* --watch */
 	const char *pcap_done;    /* --done keep|delete|move:DIR (NULL: keep) */
 	const char *pcap_journal; /* --journal PATH (NULL: DIR/.flowzoo-journal) */
-	const char *replay;   /* --replay FILE (app/flowzoo/replay.c) */
-	uint64_t replay_rate; /* packets per second, 0: not given */
-	double replay_speed;  /* times the capture's rate, 0 unpaced, -1 not given */
+	const char *replay;       /* --replay FILE (app/flowzoo/replay.c) */
+	uint64_t replay_rate;     /* packets per second, 0: not given */
+	double replay_speed;      /* times the capture's rate, 0 unpaced, -1 not given */
 	const char *jsonl;
 	int jsonl_mode;            /* enum fz_jsonl_mode */
 	const char *networks;      /* networks file (docs/traffic.md) */
