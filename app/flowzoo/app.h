@@ -21,6 +21,7 @@
 #ifndef FZ_APP_H
 #define FZ_APP_H
 
+#include <pthread.h>
 #include <stdint.h>
 
 #include <rte_lcore.h>
@@ -40,6 +41,8 @@ struct fz_networks;
 struct fz_traffic;
 struct fz_attacks;
 struct fz_http;
+struct fz_captures;
+struct fz_capture_dir;
 
 #define FZ_MAX_WORKERS RTE_MAX_LCORE
 #define FZ_MAX_APPS    64
@@ -54,7 +57,11 @@ struct fz_appliance {
 	struct fz_opts opts;
 	char collector[256];
 	int offline;
-	uint64_t expect_packets; /* offline: frames in all captures */
+	int no_eal;                   /* --pcap read by threads, EAL never started (captures.h) */
+	struct fz_captures *captures; /* with no_eal */
+	struct fz_capture_dir *capture_dir; /* --pcap-dir (capture_dir.c) */
+	uint64_t tsc_hz;                    /* EAL's, or measured at start without EAL */
+	uint64_t expect_packets;            /* offline: frames in all captures */
 	unsigned n_workers;
 	struct fz_worker_conf wconf[RTE_MAX_LCORE];
 	struct fz_worker *workers[RTE_MAX_LCORE];
@@ -90,6 +97,16 @@ struct fz_appliance {
 int fz_workers_setup(struct fz_appliance *app, char *err, size_t errlen);
 int fz_workers_create(struct fz_appliance *app, char *err, size_t errlen);
 int fz_workers_all_done(const struct fz_appliance *app);
+/* Start every worker on its lcore (EAL) or thread (no EAL); wait until all returned. */
+int fz_workers_launch(struct fz_appliance *app, char *err, size_t errlen);
+void fz_workers_wait(struct fz_appliance *app);
+/* Workers whose loop runs now (before the launch and after the end, none). */
+unsigned fz_workers_running(const struct fz_appliance *app);
+/* The TSC's frequency measured against the monotonic clock (a few ms), for runs without EAL. */
+uint64_t fz_workers_measure_tsc_hz(void);
+/* A thread of the control plane (HTTP): EAL's control thread, or a plain one. */
+int fz_app_thread_create(const struct fz_appliance *app, pthread_t *t, const char *name,
+                         void *(*fn)(void *), void *arg);
 const struct fz_counter_set *fz_workers_counter_set(struct fz_appliance *app);
 void fz_workers_free(struct fz_appliance *app);
 
@@ -152,8 +169,6 @@ unsigned fz_reports_health_check(struct fz_appliance *app);
 void fz_reports_publish(struct fz_appliance *app);
 /* Lost records and packets over every loss counter, for the exit status. */
 uint64_t fz_reports_losses(struct fz_appliance *app);
-/* Workers whose lcore runs its loop now (none before the launch and after the end). */
-unsigned fz_reports_workers_running(const struct fz_appliance *app);
 /* Wall-clock milliseconds since 1970. */
 uint64_t fz_reports_wall_ms(void);
 

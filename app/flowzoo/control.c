@@ -28,7 +28,7 @@ struct fz_control {
 
 static double uptime_s(const struct fz_appliance *app)
 {
-	return (double)(rte_get_tsc_cycles() - app->start_tsc) / (double)rte_get_tsc_hz();
+	return (double)(rte_get_tsc_cycles() - app->start_tsc) / (double)app->tsc_hz;
 }
 
 static json_t *identify(void *arg)

@@ -187,7 +187,7 @@ static void publish_block(struct fz_dash_text *b, size_t cap, struct fz_counter_
 /* A health event when the losses or the running workers changed (at most every 10 s). */
 static void health(struct fz_dash_events *e, uint64_t now_us, json_t *drops, uint64_t lost)
 {
-	unsigned running = fz_reports_workers_running(e->app);
+	unsigned running = fz_workers_running(e->app);
 	json_t *o = json_pack("{s:s, s:I, s:o, s:i, s:i}", "status",
 	                      lost || running < e->app->n_workers ? "fail" : "ok", "lost",
 	                      (json_int_t)lost, "drops", drops ? json_incref(drops) : json_object(),

@@ -78,7 +78,7 @@ static const struct fz_counter_def http_defs[] = {
 
 static double uptime_s(const struct fz_appliance *app)
 {
-	return (double)(rte_get_tsc_cycles() - app->start_tsc) / (double)rte_get_tsc_hz();
+	return (double)(rte_get_tsc_cycles() - app->start_tsc) / (double)app->tsc_hz;
 }
 
 /* A JSON body into r; 0, or -1 (a 500) when it cannot be encoded. */
@@ -130,7 +130,7 @@ static int health(struct fz_http *h, struct fz_http_reply *r)
 {
 	struct fz_counter_snap *now = fz_counters_snapshot(h->app->counters);
 	json_t *reasons = json_array(), *o;
-	unsigned running = fz_reports_workers_running(h->app);
+	unsigned running = fz_workers_running(h->app);
 	int lost;
 
 	if (now == NULL || reasons == NULL) {
@@ -358,7 +358,7 @@ int fz_http_start(struct fz_appliance *app, char *err, size_t errlen)
 		snprintf(err, errlen, "--http: cannot register its counters and timer");
 		goto fail;
 	}
-	if (rte_ctrl_thread_create(&h->thread, "fz-http", NULL, run, h) != 0) {
+	if (fz_app_thread_create(app, &h->thread, "fz-http", run, h) != 0) {
 		snprintf(err, errlen, "--http: cannot start its thread");
 		goto fail;
 	}

@@ -5,6 +5,7 @@
  */
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -33,8 +34,21 @@ int fz_l7_setup(struct fz_appliance *app, char *err, size_t errlen)
 	    .max_pkts = (unsigned)app->opts.l7_packets,
 	    .max_bytes = (unsigned)app->opts.l7_bytes,
 	};
-	char e[768];
+	char e[768], cache[1024];
+	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
 
+	/* Compiled databases kept for the next start (docs/operator-guide.md). */
+	if (app->opts.l7_cache && strcmp(app->opts.l7_cache, "off") != 0)
+		c.cache_dir = app->opts.l7_cache;
+	else if (!app->opts.l7_cache && xdg && xdg[0] == '/')
+		c.cache_dir = snprintf(cache, sizeof(cache), "%s/flowzoo", xdg) < (int)sizeof(cache)
+		                  ? cache
+		                  : NULL;
+	else if (!app->opts.l7_cache && home && home[0] == '/')
+		c.cache_dir =
+		    snprintf(cache, sizeof(cache), "%s/.cache/flowzoo", home) < (int)sizeof(cache)
+		        ? cache
+		        : NULL;
 	app->l7 = fz_l7_create(&c, e, sizeof(e));
 	if (app->l7 == NULL) {
 		snprintf(err, errlen, "--signatures: %s", e);

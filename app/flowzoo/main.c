@@ -4,6 +4,10 @@
  *
  *   flowzoo [EAL options] -- [options]
  *   flowzoo --pcap FILE [--pcap FILE...] [options]     (offline shortcut)
+ *
+ * The offline shortcut reads the files itself, on threads, and never
+ * starts EAL (captures.c); --pcap-eal, EAL options or --stats-lcore take
+ * the EAL path with net_pcap ports (pcapfiles.c).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -23,6 +27,7 @@
 #include <rte_ring_elem.h>
 
 #include "app.h"
+#include "captures.h"
 #include "fz_l7.h"
 #include "fz_networks.h"
 #include "log.h"
@@ -70,6 +75,13 @@ static uint64_t wall_us(void)
 
 	gettimeofday(&tv, NULL);
 	return (uint64_t)tv.tv_sec * 1000000u + (uint64_t)tv.tv_usec;
+}
+
+/* EAL's cleanup, when it was started. */
+static void eal_cleanup(const struct fz_appliance *app)
+{
+	if (!app->no_eal)
+		rte_eal_cleanup();
 }
 
 static int stats_lcore_main(void *arg)
@@ -181,6 +193,8 @@ static int finish(struct fz_appliance *app)
 	fz_pipeline_flush(app->pipeline, flush_ms);
 	if (fz_reports_health_check(app))
 		fz_pipeline_flush(app->pipeline, flush_ms);
+	if (app->no_eal)
+		fz_captures_finish(app); /* --pcap-dir: what was delivered is journaled */
 	fz_exporters_report(app);
 	fz_reports_publish(app);
 	lost = fz_reports_losses(app);
@@ -284,14 +298,18 @@ int main(int argc, char **argv)
 	    fz_networks_setup(app, err, sizeof(err)) ||
 	    fz_replay_prepare(&replay, &app->opts, err, sizeof(err)))
 		return die(err);
-	if (!user_eal && app->opts.n_pcaps == 0 && !app->opts.replay)
+	if (!user_eal && app->opts.n_pcaps == 0 && !app->opts.pcap_dir && !app->opts.replay)
 		return die("nothing to read: give EAL options and a port before '--', or --pcap "
 		           "FILE (see --help)");
 	memset(&pcaps, 0, sizeof(pcaps));
-	if (app->opts.n_pcaps &&
+	app->no_eal = fz_captures_wanted(app, user_eal);
+	if (app->opts.pcap_dir && user_eal)
+		return die(
+		    "--pcap-dir reads without EAL: give no EAL options (nothing before '--')");
+	if (app->opts.n_pcaps && !app->no_eal &&
 	    fz_pcap_set_open(&pcaps, app->opts.pcaps, app->opts.n_pcaps, err, sizeof(err)))
 		return die(err);
-	app->offline = app->opts.n_pcaps > 0;
+	app->offline = app->opts.n_pcaps > 0 || app->opts.pcap_dir;
 	/* net_pcap reading a file holds no mbufs in its RX ring: a worker holds
 	 * one burst at a time. A small pool starts faster (its pages are
 	 * touched when it is made). */
@@ -318,14 +336,17 @@ int main(int argc, char **argv)
 	 * signature is still a start-up error with exit status 2. */
 	pre.app = app;
 	pre.pcaps = &pcaps;
-	if (pthread_create(&pre_thread, NULL, prestart_run, &pre) != 0)
+	if (app->no_eal || pthread_create(&pre_thread, NULL, prestart_run, &pre) != 0)
 		prestart_run(&pre);
 	else
 		pre_started = 1;
-	rc = rte_eal_init(eal_argc, eal_argv);
+	rc = app->no_eal ? 0 : rte_eal_init(eal_argc, eal_argv);
 	if (pre_started)
 		pthread_join(pre_thread, NULL);
-	app->expect_packets = pcaps.total_packets;
+	if (app->no_eal && pre.rc == 0 && fz_captures_open(app, pre.err, sizeof(pre.err)))
+		pre.rc = -1;
+	if (!app->no_eal)
+		app->expect_packets = pcaps.total_packets;
 	if (rc < 0) {
 		snprintf(err, sizeof(err), "EAL initialisation failed: %s",
 		         rte_strerror(rte_errno));
@@ -338,9 +359,11 @@ int main(int argc, char **argv)
 		fz_l7_free(app->l7);
 		fz_pcap_set_close(&pcaps);
 		fz_replay_close(&replay);
-		rte_eal_cleanup();
+		fz_captures_close(app);
+		eal_cleanup(app);
 		return die(pre.err);
 	}
+	app->tsc_hz = app->no_eal ? fz_workers_measure_tsc_hz() : rte_get_tsc_hz();
 	app->start_tsc = rte_get_tsc_cycles();
 	app->start_epoch_us = wall_us();
 	if (app->opts.collector_id)
@@ -348,39 +371,49 @@ int main(int argc, char **argv)
 	else if (gethostname(app->collector, sizeof(app->collector) - 1))
 		snprintf(app->collector, sizeof(app->collector), "flowzoo");
 
-	if (check_stats_lcore(app, err, sizeof(err)) || fz_workers_setup(app, err, sizeof(err)) ||
-	    fz_ports_setup(app->wconf, app->n_workers, app->opts.mbufs, err, sizeof(err)))
+	if ((!app->no_eal && check_stats_lcore(app, err, sizeof(err))) ||
+	    fz_workers_setup(app, err, sizeof(err)))
 		goto fail;
-	if (app->offline && fz_pcap_set_bind(&pcaps, app->wconf, app->n_workers, err, sizeof(err)))
+	if (app->no_eal)
+		fz_captures_bind(app);
+	else if (fz_ports_setup(app->wconf, app->n_workers, app->opts.mbufs, err, sizeof(err)) ||
+	         (app->offline &&
+	          fz_pcap_set_bind(&pcaps, app->wconf, app->n_workers, err, sizeof(err))))
 		goto fail;
 	if (app->opts.replay &&
 	    fz_replay_bind(&replay, app->wconf, app->n_workers, err, sizeof(err)))
 		goto fail;
 	if (fz_workers_create(app, err, sizeof(err)) || open_pipeline(app, err, sizeof(err)) ||
+	    (app->no_eal && fz_captures_start(app, err, sizeof(err))) ||
 	    fz_http_start(app, err, sizeof(err)) || fz_control_start(app, err, sizeof(err)))
 		goto fail;
-	fz_telemetry_start(app);
+	if (!app->no_eal)
+		fz_telemetry_start(app);
 
 	FZ_LOG(INFO, "collector %s: %u worker(s), %llu flows each (%zu bytes per flow)%s\n",
 	       app->collector, app->n_workers, (unsigned long long)app->opts.flows_per_worker,
 	       fz_worker_bytes_per_flow(app->workers[0]), app->offline ? ", offline" : "");
-	for (unsigned i = 0; i < app->n_workers; i++)
-		rte_eal_remote_launch(fz_worker_run, app->workers[i], app->wconf[i].lcore);
+	if (fz_workers_launch(app, err, sizeof(err)))
+		goto fail;
 	if (app->opts.stats_lcore >= 0 && (unsigned)app->opts.stats_lcore != rte_get_main_lcore())
 		rte_eal_remote_launch(stats_lcore_main, app, (unsigned)app->opts.stats_lcore);
 	else
 		fz_stats_loop(app);
-	rte_eal_mp_wait_lcore();
+	fz_workers_wait(app);
 
 	fz_control_stop(app);
-	if (app->offline)
+	if (app->no_eal)
+		fz_captures_report(app);
+	else if (app->offline)
 		fz_pcap_set_report_truncated(&pcaps);
 	rc = finish(app);
 	free_all(app);
-	fz_ports_close();
+	if (!app->no_eal)
+		fz_ports_close();
 	fz_pcap_set_close(&pcaps);
 	fz_replay_close(&replay);
-	rte_eal_cleanup();
+	fz_captures_close(app);
+	eal_cleanup(app);
 	fz_log_close();
 	fz_opts_free(&app->opts);
 	return rc;
@@ -391,7 +424,8 @@ fail:
 	free_all(app);
 	fz_pcap_set_close(&pcaps);
 	fz_replay_close(&replay);
-	rte_eal_cleanup();
+	fz_captures_close(app);
+	eal_cleanup(app);
 	fz_opts_free(&app->opts);
 	return FZ_EXIT_USAGE;
 }

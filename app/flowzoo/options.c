@@ -182,7 +182,8 @@ static const struct opt_def defs[] = {
      .off = O(pcaps),
      .count_off = O(n_pcaps),
      .arg = "FILE",
-     .help = "offline: set up EAL, read the capture(s) to the end, flush, exit (repeatable)"},
+     .help = "offline: read the capture(s) to the end (in order, as one input), flush, exit "
+             "(repeatable)"},
     {.name = "progress",
      .type = T_CHOICE,
      .off = O(progress),
@@ -344,6 +345,9 @@ const struct opt_def *fz_opts__find(const char *name)
 	for (size_t i = 0; i < fz_opts__n_alerts_defs; i++)
 		if (strcmp(fz_opts__alerts_defs[i].name, name) == 0)
 			return &fz_opts__alerts_defs[i];
+	for (size_t i = 0; i < fz_opts__n_offline_defs; i++)
+		if (strcmp(fz_opts__offline_defs[i].name, name) == 0)
+			return &fz_opts__offline_defs[i];
 	return NULL;
 }
 
@@ -462,7 +466,7 @@ static int check_together(const struct fz_opts *o, char *err, size_t errlen)
 		         o->kafka_opts[0]);
 		return -1;
 	}
-	if (fz_opts__check_alerts(o, err, errlen))
+	if (fz_opts__check_alerts(o, err, errlen) || fz_opts__check_offline(o, err, errlen))
 		return -1;
 	return fz_opts__check_http(o, err, errlen);
 }

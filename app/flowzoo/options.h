@@ -23,9 +23,15 @@
 struct fz_opts {
 	const char *pcaps[FZ_MAX_PCAPS];
 	unsigned n_pcaps;
-	const char *replay;   /* --replay FILE (app/flowzoo/replay.c) */
-	uint64_t replay_rate; /* packets per second, 0: not given */
-	double replay_speed;  /* times the capture's rate, 0 unpaced, -1 not given */
+	int pcap_eal; /* --pcap-eal: read --pcap files through EAL's net_pcap (options_offline.c) */
+	const char *pcap_dir;     /* --pcap-dir DIR */
+	const char *l7_cache;     /* --l7-cache DIR|off (NULL: the default place) */
+	int pcap_watch;           /* --watch */
+	const char *pcap_done;    /* --done keep|delete|move:DIR (NULL: keep) */
+	const char *pcap_journal; /* --journal PATH (NULL: DIR/.flowzoo-journal) */
+	const char *replay;       /* --replay FILE (app/flowzoo/replay.c) */
+	uint64_t replay_rate;     /* packets per second, 0: not given */
+	double replay_speed;      /* times the capture's rate, 0 unpaced, -1 not given */
 	const char *jsonl;
 	int jsonl_mode;            /* enum fz_jsonl_mode */
 	const char *networks;      /* networks file (docs/traffic.md) */

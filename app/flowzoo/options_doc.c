@@ -14,6 +14,7 @@
 static const char *const synopsis[] = {
     "flowzoo [EAL options] -- [options]",
     "flowzoo --pcap FILE [--pcap FILE...] [options]",
+    "flowzoo --pcap-dir DIR [--watch] [--done keep|delete|move:DIR2] [--journal PATH] [options]",
     "flowzoo --replay FILE [--replay-rate PPS | --replay-speed X] [--duration S] [options]",
     NULL,
 };
@@ -25,10 +26,12 @@ static const char *const description[] = {
     "the traffic zoo (elephants and mice, tortoises and dragonflies, cheetahs and snails) "
     "and writes one record per flow to JSON lines, Kafka and IPFIX collectors.",
     "Live, flowzoo follows DPDK's convention: EAL options, then `--`, then flowzoo's "
-    "options. `--pcap FILE` is the offline shortcut: flowzoo sets up EAL itself (no "
-    "hugepages, no PCI, a unique file prefix), reads the captures to the end, flushes "
-    "every flow and exits. `--replay FILE` is the live demo: flowzoo sets up EAL the same "
-    "way, loops the capture through net_pcap (`infinite_rx=1`) with the TSC clock and an "
+    "options. `--pcap FILE` is the offline shortcut: flowzoo reads the captures itself "
+    "(pcap or pcapng, no EAL; `--pcap-eal` takes net_pcap as before) to the end, flushes "
+    "every flow and exits; `--pcap-dir DIR` reads every capture of a directory as one "
+    "input, and with `--watch` keeps reading the new ones. `--replay FILE` is the live "
+    "demo: flowzoo sets up EAL (no hugepages, no PCI, a unique file prefix), loops the capture "
+    "through net_pcap (`infinite_rx=1`) with the TSC clock and an "
     "mbuf pool sized from the capture, paces it (`--replay-rate`, `--replay-speed`) and "
     "runs until SIGINT, SIGTERM or `--duration`.",
     NULL,
@@ -72,7 +75,7 @@ static const struct fz_doc_status statuses[] = {
 
 static const char *const see_also[] = {"zooctl(8)", "tcpdump(8)", "nfcapd(1)", NULL};
 
-#define N_GROUPS 4
+#define N_GROUPS 5
 
 /* Copy a table's rows into doc rows (the help, man page and Markdown print these). */
 static int fill_group(struct fz_doc_group *g, const char *title, const struct opt_def *rows,
@@ -107,11 +110,13 @@ static int make_doc(struct fz_doc *d, struct fz_doc_group *g)
 	    .see_also = see_also,
 	};
 	return fill_group(&g[0], NULL, fz_opts__main_defs, fz_opts__n_main_defs) ||
-	       fill_group(&g[1], "IPFIX exporter (docs/ipfix.md)", fz_opts__ipfix_defs,
+	       fill_group(&g[1], "Offline (docs/operator-guide.md)", fz_opts__offline_defs,
+	                  fz_opts__n_offline_defs) ||
+	       fill_group(&g[2], "IPFIX exporter (docs/ipfix.md)", fz_opts__ipfix_defs,
 	                  fz_opts__n_ipfix_defs) ||
-	       fill_group(&g[2], "Baseline alerts (docs/alerts.md)", fz_opts__alerts_defs,
+	       fill_group(&g[3], "Baseline alerts (docs/alerts.md)", fz_opts__alerts_defs,
 	                  fz_opts__n_alerts_defs) ||
-	       fill_group(&g[3], "HTTP server (/metrics, /health, /api/summary, /api/status)",
+	       fill_group(&g[4], "HTTP server (/metrics, /health, /api/summary, /api/status)",
 	                  fz_opts__http_defs, fz_opts__n_http_defs);
 }
 

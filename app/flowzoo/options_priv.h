@@ -68,6 +68,11 @@ extern const size_t fz_opts__n_alerts_defs;
 void fz_opts__alerts_init(struct fz_opts *o);
 int fz_opts__check_alerts(const struct fz_opts *o, char *err, size_t errlen);
 
+/* The offline rows (options_offline.c), sorted by name. */
+extern const struct opt_def fz_opts__offline_defs[];
+extern const size_t fz_opts__n_offline_defs;
+/* The offline options together (--watch, --done, --journal need --pcap-dir). 0, or -1. */
+int fz_opts__check_offline(const struct fz_opts *o, char *err, size_t errlen);
 /* --kafka-topic-prefix: Kafka's topic characters, and room for the longest topic suffix;
  * --kafka-opt: KEY=VALUE with a key (options_kafka.c). 0, or -1 with a message. */
 int fz_opts__check_topic_prefix(const char *v, const char *where, char *err, size_t errlen);

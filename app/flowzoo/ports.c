@@ -141,10 +141,6 @@ static uint16_t port_at(unsigned i)
 	return RTE_MAX_ETHPORTS;
 }
 
-struct port_block {
-	uint64_t ipackets, imissed, ierrors, rx_nombuf;
-};
-
 static const struct fz_counter_watch watch_imissed = {
     "packets_lost", "error", "the port dropped packets: the workers did not keep up", 0};
 static const struct fz_counter_watch watch_nombuf = {
@@ -154,15 +150,15 @@ static const struct fz_counter_watch watch_ierrors = {
     "the port reported receive errors (a capture file: it is truncated or corrupt)", 0};
 
 static const struct fz_counter_def port_defs[] = {
-    FZ_COUNTER(struct port_block, ipackets, FZ_CT_COUNTER, FZ_CF_INSTANCE, "ipackets", "packets",
-               "packets the port received"),
+    FZ_COUNTER(struct fz_port_counts, ipackets, FZ_CT_COUNTER, FZ_CF_INSTANCE, "ipackets",
+               "packets", "packets the port received"),
     {.name = "imissed",
      .help = "packets the port dropped because the workers did not keep up",
      .unit = "packets",
      .type = FZ_CT_COUNTER,
      .flags = FZ_CF_DROP | FZ_CF_INSTANCE | FZ_CF_STATUS,
      .n = 1,
-     .offset = offsetof(struct port_block, imissed),
+     .offset = offsetof(struct fz_port_counts, imissed),
      .watch = &watch_imissed},
     {.name = "ierrors",
      .help = "receive errors",
@@ -170,7 +166,7 @@ static const struct fz_counter_def port_defs[] = {
      .type = FZ_CT_COUNTER,
      .flags = FZ_CF_DROP | FZ_CF_INSTANCE,
      .n = 1,
-     .offset = offsetof(struct port_block, ierrors),
+     .offset = offsetof(struct fz_port_counts, ierrors),
      .watch = &watch_ierrors},
     {.name = "rx_nombuf",
      .help = "packets dropped for want of an mbuf",
@@ -178,7 +174,7 @@ static const struct fz_counter_def port_defs[] = {
      .type = FZ_CT_COUNTER,
      .flags = FZ_CF_DROP | FZ_CF_INSTANCE | FZ_CF_STATUS,
      .n = 1,
-     .offset = offsetof(struct port_block, rx_nombuf),
+     .offset = offsetof(struct fz_port_counts, rx_nombuf),
      .watch = &watch_nombuf},
 };
 
@@ -190,13 +186,13 @@ static unsigned n_ports(void *arg)
 
 static void read_port(void *arg, unsigned i, uint64_t *out)
 {
-	struct port_block *b = (struct port_block *)out;
+	struct fz_port_counts *b = (struct fz_port_counts *)out;
 	struct rte_eth_stats s;
 
 	(void)arg;
 	memset(b, 0, sizeof(*b));
 	if (rte_eth_stats_get(port_at(i), &s) == 0)
-		*b = (struct port_block){s.ipackets, s.imissed, s.ierrors, s.rx_nombuf};
+		*b = (struct fz_port_counts){s.ipackets, s.imissed, s.ierrors, s.rx_nombuf};
 }
 
 static void label_port(void *arg, unsigned i, char *buf, size_t cap)
@@ -214,7 +210,7 @@ static const struct fz_counter_set port_set = {
     .shape = FZ_SET_LIST,
     .defs = port_defs,
     .n_defs = sizeof(port_defs) / sizeof(port_defs[0]),
-    .block = sizeof(struct port_block),
+    .block = sizeof(struct fz_port_counts),
     .instances = n_ports,
     .read = read_port,
     .label = label_port,
@@ -223,6 +219,20 @@ static const struct fz_counter_set port_set = {
 const struct fz_counter_set *fz_ports_counter_set(void)
 {
 	return &port_set;
+}
+
+const struct fz_counter_set *
+fz_ports_counter_set_of(unsigned (*instances)(void *), void (*read)(void *, unsigned, uint64_t *),
+                        void (*label)(void *, unsigned, char *, size_t), void *arg)
+{
+	static struct fz_counter_set other;
+
+	other = port_set;
+	other.instances = instances;
+	other.read = read;
+	other.label = label;
+	other.arg = arg;
+	return &other;
 }
 
 void fz_ports_close(void)

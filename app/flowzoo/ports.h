@@ -23,6 +23,17 @@ int fz_ports_setup(struct fz_worker_conf *confs, unsigned n_workers, uint64_t mb
 /* The "port" counter set: ipackets, imissed, ierrors, rx_nombuf per port (any thread). */
 const struct fz_counter_set *fz_ports_counter_set(void);
 
+/* The counters of one port, in the order of the set's blocks. */
+struct fz_port_counts {
+	uint64_t ipackets, imissed, ierrors, rx_nombuf;
+};
+
+/* The "port" set over other instances (capture files read without EAL): read fills a
+ * struct fz_port_counts, label names the instance. */
+const struct fz_counter_set *
+fz_ports_counter_set_of(unsigned (*instances)(void *), void (*read)(void *, unsigned, uint64_t *),
+                        void (*label)(void *, unsigned, char *, size_t), void *arg);
+
 void fz_ports_close(void);
 
 #endif

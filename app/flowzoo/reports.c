@@ -10,10 +10,9 @@
 #include <unistd.h>
 
 #include <rte_cycles.h>
-#include <rte_launch.h>
-#include <rte_lcore.h>
 
 #include "app.h"
+#include "captures.h"
 #include "log.h"
 #include "ports.h"
 
@@ -27,7 +26,7 @@ static uint64_t wall_ms(void)
 
 static double elapsed_s(const struct fz_appliance *app)
 {
-	return (double)(rte_get_tsc_cycles() - app->start_tsc) / (double)rte_get_tsc_hz();
+	return (double)(rte_get_tsc_cycles() - app->start_tsc) / (double)app->tsc_hz;
 }
 
 void fz_app_log_line(void *arg, const char *line)
@@ -79,6 +78,7 @@ static void progress_timer(void *arg, uint64_t now_us, int final)
 	double elapsed = elapsed_s(app);
 	uint64_t pk, flows;
 	double pct;
+	char files[128] = "", pcts[32] = "";
 
 	(void)now_us;
 	if (snap == NULL)
@@ -86,8 +86,13 @@ static void progress_timer(void *arg, uint64_t now_us, int final)
 	pk = total_of(snap, "worker", "packets");
 	flows = total_of(snap, "pipeline", "flows");
 	pct = app->expect_packets ? 100.0 * (double)pk / (double)app->expect_packets : 0;
-	fprintf(stderr, "\r%llu packets (%.1f%%), %llu flows, %.2f Mpps%s", (unsigned long long)pk,
-	        pct, (unsigned long long)flows, elapsed > 0 ? (double)pk / elapsed / 1e6 : 0.0,
+	/* A directory has no frame count ahead: files done and to do instead. */
+	if (app->capture_dir)
+		fz_capture_dir_progress(app, files, sizeof(files));
+	else
+		snprintf(pcts, sizeof(pcts), " (%.1f%%)", pct);
+	fprintf(stderr, "\r%llu packets%s, %llu flows, %.2f Mpps%s%s", (unsigned long long)pk, pcts,
+	        (unsigned long long)flows, elapsed > 0 ? (double)pk / elapsed / 1e6 : 0.0, files,
 	        final ? "\n" : "   ");
 	fflush(stderr);
 	fz_counter_snap_free(snap);
@@ -141,7 +146,7 @@ int fz_reports_init(struct fz_appliance *app, char *err, size_t errlen)
 	uint64_t status_us = (uint64_t)(app->opts.status_interval * 1e6);
 	const struct fz_counter_set *sets[] = {
 	    fz_workers_counter_set(app),
-	    fz_ports_counter_set(),
+	    app->no_eal ? fz_captures_counter_set(app) : fz_ports_counter_set(),
 	    fz_pipeline_counter_set(app->pipeline),
 	    fz_pipeline_exporter_set(app->pipeline),
 	    fz_applications_counter_set(app),
@@ -189,7 +194,7 @@ json_t *fz_reports_summary_counters(struct fz_appliance *app, int brief)
 	}
 	json_object_set_new(s, "collector", json_string(app->collector));
 	json_object_set_new(s, "version", json_string(FZ_VERSION));
-	json_object_set_new(s, "tsc_hz", json_integer((json_int_t)rte_get_tsc_hz()));
+	json_object_set_new(s, "tsc_hz", json_integer((json_int_t)app->tsc_hz));
 	if (fz_counters_summary(snap, s, brief) < 0) {
 		fz_counter_snap_free(snap);
 		json_decref(s);
@@ -244,16 +249,6 @@ uint64_t fz_reports_losses(struct fz_appliance *app)
 	}
 	fz_counter_snap_free(snap);
 	return lost + fz_pipeline_lost(app->pipeline);
-}
-
-unsigned fz_reports_workers_running(const struct fz_appliance *app)
-{
-	unsigned n = 0;
-
-	for (unsigned i = 0; i < app->n_workers; i++)
-		if (rte_eal_get_lcore_state(app->wconf[i].lcore) == RUNNING)
-			n++;
-	return n;
 }
 
 uint64_t fz_reports_wall_ms(void)

@@ -117,6 +117,11 @@ struct fz_exporter_ops {
 	json_t *(*status)(struct fz_exporter *e);
 	/* Records this exporter lost so far (for health and the exit status; may be NULL). */
 	uint64_t (*lost)(struct fz_exporter *e);
+	/* Records taken but neither delivered nor stored durably yet (Kafka: not
+	 * acknowledged nor spooled; JSON lines: not flushed to the file, which it
+	 * tries first). Never drops anything. May be NULL: nothing is pending once
+	 * taken. */
+	uint64_t (*pending)(struct fz_exporter *e);
 	/* Its own counters (may be NULL). */
 	const struct fz_exporter_counters *counters;
 	/* Reopen files (SIGHUP, for logrotate); may be NULL. Returns 0 or a negative errno. */

@@ -229,12 +229,22 @@ static void jsonl_close(struct fz_exporter *e)
 	free(j);
 }
 
+static uint64_t jsonl_pending(struct fz_exporter *e)
+{
+	struct jsonl *j = (struct jsonl *)e;
+
+	if (j->unflushed && !j->broken)
+		jsonl_flush(e, 0); /* a failure loses the lines: counted in lost */
+	return j->unflushed;
+}
+
 static const struct fz_exporter_ops jsonl_ops = {
     .take = jsonl_take,
     .poll = jsonl_poll,
     .flush = jsonl_flush,
     .status = jsonl_status,
     .lost = jsonl_lost,
+    .pending = jsonl_pending,
     .reopen = jsonl_reopen,
     .close = jsonl_close,
 };

@@ -155,12 +155,22 @@ static const struct fz_exporter_counters kafka_counters = {
     .read = kafka_read,
 };
 
+/* Not acknowledged yet: the producer's queue (what a purge would spool or drop). */
+static uint64_t kafka_pending(struct fz_exporter *e)
+{
+	struct kafka_exporter *ks = (struct kafka_exporter *)e;
+
+	rd_kafka_poll(ks->rk, 0);
+	return (uint64_t)rd_kafka_outq_len(ks->rk);
+}
+
 static const struct fz_exporter_ops kafka_ops = {
     .take = fz_kafka__take,
     .poll = fz_kafka__poll,
     .flush = fz_kafka__flush,
     .status = kafka_status,
     .lost = kafka_lost,
+    .pending = kafka_pending,
     .counters = &kafka_counters,
     .close = kafka_close,
 };

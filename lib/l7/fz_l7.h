@@ -18,9 +18,10 @@
 
 /* Configuration. Budgets are per direction; 0 selects the default. */
 struct fz_l7_conf {
-	const char *sig_path; /* signature file (docs/signatures.md) */
-	unsigned max_pkts;    /* payload packets scanned per direction, 1..255 */
-	unsigned max_bytes;   /* payload bytes scanned per direction, 1..65535 */
+	const char *sig_path;  /* signature file (docs/signatures.md) */
+	unsigned max_pkts;     /* payload packets scanned per direction, 1..255 */
+	unsigned max_bytes;    /* payload bytes scanned per direction, 1..65535 */
+	const char *cache_dir; /* compiled databases kept here for the next start (NULL: none) */
 };
 
 /*

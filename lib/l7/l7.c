@@ -121,14 +121,15 @@ static void min_match_len(const char *const *exprs, const unsigned *flags, unsig
  * NULL when no signature applies) or -EINVAL/-ENOMEM with err set; *min_len
  * is the shortest match of those signatures.
  */
-static int compile_db(const struct fz_sigs *s, int db, hs_database_t **out, uint32_t *min_len,
-                      uint64_t first[4], char *err, size_t errlen)
+static int compile_db(const struct fz_sigs *s, int db, const char *cache_dir, hs_database_t **out,
+                      uint32_t *min_len, uint64_t first[4], char *err, size_t errlen)
 {
 	const char **exprs = calloc(s->n_sigs, sizeof(*exprs));
 	unsigned *flags = calloc(s->n_sigs, sizeof(*flags));
 	unsigned *ids = calloc(s->n_sigs, sizeof(*ids));
 	hs_compile_error_t *cerr = NULL;
 	unsigned i, n = 0;
+	uint64_t key[2];
 	int rc = 0;
 
 	*out = NULL;
@@ -150,6 +151,10 @@ static int compile_db(const struct fz_sigs *s, int db, hs_database_t **out, uint
 	}
 	if (n == 0)
 		goto done;
+	fz_l7__cache_key(exprs, flags, ids, n, key);
+	*out = fz_l7__cache_load(cache_dir, key, min_len);
+	if (*out)
+		goto done;
 	if (hs_compile_multi(exprs, flags, ids, n, HS_MODE_BLOCK, NULL, out, &cerr) != HS_SUCCESS) {
 		if (cerr && cerr->expression >= 0 && (unsigned)cerr->expression < n) {
 			const struct fz_sig *bad = &s->sigs[ids[cerr->expression]];
@@ -166,6 +171,7 @@ static int compile_db(const struct fz_sigs *s, int db, hs_database_t **out, uint
 		goto done;
 	}
 	min_match_len(exprs, flags, n, min_len);
+	fz_l7__cache_store(cache_dir, key, *out, *min_len);
 done:
 	free(exprs);
 	free(flags);
@@ -247,7 +253,8 @@ struct fz_l7 *fz_l7_create(const struct fz_l7_conf *conf, char *err, size_t errl
 		goto fail;
 	}
 	for (db = 0; db < DB__COUNT; db++) {
-		rc = compile_db(s, db, &l7->db[db], &l7->min_len[db], l7->first[db], err, errlen);
+		rc = compile_db(s, db, conf->cache_dir, &l7->db[db], &l7->min_len[db],
+		                l7->first[db], err, errlen);
 		if (rc < 0)
 			goto fail;
 		if (l7->db[db] && hs_alloc_scratch(l7->db[db], &l7->proto_scratch) != HS_SUCCESS) {

@@ -86,6 +86,10 @@ int fz_pipeline_flush(struct fz_pipeline *p, int timeout_ms);
 /* Reopen every exporter's files (SIGHUP). Returns 0 or the first error. */
 int fz_pipeline_reopen(struct fz_pipeline *p);
 
+/* Records the exporters took but have not delivered or stored durably yet (each
+ * exporter's pending(); nothing is dropped). */
+uint64_t fz_pipeline_pending(const struct fz_pipeline *p);
+
 /* Records lost by the exporters so far (take failures and their own losses). */
 uint64_t fz_pipeline_lost(const struct fz_pipeline *p);
 

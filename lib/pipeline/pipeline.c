@@ -385,6 +385,19 @@ int fz_pipeline_reopen(struct fz_pipeline *p)
 	return rc;
 }
 
+uint64_t fz_pipeline_pending(const struct fz_pipeline *p)
+{
+	uint64_t pending = 0;
+
+	for (unsigned i = 0; i < p->n_exporters; i++) {
+		struct fz_exporter *e = p->exporters[i];
+
+		if (e->ops->pending)
+			pending += e->ops->pending(e);
+	}
+	return pending;
+}
+
 uint64_t fz_pipeline_lost(const struct fz_pipeline *p)
 {
 	uint64_t lost = 0;

@@ -12,6 +12,7 @@
 #include "fz_counters.h"
 #include "fz_parse.h"
 #include "fz_record.h"
+#include "fz_source.h"
 
 struct fz_l7;
 struct fz_networks;
@@ -74,21 +75,20 @@ enum fz_clock_mode {
 	FZ_CLOCK_TSC,      /* TSC only */
 };
 
-enum fz_link_type {
-	FZ_LINK_ETHER = 0,
-	FZ_LINK_SLL,
-	FZ_LINK_RAW,
-	FZ_LINK_SLL2,
-};
-
 #define FZ_WORKER_MAX_QUEUES 64
 
+/*
+ * What a worker reads: an RX queue of a DPDK port, or (src.burst set) a
+ * packet source of frame descriptors such as a capture file, which needs
+ * no EAL at all.
+ */
 struct fz_worker_queue {
 	uint16_t port;
 	uint16_t queue;
-	uint8_t link;  /* enum fz_link_type */
+	uint8_t link;  /* enum fz_link_type (a port's; a source gives it per frame) */
 	uint8_t ts_us; /* the port stamps packets with microseconds since the epoch (net_pcap) */
 	uint64_t expect_packets; /* offline: stop this queue after so many packets (0: never) */
+	struct fz_source src;    /* burst NULL: the DPDK port's queue */
 };
 
 struct fz_worker_conf {

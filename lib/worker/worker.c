@@ -1,13 +1,16 @@
 /*
- * The worker lcore loop. Per burst: receive up to BURST mbufs, take each
- * packet's time (the port's timestamp or the TSC), parse, resolve fragments,
- * account the whole burst in the flow table with one bulk lookup, run L7 on
- * the first packets of each flow, free the mbufs, expire what timed out and
- * hand the finished records to the stats lcore in one ring operation.
+ * The worker lcore loop. Per burst: receive up to BURST frames (a port's
+ * mbufs, or a packet source's frame descriptors, e.g. a capture file's),
+ * take each packet's time (its timestamp or the TSC), parse, resolve
+ * fragments, account the whole burst in the flow table with one bulk
+ * lookup, run L7 on the first packets of each flow, free the mbufs, expire
+ * what timed out and hand the finished records to the stats lcore in one
+ * ring operation. With sources only, nothing here needs EAL.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
@@ -30,6 +33,9 @@
 #define FRAG_ENTRIES     4096
 #define FRAG_TIMEOUT_US  30000000ULL
 #define EOF_QUIET_US     2000000 /* offline: give up on a queue this long without packets */
+#define WAIT_SPINS       256     /* offline, ring full: pauses before sleeping */
+
+static const struct timespec ring_wait = {0, 20000}; /* offline, ring still full: 20 us */
 
 struct fz_worker {
 	struct fz_worker_conf conf;
@@ -70,7 +76,7 @@ static inline uint64_t tsc_now_us(const struct fz_worker *w)
  * consumer can never stall packet processing. */
 static void stage_push(struct fz_worker *w)
 {
-	unsigned sent = 0;
+	unsigned sent = 0, spins = 0;
 
 	for (;;) {
 		sent += rte_ring_enqueue_burst_elem(w->conf.ring, &w->stage[sent],
@@ -82,7 +88,12 @@ static void stage_push(struct fz_worker *w)
 			w->c.ring_full += w->n_stage - sent;
 			break;
 		}
-		rte_pause();
+		/* Offline the stats lcore is the bottleneck here: after a short
+		 * spin, sleep rather than take the CPU it may share with us. */
+		if (++spins < WAIT_SPINS)
+			rte_pause();
+		else
+			nanosleep(&ring_wait, NULL);
 	}
 	w->c.records += sent;
 	w->n_stage = 0;
@@ -182,9 +193,9 @@ static enum fz_parse_status parse_frame(uint8_t link, const uint8_t *d, uint32_t
 	}
 }
 
-/* Account one received burst. */
-static void handle_burst(struct fz_worker *w, const struct fz_worker_queue *q, struct rte_mbuf **mb,
-                         unsigned n)
+/* Account one received burst: frame descriptors, whatever the source. */
+static void handle_burst(struct fz_worker *w, const struct fz_worker_queue *q,
+                         const struct fz_frame *fr, unsigned n)
 {
 	uint64_t tsc_us = 0;
 	unsigned k = 0;
@@ -193,28 +204,28 @@ static void handle_burst(struct fz_worker *w, const struct fz_worker_queue *q, s
 	if (!use_ts || w->conf.clock == FZ_CLOCK_AUTO)
 		tsc_us = tsc_now_us(w); /* for packets without a stamp */
 	for (unsigned i = 0; i < n; i++) {
-		struct rte_mbuf *m = mb[i];
+		const struct fz_frame *m = &fr[i];
 		struct fz_pkt *p = &w->pkts[k];
 		enum fz_parse_status st;
 		uint64_t t = tsc_us;
 
 		w->c.packets++;
 		w->c.bytes += m->pkt_len;
-		if (use_ts && (m->ol_flags & w->ts_flag))
-			t = *RTE_MBUF_DYNFIELD(m, w->ts_off, rte_mbuf_timestamp_t *);
+		if (use_ts && m->has_ts)
+			t = m->ts_us;
 		else if (w->conf.clock == FZ_CLOCK_PCAP)
 			t = w->now_us; /* no stamp on this packet: keep the clock where it is */
 		if (t > w->now_us)
 			w->now_us = t;
-		st = parse_frame(q->link, rte_pktmbuf_mtod(m, const uint8_t *), m->data_len, p);
+		st = parse_frame(m->link, m->data, m->len, p);
 		if (st != FZ_PARSE_OK) {
 			w->c.parse[st]++;
 			continue;
 		}
 		/* Only the first segment was parsed; a length taken from the frame
 		 * itself must count the other segments too. */
-		if (p->ip_len_from_frame && m->pkt_len > m->data_len)
-			p->ip_len += m->pkt_len - m->data_len;
+		if (p->ip_len_from_frame && m->pkt_len > m->len)
+			p->ip_len += m->pkt_len - m->len;
 		if (p->frag != FZ_FRAG_NONE) {
 			w->c.fragments++;
 			if (p->frag == FZ_FRAG_FIRST)
@@ -232,7 +243,51 @@ static void handle_burst(struct fz_worker *w, const struct fz_worker_queue *q, s
 		if (w->when[i] < w->when[i - 1])
 			w->when[i] = w->when[i - 1];
 	fz_flow_table_update_burst(w->table, w->pkts, k, w->when, on_packet, w);
-	rte_pktmbuf_free_bulk(mb, n);
+}
+
+/* A DPDK port's mbufs as frame descriptors (the time from the rx timestamp dynfield). */
+static void mbuf_frames(const struct fz_worker *w, const struct fz_worker_queue *q,
+                        struct rte_mbuf **mb, unsigned n, struct fz_frame *fr)
+{
+	for (unsigned i = 0; i < n; i++) {
+		const struct rte_mbuf *m = mb[i];
+
+		fr[i].data = rte_pktmbuf_mtod(m, const uint8_t *);
+		fr[i].len = m->data_len;
+		fr[i].pkt_len = m->pkt_len;
+		fr[i].link = q->link;
+		fr[i].has_ts = w->ts_off >= 0 && (m->ol_flags & w->ts_flag) != 0;
+		fr[i].ts_us = fr[i].has_ts
+		                  ? *RTE_MBUF_DYNFIELD(m, w->ts_off, const rte_mbuf_timestamp_t *)
+		                  : 0;
+	}
+}
+
+/* Take a burst from a queue: a port's mbufs or a source's frames. Sets *ended
+ * when a source has nothing more. */
+static uint16_t queue_burst(struct fz_worker *w, const struct fz_worker_queue *q,
+                            struct rte_mbuf **mb, struct fz_frame *fr, uint16_t want, int *ended)
+{
+	uint16_t n;
+
+	*ended = 0;
+	if (q->src.burst)
+		return (uint16_t)q->src.burst(q->src.ctx, fr, want, ended);
+	n = rte_eth_rx_burst(q->port, q->queue, mb, want);
+	mbuf_frames(w, q, mb, n, fr);
+	return n;
+}
+
+/* A quiet source's packet clock moves on, so that its flows still expire. */
+static void quiet_source_clock(struct fz_worker *w, const struct fz_worker_queue *q)
+{
+	uint64_t t;
+
+	if (!q->src.now_us || !w->pkt_clock)
+		return;
+	t = q->src.now_us(q->src.ctx);
+	if (t > w->now_us)
+		w->now_us = t;
 }
 
 static void publish_table_stats(struct fz_worker *w)
@@ -302,6 +357,7 @@ int fz_worker_run(void *arg)
 {
 	struct fz_worker *w = arg;
 	struct rte_mbuf *mb[BURST];
+	struct fz_frame fr[BURST];
 	uint64_t got[FZ_WORKER_MAX_QUEUES] = {0};
 	uint64_t quiet_since[FZ_WORKER_MAX_QUEUES] = {0};
 	uint64_t nombuf_seen[FZ_WORKER_MAX_QUEUES] = {0};
@@ -322,32 +378,35 @@ int fz_worker_run(void *arg)
 			const struct fz_worker_queue *q = &w->conf.queues[qi];
 			uint16_t want = BURST;
 			uint16_t n;
+			int ended = 0;
 
 			if (q->expect_packets && q->expect_packets - got[qi] < BURST)
 				want = (uint16_t)(q->expect_packets - got[qi]);
 			if (w->conf.pace_pps)
 				want = paced_want(w, want, received);
-			n = want ? rte_eth_rx_burst(q->port, q->queue, mb, want) : 0;
+			n = want ? queue_burst(w, q, mb, fr, want, &ended) : 0;
 			if (n == 0) {
+				quiet_source_clock(w, q);
 				if (!w->conf.offline)
 					continue;
 				/* Offline: the queue is done when it delivered what the
 				 * capture holds (when counted), or at the capture's end. */
-				if (want == 0 ||
-				    offline_queue_ended(w, q, got[qi], &quiet_since[qi],
-				                        &nombuf_seen[qi], quiet_tsc))
+				if (want == 0 || ended ||
+				    (!q->src.burst &&
+				     offline_queue_ended(w, q, got[qi], &quiet_since[qi],
+				                         &nombuf_seen[qi], quiet_tsc)))
 					cur++;
 				continue;
 			}
 			quiet_since[qi] = 0;
 			got[qi] += n;
 			received += n;
-			if (*w->conf.suspended) {
+			if (*w->conf.suspended)
 				w->c.suspended += n;
+			else
+				handle_burst(w, q, fr, n);
+			if (!q->src.burst)
 				rte_pktmbuf_free_bulk(mb, n);
-				continue;
-			}
-			handle_burst(w, q, mb, n);
 		}
 		if (!w->pkt_clock) {
 			uint64_t t = tsc_now_us(w);
@@ -396,7 +455,12 @@ struct fz_worker *fz_worker_create(const struct fz_worker_conf *conf)
 	memset(w, 0, sizeof(*w));
 	w->conf = *conf;
 	w->us_per_tsc = 1e6 / (double)conf->tsc_hz;
-	w->ts_off = rte_mbuf_dynfield_lookup(RTE_MBUF_DYNFIELD_TIMESTAMP_NAME, NULL);
+	w->ts_off = -1;
+	/* Only DPDK ports need the mbuf's timestamp (and EAL, to look it up). */
+	for (unsigned i = 0; i < conf->n_queues; i++)
+		if (!conf->queues[i].src.burst && w->ts_off < 0)
+			w->ts_off =
+			    rte_mbuf_dynfield_lookup(RTE_MBUF_DYNFIELD_TIMESTAMP_NAME, NULL);
 	if (w->ts_off >= 0) {
 		int bit = rte_mbuf_dynflag_lookup(RTE_MBUF_DYNFLAG_RX_TIMESTAMP_NAME, NULL);
 
@@ -407,7 +471,8 @@ struct fz_worker *fz_worker_create(const struct fz_worker_conf *conf)
 	}
 	/* Packet time, when asked for or (auto) when a port stamps packets. */
 	for (unsigned i = 0; i < conf->n_queues; i++)
-		if (conf->queues[i].ts_us && w->ts_off >= 0 && conf->clock != FZ_CLOCK_TSC)
+		if (conf->queues[i].ts_us && (w->ts_off >= 0 || conf->queues[i].src.burst) &&
+		    conf->clock != FZ_CLOCK_TSC)
 			w->pkt_clock = 1;
 	if (conf->clock == FZ_CLOCK_PCAP)
 		w->pkt_clock = 1;

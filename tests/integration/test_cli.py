@@ -96,7 +96,10 @@ def main():
             (["--pcap", PCAP, "--jsonl"], "flowzoo: --jsonl: option needs a value (PATH)"),
             (["--pcap", "/nonexistent.pcap"],
              "flowzoo: --pcap /nonexistent.pcap: /nonexistent.pcap: No such file or directory"),
-            (["--pcap", "a,b.pcap"],
+            # Read without EAL, any path is a path; through net_pcap (--pcap-eal) it is
+            # an EAL device argument.
+            (["--pcap", "a,b.pcap"], "flowzoo: --pcap a,b.pcap: a,b.pcap: No such file or directory"),
+            (["--pcap-eal", "--pcap", "a,b.pcap"],
              "flowzoo: --pcap a,b.pcap: the path may not contain ',', ';' or '=' (EAL device "
              "arguments); rename or link the file"),
             ([], "flowzoo: nothing to read: give EAL options and a port before '--', or --pcap "

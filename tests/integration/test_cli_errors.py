@@ -226,11 +226,40 @@ def zooctl_cases(c, tmp):
              (p.returncode, doc["appliances"]), "zooctl %s to a silent port" % cmd[0])
 
 
+def offline_cases(tmp):
+    """(all arguments, exact last line of standard error) of --pcap-dir and its options."""
+    d = os.path.join(tmp, "capdir")
+    os.makedirs(d, exist_ok=True)
+    return [
+        (["--pcap", PCAP, "--watch"], "flowzoo: --watch needs --pcap-dir DIR"),
+        (["--pcap", PCAP, "--done", "delete"], "flowzoo: --done needs --pcap-dir DIR"),
+        (["--pcap", PCAP, "--journal", "j"], "flowzoo: --journal needs --pcap-dir DIR"),
+        (["--pcap", PCAP, "--pcap-dir", d], "flowzoo: --pcap-dir: give it alone, without --pcap"),
+        (["--pcap-eal", "--pcap-dir", d],
+         "flowzoo: --pcap-dir: give it alone, without --pcap-eal"),
+        (["--pcap-dir", d, "--done", "sometimes"],
+         "flowzoo: --done: 'sometimes' is not keep, delete or move:DIR"),
+        (["--pcap-dir", d, "--done", "move:"],
+         "flowzoo: --done: 'move:' is not keep, delete or move:DIR"),
+        (["--pcap-dir", d, "--done", "move:/nonexistent"],
+         "flowzoo: --done: /nonexistent is not a directory"),
+        (["--pcap-dir", "/nonexistent"],
+         "flowzoo: --pcap-dir /nonexistent: No such file or directory"),
+        (["--pcap-dir", PCAP], "flowzoo: --pcap-dir %s: Not a directory" % PCAP),
+        (["--pcap-dir", d, "--journal", "/nonexistent/j"],
+         "flowzoo: --pcap-dir %s: journal /nonexistent/j: No such file or directory" % d),
+        (["--no-huge", "--", "--pcap-dir", d],
+         "flowzoo: --pcap-dir reads without EAL: give no EAL options (nothing before '--')"),
+    ]
+
+
 def main():
     c = Checker()
     with tempfile.TemporaryDirectory() as tmp:
         for args, msg in option_cases(tmp):
             c.eq((2, msg), run([FLOWZOO, "--pcap", PCAP] + args, tmp), "flowzoo %s" % args)
+        for args, msg in offline_cases(tmp):
+            c.eq((2, msg), run([FLOWZOO] + args, tmp), "flowzoo %s" % args)
         for obj, msg in config_cases(tmp):
             conf = write(os.path.join(tmp, "c.json"), json.dumps(obj))
             c.eq((2, "flowzoo: config %s: %s" % (conf, msg)),
