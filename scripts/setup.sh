@@ -9,7 +9,9 @@ PKGS="build-essential clang libclang-rt-14-dev clang-format meson ninja-build pk
       libsodium-dev kcat iproute2 tcpdump
       softflowd nfdump libndpi-bin valgrind
       libmicrohttpd-dev prometheus tshark libfixbuf-dev
-      libjs-chart.js chromium"
+      libjs-chart.js chromium libsqlite3-dev libpq-dev postgresql"
+# libsqlite3-dev, libpq-dev and postgresql are zooagg's history (docs/fleet.md): SQLite
+# embedded, PostgreSQL shared (its tests start a server with initdb/pg_ctl).
 # softflowd, nfdump (nfpcapd) and libndpi-bin (ndpiReader) are the peers the
 # benchmark harness compares the offline path with; valgrind counts instructions.
 # libmicrohttpd-dev is the HTTP server of /metrics, /health and the API; prometheus gives
