@@ -309,17 +309,18 @@ int fz_db_fleet_network_state(struct fz_db *db, const char *network, unsigned hi
 	char h[24];
 	const char *p[2] = {network, U64(h, history)};
 	int rc = fz_db_exec(db,
-	                    "SELECT collector, bin_start_ms, bin_end_ms, partial FROM traffic t "
-	                    "WHERE network = $1 AND bin_start_ms = (SELECT MAX(bin_start_ms) FROM "
-	                    "traffic y WHERE y.network = t.network AND y.collector = t.collector)",
-	                    1, p, collectors, arg);
+	                    "SELECT bin_start_ms, bin_end_ms, flows, packets_in, packets_out, "
+	                    "bytes_in, bytes_out, partial FROM (SELECT * FROM fleet_traffic WHERE "
+	                    "network = $1 AND closed = 1 ORDER BY bin_start_ms DESC LIMIT $2) AS h "
+	                    "ORDER BY bin_start_ms",
+	                    2, p, closed_bins, arg);
 
 	if (rc)
 		return rc;
 	return fz_db_exec(db,
-	                  "SELECT bin_start_ms, bin_end_ms, flows, packets_in, packets_out, "
-	                  "bytes_in, bytes_out, partial FROM (SELECT * FROM fleet_traffic WHERE "
-	                  "network = $1 AND closed = 1 ORDER BY bin_start_ms DESC LIMIT $2) AS h "
-	                  "ORDER BY bin_start_ms",
-	                  2, p, closed_bins, arg);
+	                  "SELECT collector, bin_start_ms, bin_end_ms, partial FROM traffic WHERE "
+	                  "network = $1 AND bin_start_ms >= (SELECT COALESCE(MAX(bin_start_ms), 0) "
+	                  "FROM fleet_traffic WHERE network = $1 AND closed = 1) "
+	                  "ORDER BY bin_start_ms, collector",
+	                  1, p, collectors, arg);
 }

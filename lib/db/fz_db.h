@@ -67,8 +67,9 @@ int fz_db_fleet_put_stats(struct fz_db *db, const struct fz_fleet_zoo *z, const 
 int fz_db_fleet_merge_zoo(struct fz_db *db, struct fz_fleet_zoo *acc);
 /* Delete rows older than before_ms (each collector's latest stats record stays). */
 int fz_db_fleet_retention(struct fz_db *db, unsigned long long before_ms);
-/* For a network: each collector's latest bin (fn gets collector, bin_start_ms, bin_end_ms,
- * partial), then the closed merged bins of the last `history` (fn2 gets bin_start_ms,
- * bin_end_ms, flows, packets_in, packets_out, bytes_in, bytes_out, partial) oldest first. */
+/* For a network: the closed merged bins of the last `history` (closed_bins gets
+ * bin_start_ms, bin_end_ms, flows, packets_in, packets_out, bytes_in, bytes_out, partial),
+ * oldest first; then every collector row from the last closed bin on (collectors gets
+ * collector, bin_start_ms, bin_end_ms, partial) in bin order. */
 int fz_db_fleet_network_state(struct fz_db *db, const char *network, unsigned history,
                               fz_db_row_fn collectors, fz_db_row_fn closed_bins, void *arg);

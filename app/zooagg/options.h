@@ -1,0 +1,23 @@
+/* zooagg's options (docs/fleet.md, "Options"): command line and JSON config file. */
+#ifndef ZOOAGG_OPTIONS_H
+#define ZOOAGG_OPTIONS_H
+
+#include <stdint.h>
+
+#define ZOOAGG_MAX_KAFKA_OPTS 64
+
+struct zooagg_opts {
+	const char *kafka, *group, *topic_prefix, *db, *http, *summary;
+	const char *kafka_opts[ZOOAGG_MAX_KAFKA_OPTS][2];
+	unsigned n_kafka_opts;
+	unsigned retention_days, top_n, stale_bins, batch;
+	unsigned alert_history, alert_min_history, alert_bins;
+	double alert_k;
+	uint64_t alert_suppress_s;
+};
+
+/* Parse argv (and --config FILE) into o. 0; 1 after --help (printed); -1 after an error
+ * printed to standard error. The strings live as long as the process. */
+int zooagg_options(int argc, char **argv, struct zooagg_opts *o);
+
+#endif
