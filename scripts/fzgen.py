@@ -5,6 +5,7 @@
     fzgen.py l7 OUTDIR [--seed S] [--only NAME ...]
     fzgen.py traffic OUTDIR [--seed S] [--only traffic|traffic_hh ...]
     fzgen.py alerts OUTDIR
+    fzgen.py fleet OUTDIR
     fzgen.py bench OUTDIR [--seed S] [--flows N] [--packets-per-flow K] [--flood-packets P]
                           [--only mix|flood64|est64 ...]
 
@@ -47,6 +48,9 @@ def main(argv=None):
     al = sub.add_parser("alerts", help="the capture, networks files and truth of the baseline alerts")
     al.add_argument("outdir")
     al.add_argument("--seed", type=int, default=1)
+    fl = sub.add_parser("fleet", help="two appliances' captures and the truth of the fleet alerts")
+    fl.add_argument("outdir")
+    fl.add_argument("--seed", type=int, default=1)
     be = sub.add_parser("bench", help="benchmark workloads")
     be.add_argument("outdir")
     be.add_argument("--seed", type=int, default=1)
@@ -83,6 +87,9 @@ def generate(a):
     elif a.cmd == "alerts":
         from fzgen import alerts
         paths = alerts.generate(a.outdir, a.seed)
+    elif a.cmd == "fleet":
+        from fzgen import fleet
+        paths = fleet.generate(a.outdir, a.seed)
     elif a.cmd == "l7":
         from fzgen import l7 as l7mod
         paths = l7mod.generate(a.outdir, a.seed, a.only)

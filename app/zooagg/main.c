@@ -122,6 +122,8 @@ int main(int argc, char **argv)
 	ac = (struct fz_agg_conf){.collector = z.collector,
 	                          .top_n = z.opts.top_n,
 	                          .stale_bins = z.opts.stale_bins,
+	                          .collectors = z.opts.collectors,
+	                          .n_collectors = z.opts.n_collectors,
 	                          .history = z.opts.alert_history,
 	                          .min_history = z.opts.alert_min_history,
 	                          .bins = z.opts.alert_bins,

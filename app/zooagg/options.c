@@ -31,6 +31,7 @@ enum {
 	O_AK,
 	O_ASUP,
 	O_SUMMARY,
+	O_COLLECTORS,
 	O_HELP
 };
 
@@ -52,6 +53,7 @@ static const struct option longopts[] = {
     {"alert-k", required_argument, NULL, O_AK},
     {"alert-suppress", required_argument, NULL, O_ASUP},
     {"summary", required_argument, NULL, O_SUMMARY},
+    {"collectors", required_argument, NULL, O_COLLECTORS},
     {"help", no_argument, NULL, O_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -61,7 +63,7 @@ static const char usage[] =
     "              [--kafka-opt KEY=VALUE]... [--config FILE] [--retention-days N]\n"
     "              [--top-n N] [--stale-bins N] [--batch N] [--alert-history N]\n"
     "              [--alert-min-history N] [--alert-bins N] [--alert-k K]\n"
-    "              [--alert-suppress S] [--summary FILE]\n"
+    "              [--alert-suppress S] [--collectors ID,...] [--summary FILE]\n"
     "  URL: sqlite:PATH or postgresql://...   (docs/fleet.md)\n";
 
 static int bad(const char *name, const char *value, const char *what)
@@ -85,6 +87,24 @@ static int number(const char *name, const char *v, unsigned lo, unsigned hi, uns
 	}
 	*out = (unsigned)x;
 	return 0;
+}
+
+/* A comma-separated list of collector ids, each 1 to 64 characters. */
+static int collectors(struct zooagg_opts *o, const char *name, const char *v)
+{
+	char *copy = strdup(v), *save = NULL;
+
+	free(o->collectors);
+	o->collectors = calloc(strlen(v) / 2 + 2, sizeof(*o->collectors));
+	o->n_collectors = 0;
+	if (!copy || !o->collectors)
+		return bad(name, v, "out of memory");
+	for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		if (strlen(t) > 64)
+			return bad(name, v, "a collector id is 1 to 64 characters");
+		o->collectors[o->n_collectors++] = t;
+	}
+	return o->n_collectors ? 0 : bad(name, v, "must name at least one collector");
 }
 
 /* One option by its index in longopts, from the command line or the config file. */
@@ -113,6 +133,8 @@ static int apply(struct zooagg_opts *o, int id, const char *v)
 	case O_SUMMARY:
 		o->summary = v;
 		return 0;
+	case O_COLLECTORS:
+		return collectors(o, name, v);
 	case O_KOPT: {
 		const char *eq = strchr(v, '=');
 

@@ -10,6 +10,8 @@ struct zooagg_opts {
 	const char *kafka, *group, *topic_prefix, *db, *http, *summary;
 	const char *kafka_opts[ZOOAGG_MAX_KAFKA_OPTS][2];
 	unsigned n_kafka_opts;
+	const char **collectors; /* --collectors A,B,... */
+	unsigned n_collectors;
 	unsigned retention_days, top_n, stale_bins, batch;
 	unsigned alert_history, alert_min_history, alert_bins;
 	double alert_k;

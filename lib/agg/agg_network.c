@@ -208,6 +208,11 @@ static struct agg_net *net_get(struct fz_agg *a, const char *name)
 	n->closer = fz_fleet_closer_create(a->conf.stale_bins);
 	n->bl = fz_baseline_create(&bc);
 	n->replaying = 1;
+	for (unsigned i = 0; n->closer && i < a->conf.n_collectors; i++)
+		if (fz_fleet_closer_expect(n->closer, a->conf.collectors[i])) {
+			fz_fleet_closer_free(n->closer);
+			n->closer = NULL;
+		}
 	if (!n->closer || !n->bl ||
 	    fz_db_fleet_network_state(a->db, name, a->conf.history, collector_row, history_row,
 	                              ctx)) {

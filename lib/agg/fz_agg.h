@@ -23,6 +23,9 @@ struct fz_agg_conf {
 	const char *collector; /* of the fleet's alert records: "zooagg:<group>" */
 	unsigned top_n;        /* entries of a merged top list */
 	unsigned stale_bins;   /* a collector this many bins behind is not waited for */
+	/* The fleet's collectors, waited for before their first record (may be none). */
+	const char *const *collectors;
+	unsigned n_collectors;
 	/* The baseline of each network's merged bins (lib/baseline). */
 	unsigned history, min_history, bins;
 	double k;

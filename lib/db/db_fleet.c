@@ -38,15 +38,20 @@ static const char *const schema[] = {
     "interval_end_ms BIGINT NOT NULL, record TEXT NOT NULL)",
 };
 
+/* In one transaction; on PostgreSQL under an advisory lock, because two members creating
+ * the same table at once make one fail (CREATE TABLE IF NOT EXISTS is not atomic there). */
 int fz_db_fleet_schema(struct fz_db *db)
 {
-	for (unsigned i = 0; i < sizeof(schema) / sizeof(schema[0]); i++) {
-		int rc = fz_db_exec(db, schema[i], 0, NULL, NULL, NULL);
+	int rc = fz_db_begin(db);
 
-		if (rc)
-			return rc;
-	}
-	return 0;
+	if (!rc && strcmp(fz_db_kind(db), "postgresql") == 0)
+		rc = fz_db_exec(db, "SELECT pg_advisory_xact_lock(2101)", 0, NULL, NULL, NULL);
+	for (unsigned i = 0; !rc && i < sizeof(schema) / sizeof(schema[0]); i++)
+		rc = fz_db_exec(db, schema[i], 0, NULL, NULL, NULL);
+	if (!rc)
+		return fz_db_commit(db);
+	fz_db_rollback(db);
+	return rc;
 }
 
 #define U64(buf, v) (snprintf((buf), sizeof(buf), "%" PRIu64, (uint64_t)(v)), (buf))

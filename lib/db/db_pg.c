@@ -15,6 +15,10 @@ static void set_error(struct fz_db *db, const char *msg)
 	n = strlen(db->error);
 	while (n && (db->error[n - 1] == '\n' || db->error[n - 1] == ' '))
 		db->error[--n] = 0;
+	/* libpq's messages take several lines (one per address tried): one log line. */
+	for (char *p = db->error; *p; p++)
+		if (*p == '\n' || *p == '\t')
+			*p = ' ';
 }
 
 static int pg_exec(struct fz_db *db, const char *sql, unsigned n, const char *const *params,

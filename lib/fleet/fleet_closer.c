@@ -4,7 +4,8 @@
  * a later bin, or marked this one partial, will send nothing more for it. A
  * bin is closed when every collector of the network is past it; a collector
  * more than stale_bins bins behind the newest bin (an appliance that
- * stopped) is not waited for.
+ * stopped) is not waited for. An expected collector (zooagg --collectors) is
+ * waited for from the start until its first record, however far behind.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -16,6 +17,7 @@ struct coll {
 	char name[FZ_FLEET_NAME_MAX + 1];
 	uint64_t latest_start, latest_end;
 	int latest_partial;
+	int seen; /* 0: expected (--collectors) and no record yet */
 };
 
 struct fz_fleet_closer {
@@ -66,6 +68,11 @@ static struct coll *coll_get(struct fz_fleet_closer *c, const char *name)
 	return n;
 }
 
+int fz_fleet_closer_expect(struct fz_fleet_closer *c, const char *collector)
+{
+	return coll_get(c, collector) ? 0 : -ENOMEM;
+}
+
 int fz_fleet_closer_add(struct fz_fleet_closer *c, const char *collector, uint64_t start_ms,
                         uint64_t end_ms, int partial)
 {
@@ -74,6 +81,11 @@ int fz_fleet_closer_add(struct fz_fleet_closer *c, const char *collector, uint64
 
 	if (!k)
 		return -ENOMEM;
+	if (!k->seen) {
+		k->seen = 1;
+		k->latest_start = start_ms;
+		k->latest_end = 0;
+	}
 	if (start_ms > k->latest_start || (start_ms == k->latest_start && !k->latest_end)) {
 		k->latest_start = start_ms;
 		k->latest_end = end_ms;
@@ -109,6 +121,8 @@ int fz_fleet_closer_add(struct fz_fleet_closer *c, const char *collector, uint64
 /* Is collector k past bin start (or not to be waited for)? */
 static int past(const struct fz_fleet_closer *c, const struct coll *k, uint64_t start)
 {
+	if (!k->seen)
+		return 0;
 	if (k->latest_start > start || (k->latest_start == start && k->latest_partial))
 		return 1;
 	return c->width && k->latest_start + (uint64_t)c->stale_bins * c->width < c->newest_start;

@@ -157,6 +157,9 @@ int fz_fleet_closer_add(struct fz_fleet_closer *c, const char *collector, uint64
 /* The oldest bin start that is now closed and was not returned before, in order: 1 and
  * *start_ms, or 0 when none. */
 int fz_fleet_closer_next(struct fz_fleet_closer *c, uint64_t *start_ms);
+/* A collector that belongs to the network's fleet: until its first record no bin closes
+ * (it is never stale before it was seen). 0 or -ENOMEM. */
+int fz_fleet_closer_expect(struct fz_fleet_closer *c, const char *collector);
 /* Bins before start_ms count as closed (state rebuilt from the database). */
 void fz_fleet_closer_closed_before(struct fz_fleet_closer *c, uint64_t start_ms);
 

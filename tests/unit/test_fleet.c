@@ -238,6 +238,19 @@ static void test_closer(void)
 	fz_fleet_closer_closed_before(c, 55);
 	FZ_CHECK_INT(0, fz_fleet_closer_next(c, &s));
 	fz_fleet_closer_free(c);
+	/* An expected collector holds every bin until its first record, then counts as usual. */
+	c = fz_fleet_closer_create(10);
+	FZ_CHECK_INT(0, fz_fleet_closer_expect(c, "b"));
+	for (uint64_t t = 0; t <= 50; t += 10)
+		FZ_CHECK_INT(0, fz_fleet_closer_add(c, "a", t, t + 10, t == 50));
+	FZ_CHECK_INT(0, fz_fleet_closer_next(c, &s));
+	FZ_CHECK_INT(0, fz_fleet_closer_add(c, "b", 0, 10, 0));
+	FZ_CHECK_INT(0, fz_fleet_closer_next(c, &s)); /* b may add to 0 still */
+	FZ_CHECK_INT(0, fz_fleet_closer_add(c, "b", 10, 20, 0));
+	FZ_CHECK_INT(1, fz_fleet_closer_next(c, &s));
+	FZ_CHECK_INT(0, s);
+	FZ_CHECK_INT(0, fz_fleet_closer_next(c, &s)); /* b may add to 10 still */
+	fz_fleet_closer_free(c);
 }
 
 static void test_alerts(void)
