@@ -33,6 +33,9 @@ struct consumer {
 	rd_kafka_t *rk, *producer;
 	char topics[3][256];
 	struct batch b;
+	/* Offsets whose commit the group refused (a rebalance in progress): committed with the
+	 * next ones, or in the revocation, so that their messages are not delivered again. */
+	rd_kafka_topic_partition_list_t *uncommitted;
 };
 
 static enum fz_agg_kind kind_of(const struct consumer *c, const char *topic)
@@ -41,6 +44,40 @@ static enum fz_agg_kind kind_of(const struct consumer *c, const char *topic)
 		if (strcmp(topic, c->topics[i]) == 0)
 			return (enum fz_agg_kind)i;
 	return FZ_AGG_TRAFFIC;
+}
+
+/* Commit offs (and the offsets a refused commit left), synchronously; keep them when refused. */
+static void commit(struct consumer *c, rd_kafka_topic_partition_list_t *offs)
+{
+	rd_kafka_resp_err_t err;
+
+	for (int i = 0; c->uncommitted && i < c->uncommitted->cnt; i++) {
+		const rd_kafka_topic_partition_t *u = &c->uncommitted->elems[i];
+
+		if (!rd_kafka_topic_partition_list_find(offs, u->topic, u->partition))
+			rd_kafka_topic_partition_list_add(offs, u->topic, u->partition)->offset =
+			    u->offset;
+	}
+	if (c->uncommitted)
+		rd_kafka_topic_partition_list_destroy(c->uncommitted);
+	c->uncommitted = NULL;
+	if (offs->cnt == 0) {
+		rd_kafka_topic_partition_list_destroy(offs);
+		return;
+	}
+	err = rd_kafka_commit(c->rk, offs, 0);
+	if (err == RD_KAFKA_RESP_ERR_REBALANCE_IN_PROGRESS) {
+		c->uncommitted = offs;
+		return;
+	}
+	if (err)
+		zooagg_log(c->z, 1,
+		           "kafka: offset commit failed: %s (the rows are in the "
+		           "database; a redelivery replaces them)",
+		           rd_kafka_err2str(err));
+	else
+		fz_agg_counters(c->z->agg)->commits++;
+	rd_kafka_topic_partition_list_destroy(offs);
 }
 
 /* The batch to the database, then its offsets to Kafka. 0 or -EIO (the batch stays). */
@@ -83,15 +120,7 @@ static int flush(struct consumer *c)
 		rd_kafka_message_destroy(m);
 	}
 	c->b.n = 0;
-	rc = (int)rd_kafka_commit(c->rk, offs, 0);
-	if (rc)
-		zooagg_log(c->z, 1,
-		           "kafka: offset commit failed: %s (the rows are in the "
-		           "database; a redelivery replaces them)",
-		           rd_kafka_err2str((rd_kafka_resp_err_t)rc));
-	else
-		fz_agg_counters(a)->commits++;
-	rd_kafka_topic_partition_list_destroy(offs);
+	commit(c, offs);
 	return 0;
 }
 
@@ -110,6 +139,15 @@ static void rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 	 * refuses, unless we are stopping (then the next owner gets them again). */
 	while (flush(c) && !zooagg_stopping)
 		sleep(1);
+	if (c->uncommitted)
+		commit(c, rd_kafka_topic_partition_list_new(0));
+	if (c->uncommitted) {
+		zooagg_log(c->z, 1,
+		           "kafka: offset commit refused during the revocation (a "
+		           "redelivery replaces the rows)");
+		rd_kafka_topic_partition_list_destroy(c->uncommitted);
+		c->uncommitted = NULL;
+	}
 	fz_agg_forget(c->z->agg);
 	zooagg_log(c->z, 0, "kafka: %d partitions revoked", parts->cnt);
 	rd_kafka_assign(rk, NULL);
