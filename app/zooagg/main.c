@@ -102,6 +102,7 @@ int main(int argc, char **argv)
 	static struct zooagg z;
 	struct sigaction sa = {.sa_handler = on_signal};
 	struct fz_agg_conf ac;
+	struct zooagg_http *http = NULL;
 	char err[600];
 	int rc;
 
@@ -145,7 +146,13 @@ int main(int argc, char **argv)
 	           strncmp(z.opts.db, "sqlite:", 7) == 0 ? z.opts.db + 7 : "server");
 	if (z.opts.retention_days)
 		zooagg_retention(&z);
+	if (z.opts.http && !(http = zooagg_http_start(&z))) {
+		fz_agg_free(z.agg);
+		fz_db_close(z.db);
+		return 2;
+	}
 	rc = zooagg_consume(&z);
+	zooagg_http_stop(http);
 	if (rc == 0) {
 		summary(&z);
 		zooagg_log(&z, 0, "stopped");

@@ -280,10 +280,5 @@ int zooagg_options(int argc, char **argv, struct zooagg_opts *o)
 		        o->alert_min_history, o->alert_history);
 		return -1;
 	}
-	if (o->http) {
-		fprintf(stderr,
-		        "zooagg: --http is not available yet (docs/fleet.md, \"Not done\")\n");
-		return -1;
-	}
 	return 0;
 }

@@ -25,6 +25,10 @@ void zooagg_log(struct zooagg *z, int error, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* Delete what is older than --retention-days. */
 void zooagg_retention(struct zooagg *z);
+/* --http: the API and page in a thread of their own; NULL after an error (printed). */
+struct zooagg_http;
+struct zooagg_http *zooagg_http_start(struct zooagg *z);
+void zooagg_http_stop(struct zooagg_http *h);
 /* Consume until SIGTERM/SIGINT: 0, or 2 after a start-up error (printed). */
 int zooagg_consume(struct zooagg *z);
 

@@ -27,6 +27,10 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
+import urllib.request
+import ipaddress
+import random
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from fzrun import BUILD, SRC, Checker, compare_alerts, run_flowzoo  # noqa: E402
@@ -48,13 +52,15 @@ def start_mock():
 
 
 class Member:
-    def __init__(self, name, boot, db, tmp, alert_args):
+    def __init__(self, name, boot, db, tmp, alert_args, http=False):
         self.log = os.path.join(tmp, name + ".log")
         self.summary = os.path.join(tmp, name + ".summary.json")
         cmd = [ZOOAGG, "--kafka", boot, "--db", db, "--group", GROUP, "--summary", self.summary,
                "--collectors", "zoo-a,zoo-b", "--stale-bins", "1000", "--top-n", "3",
                "--kafka-opt", "session.timeout.ms=6000", "--kafka-opt", "heartbeat.interval.ms=500",
                "--kafka-opt", "log_level=3", "--batch", "20"] + alert_args
+        if http:
+            cmd += ["--http", "127.0.0.1:0"]
         self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=open(self.log, "w"))
 
     def text(self):
@@ -113,7 +119,7 @@ def scenario(c, label, db_url, query, tmp, gen):
     members = {}
     try:
         members["m1"] = Member(label + "-m1", boot, db_url, tmp, alert_args)
-        members["m2"] = Member(label + "-m2", boot, db_url, tmp, alert_args)
+        members["m2"] = Member(label + "-m2", boot, db_url, tmp, alert_args, http=True)
         c.eq(True, wait_for("two members assigned", lambda: all(
             "partitions assigned" in m.text() for m in members.values())), label + ": members join")
         runs = {}
@@ -152,6 +158,7 @@ def scenario(c, label, db_url, query, tmp, gen):
             timeout=180), label + ": the database catches up")
         # A moment for anything that would wrongly come on top.
         time.sleep(2)
+        check_http(c, label, members["m2"], traffic, query)
         rcs = [members[m].stop() for m in ("m2", "m3")]
         c.eq([0, 0], rcs, label + ": SIGTERM ends the members with status 0")
         malformed = 0
@@ -229,6 +236,80 @@ def scenario(c, label, db_url, query, tmp, gen):
                 m.proc.wait()
         mock.stdin.close()
         mock.wait(timeout=30)
+
+
+def get(base, path):
+    try:
+        with urllib.request.urlopen(base + path, timeout=30) as r:
+            return r.status, r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read()
+
+
+def merged_top(recs, n):
+    """The merged src_ip list of some records: sums per key, bytes descending, ties by address."""
+    d = {}
+    for r in recs:
+        for e in r["top"]["src_ip"]:
+            x = d.setdefault(e["key"], {"key": e["key"], "packets": 0, "bytes": 0, "flows": 0})
+            for k in ("packets", "bytes", "flows"):
+                x[k] += e[k]
+    order = lambda e: (-e["bytes"], ipaddress.ip_address(e["key"]).packed)  # noqa: E731
+    return sorted(d.values(), key=order)[:n]
+
+
+def check_http(c, label, member, traffic, query):
+    """zooagg --http: the API's answers equal the records and the database."""
+    addr = [line.split("listening on ")[1].strip() for line in member.text().splitlines()
+            if "http: listening on" in line]
+    c.eq(1, len(addr), label + ": --http listens")
+    if not addr:
+        return
+    base = "http://" + addr[0]
+    st, body = get(base, "/api/fleet/networks")
+    nets = sorted((n["network"], n["collector"], n["bins"]) for n in json.loads(body)["networks"])
+    want = {}
+    for t in traffic:
+        want[(t["network"], t["collector"])] = want.get((t["network"], t["collector"]), 0) + 1
+    c.eq((200, sorted((k[0], k[1], v) for k, v in want.items())), (st, nets),
+         label + ": /api/fleet/networks")
+    lan = [t for t in traffic if t["network"] == "lan"]
+    day = lan[0]["bin_start_ms"] // 86400000 * 86400000
+    st, body = get(base, "/api/fleet/daily?network=lan")
+    c.eq((200, [{"network": "lan", "day_ms": day,
+                 "packets_in": sum(t["packets_in"] for t in lan),
+                 "bytes_in": sum(t["bytes_in"] for t in lan),
+                 "packets_out": sum(t["packets_out"] for t in lan),
+                 "bytes_out": sum(t["bytes_out"] for t in lan),
+                 "flows": sum(t["flows"] for t in lan), "bins": len(lan) // 2}]),
+         (st, json.loads(body)["days"]), label + ": /api/fleet/daily (per-day in/out of lan)")
+    spike = 1700000150000
+    st, body = get(base, "/api/fleet/top?network=lan&bin_start_ms=%d" % spike)
+    got = json.loads(body)["bin"]["top"]["src_ip"] if st == 200 else None
+    c.eq(merged_top([t for t in lan if t["bin_start_ms"] == spike], 3), got,
+         label + ": /api/fleet/top of a past bin (merged)")
+    st, body = get(base, "/api/fleet/bins?network=lan&collector=zoo-a&bins=100")
+    a = sorted(((t["bin_start_ms"], t["bytes_in"], t["top"]) for t in lan if t["collector"] == "zoo-a"),
+               reverse=True)
+    c.eq((200, a), (st, [(b["bin_start_ms"], b["bytes_in"], b["top"]) for b in json.loads(body)["bins"]]),
+         label + ": /api/fleet/bins of one appliance")
+    st, body = get(base, "/api/fleet/zoo")
+    c.eq((200, json.loads(query("SELECT record FROM fleet_zoo WHERE scope = 'all'")[0][0])),
+         (st, json.loads(body)["zoo"]), label + ": /api/fleet/zoo")
+    st, body = get(base, "/")
+    c.eq((200, True), (st, b"zooagg" in body), label + ": the page")
+    bad = [("/api/fleet/bins", 400), ("/api/fleet/bins?network=lan&bins=0", 400),
+           ("/api/fleet/top?network=lan", 400), ("/api/fleet/top?network=lan&bin_start_ms=1", 404),
+           ("/api/fleet/alerts?limit=x", 400), ("/api/fleet/daily?network=" + "n" * 65, 400)]
+    c.eq([b[1] for b in bad], [get(base, b[0])[0] for b in bad], label + ": bad queries")
+    rng = random.Random(21)
+    alphabet = "abcdefghijklmnopqrstuvwxyz0123456789%&=?-_.[]'\";"
+    codes = set()
+    for _ in range(200):
+        q = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))
+        path = rng.choice(["bins", "top", "daily", "alerts", "networks", "zoo"])
+        codes.add(get(base, "/api/fleet/%s?%s" % (path, urllib.request.quote(q, safe="=&%")))[0])
+    c.eq(set(), {x for x in codes if x >= 500}, label + ": 200 random query strings, never a 5xx")
 
 
 def check_fleet_alerts(c, label, expected, got):

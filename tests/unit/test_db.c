@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "fz_db.h"
 #include "fz_fleet.h"
 #include "fz_test.h"
@@ -73,6 +75,38 @@ static struct fz_db *open_tmp(char path[20])
 	return db;
 }
 
+/* The API's queries over the rows test_sqlite wrote. */
+static void history(struct fz_db *db)
+{
+	json_t *o = fz_db_fleet_bins(db, "lan", NULL, 5, 9000000000000000000ull);
+	char *s;
+
+	FZ_CHECK(o != NULL);
+	if (!o) {
+		fprintf(stderr, "  %s\n", fz_db_error(db));
+		return;
+	}
+	FZ_CHECK_INT(1, json_array_size(o));
+	FZ_CHECK_INT(350, json_integer_value(json_object_get(json_array_get(o, 0), "bytes_in")));
+	json_decref(o);
+	o = fz_db_fleet_bins(db, "lan", "b", 5, 20000);
+	FZ_CHECK_INT(250, json_integer_value(json_object_get(json_array_get(o, 0), "bytes_in")));
+	json_decref(o);
+	o = fz_db_fleet_bins(db, "lan", "b", 5, 19999);
+	FZ_CHECK_INT(0, json_array_size(o));
+	json_decref(o);
+	o = fz_db_fleet_daily(db, "lan");
+	s = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+	FZ_CHECK_STR("[{\"network\":\"lan\",\"day_ms\":0,\"packets_in\":2,\"bytes_in\":350,"
+	             "\"packets_out\":0,\"bytes_out\":0,\"flows\":2,\"bins\":1}]",
+	             s);
+	free(s);
+	json_decref(o);
+	o = fz_db_fleet_networks(db);
+	FZ_CHECK_INT(2, json_array_size(o));
+	json_decref(o);
+}
+
 static void test_sqlite(void)
 {
 	char path[20];
@@ -110,6 +144,7 @@ static void test_sqlite(void)
 		fz_fleet_traffic_clear(&rows[i]);
 	free(rows);
 	FZ_CHECK_INT(1, scalar(db, "SELECT closed FROM fleet_traffic"));
+	history(db);
 	FZ_CHECK_INT(350, scalar(db, "SELECT bytes_in FROM fleet_traffic"));
 	FZ_CHECK_INT(2, scalar(db, "SELECT collectors FROM fleet_traffic"));
 	/* Retention: bins that ended before 30000 go; 30000 itself stays. */
