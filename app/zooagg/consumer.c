@@ -261,7 +261,17 @@ int zooagg_consume(struct zooagg *z)
 	c.b.m = calloc(o->batch, sizeof(*c.b.m));
 	c.b.cap = o->batch;
 	while (!zooagg_stopping) {
-		rd_kafka_message_t *m = rd_kafka_consumer_poll(c.rk, c.b.n ? 200 : 500);
+		rd_kafka_message_t *m;
+
+		/* A full batch the database refused: try it again before taking more. (Not
+		 * polling for longer than max.poll.interval.ms makes the member leave the group:
+		 * its partitions go to the others.) */
+		if (c.b.n == c.b.cap) {
+			if (flush(&c))
+				sleep(1);
+			continue;
+		}
+		m = rd_kafka_consumer_poll(c.rk, c.b.n ? 200 : 500);
 
 		if (m && m->err) {
 			if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {

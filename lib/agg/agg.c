@@ -64,7 +64,10 @@ int fz_agg_begin(struct fz_agg *a)
 {
 	a->stats_seen = 0;
 	a->batch = (struct fz_fleet_counters){0};
-	return fz_db_begin(a->db) ? -EIO : 0;
+	if (fz_db_begin(a->db) == 0)
+		return 0;
+	fz_agg__log(a, 1, "database: %s", fz_db_error(a->db));
+	return -EIO;
 }
 
 static const char *const kind_names[] = {"traffic", "stats", "alert"};
@@ -171,9 +174,8 @@ int fz_agg_commit(struct fz_agg *a)
 void fz_agg_abort(struct fz_agg *a)
 {
 	fz_db_rollback(a->db);
+	/* The batch is taken again: its messages count when it succeeds. */
 	a->counters.db_errors++;
-	a->counters.messages += a->batch.messages;
-	a->counters.malformed += a->batch.malformed;
 	fz_agg__drop_pending(a);
 	/* The networks' state may be ahead of the database now: rebuild it from there. */
 	fz_agg_forget(a);

@@ -24,9 +24,25 @@ static void set_error(struct fz_db *db, const char *msg)
 static int pg_exec(struct fz_db *db, const char *sql, unsigned n, const char *const *params,
                    fz_db_row_fn fn, void *arg)
 {
-	PGresult *r = PQexecParams(db->conn, sql, (int)n, NULL, params, NULL, NULL, 0);
-	ExecStatusType st = PQresultStatus(r);
-	int ret = 0;
+	PGresult *r;
+	ExecStatusType st;
+	int ret = 0, idle;
+
+	/* A server that went away and came back: libpq does not reconnect by itself. A
+	 * statement outside a transaction is tried once more on the new connection; in a
+	 * transaction the caller rolls back and repeats the whole. */
+	if (PQstatus(db->conn) == CONNECTION_BAD)
+		PQreset(db->conn);
+	idle = PQtransactionStatus(db->conn) == PQTRANS_IDLE;
+	r = PQexecParams(db->conn, sql, (int)n, NULL, params, NULL, NULL, 0);
+	st = PQresultStatus(r);
+	if (idle && st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK &&
+	    PQstatus(db->conn) == CONNECTION_BAD) {
+		PQclear(r);
+		PQreset(db->conn);
+		r = PQexecParams(db->conn, sql, (int)n, NULL, params, NULL, NULL, 0);
+		st = PQresultStatus(r);
+	}
 
 	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
 		set_error(db, PQerrorMessage(db->conn));

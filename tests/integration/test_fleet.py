@@ -105,8 +105,9 @@ def strip_counts(c):
                         for k, v in c["classes"].items()}}
 
 
-def scenario(c, label, db_url, query, tmp, gen):
-    """One whole run against one database; query(sql) returns rows of strings."""
+def scenario(c, label, db_url, query, tmp, gen, outage=None):
+    """One whole run against one database; query(sql) returns rows of strings. outage:
+    (down, up) functions that stop and restart the database while appliance B runs."""
     with open(os.path.join(gen, "fleet.truth.json")) as f:
         truth = json.load(f)
     args = truth["args"]
@@ -144,8 +145,13 @@ def scenario(c, label, db_url, query, tmp, gen):
                              ("alerts", '{"type":"traffic","collector":"x"}')):
             subprocess.run(["kcat", "-b", boot, "-P", "-t", "flowzoo." + topic, "-k", "bad"],
                            input=value, text=True, check=True, timeout=30)
+        if outage:
+            outage[0]()
         runs["zoo-b"], _, _ = run_flowzoo([os.path.join(gen, "fleet_b.pcap")], tmp,
                                           extra + ["--collector-id", "zoo-b"], name=label + "-b")
+        if outage:
+            time.sleep(3)
+            outage[1]()
         traffic = [r for coll in runs for r in runs[coll] if r["type"] == "traffic"]
         n_fleet = len(truth["alerts"])
         c.eq(True, wait_for("every record in the database", lambda: (
@@ -166,6 +172,12 @@ def scenario(c, label, db_url, query, tmp, gen):
             with open(members[m].summary) as f:
                 malformed += json.load(f)["malformed"]
         c.eq(3, malformed, label + ": malformed messages counted")
+        if outage:
+            errors = 0
+            for m in ("m2", "m3"):
+                with open(members[m].summary) as f:
+                    errors += json.load(f)["db_errors"]
+            c.eq(True, errors > 0, label + ": the outage made failed transactions (%d), retried" % errors)
         if malformed != 3:
             for m in members.values():
                 sys.stdout.write("".join(line for line in m.text().splitlines(True)
@@ -343,6 +355,13 @@ def start_pg(tmp):
         "-o", "-k %s -p %s -c listen_addresses=''" % (sock, port), "start")
     url = "postgresql://postgres@/postgres?host=%s&port=%s" % (sock, port)
 
+    def down():
+        run(os.path.join(PG_BIN, "pg_ctl"), "-D", data, "-m", "fast", "-w", "stop")
+
+    def up():
+        run(os.path.join(PG_BIN, "pg_ctl"), "-D", data, "-l", os.path.join(base, "pg.log"), "-w",
+            "-o", "-k %s -p %s -c listen_addresses=''" % (sock, port), "start")
+
     def q(sql):
         out = subprocess.run(["psql", url, "-At", "-F", "\t", "-c", sql], capture_output=True,
                              text=True, timeout=60)
@@ -354,7 +373,7 @@ def start_pg(tmp):
         subprocess.run(["runuser", "-u", "nobody", "--", os.path.join(PG_BIN, "pg_ctl"), "-D", data,
                         "-m", "immediate", "stop"], capture_output=True, timeout=60)
         shutil.rmtree(base, ignore_errors=True)
-    return url, q, stop
+    return url, q, stop, (down, up)
 
 
 def start_errors(c, tmp):
@@ -393,9 +412,9 @@ def main():
             path = os.path.join(tmp, "fleet.db")
             scenario(c, "sqlite", "sqlite:" + path, sqlite_query(path), tmp, gen)
         if "postgresql" in only:
-            url, q, stop = start_pg(tmp)
+            url, q, stop, outage = start_pg(tmp)
             try:
-                scenario(c, "postgresql", url, q, tmp, gen)
+                scenario(c, "postgresql", url, q, tmp, gen, outage)
             finally:
                 stop()
     c.done()
