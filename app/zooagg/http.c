@@ -32,6 +32,7 @@ static const char *const paths[] = {"/",
                                     "/api/fleet/bins",
                                     "/api/fleet/top",
                                     "/api/fleet/daily",
+                                    "/api/fleet/daily_hosts",
                                     "/api/fleet/zoo",
                                     "/api/fleet/alerts",
                                     NULL};
@@ -121,6 +122,12 @@ static int answer(struct zooagg_http *h, const struct fz_http_req *q, struct fz_
 		return bad(r, "%s is required: a network's name (1 to 64 characters)", "network");
 	if (name_arg(q, "collector", 0, &coll))
 		return bad(r, "%s must be a collector id (1 to 64 characters)", "collector");
+	if (strcmp(q->path, "/api/fleet/daily_hosts") == 0) {
+		if (num_arg(q, "limit", 1, 1000, &limit))
+			return bad(r, "%s must be an integer from 1 to 1000", "limit");
+		o = fz_db_fleet_daily_hosts(h->db, net, (unsigned)limit);
+		return o ? reply(r, 200, json_pack("{ssso}", "network", net, "days", o)) : -1;
+	}
 	if (strcmp(q->path, "/api/fleet/daily") == 0)
 		return reply(
 		    r, 200,

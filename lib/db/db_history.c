@@ -155,3 +155,118 @@ json_t *fz_db_fleet_alerts(struct fz_db *db, unsigned limit)
 	json_decref(r);
 	return out;
 }
+
+/* Per-day host totals from the merged bins' top lists. */
+struct hosts {
+	json_t *days;  /* day_ms (text) -> {host -> [src_bytes, dst_bytes, src_flows, dst_flows]} */
+	json_t *exact; /* day_ms (text) -> true while every bin of the day had exact lists */
+};
+
+static void host_add(json_t *day, const json_t *entry, unsigned side)
+{
+	const char *key = json_string_value(json_object_get(entry, "key"));
+	json_t *h;
+
+	if (!key)
+		return;
+	h = json_object_get(day, key);
+	if (!h) {
+		h = json_pack("[IIII]", (json_int_t)0, (json_int_t)0, (json_int_t)0, (json_int_t)0);
+		json_object_set_new(day, key, h);
+	}
+	if (!h)
+		return;
+	json_array_set_new(h, side,
+	                   json_integer(json_integer_value(json_array_get(h, side)) +
+	                                json_integer_value(json_object_get(entry, "bytes"))));
+	json_array_set_new(h, side + 2,
+	                   json_integer(json_integer_value(json_array_get(h, side + 2)) +
+	                                json_integer_value(json_object_get(entry, "flows"))));
+}
+
+/* day_ms, top, top_exact */
+static int hosts_row(void *arg, unsigned nc, const char *const *v)
+{
+	struct hosts *hs = arg;
+	json_t *top, *day;
+
+	if (nc < 3 || !v[0] || !v[1])
+		return -EIO;
+	top = json_loads(v[1], 0, NULL);
+	day = json_object_get(hs->days, v[0]);
+	if (!day) {
+		day = json_object();
+		json_object_set_new(hs->days, v[0], day);
+		json_object_set_new(hs->exact, v[0], json_true());
+	}
+	if (strcmp(v[2], "1") != 0)
+		json_object_set_new(hs->exact, v[0], json_false());
+	for (unsigned side = 0; top && day && side < 2; side++) {
+		const json_t *list = json_object_get(top, side ? "dst_ip" : "src_ip"), *e;
+		size_t i;
+
+		json_array_foreach(list, i, e) host_add(day, e, side);
+	}
+	json_decref(top);
+	return 0;
+}
+
+static int by_host_bytes(const void *pa, const void *pb)
+{
+	const json_t *a = *(json_t *const *)pa, *b = *(json_t *const *)pb;
+	json_int_t x = json_integer_value(json_object_get(a, "src_bytes")) +
+	               json_integer_value(json_object_get(a, "dst_bytes"));
+	json_int_t y = json_integer_value(json_object_get(b, "src_bytes")) +
+	               json_integer_value(json_object_get(b, "dst_bytes"));
+
+	if (x != y)
+		return x > y ? -1 : 1;
+	return strcmp(json_string_value(json_object_get(a, "host")),
+	              json_string_value(json_object_get(b, "host")));
+}
+
+json_t *fz_db_fleet_daily_hosts(struct fz_db *db, const char *network, unsigned limit)
+{
+	struct hosts hs = {json_object(), json_object()};
+	const char *p[1] = {network};
+	json_t *out = json_array(), *day;
+	const char *day_ms;
+
+	if (!hs.days || !hs.exact || !out ||
+	    fz_db_exec(
+	        db,
+	        "SELECT bin_start_ms / 86400000 * 86400000, top, top_exact FROM fleet_traffic "
+	        "WHERE network = $1 ORDER BY bin_start_ms",
+	        1, p, hosts_row, &hs)) {
+		json_decref(hs.days);
+		json_decref(hs.exact);
+		json_decref(out);
+		return NULL;
+	}
+	json_object_foreach(hs.days, day_ms, day)
+	{
+		size_t n = json_object_size(day), k = 0;
+		json_t **list = calloc(n + 1, sizeof(*list)), *h, *arr = json_array();
+		const char *host;
+
+		json_object_foreach(day, host, h) list[k++] =
+		    json_pack("{sssIsIsIsI}", "host", host, "src_bytes",
+		              json_integer_value(json_array_get(h, 0)), "dst_bytes",
+		              json_integer_value(json_array_get(h, 1)), "src_flows",
+		              json_integer_value(json_array_get(h, 2)), "dst_flows",
+		              json_integer_value(json_array_get(h, 3)));
+		qsort(list, k, sizeof(*list), by_host_bytes);
+		for (size_t i = 0; i < k; i++)
+			if (i < limit)
+				json_array_append_new(arr, list[i]);
+			else
+				json_decref(list[i]);
+		free(list);
+		json_array_append_new(
+		    out, json_pack("{sIsOso}", "day_ms", (json_int_t)strtoll(day_ms, NULL, 10),
+		                   "lists_exact", json_object_get(hs.exact, day_ms), "hosts", arr));
+	}
+	json_decref(hs.days);
+	json_decref(hs.exact);
+	return out;
+}

@@ -54,6 +54,10 @@ struct json_t *fz_db_fleet_bins(struct fz_db *db, const char *network, const cha
                                 unsigned limit, unsigned long long bin_start_ms);
 struct json_t *fz_db_fleet_daily(struct fz_db *db, const char *network);
 struct json_t *fz_db_fleet_zoo(struct fz_db *db);
+/* Per day, a network's hosts from its merged bins' top lists: bytes and flows as initiator
+ * (src_ip lists) and as responder (dst_ip), the `limit` largest; "lists_exact" when every
+ * bin's lists were exact (docs/fleet.md: the sums of a host's appearances in the top-N). */
+struct json_t *fz_db_fleet_daily_hosts(struct fz_db *db, const char *network, unsigned limit);
 struct json_t *fz_db_fleet_alerts(struct fz_db *db, unsigned limit);
 
 #endif

@@ -258,11 +258,11 @@ def get(base, path):
         return e.code, e.read()
 
 
-def merged_top(recs, n):
-    """The merged src_ip list of some records: sums per key, bytes descending, ties by address."""
+def merged_top(recs, n, key="src_ip"):
+    """A merged top list of some records: sums per key, bytes descending, ties by address."""
     d = {}
     for r in recs:
-        for e in r["top"]["src_ip"]:
+        for e in r["top"][key]:
             x = d.setdefault(e["key"], {"key": e["key"], "packets": 0, "bytes": 0, "flows": 0})
             for k in ("packets", "bytes", "flows"):
                 x[k] += e[k]
@@ -295,6 +295,21 @@ def check_http(c, label, member, traffic, query):
                  "bytes_out": sum(t["bytes_out"] for t in lan),
                  "flows": sum(t["flows"] for t in lan), "bins": len(lan) // 2}]),
          (st, json.loads(body)["days"]), label + ": /api/fleet/daily (per-day in/out of lan)")
+    # Per day and host, from each merged bin's top-3 (src_ip: as initiator, dst_ip: responder).
+    hosts = {}
+    for b in sorted({t["bin_start_ms"] for t in lan}):
+        recs = [t for t in lan if t["bin_start_ms"] == b]
+        for side, key in ((0, "src_ip"), (1, "dst_ip")):
+            for e in merged_top(recs, 3, key):
+                h = hosts.setdefault(e["key"], [0, 0, 0, 0])
+                h[side] += e["bytes"]
+                h[side + 2] += e["flows"]
+    order = sorted(hosts.items(), key=lambda kv: (-(kv[1][0] + kv[1][1]), kv[0]))[:5]
+    st, body = get(base, "/api/fleet/daily_hosts?network=lan&limit=5")
+    c.eq((200, [{"day_ms": day, "lists_exact": False, "hosts": [
+        {"host": k, "src_bytes": v[0], "dst_bytes": v[1], "src_flows": v[2], "dst_flows": v[3]}
+        for k, v in order]}]), (st, json.loads(body)["days"]),
+         label + ": /api/fleet/daily_hosts (per day and host)")
     spike = 1700000150000
     st, body = get(base, "/api/fleet/top?network=lan&bin_start_ms=%d" % spike)
     got = json.loads(body)["bin"]["top"]["src_ip"] if st == 200 else None
