@@ -41,7 +41,6 @@ void fz_db_rollback(struct fz_db *db);
 /* The last error's message. */
 const char *fz_db_error(const struct fz_db *db);
 
-
 /*
  * The history for zooagg's API (docs/fleet.md, "HTTP API"), as jansson arrays/objects (NULL on
  * a database error): per network and collector the bins stored; the latest `limit` bins at or
