@@ -31,7 +31,7 @@ struct batch {
 struct consumer {
 	struct zooagg *z;
 	rd_kafka_t *rk, *producer;
-	char topics[3][256];
+	char topics[4][256];
 	struct batch b;
 	/* Offsets whose commit the group refused (a rebalance in progress): committed with the
 	 * next ones, or in the revocation, so that their messages are not delivered again. */
@@ -40,7 +40,7 @@ struct consumer {
 
 static enum fz_agg_kind kind_of(const struct consumer *c, const char *topic)
 {
-	for (unsigned i = 0; i < 3; i++)
+	for (unsigned i = 0; i < 4; i++)
 		if (strcmp(topic, c->topics[i]) == 0)
 			return (enum fz_agg_kind)i;
 	return FZ_AGG_TRAFFIC;
@@ -216,7 +216,7 @@ int zooagg_consume(struct zooagg *z)
 	rd_kafka_topic_partition_list_t *subs;
 	char err[256];
 	time_t last_retention = 0;
-	static const char *const streams[3] = {"traffic", "stats", "alerts"};
+	static const char *const streams[4] = {"traffic", "stats", "alerts", "flows"};
 
 	if (!conf || !pconf) {
 		if (conf)
@@ -225,7 +225,7 @@ int zooagg_consume(struct zooagg *z)
 			rd_kafka_conf_destroy(pconf);
 		return 2;
 	}
-	for (unsigned i = 0; i < 3; i++)
+	for (unsigned i = 0; i < 4; i++)
 		snprintf(c.topics[i], sizeof(c.topics[i]), "%s.%s", o->topic_prefix, streams[i]);
 	rd_kafka_conf_set_rebalance_cb(conf, rebalance);
 	rd_kafka_conf_set_opaque(conf, &c);
@@ -245,8 +245,8 @@ int zooagg_consume(struct zooagg *z)
 	rd_kafka_poll_set_consumer(c.rk);
 	z->alert = alert_out;
 	z->alert_arg = &c;
-	subs = rd_kafka_topic_partition_list_new(3);
-	for (unsigned i = 0; i < 3; i++)
+	subs = rd_kafka_topic_partition_list_new(4);
+	for (unsigned i = 0; i < (o->flows ? 4u : 3u); i++)
 		rd_kafka_topic_partition_list_add(subs, c.topics[i], RD_KAFKA_PARTITION_UA);
 	if (rd_kafka_subscribe(c.rk, subs)) {
 		fprintf(stderr, "zooagg: cannot subscribe to %s.*\n", o->topic_prefix);

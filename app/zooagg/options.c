@@ -32,6 +32,7 @@ enum {
 	O_ASUP,
 	O_SUMMARY,
 	O_COLLECTORS,
+	O_FLOWS,
 	O_HELP
 };
 
@@ -54,6 +55,7 @@ static const struct option longopts[] = {
     {"alert-suppress", required_argument, NULL, O_ASUP},
     {"summary", required_argument, NULL, O_SUMMARY},
     {"collectors", required_argument, NULL, O_COLLECTORS},
+    {"flows", no_argument, NULL, O_FLOWS},
     {"help", no_argument, NULL, O_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -63,7 +65,7 @@ static const char usage[] =
     "              [--kafka-opt KEY=VALUE]... [--config FILE] [--retention-days N]\n"
     "              [--top-n N] [--stale-bins N] [--batch N] [--alert-history N]\n"
     "              [--alert-min-history N] [--alert-bins N] [--alert-k K]\n"
-    "              [--alert-suppress S] [--collectors ID,...] [--summary FILE]\n"
+    "              [--alert-suppress S] [--collectors ID,...] [--flows] [--summary FILE]\n"
     "  URL: sqlite:PATH or postgresql://...   (docs/fleet.md)\n";
 
 static int bad(const char *name, const char *value, const char *what)
@@ -135,6 +137,9 @@ static int apply(struct zooagg_opts *o, int id, const char *v)
 		return 0;
 	case O_COLLECTORS:
 		return collectors(o, name, v);
+	case O_FLOWS:
+		o->flows = 1;
+		return 0;
 	case O_KOPT: {
 		const char *eq = strchr(v, '=');
 
@@ -215,6 +220,10 @@ static int config(struct zooagg_opts *o, const char *path)
 				o->kafka_opts[o->n_kafka_opts][0] = strdup(k);
 				o->kafka_opts[o->n_kafka_opts++][1] = strdup(json_string_value(x));
 			}
+			continue;
+		}
+		if (lo->val == O_FLOWS && json_is_boolean(v)) {
+			o->flows = json_is_true(v);
 			continue;
 		}
 		if (json_is_string(v)) {

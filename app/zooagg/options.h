@@ -12,6 +12,7 @@ struct zooagg_opts {
 	unsigned n_kafka_opts;
 	const char **collectors; /* --collectors A,B,... */
 	unsigned n_collectors;
+	int flows; /* --flows: also <prefix>.flows into the flows table */
 	unsigned retention_days, top_n, stale_bins, batch;
 	unsigned alert_history, alert_min_history, alert_bins;
 	double alert_k;

@@ -70,7 +70,24 @@ int fz_agg_begin(struct fz_agg *a)
 	return -EIO;
 }
 
-static const char *const kind_names[] = {"traffic", "stats", "alert"};
+static const char *const kind_names[] = {"traffic", "stats", "alert", "flow"};
+
+static int flow_message(struct fz_agg *a, const char *buf, size_t len, char *why, size_t cap)
+{
+	struct fz_fleet_flow f;
+	char *rec;
+	int rc = fz_fleet_flow_parse(buf, len, &f, why, cap);
+
+	if (rc)
+		return rc;
+	rec = strndup(buf, len);
+	rc = rec ? fz_db_fleet_put_flow(a->db, &f, rec) : -ENOMEM;
+	free(rec);
+	if (rc)
+		return -EIO;
+	a->batch.flows++;
+	return 0;
+}
 
 static int stats_message(struct fz_agg *a, const char *buf, size_t len, char *why, size_t cap)
 {
@@ -127,12 +144,15 @@ int fz_agg_message(struct fz_agg *a, enum fz_agg_kind kind, const char *buf, siz
 	case FZ_AGG_ALERTS:
 		rc = alert_message(a, buf, len, why, sizeof(why));
 		break;
+	case FZ_AGG_FLOWS:
+		rc = flow_message(a, buf, len, why, sizeof(why));
+		break;
 	default:
 		rc = -EINVAL;
 	}
 	if (rc == -EINVAL) {
 		a->batch.malformed++;
-		fz_agg__log(a, 1, "%s record at %s skipped: %s", kind_names[kind % 3], where, why);
+		fz_agg__log(a, 1, "%s record at %s skipped: %s", kind_names[kind % 4], where, why);
 		return 0;
 	}
 	if (rc)

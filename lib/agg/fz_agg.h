@@ -17,7 +17,7 @@
 #include "fz_db.h"
 #include "fz_fleet.h"
 
-enum fz_agg_kind { FZ_AGG_TRAFFIC = 0, FZ_AGG_STATS, FZ_AGG_ALERTS };
+enum fz_agg_kind { FZ_AGG_TRAFFIC = 0, FZ_AGG_STATS, FZ_AGG_ALERTS, FZ_AGG_FLOWS };
 
 struct fz_agg_conf {
 	const char *collector; /* of the fleet's alert records: "zooagg:<group>" */

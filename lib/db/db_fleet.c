@@ -34,6 +34,12 @@ static const char *const schema[] = {
     "CREATE TABLE IF NOT EXISTS zoo_stats (collector TEXT NOT NULL, "
     "interval_start_ms BIGINT NOT NULL, interval_end_ms BIGINT NOT NULL, "
     "flows BIGINT NOT NULL, record TEXT NOT NULL, PRIMARY KEY (collector, interval_start_ms))",
+    "CREATE TABLE IF NOT EXISTS flows (collector TEXT NOT NULL, flow_id BIGINT NOT NULL, "
+    "first_ms BIGINT NOT NULL, last_ms BIGINT NOT NULL, src_ip TEXT NOT NULL, "
+    "src_port INTEGER NOT NULL, dst_ip TEXT NOT NULL, dst_port INTEGER NOT NULL, "
+    "ip_proto INTEGER NOT NULL, packets BIGINT NOT NULL, bytes BIGINT NOT NULL, "
+    "app TEXT NOT NULL, src_network TEXT, dst_network TEXT, record TEXT NOT NULL, "
+    "PRIMARY KEY (collector, flow_id, first_ms))",
     "CREATE TABLE IF NOT EXISTS fleet_zoo (scope TEXT PRIMARY KEY, collectors INTEGER NOT NULL, "
     "interval_end_ms BIGINT NOT NULL, record TEXT NOT NULL)",
 };
@@ -228,6 +234,36 @@ int fz_db_fleet_put_alert(struct fz_db *db, const struct fz_fleet_alert *a, cons
 	                  12, p, NULL, NULL);
 }
 
+int fz_db_fleet_put_flow(struct fz_db *db, const struct fz_fleet_flow *f, const char *record)
+{
+	char v[8][24];
+	const char *p[15] = {f->collector,
+	                     U64(v[0], f->flow_id),
+	                     U64(v[1], f->first_ms),
+	                     U64(v[2], f->last_ms),
+	                     f->src_ip,
+	                     U64(v[3], f->src_port),
+	                     f->dst_ip,
+	                     U64(v[4], f->dst_port),
+	                     U64(v[5], f->ip_proto),
+	                     U64(v[6], f->packets),
+	                     U64(v[7], f->bytes),
+	                     f->app,
+	                     f->src_network[0] ? f->src_network : NULL,
+	                     f->dst_network[0] ? f->dst_network : NULL,
+	                     record};
+
+	return fz_db_exec(
+	    db,
+	    "INSERT INTO flows (collector, flow_id, first_ms, last_ms, src_ip, src_port, "
+	    "dst_ip, dst_port, ip_proto, packets, bytes, app, src_network, dst_network, "
+	    "record) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, "
+	    "$14, $15) ON CONFLICT (collector, flow_id, first_ms) DO UPDATE SET "
+	    "last_ms = excluded.last_ms, packets = excluded.packets, "
+	    "bytes = excluded.bytes, record = excluded.record",
+	    15, p, NULL, NULL);
+}
+
 int fz_db_fleet_put_stats(struct fz_db *db, const struct fz_fleet_zoo *z, const char *record)
 {
 	char s[24], e[24], f[24];
@@ -293,6 +329,7 @@ int fz_db_fleet_retention(struct fz_db *db, unsigned long long before_ms)
 	    "DELETE FROM traffic WHERE bin_end_ms < $1",
 	    "DELETE FROM fleet_traffic WHERE bin_end_ms < $1",
 	    "DELETE FROM alerts WHERE time_ms < $1",
+	    "DELETE FROM flows WHERE last_ms < $1",
 	    "DELETE FROM zoo_stats WHERE interval_end_ms < $1 AND interval_end_ms < (SELECT "
 	    "MAX(interval_end_ms) FROM zoo_stats y WHERE y.collector = zoo_stats.collector)",
 	};

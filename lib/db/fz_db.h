@@ -79,6 +79,8 @@ int fz_db_fleet_get_bin(struct fz_db *db, const char *network, unsigned long lon
 /* A merged bin (closed: complete and given to the fleet baseline). */
 int fz_db_fleet_put_merged(struct fz_db *db, const struct fz_fleet_traffic *m, int closed);
 int fz_db_fleet_put_alert(struct fz_db *db, const struct fz_fleet_alert *a, const char *record);
+struct fz_fleet_flow;
+int fz_db_fleet_put_flow(struct fz_db *db, const struct fz_fleet_flow *f, const char *record);
 int fz_db_fleet_put_stats(struct fz_db *db, const struct fz_fleet_zoo *z, const char *record);
 /* Merge each collector's latest stats record into acc (zeroed) and store the result as the
  * fleet_zoo row "all". */

@@ -11,6 +11,7 @@ static const struct fz_counter_def defs[] = {
     C(traffic, "records", "traffic records stored"),
     C(stats, "records", "stats records stored"),
     C(alerts, "records", "alert records stored"),
+    C(flows, "records", "flow records stored (--flows)"),
     C(malformed, "messages", "messages skipped because they are not a record of their topic"),
     C(late_bins, "records", "traffic records of a merged bin already closed"),
     C(fleet_alerts, "records", "fleet-wide alert records made"),

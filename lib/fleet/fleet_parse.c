@@ -266,6 +266,39 @@ int fz_fleet_alert_parse(const char *buf, size_t len, struct fz_fleet_alert *a, 
 	return rc;
 }
 
+int fz_fleet_flow_parse(const char *buf, size_t len, struct fz_fleet_flow *f, char *why, size_t cap)
+{
+	static const char *const u64s[] = {"flow_id", "first_ms", "last_ms",  "packets",
+	                                   "bytes",   "src_port", "dst_port", "ip_proto"};
+	uint64_t *dst[] = {&f->flow_id, &f->first_ms, &f->last_ms,  &f->packets,
+	                   &f->bytes,   &f->src_port, &f->dst_port, &f->ip_proto};
+	json_t *o;
+	int rc;
+
+	memset(f, 0, sizeof(*f));
+	o = fz_fleet__load(buf, len, "flow", why, cap);
+	if (!o)
+		return -EINVAL;
+	rc = fz_fleet__str(o, "collector", f->collector, sizeof(f->collector), 0, why, cap);
+	if (!rc)
+		rc = fz_fleet__str(o, "app", f->app, sizeof(f->app), 0, why, cap);
+	for (unsigned i = 0; !rc && i < sizeof(u64s) / sizeof(u64s[0]); i++)
+		rc = fz_fleet__u64(o, u64s[i], dst[i], why, cap);
+	if (!rc && (top_key(json_object_get(o, "src_ip"), FZ_FLEET_SRC_IP, f->src_ip) ||
+	            top_key(json_object_get(o, "dst_ip"), FZ_FLEET_DST_IP, f->dst_ip)))
+		rc = fz_fleet__why(why, cap, "'src_ip' or 'dst_ip' is not an address");
+	if (!rc && (f->src_port > 65535 || f->dst_port > 65535 || f->ip_proto > 255))
+		rc = fz_fleet__why(why, cap, "a port or 'ip_proto' is out of range");
+	if (!rc && !json_is_null(json_object_get(o, "src_network")))
+		rc = fz_fleet__str(o, "src_network", f->src_network, sizeof(f->src_network), 0, why,
+		                   cap);
+	if (!rc && !json_is_null(json_object_get(o, "dst_network")))
+		rc = fz_fleet__str(o, "dst_network", f->dst_network, sizeof(f->dst_network), 0, why,
+		                   cap);
+	json_decref(o);
+	return rc;
+}
+
 int fz_fleet_alert_identity(const struct fz_fleet_alert *a, char *buf, size_t cap)
 {
 	int n = snprintf(buf, cap, "%s|%s|%s|%s|%s|%s|%llu|%llu", a->collector, a->alert,

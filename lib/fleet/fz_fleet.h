@@ -85,6 +85,19 @@ char *fz_fleet_traffic_top_json(const struct fz_fleet_traffic *t);
 int fz_fleet_traffic_set_apps(struct fz_fleet_traffic *t, const char *apps_json);
 int fz_fleet_traffic_set_top(struct fz_fleet_traffic *t, const char *top_json);
 
+/* A flow record (docs/flow-record.md): the fields zooagg --flows keeps in columns. */
+struct fz_fleet_flow {
+	char collector[FZ_FLEET_NAME_MAX + 1];
+	char src_ip[FZ_FLEET_KEY_MAX], dst_ip[FZ_FLEET_KEY_MAX];
+	char app[FZ_FLEET_NAME_MAX + 1];
+	char src_network[FZ_FLEET_NAME_MAX + 1], dst_network[FZ_FLEET_NAME_MAX + 1]; /* "": null */
+	uint64_t flow_id, first_ms, last_ms, packets, bytes, src_port, dst_port, ip_proto;
+};
+
+/* 0, or -EINVAL with the reason. */
+int fz_fleet_flow_parse(const char *buf, size_t len, struct fz_fleet_flow *f, char *why,
+                        size_t why_cap);
+
 /* An alert record (docs/alerts.md, docs/kafka-schema.md): the fields that identify it. */
 struct fz_fleet_alert {
 	char collector[FZ_FLEET_NAME_MAX + 1];
@@ -173,6 +186,7 @@ struct fz_fleet_counters {
 	uint64_t traffic;        /* traffic records stored */
 	uint64_t stats;          /* stats records stored */
 	uint64_t alerts;         /* alert records stored (appliances' and redelivered) */
+	uint64_t flows;          /* flow records stored (--flows) */
 	uint64_t malformed;      /* messages skipped: not a record of their topic */
 	uint64_t late_bins;      /* traffic records of a merged bin already closed */
 	uint64_t fleet_alerts;   /* fleet-wide alert records made (start, update, end) */

@@ -59,6 +59,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fz_fleet_zoo_clear(&acc);
 	}
 	fz_fleet_zoo_clear(&z);
+	{
+		struct fz_fleet_flow f;
+
+		if (fz_fleet_flow_parse(buf, size, &f, why, sizeof(why)) != 0)
+			FUZZ_CHECK(why[0] != 0);
+	}
 	if (fz_fleet_alert_parse(buf, size, &a, why, sizeof(why)) == 0)
 		FUZZ_CHECK(fz_fleet_alert_identity(&a, id, sizeof(id)) == 0);
 	return 0;

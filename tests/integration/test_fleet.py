@@ -58,7 +58,7 @@ class Member:
         cmd = [ZOOAGG, "--kafka", boot, "--db", db, "--group", GROUP, "--summary", self.summary,
                "--collectors", "zoo-a,zoo-b", "--stale-bins", "1000", "--top-n", "3",
                "--kafka-opt", "session.timeout.ms=6000", "--kafka-opt", "heartbeat.interval.ms=500",
-               "--kafka-opt", "log_level=3", "--batch", "20"] + alert_args
+               "--kafka-opt", "log_level=3", "--batch", "20", "--flows"] + alert_args
         if http:
             cmd += ["--http", "127.0.0.1:0"]
         self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=open(self.log, "w"))
@@ -154,8 +154,10 @@ def scenario(c, label, db_url, query, tmp, gen, outage=None):
             outage[1]()
         traffic = [r for coll in runs for r in runs[coll] if r["type"] == "traffic"]
         n_fleet = len(truth["alerts"])
+        n_flows = sum(1 for coll in runs for r in runs[coll] if r["type"] == "flow")
         c.eq(True, wait_for("every record in the database", lambda: (
             int(query("SELECT COUNT(*) FROM traffic")[0][0]) == len(traffic) and
+            int(query("SELECT COUNT(*) FROM flows")[0][0]) == n_flows and
             int(query("SELECT COUNT(*) FROM fleet_traffic WHERE closed = 1")[0][0]) ==
             len(traffic) // 2 and
             int(query("SELECT COUNT(*) FROM alerts WHERE collector = 'zooagg:%s'" % GROUP)[0][0])
@@ -216,6 +218,12 @@ def scenario(c, label, db_url, query, tmp, gen, outage=None):
                 s[i] += t[k]
             s[6] += 1
         c.eq(sums, merged, label + ": merged bins are the sums, from 2 collectors, closed")
+        # --flows: every flow record once, by (collector, flow_id, first_ms).
+        flows = [r for coll in runs for r in runs[coll] if r["type"] == "flow"]
+        fl = sorted(tuple(int(x) if x.isdigit() else x for x in r) for r in query(
+            "SELECT collector, flow_id, first_ms, packets, bytes, app FROM flows"))
+        c.eq(sorted((r["collector"], r["flow_id"], r["first_ms"], r["packets"], r["bytes"], r["app"])
+                    for r in flows), fl, label + ": the flows table is the union of the flow records")
         # The fleet's zoo against every flow record.
         flows = [r for coll in runs for r in runs[coll] if r["type"] == "flow"]
         total, apps = recompute_zoo(flows)

@@ -278,8 +278,33 @@ static void test_alerts(void)
 	FZ_CHECK_STR("'alert' is not a string", why);
 }
 
+static void test_flow(void)
+{
+	const char *rec = "{\"type\":\"flow\",\"schema_version\":1,\"collector\":\"zoo-1\","
+	                  "\"flow_id\":281474976710698,\"src_ip\":\"2001:db8:0::1\",\"src_port\":"
+	                  "55523,\"dst_ip\":\"178.62.197.130\",\"dst_port\":443,\"ip_proto\":6,"
+	                  "\"first_ms\":1700000000123,\"last_ms\":1700000002623,\"packets\":109,"
+	                  "\"bytes\":72456,\"app\":\"tls\",\"src_network\":null,"
+	                  "\"dst_network\":\"campus\"}";
+	struct fz_fleet_flow f;
+	char why[128] = "";
+
+	FZ_CHECK_INT(0, fz_fleet_flow_parse(rec, strlen(rec), &f, why, sizeof(why)));
+	FZ_CHECK_STR("2001:db8::1", f.src_ip);
+	FZ_CHECK_INT(281474976710698ll, f.flow_id);
+	FZ_CHECK_INT(72456, f.bytes);
+	FZ_CHECK_STR("", f.src_network);
+	FZ_CHECK_STR("campus", f.dst_network);
+	rec = "{\"type\":\"flow\",\"collector\":\"a\",\"app\":\"x\",\"flow_id\":1,"
+	      "\"first_ms\":1,\"last_ms\":1,\"packets\":1,\"bytes\":1,\"src_port\":70000,"
+	      "\"dst_port\":1,\"ip_proto\":6,\"src_ip\":\"1.2.3.4\",\"dst_ip\":\"1.2.3.5\"}";
+	FZ_CHECK_INT(-EINVAL, fz_fleet_flow_parse(rec, strlen(rec), &f, why, sizeof(why)));
+	FZ_CHECK_STR("a port or 'ip_proto' is out of range", why);
+}
+
 int main(void)
 {
+	FZ_RUN(test_flow);
 	FZ_RUN(test_traffic_parse);
 	FZ_RUN(test_traffic_refused);
 	FZ_RUN(test_traffic_merge_exact);
