@@ -419,6 +419,18 @@ def start_errors(c, tmp):
               "--kafka-opt", "no.such.property=1"]), "unknown --kafka-opt")
     c.eq((2, "zooagg: --top-n '0': must be an integer from 1 to 1000"),
          run(["--kafka", "x:1", "--db", "sqlite:/x", "--top-n", "0"]), "bad --top-n")
+    conf = os.path.join(tmp, "zooagg.json")
+    for body, want in (('{"kafka": "127.0.0.1:1", "nope": 1}',
+                        "zooagg: --config %s: unknown key 'nope'" % conf),
+                       ('{"kafka": "127.0.0.1:1", "db": "mysql://y", "flows": true}',
+                        "zooagg: --db: database URL 'mysql://y' is neither sqlite:PATH nor "
+                        "postgresql://..."),
+                       ('{"kafka": "x:1", "db": "sqlite:/x", "alert-k": -1}',
+                        "zooagg: --alert-k '-1': must be a number from 0 to 1000"),
+                       ('[1]', "zooagg: --config %s: not a JSON object" % conf)):
+        with open(conf, "w") as f:
+            f.write(body)
+        c.eq((2, want), run(["--config", conf]), "--config " + body)
 
 
 def main():
