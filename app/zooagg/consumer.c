@@ -121,6 +121,7 @@ static int flush(struct consumer *c)
 	}
 	c->b.n = 0;
 	commit(c, offs);
+	fz_counter_pub_write(c->z->counters_pub, fz_agg_counters(a));
 	return 0;
 }
 

@@ -15,6 +15,7 @@
 
 #include "fz_db.h"
 #include "fz_http.h"
+#include "fz_metrics.h"
 #include "zooagg.h"
 
 struct zooagg_http {
@@ -35,6 +36,7 @@ static const char *const paths[] = {"/",
                                     "/api/fleet/daily_hosts",
                                     "/api/fleet/zoo",
                                     "/api/fleet/alerts",
+                                    "/metrics",
                                     NULL};
 
 static int reply(struct fz_http_reply *r, unsigned status, json_t *o)
@@ -82,6 +84,34 @@ static int num_arg(const struct fz_http_req *q, const char *key, unsigned long l
 
 static int answer(struct zooagg_http *h, const struct fz_http_req *q, struct fz_http_reply *r);
 
+static void read_pub(void *arg, unsigned i, uint64_t *out)
+{
+	(void)i;
+	fz_counter_pub_read(arg, out);
+}
+
+/* Prometheus text of zooagg's counters (lib/metrics), from the consumer's published copy. */
+static int metrics(struct zooagg_http *h, struct fz_http_reply *r)
+{
+	struct fz_metrics_info info = {FZ_VERSION, NULL, h->z->collector,
+	                               (double)(time(NULL) - h->z->started)};
+	struct fz_counters *reg = fz_counters_create();
+	struct fz_counter_snap *snap = NULL;
+	struct fz_counter_set set;
+
+	fz_fleet_counter_set(&set, NULL);
+	set.read = read_pub;
+	set.arg = h->z->counters_pub;
+	if (reg && fz_counters_register(reg, &set) == 0)
+		snap = fz_counters_snapshot(reg);
+	r->body = snap ? fz_metrics_text(snap, &info, &r->len) : NULL;
+	r->status = 200;
+	r->type = "text/plain; version=0.0.4; charset=utf-8";
+	fz_counter_snap_free(snap);
+	fz_counters_free(reg);
+	return r->body ? 0 : -1;
+}
+
 /* A failing query is logged with the database's message (and answered 500 by lib/http). */
 static int handle(void *arg, const struct fz_http_req *q, struct fz_http_reply *r)
 {
@@ -109,6 +139,8 @@ static int answer(struct zooagg_http *h, const struct fz_http_req *q, struct fz_
 		r->len = h->page_len;
 		return 0;
 	}
+	if (strcmp(q->path, "/metrics") == 0)
+		return metrics(h, r);
 	if (strcmp(q->path, "/api/fleet/networks") == 0)
 		return reply(r, 200, json_pack("{so}", "networks", fz_db_fleet_networks(h->db)));
 	if (strcmp(q->path, "/api/fleet/zoo") == 0)

@@ -140,6 +140,15 @@ int main(int argc, char **argv)
 		fz_db_close(z.db);
 		return 2;
 	}
+	z.started = time(NULL);
+	z.counters_pub = fz_counter_pub_create(sizeof(struct fz_fleet_counters));
+	if (!z.counters_pub) {
+		fprintf(stderr, "zooagg: out of memory\n");
+		fz_agg_free(z.agg);
+		fz_db_close(z.db);
+		return 2;
+	}
+	fz_counter_pub_write(z.counters_pub, fz_agg_counters(z.agg));
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	zooagg_log(&z, 0, "database %s (%s)", fz_db_kind(z.db),
@@ -159,5 +168,6 @@ int main(int argc, char **argv)
 	}
 	fz_agg_free(z.agg);
 	fz_db_close(z.db);
+	fz_counter_pub_free(z.counters_pub);
 	return rc;
 }

@@ -3,8 +3,10 @@
 #define ZOOAGG_H
 
 #include <signal.h>
+#include <time.h>
 
 #include "fz_agg.h"
+#include "fz_counters.h"
 #include "fz_db.h"
 #include "options.h"
 
@@ -16,6 +18,9 @@ struct zooagg {
 	/* Where fleet alerts go once the database has them (the consumer's producer). */
 	void (*alert)(void *arg, const char *network, const char *record);
 	void *alert_arg;
+	/* The counters as the consumer last published them (after each batch), for --http. */
+	struct fz_counter_pub *counters_pub;
+	time_t started;
 };
 
 extern volatile sig_atomic_t zooagg_stopping;

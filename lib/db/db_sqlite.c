@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -75,6 +76,7 @@ static const struct fz_db_ops sqlite_ops = {
 int fz_db__sqlite_open(struct fz_db *db, const char *path)
 {
 	sqlite3 *conn = NULL;
+	int rc = 0;
 
 	db->ops = &sqlite_ops;
 	if (sqlite3_open_v2(path, &conn, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
@@ -86,8 +88,15 @@ int fz_db__sqlite_open(struct fz_db *db, const char *path)
 	}
 	db->conn = conn;
 	sqlite3_busy_timeout(conn, 30000);
-	if (sq_exec(db, "PRAGMA journal_mode=WAL", 0, NULL, NULL, NULL) ||
-	    sq_exec(db, "PRAGMA synchronous=NORMAL", 0, NULL, NULL, NULL)) {
+	/* Switching a new file to WAL takes a lock the busy handler does not wait for: two
+	 * members starting together on one file see SQLITE_BUSY. Try for up to 30 s. */
+	for (int i = 0; i < 300; i++) {
+		rc = sq_exec(db, "PRAGMA journal_mode=WAL", 0, NULL, NULL, NULL);
+		if (rc == 0 || sqlite3_errcode(conn) != SQLITE_BUSY)
+			break;
+		usleep(100000);
+	}
+	if (rc || sq_exec(db, "PRAGMA synchronous=NORMAL", 0, NULL, NULL, NULL)) {
 		snprintf(db->error, sizeof(db->error),
 		         "sqlite: %.200s is not a usable database: %.250s", path,
 		         sqlite3_errmsg(conn));

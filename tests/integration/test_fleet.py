@@ -166,7 +166,7 @@ def scenario(c, label, db_url, query, tmp, gen, outage=None):
             timeout=180), label + ": the database catches up")
         # A moment for anything that would wrongly come on top.
         time.sleep(2)
-        check_http(c, label, members["m2"], traffic, query)
+        metrics = check_http(c, label, members["m2"], traffic, query)
         rcs = [members[m].stop() for m in ("m2", "m3")]
         c.eq([0, 0], rcs, label + ": SIGTERM ends the members with status 0")
         malformed = 0
@@ -174,6 +174,14 @@ def scenario(c, label, db_url, query, tmp, gen, outage=None):
             with open(members[m].summary) as f:
                 malformed += json.load(f)["malformed"]
         c.eq(3, malformed, label + ": malformed messages counted")
+        with open(members["m2"].summary) as f:
+            m2 = json.load(f)
+        c.eq(["flowzoo_%s_total %d" % (k, m2[v]) for k, v in (
+            ("traffic_records", "traffic"), ("malformed_messages", "malformed"),
+            ("messages", "messages"))],
+            [line for k in ("traffic_records", "malformed_messages", "messages")
+             for line in metrics.splitlines() if line.startswith("flowzoo_%s_total " % k)],
+            label + ": /metrics of M2 = its summary")
         if outage:
             errors = 0
             for m in ("m2", "m3"):
@@ -284,7 +292,7 @@ def check_http(c, label, member, traffic, query):
             if "http: listening on" in line]
     c.eq(1, len(addr), label + ": --http listens")
     if not addr:
-        return
+        return ""
     base = "http://" + addr[0]
     st, body = get(base, "/api/fleet/networks")
     nets = sorted((n["network"], n["collector"], n["bins"]) for n in json.loads(body)["networks"])
@@ -345,6 +353,9 @@ def check_http(c, label, member, traffic, query):
         path = rng.choice(["bins", "top", "daily", "alerts", "networks", "zoo"])
         codes.add(get(base, "/api/fleet/%s?%s" % (path, urllib.request.quote(q, safe="=&%")))[0])
     c.eq(set(), {x for x in codes if x >= 500}, label + ": 200 random query strings, never a 5xx")
+    st, body = get(base, "/metrics")
+    c.eq(200, st, label + ": /metrics")
+    return body.decode()
 
 
 def check_fleet_alerts(c, label, expected, got):
