@@ -48,6 +48,9 @@ def main(argv=None):
     al = sub.add_parser("alerts", help="the capture, networks files and truth of the baseline alerts")
     al.add_argument("outdir")
     al.add_argument("--seed", type=int, default=1)
+    at = sub.add_parser("attacks", help="the capture, networks file and truth of attack detection")
+    at.add_argument("outdir")
+    at.add_argument("--seed", type=int, default=1)
     fl = sub.add_parser("fleet", help="two appliances' captures and the truth of the fleet alerts")
     fl.add_argument("outdir")
     fl.add_argument("--seed", type=int, default=1)
@@ -87,6 +90,9 @@ def generate(a):
     elif a.cmd == "alerts":
         from fzgen import alerts
         paths = alerts.generate(a.outdir, a.seed)
+    elif a.cmd == "attacks":
+        from fzgen import attacks
+        paths = attacks.generate(a.outdir, a.seed)
     elif a.cmd == "fleet":
         from fzgen import fleet
         paths = fleet.generate(a.outdir, a.seed)

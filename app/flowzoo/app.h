@@ -38,6 +38,7 @@ struct fz_applications;
 struct fz_control;
 struct fz_networks;
 struct fz_traffic;
+struct fz_attacks;
 struct fz_http;
 
 #define FZ_MAX_WORKERS RTE_MAX_LCORE
@@ -80,6 +81,7 @@ struct fz_appliance {
 	struct fz_networks *networks; /* NULL without --networks */
 	struct fz_traffic *traffic;   /* traffic bins, with networks */
 	struct fz_alerts *alerts;     /* baseline alerts over the traffic bins, with networks */
+	struct fz_attacks *attacks;   /* attack detection (fz_attacks_on) */
 	struct fz_http *http;         /* NULL without --http */
 	uint64_t exporters_lost;      /* records the exporters lost, at exit */
 };
@@ -120,6 +122,14 @@ void fz_traffic_teardown(struct fz_appliance *app);
  * fz_alerts_register adds its timer and counter set. 0, or -1 with a message.
  */
 struct fz_traffic_conf;
+/*
+ * Attack detection (attack_consumer.c, lib/detect, docs/alerts.md): on with
+ * --detect on, or auto with --networks; the consumer, its timer and its
+ * counter sets. 0, or -1 with a message.
+ */
+int fz_attacks_on(const struct fz_appliance *app);
+int fz_attacks_setup(struct fz_appliance *app, char *err, size_t errlen);
+void fz_attacks_teardown(struct fz_appliance *app);
 int fz_alerts_setup(struct fz_appliance *app, struct fz_traffic_conf *tc, char *err, size_t errlen);
 int fz_alerts_register(struct fz_appliance *app, char *err, size_t errlen);
 void fz_alerts_teardown(struct fz_appliance *app);

@@ -28,6 +28,7 @@
 #include "log.h"
 #include "pcapfiles.h"
 #include "ports.h"
+#include "replay.h"
 
 static struct fz_appliance the_app;
 
@@ -132,8 +133,8 @@ static int open_pipeline(struct fz_appliance *app, char *err, size_t errlen)
 	 * counters published, the progress line's last state, the health
 	 * checks' alerts, the last traffic bins, and the zoo's stats record last. */
 	if (fz_applications_init(app, err, errlen) || fz_reports_init(app, err, errlen) ||
-	    fz_traffic_setup(app, err, errlen) || fz_zoo_consumer_init(app, err, errlen) ||
-	    fz_exporters_open(app, err, errlen))
+	    fz_traffic_setup(app, err, errlen) || fz_attacks_setup(app, err, errlen) ||
+	    fz_zoo_consumer_init(app, err, errlen) || fz_exporters_open(app, err, errlen))
 		return -1;
 	/* The exporters' own counters (Kafka, IPFIX), for the summary's peers: /metrics. */
 	for (unsigned i = 0; i < fz_pipeline_exporters(app->pipeline); i++) {
@@ -218,6 +219,7 @@ static void free_all(struct fz_appliance *app)
 	fz_l7_free(app->l7);
 	app->l7 = NULL;
 	fz_zoo_consumer_free(app);
+	fz_attacks_teardown(app);
 	fz_traffic_teardown(app);
 	fz_applications_free(app);
 	fz_health_free(app->health);
@@ -253,6 +255,7 @@ int main(int argc, char **argv)
 {
 	struct fz_appliance *app = &the_app;
 	struct fz_pcap_set pcaps;
+	struct fz_replay replay;
 	char err[1024];
 	char *eal_argv[FZ_EAL_MAX_ARGS];
 	int eal_argc = 0, opt_first = 1, rc, user_eal = 0, pre_started = 0;
@@ -272,18 +275,16 @@ int main(int argc, char **argv)
 	    fz_zoo_consumer_check(&app->opts, err, sizeof(err)) ||
 	    fz_exporters_check(&app->opts, err, sizeof(err)))
 		return die(err);
-	if (app->opts.help || app->opts.version) {
-		if (app->opts.help)
-			fz_opts_usage(stdout);
-		else
-			printf("flowzoo %s\n", FZ_VERSION);
+	if (fz_opts_wants_doc(&app->opts)) {
+		fz_opts_print_doc(&app->opts, stdout);
 		fz_opts_free(&app->opts);
 		return 0;
 	}
 	if (fz_opts_check_outputs(&app->opts, err, sizeof(err)) ||
-	    fz_networks_setup(app, err, sizeof(err)))
+	    fz_networks_setup(app, err, sizeof(err)) ||
+	    fz_replay_prepare(&replay, &app->opts, err, sizeof(err)))
 		return die(err);
-	if (!user_eal && app->opts.n_pcaps == 0)
+	if (!user_eal && app->opts.n_pcaps == 0 && !app->opts.replay)
 		return die("nothing to read: give EAL options and a port before '--', or --pcap "
 		           "FILE (see --help)");
 	memset(&pcaps, 0, sizeof(pcaps));
@@ -307,6 +308,8 @@ int main(int argc, char **argv)
 			eal_argv[eal_argc++] = argv[i];
 	if (app->offline)
 		eal_argc = fz_pcap_set_eal_args(&pcaps, !user_eal, eal_argv, eal_argc);
+	if (app->opts.replay)
+		eal_argc = fz_replay_eal_args(&replay, !user_eal, eal_argv, eal_argc);
 
 	if (fz_log_open(app->opts.log_file) < 0)
 		return die("--log-file: cannot open the log file");
@@ -328,11 +331,13 @@ int main(int argc, char **argv)
 		         rte_strerror(rte_errno));
 		fz_l7_free(app->l7);
 		fz_pcap_set_close(&pcaps);
+		fz_replay_close(&replay);
 		return die(err);
 	}
 	if (pre.rc) {
 		fz_l7_free(app->l7);
 		fz_pcap_set_close(&pcaps);
+		fz_replay_close(&replay);
 		rte_eal_cleanup();
 		return die(pre.err);
 	}
@@ -347,6 +352,9 @@ int main(int argc, char **argv)
 	    fz_ports_setup(app->wconf, app->n_workers, app->opts.mbufs, err, sizeof(err)))
 		goto fail;
 	if (app->offline && fz_pcap_set_bind(&pcaps, app->wconf, app->n_workers, err, sizeof(err)))
+		goto fail;
+	if (app->opts.replay &&
+	    fz_replay_bind(&replay, app->wconf, app->n_workers, err, sizeof(err)))
 		goto fail;
 	if (fz_workers_create(app, err, sizeof(err)) || open_pipeline(app, err, sizeof(err)) ||
 	    fz_http_start(app, err, sizeof(err)) || fz_control_start(app, err, sizeof(err)))
@@ -371,6 +379,7 @@ int main(int argc, char **argv)
 	free_all(app);
 	fz_ports_close();
 	fz_pcap_set_close(&pcaps);
+	fz_replay_close(&replay);
 	rte_eal_cleanup();
 	fz_log_close();
 	fz_opts_free(&app->opts);
@@ -381,6 +390,7 @@ fail:
 		fprintf(stderr, "flowzoo: %s\n", err);
 	free_all(app);
 	fz_pcap_set_close(&pcaps);
+	fz_replay_close(&replay);
 	rte_eal_cleanup();
 	fz_opts_free(&app->opts);
 	return FZ_EXIT_USAGE;

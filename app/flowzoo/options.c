@@ -28,53 +28,6 @@ static const struct choice tri_choices[] = {{"auto", -1}, {"on", 1}, {"off", 0},
 
 #define O(f) offsetof(struct fz_opts, f)
 
-/* Kafka's legal topic characters. */
-static int topic_char(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-	       c == '.' || c == '_' || c == '-';
-}
-
-/* The prefix of every topic: Kafka's characters, and room for the longest fixed suffix. */
-static int check_topic_prefix(const char *v, const char *where, char *err, size_t errlen)
-{
-	size_t n = strlen(v);
-
-	for (size_t i = 0; i < n; i++)
-		if (!topic_char(v[i])) {
-			snprintf(
-			    err, errlen,
-			    "%s: '%s': character %zu ('%c') is not allowed in a Kafka topic name "
-			    "(letters, digits, '.', '_', '-')",
-			    where, v, i + 1, v[i]);
-			return -1;
-		}
-	if (n + strlen(FZ_TOPIC_LONGEST_SUFFIX) > FZ_KAFKA_TOPIC_MAX) {
-		snprintf(err, errlen,
-		         "%s: '%s' is %zu characters, at most %zu (Kafka takes topic names of "
-		         "up to %d characters, and PREFIX%s is the longest)",
-		         where, v, n, FZ_KAFKA_TOPIC_MAX - strlen(FZ_TOPIC_LONGEST_SUFFIX),
-		         FZ_KAFKA_TOPIC_MAX, FZ_TOPIC_LONGEST_SUFFIX);
-		return -1;
-	}
-	return 0;
-}
-
-static int check_kafka_opt(const char *v, const char *where, char *err, size_t errlen)
-{
-	const char *eq = strchr(v, '=');
-
-	if (eq == NULL) {
-		snprintf(err, errlen, "%s: '%s' is not KEY=VALUE", where, v);
-		return -1;
-	}
-	if (eq == v) {
-		snprintf(err, errlen, "%s: '%s': the key is empty (KEY=VALUE)", where, v);
-		return -1;
-	}
-	return 0;
-}
-
 /* Sorted by name; --help prints them in this order. */
 static const struct opt_def defs[] = {
     {.name = "active-timeout",
@@ -124,6 +77,14 @@ static const struct opt_def defs[] = {
      .max = 1u << 30,
      .help = "flow table capacity of each worker (default 1048576)"},
     {.name = "help", .type = T_FLAG, .off = O(help), .help = "print this help and exit"},
+    {.name = "help-man",
+     .type = T_FLAG,
+     .off = O(help_man),
+     .help = "print the manual page flowzoo(8) (roff) and exit"},
+    {.name = "help-markdown",
+     .type = T_FLAG,
+     .off = O(help_markdown),
+     .help = "print the option reference docs/flowzoo-options.md (Markdown) and exit"},
     {.name = "idle-timeout",
      .type = T_SECONDS,
      .off = O(idle_timeout),
@@ -163,7 +124,7 @@ static const struct opt_def defs[] = {
      .off = O(kafka_opts),
      .count_off = O(n_kafka_opts),
      .arg = "KEY=VALUE",
-     .check = check_kafka_opt,
+     .check = fz_opts__check_kafka_opt,
      .help = "set a librdkafka producer property (repeatable; needs a Kafka sink)"},
     {.name = "kafka-topic-per-app",
      .type = T_CHOICE,
@@ -175,7 +136,7 @@ static const struct opt_def defs[] = {
      .type = T_STR,
      .off = O(kafka_topic_prefix),
      .arg = "PREFIX",
-     .check = check_topic_prefix,
+     .check = fz_opts__check_topic_prefix,
      .help = "Kafka topics are PREFIX.flows, PREFIX.stats, PREFIX.alerts (default flowzoo; "
              "letters, digits, '.', '_', '-')"},
     {.name = "l7-bytes",
@@ -228,6 +189,27 @@ static const struct opt_def defs[] = {
      .arg = "auto|on|off",
      .choices = tri_choices,
      .help = "offline progress line on standard error (default auto: on a terminal)"},
+    {.name = "replay",
+     .type = T_STR,
+     .off = O(replay),
+     .arg = "FILE",
+     .help = "live demo: set up EAL, loop the capture through net_pcap (infinite_rx=1, TSC "
+             "clock) until stopped or --duration"},
+    {.name = "replay-rate",
+     .type = T_U64,
+     .off = O(replay_rate),
+     .arg = "PPS",
+     .min = 1,
+     .max = 1000000000,
+     .help = "--replay: packets per second, evenly paced by the worker"},
+    {.name = "replay-speed",
+     .type = T_REAL,
+     .off = O(replay_speed),
+     .arg = "X",
+     .min = 0,
+     .max = 1000000,
+     .help = "--replay: X times the capture's average packet rate (default 1; 0 = as fast "
+             "as the worker reads)"},
     {.name = "ring-size",
      .type = T_U64,
      .off = O(ring_size),
@@ -319,6 +301,9 @@ static const struct opt_def defs[] = {
 
 #define N_DEFS (sizeof(defs) / sizeof(defs[0]))
 
+const struct opt_def *const fz_opts__main_defs = defs;
+const size_t fz_opts__n_main_defs = N_DEFS;
+
 void fz_opts_init(struct fz_opts *o)
 {
 	memset(o, 0, sizeof(*o));
@@ -340,6 +325,7 @@ void fz_opts_init(struct fz_opts *o)
 	o->traffic_interval = 300;
 	o->top_n = 10;
 	o->top_capacity = 4096;
+	o->replay_speed = -1; /* not given: 1, unless --replay-rate */
 	fz_opts__ipfix_init(o);
 	fz_opts__alerts_init(o);
 }
@@ -481,28 +467,6 @@ static int check_together(const struct fz_opts *o, char *err, size_t errlen)
 	return fz_opts__check_http(o, err, errlen);
 }
 
-int fz_opts_check_app_topics(const struct fz_opts *o, const char *const *apps, unsigned n,
-                             char *err, size_t errlen)
-{
-	const char *prefix = o->kafka_topic_prefix ? o->kafka_topic_prefix : "flowzoo";
-	static const char mid[] = ".flows.";
-
-	if (o->kafka_topic_per_app == 0)
-		return 0;
-	for (unsigned i = 0; i < n; i++) {
-		size_t len = strlen(prefix) + sizeof(mid) - 1 + strlen(apps[i]);
-
-		if (len > FZ_KAFKA_TOPIC_MAX) {
-			snprintf(err, errlen,
-			         "--kafka-topic-per-app: the topic %s%s%s would be %zu characters, "
-			         "Kafka takes at most %d (shorten --kafka-topic-prefix)",
-			         prefix, mid, apps[i], len, FZ_KAFKA_TOPIC_MAX);
-			return -1;
-		}
-	}
-	return 0;
-}
-
 int fz_opts_parse(struct fz_opts *o, int argc, char **argv, char *err, size_t errlen)
 {
 	char where[256];
@@ -554,28 +518,4 @@ int fz_opts_parse(struct fz_opts *o, int argc, char **argv, char *err, size_t er
 			return -1;
 	}
 	return check_together(o, err, errlen);
-}
-
-static void usage_rows(FILE *f, const struct opt_def *rows, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		char left[64];
-
-		snprintf(left, sizeof(left), "--%s%s%s", rows[i].name, rows[i].arg ? " " : "",
-		         rows[i].arg ? rows[i].arg : "");
-		fprintf(f, "  %-28s %s\n", left, rows[i].help);
-	}
-}
-
-void fz_opts_usage(FILE *f)
-{
-	fprintf(f, "usage: flowzoo [EAL options] -- [options]\n"
-	           "       flowzoo --pcap FILE [--pcap FILE...] [options]\n\noptions:\n");
-	usage_rows(f, defs, N_DEFS);
-	fprintf(f, "\nIPFIX exporter (docs/ipfix.md):\n");
-	usage_rows(f, fz_opts__ipfix_defs, fz_opts__n_ipfix_defs);
-	fprintf(f, "\nBaseline alerts (docs/alerts.md):\n");
-	usage_rows(f, fz_opts__alerts_defs, fz_opts__n_alerts_defs);
-	fprintf(f, "\nHTTP server (/metrics, /health, /api/summary, /api/status):\n");
-	usage_rows(f, fz_opts__http_defs, fz_opts__n_http_defs);
 }

@@ -23,6 +23,9 @@
 struct fz_opts {
 	const char *pcaps[FZ_MAX_PCAPS];
 	unsigned n_pcaps;
+	const char *replay;   /* --replay FILE (app/flowzoo/replay.c) */
+	uint64_t replay_rate; /* packets per second, 0: not given */
+	double replay_speed;  /* times the capture's rate, 0 unpaced, -1 not given */
 	const char *jsonl;
 	int jsonl_mode;            /* enum fz_jsonl_mode */
 	const char *networks;      /* networks file (docs/traffic.md) */
@@ -87,7 +90,15 @@ struct fz_opts {
 	uint64_t alert_bins;        /* consecutive bins that start and end an alert */
 	double alert_k;
 	double alert_suppress; /* seconds of packet time */
+	/* Attack detection (lib/detect, options_alerts.c, docs/alerts.md). */
+	int detect; /* -1 auto (on with --networks), 0 off, 1 on */
+	uint64_t detect_hosts;
+	uint64_t threshold_pps, threshold_mbps, threshold_syn; /* 0: off */
+	uint64_t scan_ports, scan_hosts, scan_keys;
+	double scan_window, attack_end; /* seconds of packet time */
 	int help;
+	int help_man;      /* --help-man: the man page */
+	int help_markdown; /* --help-markdown: docs/flowzoo-options.md */
 	int version;
 	/* Copies of config-file strings the fields above point to. */
 	char *owned[256];
@@ -128,5 +139,15 @@ void fz_opts_free(struct fz_opts *o);
 
 /* Print every option with its argument and description. */
 void fz_opts_usage(FILE *f);
+
+/* Whether --help, --help-man, --help-markdown or --version was given. */
+int fz_opts_wants_doc(const struct fz_opts *o);
+
+/*
+ * Print what fz_opts_wants_doc found (the man page, the Markdown reference,
+ * the help or the version), all made from the option tables
+ * (app/flowzoo/options_doc.c).
+ */
+void fz_opts_print_doc(const struct fz_opts *o, FILE *f);
 
 #endif

@@ -43,6 +43,10 @@ struct opt_def {
 	int (*check)(const char *v, const char *where, char *err, size_t errlen);
 };
 
+/* The general rows (options.c), sorted by name; --help prints them first. */
+extern const struct opt_def *const fz_opts__main_defs;
+extern const size_t fz_opts__n_main_defs;
+
 /* The HTTP server's rows (options_http.c), sorted by name; --help prints them after the
  * others. */
 extern const struct opt_def fz_opts__http_defs[];
@@ -63,6 +67,11 @@ extern const struct opt_def fz_opts__alerts_defs[];
 extern const size_t fz_opts__n_alerts_defs;
 void fz_opts__alerts_init(struct fz_opts *o);
 int fz_opts__check_alerts(const struct fz_opts *o, char *err, size_t errlen);
+
+/* --kafka-topic-prefix: Kafka's topic characters, and room for the longest topic suffix;
+ * --kafka-opt: KEY=VALUE with a key (options_kafka.c). 0, or -1 with a message. */
+int fz_opts__check_topic_prefix(const char *v, const char *where, char *err, size_t errlen);
+int fz_opts__check_kafka_opt(const char *v, const char *where, char *err, size_t errlen);
 
 /* The row of option name (no dashes), or NULL. */
 const struct opt_def *fz_opts__find(const char *name);

@@ -70,6 +70,7 @@ int fz_workers_setup(struct fz_appliance *app, char *err, size_t errlen)
 		c->l7 = app->l7;
 		c->networks = app->networks;
 		c->bin_us = app->networks ? app->opts.traffic_interval * 1000000u : 0;
+		c->detect_hosts = fz_attacks_on(app) ? (uint32_t)app->opts.detect_hosts : 0;
 		c->stop = &app->stop;
 		c->suspended = &app->suspended;
 	}

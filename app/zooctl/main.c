@@ -16,10 +16,10 @@
 
 #include "fz_ctl_client.h"
 #include "fz_ctl_codec.h"
+#include "usage.h"
 
 #define MAX_TARGETS 256
 #define MAX_PORTS   64
-#define DEFAULT_KEY "/etc/flowzoo/ctl.key"
 
 struct target {
 	struct sockaddr_in addr;
@@ -41,32 +41,6 @@ struct cli {
 	const char *target_args[MAX_TARGETS];
 	unsigned n_target_args;
 };
-
-static void usage(FILE *f)
-{
-	fprintf(f,
-	        "usage: zooctl [options] COMMAND\n"
-	        "commands:\n"
-	        "  discover         list the appliances that answer a broadcast identify\n"
-	        "  identify         collector id, host, version, ports, uptime\n"
-	        "  status           state, packets, bytes, flows, drops, backlog, zoo means\n"
-	        "  suspend          stop accounting (packets are dropped and counted)\n"
-	        "  resume           start accounting again\n"
-	        "  logs -o FILE     download the appliance's log (FILE.HOST_PORT for several)\n"
-	        "  keygen -o FILE   write a new random key file (hex, mode 0600)\n"
-	        "options:\n"
-	        "  --key-file FILE      shared key (default $FZ_CTL_KEY or %s)\n"
-	        "  --target HOST[:PORT] an appliance (repeatable); without it, commands go to\n"
-	        "                       every appliance that discovery finds\n"
-	        "  --broadcast ADDR     discovery address (repeatable; default 255.255.255.255)\n"
-	        "  --port PORT[,PORT|-PORT]  control port(s) (default %d)\n"
-	        "  --timeout S          seconds to wait for answers (default 2)\n"
-	        "  --loss P             drop this fraction of datagrams sent and received (tests)\n"
-	        "  --json               one JSON document on standard output\n"
-	        "exit status: 0 when every appliance answered and agreed, 1 otherwise, 2 on usage "
-	        "errors\n",
-	        DEFAULT_KEY, FZ_CTL_DEFAULT_PORT);
-}
 
 static int parse_ports(struct cli *c, const char *s)
 {
@@ -357,19 +331,11 @@ static int keygen(const char *out)
 
 static int parse_args(struct cli *c, int argc, char **argv)
 {
-	static const struct option longopts[] = {{"key-file", required_argument, NULL, 'k'},
-	                                         {"target", required_argument, NULL, 't'},
-	                                         {"broadcast", required_argument, NULL, 'b'},
-	                                         {"port", required_argument, NULL, 'p'},
-	                                         {"timeout", required_argument, NULL, 'T'},
-	                                         {"loss", required_argument, NULL, 'l'},
-	                                         {"json", no_argument, NULL, 'j'},
-	                                         {"output", required_argument, NULL, 'o'},
-	                                         {"help", no_argument, NULL, 'h'},
-	                                         {NULL, 0, NULL, 0}};
+	static struct option longopts[32];
 	int opt;
 	char *end;
 
+	zooctl_longopts(longopts, 32);
 	/* Options may come before or after the command (GNU getopt permutes). */
 	while ((opt = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
 		switch (opt) {
@@ -419,7 +385,13 @@ static int parse_args(struct cli *c, int argc, char **argv)
 			c->out = optarg;
 			break;
 		case 'h':
-			usage(stdout);
+			zooctl_usage(stdout);
+			exit(0);
+		case ZOOCTL_OPT_HELP_MAN:
+			zooctl_man(stdout);
+			exit(0);
+		case ZOOCTL_OPT_HELP_MARKDOWN:
+			zooctl_markdown(stdout);
 			exit(0);
 		default:
 			goto bad;
@@ -440,7 +412,7 @@ static int parse_args(struct cli *c, int argc, char **argv)
 	}
 	return 0;
 bad:
-	usage(stderr);
+	zooctl_usage(stderr);
 	return -1;
 }
 
@@ -456,7 +428,7 @@ int main(int argc, char **argv)
 	c.timeout = 2;
 	c.ports[0] = FZ_CTL_DEFAULT_PORT;
 	c.n_ports = 1;
-	c.key_file = getenv("FZ_CTL_KEY") ? getenv("FZ_CTL_KEY") : DEFAULT_KEY;
+	c.key_file = getenv("FZ_CTL_KEY") ? getenv("FZ_CTL_KEY") : ZOOCTL_DEFAULT_KEY;
 	if (parse_args(&c, argc, argv) < 0)
 		return 2;
 	if (optind != argc - 1) {

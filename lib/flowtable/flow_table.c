@@ -19,7 +19,8 @@ enum entry_flag {
 	E_INIT_SWAPPED = 0x01, /* the initiator is end 1 of the canonical key */
 	E_FIN_FWD = 0x02,
 	E_FIN_REV = 0x04,
-	E_LINGER = 0x08, /* on the linger list */
+	E_LINGER = 0x08,    /* on the linger list */
+	E_HANDSHAKE = 0x10, /* the TCP handshake was completed (fz_flow_pkt_view.handshake) */
 };
 
 enum { L_OPEN = 0, L_LINGER = 1, L__COUNT };
@@ -314,7 +315,7 @@ static int end_before_packet(const struct fz_flow_table *t, const struct entry *
 }
 
 static struct entry *update_one(struct fz_flow_table *t, struct fz_pkt *p, int swapped, uint32_t h,
-                                uint64_t now, unsigned *dir_out)
+                                uint64_t now, struct fz_flow_pkt_view *v)
 {
 	uint32_t *bucket = &t->buckets[h & t->mask];
 	uint32_t link = *bucket;
@@ -368,9 +369,17 @@ static struct entry *update_one(struct fz_flow_table *t, struct fz_pkt *p, int s
 	e->packets[dir]++;
 	e->bytes[dir] += p->ip_len;
 	e->last_us = now;
+	v->handshake = 0;
 	if (p->key.proto == 6) {
 		uint8_t f = p->tcp_flags;
 
+		if (dir == 0 && (f & (FZ_TCP_SYN | FZ_TCP_ACK)) == FZ_TCP_ACK &&
+		    !(e->flags & E_HANDSHAKE) &&
+		    (e->tcp_flags[1] & (FZ_TCP_SYN | FZ_TCP_ACK)) == (FZ_TCP_SYN | FZ_TCP_ACK) &&
+		    (e->tcp_flags[0] & FZ_TCP_SYN)) {
+			e->flags |= E_HANDSHAKE;
+			v->handshake = 1;
+		}
 		e->tcp_flags[dir] |= f;
 		if (f & FZ_TCP_FIN)
 			e->flags |= dir ? E_FIN_REV : E_FIN_FWD;
@@ -382,7 +391,10 @@ static struct entry *update_one(struct fz_flow_table *t, struct fz_pkt *p, int s
 			list_push_head(t, &t->lists[L_LINGER], link);
 		}
 	}
-	*dir_out = (unsigned)dir;
+	v->dir = (uint8_t)dir;
+	v->sender = (uint8_t)swapped;
+	v->app_state = &e->app_state;
+	v->net = e->net;
 	return e;
 }
 
@@ -409,12 +421,12 @@ void fz_flow_table_update_burst(struct fz_flow_table *t, struct fz_pkt *pkts, un
 				__builtin_prefetch(ent(t, head));
 		}
 		for (unsigned i = 0; i < m; i++) {
-			unsigned k = base + i, dir;
-			struct entry *e =
-			    update_one(t, &pkts[k], swapped[i], hash[i], now_us[k], &dir);
+			unsigned k = base + i;
+			struct fz_flow_pkt_view v;
 
+			update_one(t, &pkts[k], swapped[i], hash[i], now_us[k], &v);
 			if (pkt_fn)
-				pkt_fn(arg, k, dir, &e->app_state);
+				pkt_fn(arg, k, &v);
 		}
 	}
 }

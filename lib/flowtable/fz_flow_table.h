@@ -59,11 +59,21 @@ void fz_flow_table_free(struct fz_flow_table *t);
 size_t fz_flow_table_bytes_per_flow(const struct fz_flow_table *t);
 
 /*
- * Called right after packet i of a burst is accounted: dir is 0 when the
- * initiator sent it, 1 otherwise; app_state is the flow's 8-byte application
- * state (zero for a new record), valid only during the call.
+ * What the per-packet callback learns about the flow of packet i, valid
+ * only during the call.
  */
-typedef void (*fz_flow_pkt_fn)(void *arg, unsigned i, unsigned dir, uint64_t *app_state);
+struct fz_flow_pkt_view {
+	uint64_t *app_state; /* the flow's 8-byte application state (zero for a new record) */
+	const uint16_t *net; /* the network id of each end of the canonical key */
+	uint8_t dir;         /* 0 when the initiator sent the packet, 1 otherwise */
+	uint8_t sender;      /* the end of the (canonicalized) key that sent the packet */
+	uint8_t handshake;   /* 1 on the packet that completed a TCP handshake: the
+	                        initiator's first ACK after the responder's SYN-ACK */
+	uint8_t pad;
+};
+
+/* Called right after packet i of a burst is accounted. */
+typedef void (*fz_flow_pkt_fn)(void *arg, unsigned i, const struct fz_flow_pkt_view *v);
 
 /*
  * Account n parsed packets, pkts[i] at time now_us[i] (microseconds,

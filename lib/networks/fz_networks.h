@@ -46,10 +46,15 @@ uint16_t fz_networks_lookup(const struct fz_networks *n, const uint8_t addr[16],
 extern const char *const fz_networks_series[FZ_NETWORKS_SERIES]; /* "flows", "packets_in", ... */
 #define FZ_NETWORKS_K_MAX 1000
 
+/* The attack thresholds a network's "alerts" may set, in this order. */
+#define FZ_NETWORKS_THRESHOLDS 3
+extern const char *const fz_networks_thresholds[FZ_NETWORKS_THRESHOLDS]; /* "threshold_pps", ... */
+
 struct fz_network_alerts {
-	double k;                           /* < 0: not given (the --alert-k default) */
-	uint64_t floor[FZ_NETWORKS_SERIES]; /* 0: none */
-	unsigned disabled;                  /* bit (1u << series index) */
+	double k;                                  /* < 0: not given (the --alert-k default) */
+	uint64_t floor[FZ_NETWORKS_SERIES];        /* 0: none */
+	unsigned disabled;                         /* bit (1u << series index) */
+	int64_t threshold[FZ_NETWORKS_THRESHOLDS]; /* < 0: not given (the option's default) */
 };
 
 /* Network id's overrides (id 1..count; all defaults when the file has none); NULL for a bad id. */

@@ -14,6 +14,16 @@
 
 const char *const fz_networks_series[FZ_NETWORKS_SERIES] = {"flows", "packets_in", "packets_out",
                                                             "bytes_in", "bytes_out"};
+const char *const fz_networks_thresholds[FZ_NETWORKS_THRESHOLDS] = {
+    "threshold_pps", "threshold_mbps", "threshold_syn"};
+
+static int threshold_index(const char *s)
+{
+	for (int i = 0; i < FZ_NETWORKS_THRESHOLDS; i++)
+		if (strcmp(s, fz_networks_thresholds[i]) == 0)
+			return i;
+	return -1;
+}
 
 static int series_index(const char *s)
 {
@@ -46,19 +56,31 @@ int fz_networks__parse_alerts(struct fz_networks *n, unsigned idx, json_t *alert
 
 	memset(a, 0, sizeof(*a));
 	a->k = -1;
+	for (int i = 0; i < FZ_NETWORKS_THRESHOLDS; i++)
+		a->threshold[i] = -1;
 	if (alerts == NULL)
 		return 0;
 	if (!json_is_object(alerts)) {
 		snprintf(err, errlen,
 		         "expected an object {\"k\": ..., \"floor\": {...}, "
-		         "\"disable\": [...]}");
+		         "\"disable\": [...], \"threshold_pps\": N, ...}");
 		return -EINVAL;
 	}
 	json_object_foreach(alerts, k, v)
 	{
-		if (strcmp(k, "k") && strcmp(k, "floor") && strcmp(k, "disable")) {
+		int t = threshold_index(k);
+
+		if (t >= 0) {
+			if (!json_is_integer(v) || json_integer_value(v) < 0) {
+				snprintf(err, errlen, "\"%s\" must be an integer >= 0 (0: off)", k);
+				return -EINVAL;
+			}
+			a->threshold[t] = json_integer_value(v);
+		} else if (strcmp(k, "k") && strcmp(k, "floor") && strcmp(k, "disable")) {
 			snprintf(err, errlen,
-			         "unknown key '%s' (expected \"k\", \"floor\", \"disable\")", k);
+			         "unknown key '%s' (expected \"k\", \"floor\", \"disable\", "
+			         "\"threshold_pps\", \"threshold_mbps\", \"threshold_syn\")",
+			         k);
 			return -EINVAL;
 		}
 	}

@@ -56,8 +56,16 @@ struct fz_flow_rec {
  * record); or a mark (first_us: the oldest last-packet time of the worker's
  * table, or its clock when the table is empty; last_us: its clock;
  * end_reason 1 when the worker is done).
+ * With attack detection (lib/detect): a host report, what one destination
+ * host received from the worker's packets in one second of packet time
+ * (key.addr[1], net[1]: the host and its network; first_us: the second's
+ * start; packets[0], bytes[0]: packets and IP bytes; packets[1]: SYNs
+ * without ACK; bytes[1]: completed handshakes with it as the responder;
+ * key.addr[0] and flow_id: the source leading its packets and the lead of
+ * that majority vote, 0 when none); and a second (last_us: every second
+ * before it was reported; end_reason 1 when the worker is done).
  */
-enum fz_rec_kind { FZ_REC_FLOW = 0, FZ_REC_BIN, FZ_REC_MARK };
+enum fz_rec_kind { FZ_REC_FLOW = 0, FZ_REC_BIN, FZ_REC_MARK, FZ_REC_HOST, FZ_REC_SECOND };
 
 /* Zoo classes of one flow as the stats lcore decided them. */
 #define FZ_ZOO_NULL (-1)

@@ -43,7 +43,13 @@ struct rte_ring;
 	X(l7_skipped, FZ_CF_INSTANCE, "payloads", "payloads no signature can match, not scanned",  \
 	  NULL)                                                                                    \
 	X(bin_reports, FZ_CF_INSTANCE, "records",                                                  \
-	  "bin reports: a flow's counts handed over as its packets cross a traffic bin", NULL)
+	  "bin reports: a flow's counts handed over as its packets cross a traffic bin", NULL)     \
+	X(host_reports, FZ_CF_INSTANCE, "records",                                                 \
+	  "attack detection: per-second destination-host reports handed over", NULL)               \
+	X(detect_full, FZ_CF_DROP | FZ_CF_INSTANCE, "packets",                                     \
+	  "packets attack detection did not count: the second's host table was full "              \
+	  "(--detect-hosts)",                                                                      \
+	  NULL)
 
 struct fz_worker_counters {
 #define FZ_X(name, flags, unit, help, watch) uint64_t name;
@@ -97,12 +103,17 @@ struct fz_worker_conf {
 	const struct fz_l7 *l7; /* NULL: no L7 */
 	const struct fz_networks *networks; /* NULL: no networks (records' net ids 0) */
 	uint64_t bin_us;                    /* traffic bins (0: none): bin reports and marks */
-	uint32_t flows;                     /* table capacity */
+	uint32_t detect_hosts; /* attack detection: hosts per second (0: no detection) */
+	uint32_t flows;        /* table capacity */
 	uint64_t idle_us, active_us, linger_us;
 	enum fz_clock_mode clock;
 	uint64_t epoch_us_at_start; /* wall clock at tsc_at_start, for the TSC clock */
 	uint64_t tsc_at_start;
 	uint64_t tsc_hz;
+	/* Pacing (flowzoo --replay): receive at most this many packets per second of
+	 * TSC time from all queues together, counted from the start of the loop; 0:
+	 * as fast as the queues deliver. */
+	uint64_t pace_pps;
 	const volatile int *stop;      /* set by main: finish and flush */
 	const volatile int *suspended; /* set by main: drop and count arriving packets */
 };

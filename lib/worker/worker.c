@@ -19,6 +19,7 @@
 
 #include "fz_flow_table.h"
 #include "fz_frag.h"
+#include "fz_hostwatch.h"
 #include "fz_l7.h"
 #include "fz_networks.h"
 #include "fz_worker.h"
@@ -35,6 +36,7 @@ struct fz_worker {
 	struct fz_flow_table *table;
 	struct fz_frag_table *frag;
 	struct fz_l7_scratch *scratch; /* NULL: no L7 */
+	struct fz_hostwatch *hw;       /* NULL: no attack detection */
 	struct fz_worker_counters c;
 	/* Rx timestamp dynamic field, when a port registered it. */
 	int ts_off;
@@ -144,17 +146,25 @@ static void mark(struct fz_worker *w, int done)
 	w->mark_sent = 1;
 }
 
-static void on_packet(void *arg, unsigned i, unsigned dir, uint64_t *app_state)
+static void emit_report(void *arg, const struct fz_flow_rec *rec)
+{
+	stage(arg, rec);
+}
+
+static void on_packet(void *arg, unsigned i, const struct fz_flow_pkt_view *v)
 {
 	struct fz_worker *w = arg;
 	const struct fz_pkt *p = &w->pkts[i];
+	struct fz_l7_flow *st = (struct fz_l7_flow *)v->app_state;
 
 	w->c.flow_packets++;
-	struct fz_l7_flow *st = (struct fz_l7_flow *)app_state;
-
 	if (!st->done && p->payload_len && w->scratch)
-		fz_l7_scan(w->conf.l7, w->scratch, st, dir, p->key.proto, w->sport[i], w->dport[i],
-		           p->payload, p->payload_len);
+		fz_l7_scan(w->conf.l7, w->scratch, st, v->dir, p->key.proto, w->sport[i],
+		           w->dport[i], p->payload, p->payload_len);
+	if (w->hw)
+		fz_hostwatch_packet(w->hw, w->when[i], p->key.addr[!v->sender],
+		                    p->key.addr[v->sender], p->key.ip_version, v->net[!v->sender],
+		                    p->ip_len, p->tcp_flags, v->handshake);
 }
 
 static enum fz_parse_status parse_frame(uint8_t link, const uint8_t *d, uint32_t len,
@@ -238,6 +248,12 @@ static void publish_table_stats(struct fz_worker *w)
 		w->c.l7_scanned = l->scanned;
 		w->c.l7_skipped = l->skipped;
 	}
+	if (w->hw) {
+		const struct fz_hostwatch_stats *h = fz_hostwatch_stats(w->hw);
+
+		w->c.host_reports = h->reports;
+		w->c.detect_full = h->full;
+	}
 }
 
 /*
@@ -267,6 +283,21 @@ static int offline_queue_ended(struct fz_worker *w, const struct fz_worker_queue
 	return ended;
 }
 
+/*
+ * Pacing: how many of want packets the worker may take now, so that after t
+ * seconds of TSC time since the loop started it has taken at most
+ * pace_pps * t. A stalled loop catches up at most a burst per queue and loop.
+ */
+static uint16_t paced_want(const struct fz_worker *w, uint16_t want, uint64_t received)
+{
+	unsigned __int128 due =
+	    (unsigned __int128)(rte_rdtsc() - w->c.start_tsc) * w->conf.pace_pps / w->conf.tsc_hz;
+
+	if (due <= received)
+		return 0;
+	return due - received < want ? (uint16_t)(due - received) : want;
+}
+
 int fz_worker_run(void *arg)
 {
 	struct fz_worker *w = arg;
@@ -274,7 +305,8 @@ int fz_worker_run(void *arg)
 	uint64_t got[FZ_WORKER_MAX_QUEUES] = {0};
 	uint64_t quiet_since[FZ_WORKER_MAX_QUEUES] = {0};
 	uint64_t nombuf_seen[FZ_WORKER_MAX_QUEUES] = {0};
-	unsigned cur = 0; /* offline: the queue being read */
+	unsigned cur = 0;      /* offline: the queue being read */
+	uint64_t received = 0; /* packets from all queues (pacing) */
 	enum fz_end_reason reason;
 	uint64_t quiet_tsc = w->conf.tsc_hz * (EOF_QUIET_US / 1000) / 1000;
 
@@ -293,6 +325,8 @@ int fz_worker_run(void *arg)
 
 			if (q->expect_packets && q->expect_packets - got[qi] < BURST)
 				want = (uint16_t)(q->expect_packets - got[qi]);
+			if (w->conf.pace_pps)
+				want = paced_want(w, want, received);
 			n = want ? rte_eth_rx_burst(q->port, q->queue, mb, want) : 0;
 			if (n == 0) {
 				if (!w->conf.offline)
@@ -307,6 +341,7 @@ int fz_worker_run(void *arg)
 			}
 			quiet_since[qi] = 0;
 			got[qi] += n;
+			received += n;
 			if (*w->conf.suspended) {
 				w->c.suspended += n;
 				rte_pktmbuf_free_bulk(mb, n);
@@ -321,6 +356,8 @@ int fz_worker_run(void *arg)
 				w->now_us = t;
 		}
 		fz_flow_table_expire(w->table, w->now_us, EXPIRE_PER_BURST);
+		if (w->hw)
+			fz_hostwatch_tick(w->hw, w->now_us, 0);
 		mark(w, 0);
 		if (w->n_stage)
 			stage_push(w);
@@ -333,6 +370,8 @@ int fz_worker_run(void *arg)
 	 * reason, not as cut by the end: expiry is bounded per burst while running. */
 	fz_flow_table_expire(w->table, w->now_us, UINT32_MAX);
 	fz_flow_table_flush(w->table, reason);
+	if (w->hw)
+		fz_hostwatch_tick(w->hw, w->now_us, 1);
 	mark(w, 1);
 	stage_push(w);
 	publish_table_stats(w);
@@ -389,6 +428,17 @@ struct fz_worker *fz_worker_create(const struct fz_worker_conf *conf)
 	w->frag = fz_frag_table_create(FRAG_ENTRIES, FRAG_TIMEOUT_US);
 	if (w->table == NULL || w->frag == NULL)
 		goto fail;
+	if (conf->detect_hosts) {
+		struct fz_hostwatch_conf hc = {.hosts = conf->detect_hosts,
+		                               .all_hosts = conf->networks == NULL,
+		                               .worker = conf->id,
+		                               .emit = emit_report,
+		                               .emit_arg = w};
+
+		w->hw = fz_hostwatch_create(&hc);
+		if (w->hw == NULL)
+			goto fail;
+	}
 	if (conf->l7 != NULL) {
 		w->scratch = fz_l7_scratch_create(conf->l7);
 		if (w->scratch == NULL)
@@ -408,6 +458,7 @@ void fz_worker_free(struct fz_worker *w)
 	fz_flow_table_free(w->table);
 	fz_frag_table_free(w->frag);
 	fz_l7_scratch_free(w->scratch);
+	fz_hostwatch_free(w->hw);
 	free(w);
 }
 

@@ -45,14 +45,14 @@ struct l7_ctx {
 	uint16_t sport[BURST], dport[BURST];
 };
 
-static void on_packet(void *arg, unsigned i, unsigned dir, uint64_t *app_state)
+static void on_packet(void *arg, unsigned i, const struct fz_flow_pkt_view *v)
 {
 	struct l7_ctx *c = arg;
 	const struct fz_pkt *p = &c->pkts[i];
-	struct fz_l7_flow *st = (struct fz_l7_flow *)app_state;
+	struct fz_l7_flow *st = (struct fz_l7_flow *)v->app_state;
 
 	if (!st->done && p->payload_len)
-		fz_l7_scan(c->l7, c->scratch, st, dir, p->key.proto, c->sport[i], c->dport[i],
+		fz_l7_scan(c->l7, c->scratch, st, v->dir, p->key.proto, c->sport[i], c->dport[i],
 		           p->payload, p->payload_len);
 }
 

@@ -22,7 +22,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from fzrun import BUILD, FLOWZOO, NDPI, Checker, run_flowzoo  # noqa: E402
+from fzrun import BUILD, FLOWZOO, NDPI, SRC, Checker, run_flowzoo  # noqa: E402
 
 MOCK = os.path.join(BUILD, "tests", "kafka", "mock_cluster")
 PCAPS = [os.path.join(NDPI, f + ".pcap") for f in ("bittorrent", "http_ipv6", "quic", "chrome")]
@@ -125,6 +125,29 @@ def test_traffic(c, boot, tmp):
         c.eq(1, len(set(p for key, p, _ in msgs if key == net)), "%s: one partition" % net)
 
 
+def test_attack_keys(c, boot, tmp):
+    """Attack alerts on <prefix>.alerts (docs/alerts.md): equal to the JSON-lines
+    alert records, keyed by the host (volume, syn_flood) or the scanner (scans)."""
+    gen = os.path.join(SRC, "scripts", "fzgen.py")
+    d = os.path.join(tmp, "attacks")
+    subprocess.run([sys.executable, gen, "attacks", d], check=True, stdout=subprocess.DEVNULL)
+    with open(os.path.join(d, "attacks.alerts.json")) as f:
+        truth = json.load(f)
+    records, summ, _ = run_flowzoo([os.path.join(d, "attacks.pcap")], tmp,
+                                   truth["args"] + ["--kafka", boot, "--kafka-topic-prefix", "at",
+                                                    "--networks", os.path.join(d, truth["networks"])],
+                                   name="attacks")
+    alerts = [r for r in records if r["type"] == "alert"]
+    c.eq(len(truth["alerts"]), len(alerts), "attack alert records")
+    msgs = kcat(boot, "at.alerts")
+    c.eq(sorted(json.dumps(r, sort_keys=True) for r in alerts),
+         sorted(json.dumps(rec, sort_keys=True) for _, _, rec in msgs),
+         "at.alerts messages equal the JSON-lines alert records")
+    want = {"volume": "host", "syn_flood": "host", "port_scan": "scanner", "address_scan": "scanner"}
+    c.eq([rec[want[rec["alert"]]] for _, _, rec in msgs], [key for key, _, _ in msgs],
+         "alerts keyed by host or scanner")
+
+
 def test_spool_restart(c, boot, tmp):
     spool = os.path.join(tmp, "spool")
     common = ["--kafka-topic-prefix", "sp", "--spool-dir", spool]
@@ -208,6 +231,7 @@ def main():
             test_all_flows(c, boot, tmp)
             test_spool_restart(c, boot, tmp)
             test_traffic(c, boot, tmp)
+            test_attack_keys(c, boot, tmp)
             test_errors(c, boot, tmp)
             test_mock(c, tmp)
     finally:

@@ -684,7 +684,8 @@ static void test_overrides(void)
 	struct fz_networks *n = alerts_parse(
 	    "{\"networks\": [{\"name\": \"a\", \"prefixes\": [\"10.0.0.0/8\"], \"alerts\": "
 	    "{\"k\": 4.5, \"floor\": {\"bytes_in\": 1000000, \"flows\": 7}, \"disable\": "
-	    "[\"packets\", \"bytes_out\"]}}, {\"name\": \"b\", \"prefixes\": "
+	    "[\"packets\", \"bytes_out\"], \"threshold_pps\": 300, \"threshold_syn\": 0}}, "
+	    "{\"name\": \"b\", \"prefixes\": "
 	    "[\"192.0.2.0/24\"]}]}",
 	    err, sizeof(err));
 	const struct fz_network_alerts *a;
@@ -700,9 +701,15 @@ static void test_overrides(void)
 	FZ_CHECK_INT(1000000, a->floor[3]);
 	FZ_CHECK_INT(0, a->floor[4]);
 	FZ_CHECK_INT((1u << 1) | (1u << 2) | (1u << 4), a->disabled);
+	FZ_CHECK_INT(300, a->threshold[0]);
+	FZ_CHECK_INT(-1, a->threshold[1]);
+	FZ_CHECK_INT(0, a->threshold[2]);
+	FZ_CHECK_STR("threshold_mbps", fz_networks_thresholds[1]);
 	a = fz_networks_alerts(n, 2);
 	FZ_CHECK_DBL(-1.0, a->k, 0);
 	FZ_CHECK_INT(0, a->disabled);
+	FZ_CHECK_INT(-1, a->threshold[0]);
+	FZ_CHECK_INT(-1, a->threshold[2]);
 	FZ_CHECK(fz_networks_alerts(n, 3) == NULL);
 	FZ_CHECK(fz_networks_alerts(n, 0) == NULL);
 	FZ_CHECK_INT(0, fz_networks_ignore_count(n));
@@ -767,7 +774,16 @@ static void test_alert_errors(void)
 	alerts_expect_error(
 	    "{\"networks\": [" ALERTS_NET_A ", \"alerts\": {\"sigma\": 1}}]}",
 	    "n.json: networks[0] (\"a\"): \"alerts\": unknown key 'sigma' (expected "
-	    "\"k\", \"floor\", \"disable\")");
+	    "\"k\", \"floor\", \"disable\", \"threshold_pps\", \"threshold_mbps\", "
+	    "\"threshold_syn\")");
+	alerts_expect_error(
+	    "{\"networks\": [" ALERTS_NET_A ", \"alerts\": {\"threshold_pps\": -1}}]}",
+	    "n.json: networks[0] (\"a\"): \"alerts\": \"threshold_pps\" must be an integer "
+	    ">= 0 (0: off)");
+	alerts_expect_error(
+	    "{\"networks\": [" ALERTS_NET_A ", \"alerts\": {\"threshold_syn\": \"5\"}}]}",
+	    "n.json: networks[0] (\"a\"): \"alerts\": \"threshold_syn\" must be an integer "
+	    ">= 0 (0: off)");
 	alerts_expect_error(
 	    "{\"networks\": [" ALERTS_NET_A ", \"alerts\": {\"floor\": {\"bytes\": 1}}}]}",
 	    "n.json: networks[0] (\"a\"): \"alerts\": \"floor\": unknown series 'bytes' "
@@ -783,7 +799,7 @@ static void test_alert_errors(void)
 	alerts_expect_error(
 	    "{\"networks\": [" ALERTS_NET_A ", \"alerts\": 3}]}",
 	    "n.json: networks[0] (\"a\"): \"alerts\": expected an object {\"k\": ..., "
-	    "\"floor\": {...}, \"disable\": [...]}");
+	    "\"floor\": {...}, \"disable\": [...], \"threshold_pps\": N, ...}");
 	alerts_expect_error("{\"networks\": [" ALERTS_NET_A "}], \"ignore\": {}}",
 	                    "n.json: \"ignore\" must be an array of {\"src\": ..., \"dst\": ...}");
 	alerts_expect_error("{\"networks\": [" ALERTS_NET_A
