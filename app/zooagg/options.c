@@ -96,6 +96,9 @@ static int collectors(struct zooagg_opts *o, const char *name, const char *v)
 {
 	char *copy = strdup(v), *save = NULL;
 
+	/* The ids point into the copy: it is kept with the options. */
+	if (copy && o->n_owned < ZOOAGG_MAX_OWNED)
+		o->owned[o->n_owned++] = copy;
 	free(o->collectors);
 	o->collectors = calloc(strlen(v) / 2 + 2, sizeof(*o->collectors));
 	o->n_collectors = 0;
@@ -179,6 +182,20 @@ static int apply(struct zooagg_opts *o, int id, const char *v)
 	return -1;
 }
 
+/* A copy of a config file's value that lives as long as the options (they may point into it). */
+static const char *keep(struct zooagg_opts *o, const char *v)
+{
+	char *c = strdup(v);
+
+	if (c && o->n_owned < ZOOAGG_MAX_OWNED)
+		o->owned[o->n_owned++] = c;
+	else {
+		free(c);
+		c = NULL;
+	}
+	return c ? c : "";
+}
+
 /* The config file: an object of option names without dashes; "kafka-opt" is an object. */
 static int config(struct zooagg_opts *o, const char *path)
 {
@@ -201,7 +218,7 @@ static int config(struct zooagg_opts *o, const char *path)
 			;
 		if (!lo->name || lo->val == O_CONFIG || lo->val == O_HELP) {
 			fprintf(stderr, "zooagg: --config %s: unknown key '%s'\n", path, key);
-			return -1;
+			goto fail;
 		}
 		if (lo->val == O_KOPT && json_is_object(v)) {
 			const char *k;
@@ -215,7 +232,7 @@ static int config(struct zooagg_opts *o, const char *path)
 					        "zooagg: --config %s: kafka-opt '%s' must be "
 					        "a string\n",
 					        path, k);
-					return -1;
+					goto fail;
 				}
 				o->kafka_opts[o->n_kafka_opts][0] = strdup(k);
 				o->kafka_opts[o->n_kafka_opts++][1] = strdup(json_string_value(x));
@@ -227,21 +244,24 @@ static int config(struct zooagg_opts *o, const char *path)
 			continue;
 		}
 		if (json_is_string(v)) {
-			if (apply(o, lo->val, strdup(json_string_value(v))))
-				return -1;
+			if (apply(o, lo->val, keep(o, json_string_value(v))))
+				goto fail;
 		} else if (json_is_number(v)) {
 			snprintf(buf, sizeof(buf), "%.17g", json_number_value(v));
-			if (apply(o, lo->val, strdup(buf)))
-				return -1;
+			if (apply(o, lo->val, keep(o, buf)))
+				goto fail;
 		} else {
 			fprintf(stderr, "zooagg: --config %s: '%s' must be a string or a number\n",
 			        path, key);
-			return -1;
+			goto fail;
 		}
 	}
 	/* The file's strings stay: the options point into copies. */
 	json_decref(root);
 	return 0;
+fail:
+	json_decref(root);
+	return -1;
 }
 
 int zooagg_options(int argc, char **argv, struct zooagg_opts *o)

@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #define ZOOAGG_MAX_KAFKA_OPTS 64
+#define ZOOAGG_MAX_OWNED      64
 
 struct zooagg_opts {
 	const char *kafka, *group, *topic_prefix, *db, *http, *summary;
@@ -12,7 +13,9 @@ struct zooagg_opts {
 	unsigned n_kafka_opts;
 	const char **collectors; /* --collectors A,B,... */
 	unsigned n_collectors;
-	int flows; /* --flows: also <prefix>.flows into the flows table */
+	int flows;                     /* --flows: also <prefix>.flows into the flows table */
+	char *owned[ZOOAGG_MAX_OWNED]; /* the config file's strings the options point into */
+	unsigned n_owned;
 	unsigned retention_days, top_n, stale_bins, batch;
 	unsigned alert_history, alert_min_history, alert_bins;
 	double alert_k;
