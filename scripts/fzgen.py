@@ -5,6 +5,7 @@
     fzgen.py l7 OUTDIR [--seed S] [--only NAME ...]
     fzgen.py traffic OUTDIR [--seed S] [--only traffic|traffic_hh ...]
     fzgen.py alerts OUTDIR
+    fzgen.py fleet OUTDIR
     fzgen.py bench OUTDIR [--seed S] [--flows N] [--packets-per-flow K] [--flood-packets P]
                           [--only mix|flood64|est64 ...]
 
@@ -50,6 +51,9 @@ def main(argv=None):
     at = sub.add_parser("attacks", help="the capture, networks file and truth of attack detection")
     at.add_argument("outdir")
     at.add_argument("--seed", type=int, default=1)
+    fl = sub.add_parser("fleet", help="two appliances' captures and the truth of the fleet alerts")
+    fl.add_argument("outdir")
+    fl.add_argument("--seed", type=int, default=1)
     be = sub.add_parser("bench", help="benchmark workloads")
     be.add_argument("outdir")
     be.add_argument("--seed", type=int, default=1)
@@ -89,6 +93,9 @@ def generate(a):
     elif a.cmd == "attacks":
         from fzgen import attacks
         paths = attacks.generate(a.outdir, a.seed)
+    elif a.cmd == "fleet":
+        from fzgen import fleet
+        paths = fleet.generate(a.outdir, a.seed)
     elif a.cmd == "l7":
         from fzgen import l7 as l7mod
         paths = l7mod.generate(a.outdir, a.seed, a.only)

@@ -9,9 +9,11 @@ PKGS="build-essential clang libclang-rt-14-dev clang-format meson ninja-build pk
       libsodium-dev kcat iproute2 tcpdump
       softflowd nfdump libndpi-bin valgrind
       libmicrohttpd-dev prometheus tshark libfixbuf-dev
-      libjs-chart.js chromium man-db groff-base curl"
+      libjs-chart.js chromium man-db groff-base curl libsqlite3-dev libpq-dev postgresql"
 # man-db and groff-base render the man pages tests/integration/test_manual.py checks; curl is
 # in the README's quick start (tests/integration/test_readme.py runs it).
+# libsqlite3-dev, libpq-dev and postgresql are zooagg's history (docs/fleet.md): SQLite
+# embedded, PostgreSQL shared (its tests start a server with initdb/pg_ctl).
 # softflowd, nfdump (nfpcapd) and libndpi-bin (ndpiReader) are the peers the
 # benchmark harness compares the offline path with; valgrind counts instructions.
 # libmicrohttpd-dev is the HTTP server of /metrics, /health and the API; prometheus gives

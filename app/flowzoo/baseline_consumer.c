@@ -85,14 +85,7 @@ static int encode(const struct fz_item *it, void *arg, char *buf, size_t cap)
 	              "network", b->a->names[ev->net], "start_ms", (json_int_t)ev->start_ms);
 	if (o == NULL)
 		return -ENOMEM;
-	if (ev->state == FZ_BL_END)
-		json_object_set_new(o, "end_ms", json_integer((json_int_t)ev->end_ms));
-	json_object_set_new(o, "metric", json_string(fz_baseline_metric(ev->series)));
-	json_object_set_new(o, "direction", json_string(fz_baseline_direction(ev->series)));
-	json_object_set_new(o, "value", json_integer((json_int_t)ev->value));
-	json_object_set_new(o, "mean", json_real(ev->mean));
-	json_object_set_new(o, "sigma", json_real(ev->sigma));
-	json_object_set_new(o, "threshold", json_real(ev->threshold));
+	fz_baseline_event_fields(ev, o);
 	json_object_set_new(o, "top",
 	                    json_pack("{s:o, s:o}", "src_ip",
 	                              top_list(f->src, f->n_src < n ? f->n_src : n), "dst_ip",

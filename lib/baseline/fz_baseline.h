@@ -92,6 +92,11 @@ const char *fz_baseline_metric(enum fz_baseline_series s);
 const char *fz_baseline_direction(enum fz_baseline_series s);
 const char *fz_baseline_state_name(enum fz_baseline_state st);
 
+/* Add an event's end_ms (end only), metric, direction, value, mean, sigma and threshold to the
+ * alert record o (a json_t object). 0, or -1 when jansson failed. */
+struct json_t;
+int fz_baseline_event_fields(const struct fz_baseline_event *ev, struct json_t *o);
+
 /* The "alerts" counter set (started, updates, ended, suppressed, active), published by
  * fz_baseline_publish() on the owning thread. */
 const struct fz_counter_set *fz_baseline_counter_set(struct fz_baseline *b);

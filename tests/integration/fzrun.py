@@ -158,3 +158,26 @@ class Checker:
     def done(self):
         print("%d checks, %d failed" % (self.checks, self.failures))
         sys.exit(1 if self.failures else 0)
+
+
+ALERT_REALS = ("mean", "sigma", "threshold")
+
+
+def compare_alerts(c, name, expected, got, ignore=()):
+    """Baseline alert records against a model's (fzgen alerts, fleet): mean, sigma and
+    threshold to 1e-9 relative, every other field exactly but schema_version (1),
+    collector, message (names the network) and the keys in ignore."""
+    c.eq(len(expected), len(got), "%s: alert records" % name)
+    for i, (e, g) in enumerate(zip(expected, got)):
+        what = "%s: alert %d (%s %s %s)" % (name, i, e["state"], e["network"], e["metric"])
+        for k in ALERT_REALS:
+            c.checks += 1
+            if not isinstance(g.get(k), (int, float)) or abs(g[k] - e[k]) > 1e-9 * max(1, abs(e[k])):
+                c.failures += 1
+                print("FAIL %s: %s expected %r, got %r" % (what, k, e[k], g.get(k)))
+        rest_e = {k: v for k, v in e.items() if k not in ALERT_REALS}
+        skip = ALERT_REALS + ("schema_version", "collector", "message") + tuple(ignore)
+        rest_g = {k: v for k, v in g.items() if k not in skip}
+        c.eq(rest_e, rest_g, what)
+        c.eq(1, g.get("schema_version"), what + ": schema_version")
+        c.eq(True, isinstance(g.get("message"), str) and e["network"] in g["message"], what + ": message")

@@ -16,28 +16,9 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from fzrun import SRC, Checker, run_flowzoo  # noqa: E402
+from fzrun import SRC, Checker, compare_alerts, run_flowzoo  # noqa: E402
 
 GEN = os.path.join(SRC, "scripts", "fzgen.py")
-REAL = ("mean", "sigma", "threshold")
-
-
-def compare(c, name, expected, got):
-    c.eq(len(expected), len(got), "%s: alert records" % name)
-    for i, (e, g) in enumerate(zip(expected, got)):
-        what = "%s: alert %d (%s %s %s)" % (name, i, e["state"], e["network"], e["metric"])
-        for k in REAL:
-            c.checks += 1
-            if not isinstance(g.get(k), (int, float)) or abs(g[k] - e[k]) > 1e-9 * max(1, abs(e[k])):
-                c.failures += 1
-                print("FAIL %s: %s expected %r, got %r" % (what, k, e[k], g.get(k)))
-        rest_e = {k: v for k, v in e.items() if k not in REAL}
-        rest_g = {k: v for k, v in g.items() if k not in REAL + ("schema_version", "collector", "message")}
-        c.eq(rest_e, rest_g, what)
-        c.eq(1, g.get("schema_version"), what + ": schema_version")
-        c.eq(True, isinstance(g.get("message"), str) and e["network"] in g["message"], what + ": message")
-
-
 def main():
     c = Checker()
     with tempfile.TemporaryDirectory() as tmp:
@@ -50,7 +31,7 @@ def main():
                                           extra=truth["args"] + ["--networks", os.path.join(tmp, t["networks"])],
                                           timeout=120)
             alerts = [r for r in recs if r.get("type") == "alert" and r.get("alert") == "baseline"]
-            compare(c, name, t["alerts"], alerts)
+            compare_alerts(c, name, t["alerts"], alerts)
             c.eq(t["counters"], summ.get("baseline"), "%s: summary baseline" % name)
             c.eq(truth["packets"], summ.get("packets"), "%s: summary packets" % name)
             starts = sum(1 for line in err.splitlines() if "alert baseline start:" in line)
