@@ -6,8 +6,8 @@ set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$root/build}
 mkdir -p "$root/docs/man"
-for prog in flowzoo zooctl; do
+for prog in flowzoo zooctl zooagg; do
 	"$build/app/$prog" --help-man >"$root/docs/man/$prog.8"
 	"$build/app/$prog" --help-markdown >"$root/docs/$prog-options.md"
 done
-echo "docs/man/flowzoo.8 docs/man/zooctl.8 docs/flowzoo-options.md docs/zooctl-options.md written"
+echo "docs/man/*.8 docs/*-options.md written"

@@ -12,61 +12,10 @@
 #include <jansson.h>
 
 #include "options.h"
+#include "usage.h"
 
-enum {
-	O_KAFKA = 256,
-	O_GROUP,
-	O_PREFIX,
-	O_DB,
-	O_HTTP,
-	O_KOPT,
-	O_CONFIG,
-	O_RETENTION,
-	O_TOPN,
-	O_STALE,
-	O_BATCH,
-	O_AHIST,
-	O_AMIN,
-	O_ABINS,
-	O_AK,
-	O_ASUP,
-	O_SUMMARY,
-	O_COLLECTORS,
-	O_FLOWS,
-	O_HELP
-};
-
-static const struct option longopts[] = {
-    {"kafka", required_argument, NULL, O_KAFKA},
-    {"group", required_argument, NULL, O_GROUP},
-    {"topic-prefix", required_argument, NULL, O_PREFIX},
-    {"db", required_argument, NULL, O_DB},
-    {"http", required_argument, NULL, O_HTTP},
-    {"kafka-opt", required_argument, NULL, O_KOPT},
-    {"config", required_argument, NULL, O_CONFIG},
-    {"retention-days", required_argument, NULL, O_RETENTION},
-    {"top-n", required_argument, NULL, O_TOPN},
-    {"stale-bins", required_argument, NULL, O_STALE},
-    {"batch", required_argument, NULL, O_BATCH},
-    {"alert-history", required_argument, NULL, O_AHIST},
-    {"alert-min-history", required_argument, NULL, O_AMIN},
-    {"alert-bins", required_argument, NULL, O_ABINS},
-    {"alert-k", required_argument, NULL, O_AK},
-    {"alert-suppress", required_argument, NULL, O_ASUP},
-    {"summary", required_argument, NULL, O_SUMMARY},
-    {"collectors", required_argument, NULL, O_COLLECTORS},
-    {"flows", no_argument, NULL, O_FLOWS},
-    {"help", no_argument, NULL, O_HELP},
-    {NULL, 0, NULL, 0},
-};
-
-static const char usage[] =
-    "usage: zooagg --kafka BROKERS --db URL [--group G] [--topic-prefix P]\n"
-    "              [--kafka-opt KEY=VALUE]... [--config FILE] [--retention-days N]\n"
-    "              [--top-n N] [--stale-bins N] [--batch N] [--alert-history N]\n"
-    "              [--alert-min-history N] [--alert-bins N] [--alert-k K]\n"
-    "              [--alert-suppress S] [--collectors ID,...] [--flows] [--summary FILE]\n"
-    "  URL: sqlite:PATH or postgresql://...   (docs/fleet.md)\n";
+/* The usage line printed after a mistake (--help prints the whole table). */
+static const char usage[] = "usage: zooagg --kafka BROKERS --db URL [options]   (zooagg --help)\n";
 
 static int bad(const char *name, const char *value, const char *what)
 {
@@ -115,7 +64,7 @@ static int collectors(struct zooagg_opts *o, const char *name, const char *v)
 /* One option by its index in longopts, from the command line or the config file. */
 static int apply(struct zooagg_opts *o, int id, const char *v)
 {
-	const char *name = longopts[id - O_KAFKA].name;
+	const char *name = zooagg_opt_name(id);
 	unsigned u;
 	char *end;
 
@@ -211,12 +160,14 @@ static int config(struct zooagg_opts *o, const char *path)
 	}
 	json_object_foreach(root, key, v)
 	{
+		struct option all[O__END - O_KAFKA + 1];
 		const struct option *lo;
 		char buf[64];
 
-		for (lo = longopts; lo->name && strcmp(lo->name, key) != 0; lo++)
+		zooagg_longopts(all, (int)(sizeof(all) / sizeof(all[0])));
+		for (lo = all; lo->name && strcmp(lo->name, key) != 0; lo++)
 			;
-		if (!lo->name || lo->val == O_CONFIG || lo->val == O_HELP) {
+		if (!lo->name || lo->val == O_CONFIG || lo->val >= O_HELP) {
 			fprintf(stderr, "zooagg: --config %s: unknown key '%s'\n", path, key);
 			goto fail;
 		}
@@ -266,8 +217,10 @@ fail:
 
 int zooagg_options(int argc, char **argv, struct zooagg_opts *o)
 {
+	struct option longopts[O__END - O_KAFKA + 1];
 	int c;
 
+	zooagg_longopts(longopts, (int)(sizeof(longopts) / sizeof(longopts[0])));
 	*o = (struct zooagg_opts){.group = "zooagg",
 	                          .topic_prefix = "flowzoo",
 	                          .top_n = 10,
@@ -284,8 +237,10 @@ int zooagg_options(int argc, char **argv, struct zooagg_opts *o)
 			return -1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		if (c == O_HELP) {
-			fputs(usage, stdout);
+		if (c == O_HELP || c == O_HELP_MAN || c == O_HELP_MARKDOWN) {
+			(c == O_HELP       ? zooagg_usage
+			 : c == O_HELP_MAN ? zooagg_man
+			                   : zooagg_markdown)(stdout);
 			return 1;
 		}
 		if (c == '?' || c == ':') {

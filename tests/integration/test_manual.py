@@ -22,7 +22,10 @@ sys.path.insert(0, os.path.dirname(__file__))
 from fzrun import BUILD, FLOWZOO, NDPI, SRC, Checker  # noqa: E402
 
 ZOOCTL = os.path.join(BUILD, "app", "zooctl")
+ZOOAGG = os.path.join(BUILD, "app", "zooagg")  # built with the Kafka feature
 PROGS = {"flowzoo": FLOWZOO, "zooctl": ZOOCTL}
+if os.path.exists(ZOOAGG):
+    PROGS["zooagg"] = ZOOAGG
 SSH = os.path.join(NDPI, "ssh.pcap")
 
 
@@ -69,7 +72,7 @@ def main():
 
     # meson install puts both pages in man8.
     plan = json.loads(out(["meson", "introspect", BUILD, "--installed"]))
-    c.eq(["man8/flowzoo.8", "man8/zooctl.8"],
+    c.eq(sorted("man8/%s.8" % p for p in PROGS),
          sorted("/".join(v.split("/")[-2:]) for k, v in plan.items() if k.endswith(".8")),
          "meson install: the man pages")
     fz_md = out([FLOWZOO, "--help-markdown"])
@@ -80,7 +83,7 @@ def main():
     known = set(re.findall(r"^\| `--([a-z0-9-]+)", fz_md, re.M))
     # Every option table in docs/ names real options (zooctl's pages: zooctl's).
     for path in sorted(glob.glob(os.path.join(SRC, "docs", "*.md"))):
-        if os.path.basename(path).startswith("zooctl"):
+        if os.path.basename(path).startswith(("zooctl", "zooagg")):
             continue
         named = set(re.findall(r"^\| `--([a-z0-9-]+)", read(path), re.M))
         c.eq(set(), named - known, "%s: option table rows flowzoo does not have"
@@ -90,6 +93,11 @@ def main():
     znamed = set(re.findall(r"^\| `--([a-z0-9-]+)", read(os.path.join(SRC, "docs", "zooctl.md")),
                             re.M))
     c.eq(set(), znamed - zknown, "zooctl.md's option table: options zooctl does not have")
+    if "zooagg" in PROGS:
+        zaknown = set(re.findall(r"^\| `--([a-z0-9-]+)", out([ZOOAGG, "--help-markdown"]), re.M))
+        c.eq(True, {"kafka", "db", "group", "help-man"} <= zaknown, "zooagg: its options")
+        c.eq(["0", "2"], re.findall(r"^\.B (\d)$", out([ZOOAGG, "--help-man"]), re.M),
+             "zooagg(8): EXIT STATUS lists 0 and 2")
     man = out([FLOWZOO, "--help-man"])
     c.eq(["0", "1", "2", "3"], re.findall(r"^\.B (\d)$", man, re.M),
          "flowzoo(8): EXIT STATUS lists 0 to 3")
