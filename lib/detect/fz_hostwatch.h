@@ -45,6 +45,22 @@ void fz_hostwatch_packet(struct fz_hostwatch *h, uint64_t now_us, const uint8_t 
                          const uint8_t *src, uint8_t ip_version, uint16_t net, uint32_t ip_len,
                          uint8_t tcp_flags, int handshake);
 
+/* One packet for fz_hostwatch_burst (the arguments of fz_hostwatch_packet). */
+struct fz_hostwatch_pkt {
+	const uint8_t *host, *src;
+	uint64_t now_us;
+	uint32_t ip_len;
+	uint16_t net;
+	uint8_t ip_version, tcp_flags, handshake;
+};
+
+/*
+ * The packets of a burst, in order: the same as fz_hostwatch_packet for
+ * each, with the host slots looked up first and prefetched (a second's
+ * table of many hosts is larger than the cache).
+ */
+void fz_hostwatch_burst(struct fz_hostwatch *h, const struct fz_hostwatch_pkt *p, unsigned n);
+
 /*
  * The worker's clock is now_us: hand over the seconds before it. done:
  * the worker has ended; hand over the last second too and say so.

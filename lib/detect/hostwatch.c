@@ -139,29 +139,26 @@ static void announce(struct fz_hostwatch *h, uint64_t sec, int done)
 	h->conf.emit(h->conf.emit_arg, &r);
 }
 
-void fz_hostwatch_packet(struct fz_hostwatch *h, uint64_t now_us, const uint8_t *host,
-                         const uint8_t *src, uint8_t ip_version, uint16_t net, uint32_t ip_len,
-                         uint8_t tcp_flags, int handshake)
+/* One packet whose key hashes to hash (hash_addr). */
+static void count(struct fz_hostwatch *h, const struct fz_hostwatch_pkt *p, uint32_t hash)
 {
-	uint64_t s = now_us / US_PER_S, a[2], from[2];
+	uint64_t s = p->now_us / US_PER_S, a[2], from[2];
 	struct host *e;
 	uint32_t i;
 
-	if (net == 0 && !h->conf.all_hosts)
-		return;
 	if (h->sec != NO_SECOND && s > h->sec) {
 		flush(h);
 		announce(h, s, 0);
 	}
 	if (h->sec == NO_SECOND)
 		h->sec = s < h->announced ? h->announced : s;
-	memcpy(a, host, 16);
-	memcpy(from, src, 16);
-	for (i = hash_addr(a, net) & h->mask;; i = (i + 1) & h->mask) {
+	memcpy(a, p->host, 16);
+	memcpy(from, p->src, 16);
+	for (i = hash & h->mask;; i = (i + 1) & h->mask) {
 		e = &h->slots[i];
 		if (!e->used)
 			break;
-		if (e->addr[0] == a[0] && e->addr[1] == a[1] && e->net == net)
+		if (e->addr[0] == a[0] && e->addr[1] == a[1] && e->net == p->net)
 			goto found;
 	}
 	if (h->n_used == h->limit) {
@@ -171,14 +168,14 @@ void fz_hostwatch_packet(struct fz_hostwatch *h, uint64_t now_us, const uint8_t 
 	e->used = 1;
 	e->addr[0] = a[0];
 	e->addr[1] = a[1];
-	e->net = net;
-	e->ip_version = ip_version;
+	e->net = p->net;
+	e->ip_version = p->ip_version;
 	h->used[h->n_used++] = i;
 found:
 	e->packets++;
-	e->bytes += ip_len;
-	e->syns += (tcp_flags & (FZ_TCP_SYN | FZ_TCP_ACK)) == FZ_TCP_SYN;
-	e->handshakes += handshake != 0;
+	e->bytes += p->ip_len;
+	e->syns += (p->tcp_flags & (FZ_TCP_SYN | FZ_TCP_ACK)) == FZ_TCP_SYN;
+	e->handshakes += p->handshake != 0;
 	if (e->lead && e->src[0] == from[0] && e->src[1] == from[1]) {
 		e->lead++;
 	} else if (e->lead == 0) {
@@ -187,6 +184,44 @@ found:
 		e->lead = 1;
 	} else {
 		e->lead--;
+	}
+}
+
+static uint32_t hash_pkt(const struct fz_hostwatch_pkt *p)
+{
+	uint64_t a[2];
+
+	memcpy(a, p->host, 16);
+	return hash_addr(a, p->net);
+}
+
+void fz_hostwatch_packet(struct fz_hostwatch *h, uint64_t now_us, const uint8_t *host,
+                         const uint8_t *src, uint8_t ip_version, uint16_t net, uint32_t ip_len,
+                         uint8_t tcp_flags, int handshake)
+{
+	struct fz_hostwatch_pkt p = {host, src,        now_us,    ip_len,
+	                             net,  ip_version, tcp_flags, (uint8_t)(handshake != 0)};
+
+	if (net == 0 && !h->conf.all_hosts)
+		return;
+	count(h, &p, hash_pkt(&p));
+}
+
+void fz_hostwatch_burst(struct fz_hostwatch *h, const struct fz_hostwatch_pkt *p, unsigned n)
+{
+	enum { CHUNK = 32 };
+	uint32_t hash[CHUNK];
+
+	for (unsigned base = 0; base < n; base += CHUNK) {
+		unsigned m = n - base < CHUNK ? n - base : CHUNK;
+
+		for (unsigned i = 0; i < m; i++) {
+			hash[i] = hash_pkt(&p[base + i]);
+			__builtin_prefetch(&h->slots[hash[i] & h->mask], 1);
+		}
+		for (unsigned i = 0; i < m; i++)
+			if (p[base + i].net || h->conf.all_hosts)
+				count(h, &p[base + i], hash[i]);
 	}
 }
 

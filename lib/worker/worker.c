@@ -56,6 +56,8 @@ struct fz_worker {
 	uint64_t when[BURST];
 	uint16_t sport[BURST]; /* packet-order ports, before the table canonicalizes keys */
 	uint16_t dport[BURST];
+	struct fz_hostwatch_pkt det[BURST]; /* attack detection: the burst's packets */
+	unsigned n_det;
 	/* Records waiting for the ring. */
 	struct fz_flow_rec stage[STAGE];
 	unsigned n_stage;
@@ -172,10 +174,10 @@ static void on_packet(void *arg, unsigned i, const struct fz_flow_pkt_view *v)
 	if (!st->done && p->payload_len && w->scratch)
 		fz_l7_scan(w->conf.l7, w->scratch, st, v->dir, p->key.proto, w->sport[i],
 		           w->dport[i], p->payload, p->payload_len);
-	if (w->hw)
-		fz_hostwatch_packet(w->hw, w->when[i], p->key.addr[!v->sender],
-		                    p->key.addr[v->sender], p->key.ip_version, v->net[!v->sender],
-		                    p->ip_len, p->tcp_flags, v->handshake);
+	if (w->hw && (v->net[!v->sender] || w->conf.networks == NULL))
+		w->det[w->n_det++] = (struct fz_hostwatch_pkt){
+		    p->key.addr[!v->sender], p->key.addr[v->sender], w->when[i],   p->ip_len,
+		    v->net[!v->sender],      p->key.ip_version,      p->tcp_flags, v->handshake};
 }
 
 static enum fz_parse_status parse_frame(uint8_t link, const uint8_t *d, uint32_t len,
@@ -242,7 +244,10 @@ static void handle_burst(struct fz_worker *w, const struct fz_worker_queue *q,
 	for (unsigned i = 1; i < k; i++)
 		if (w->when[i] < w->when[i - 1])
 			w->when[i] = w->when[i - 1];
+	w->n_det = 0;
 	fz_flow_table_update_burst(w->table, w->pkts, k, w->when, on_packet, w);
+	if (w->n_det)
+		fz_hostwatch_burst(w->hw, w->det, w->n_det);
 }
 
 /* A DPDK port's mbufs as frame descriptors (the time from the rx timestamp dynfield). */

@@ -170,6 +170,47 @@ static void test_hostwatch(void)
 	FZ_CHECK(fz_hostwatch_create(&c) == NULL && errno == EINVAL);
 }
 
+/* A burst gives the same host reports as its packets one by one. */
+static void test_hostwatch_burst(void)
+{
+	struct fz_hostwatch_conf c = {.hosts = 64, .worker = 1, .emit = collect};
+	struct fz_hostwatch *one = fz_hostwatch_create(&c), *many = fz_hostwatch_create(&c);
+	static uint8_t hosts[40][16], srcs[40][16];
+	struct fz_hostwatch_pkt p[40];
+	struct fz_flow_rec first[64];
+	unsigned n_first;
+
+	if (one == NULL || many == NULL)
+		return;
+	for (unsigned i = 0; i < 40; i++) {
+		v4(hosts[i], 0x0a010000 + i % 7);
+		v4(srcs[i], 0xcb007100 + i % 3);
+		p[i] = (struct fz_hostwatch_pkt){hosts[i],
+		                                 srcs[i],
+		                                 (T0 + i / 15) * 1000000 + i,
+		                                 60 + i,
+		                                 (uint16_t)(i % 5 ? 1 : 0),
+		                                 4,
+		                                 0x02,
+		                                 0};
+	}
+	n_out = 0;
+	for (unsigned i = 0; i < 40; i++)
+		fz_hostwatch_packet(one, p[i].now_us, p[i].host, p[i].src, 4, p[i].net, p[i].ip_len,
+		                    p[i].tcp_flags, 0);
+	fz_hostwatch_tick(one, (T0 + 9) * 1000000, 1);
+	n_first = n_out;
+	memcpy(first, out, sizeof(first));
+	n_out = 0;
+	fz_hostwatch_burst(many, p, 40);
+	fz_hostwatch_tick(many, (T0 + 9) * 1000000, 1);
+	FZ_CHECK_INT(n_first, n_out);
+	FZ_CHECK_INT(23, n_out); /* hosts 7 + 7 + 6 (net 0 not counted), 3 seconds */
+	FZ_CHECK(memcmp(first, out, n_out * sizeof(out[0])) == 0);
+	fz_hostwatch_free(one);
+	fz_hostwatch_free(many);
+}
+
 /* ---- the detector -------------------------------------------------------- */
 
 static struct fz_attack_event evs[64];
@@ -449,6 +490,7 @@ int main(void)
 {
 	FZ_RUN(test_keymap);
 	FZ_RUN(test_hostwatch);
+	FZ_RUN(test_hostwatch_burst);
 	FZ_RUN(test_volume_merge);
 	FZ_RUN(test_syn_and_nets);
 	FZ_RUN(test_scans);
