@@ -1,70 +1,58 @@
 /*
- * zooagg's options, each once (usage.h): getopt's fields and the manual's
- * words in one row.
+ * zooagg's options, each once (usage.h): the manual's rows, indexed by the
+ * value getopt returns; an option takes an argument when its row names one.
  */
-#include <stdlib.h>
 #include <string.h>
 
 #include "fz_doc.h"
 #include "usage.h"
 
-static const struct zooagg_opt {
-	const char *name;
-	int has_arg;
-	const char *arg;
-	const char *help;
-} opts[O__END - O_KAFKA] = {
-    [O_KAFKA - O_KAFKA] = {"kafka", required_argument, "BROKERS",
+static const struct fz_doc_opt opts[O__END - O_KAFKA] = {
+    [O_KAFKA - O_KAFKA] = {"kafka", "BROKERS",
                            "the Kafka bootstrap servers (host:port,...); required"},
-    [O_GROUP - O_KAFKA] = {"group", required_argument, "G",
+    [O_GROUP - O_KAFKA] = {"group", "G",
                            "the consumer group: members of one group share the partitions "
                            "(default zooagg)"},
-    [O_PREFIX - O_KAFKA] = {"topic-prefix", required_argument, "P",
+    [O_PREFIX - O_KAFKA] = {"topic-prefix", "P",
                             "read P.traffic, P.stats, P.alerts (and P.flows with --flows); "
                             "fleet alerts go to P.alerts (default flowzoo)"},
-    [O_DB - O_KAFKA] = {"db", required_argument, "URL",
-                        "the history: sqlite:PATH or postgresql://...; required"},
-    [O_HTTP - O_KAFKA] = {"http", required_argument, "[ADDR:]PORT",
+    [O_DB - O_KAFKA] = {"db", "URL", "the history: sqlite:PATH or postgresql://...; required"},
+    [O_HTTP - O_KAFKA] = {"http", "[ADDR:]PORT",
                           "serve the fleet's page and JSON API (default address 127.0.0.1; "
                           "PORT 0: a free port, printed in the log)"},
-    [O_KOPT - O_KAFKA] = {"kafka-opt", required_argument, "KEY=VALUE",
+    [O_KOPT - O_KAFKA] = {"kafka-opt", "KEY=VALUE",
                           "a librdkafka setting for the consumer and the producer "
                           "(repeatable)"},
-    [O_CONFIG - O_KAFKA] = {"config", required_argument, "FILE",
+    [O_CONFIG - O_KAFKA] = {"config", "FILE",
                             "a JSON object of these options without dashes (kafka-opt: an "
                             "object); the command line wins"},
-    [O_RETENTION - O_KAFKA] = {"retention-days", required_argument, "N",
+    [O_RETENTION - O_KAFKA] = {"retention-days", "N",
                                "delete rows older than N days of wall-clock time (0: keep "
                                "everything, the default)"},
-    [O_TOPN - O_KAFKA] = {"top-n", required_argument, "N",
-                          "entries of each merged top list, 1 to 1000 (default 10)"},
-    [O_STALE - O_KAFKA] = {"stale-bins", required_argument, "N",
+    [O_TOPN - O_KAFKA] = {"top-n", "N", "entries of each merged top list, 1 to 1000 (default 10)"},
+    [O_STALE - O_KAFKA] = {"stale-bins", "N",
                            "a collector this many bins behind the newest is not waited for "
                            "when a merged bin closes (default 12)"},
-    [O_BATCH - O_KAFKA] = {"batch", required_argument, "N",
-                           "messages per database transaction at most (default 500)"},
-    [O_AHIST - O_KAFKA] = {"alert-history", required_argument, "N",
-                           "fleet baselines: bins of history (default 288)"},
-    [O_AMIN - O_KAFKA] = {"alert-min-history", required_argument, "N",
+    [O_BATCH - O_KAFKA] = {"batch", "N", "messages per database transaction at most (default 500)"},
+    [O_AHIST - O_KAFKA] = {"alert-history", "N", "fleet baselines: bins of history (default 288)"},
+    [O_AMIN - O_KAFKA] = {"alert-min-history", "N",
                           "fleet baselines: no alert before N bins of history (default 12)"},
-    [O_ABINS - O_KAFKA] = {"alert-bins", required_argument, "N",
+    [O_ABINS - O_KAFKA] = {"alert-bins", "N",
                            "fleet baselines: consecutive bins that start and end an alert "
                            "(default 2)"},
-    [O_AK - O_KAFKA] = {"alert-k", required_argument, "K",
-                        "fleet baselines: mean + K standard deviations (default 3)"},
-    [O_ASUP - O_KAFKA] = {"alert-suppress", required_argument, "S",
+    [O_AK -
+        O_KAFKA] = {"alert-k", "K", "fleet baselines: mean + K standard deviations (default 3)"},
+    [O_ASUP - O_KAFKA] = {"alert-suppress", "S",
                           "fleet baselines: seconds after an alert's end in which the same "
                           "alert is suppressed (default 3600)"},
-    [O_SUMMARY - O_KAFKA] = {"summary", required_argument, "FILE",
-                             "write the counters as JSON to FILE at exit"},
-    [O_COLLECTORS - O_KAFKA] = {"collectors", required_argument, "ID,...",
+    [O_SUMMARY - O_KAFKA] = {"summary", "FILE", "write the counters as JSON to FILE at exit"},
+    [O_COLLECTORS - O_KAFKA] = {"collectors", "ID,...",
                                 "the appliances every merged bin waits for (replays: start "
                                 "times differ)"},
-    [O_FLOWS - O_KAFKA] = {"flows", no_argument, NULL, "also read P.flows into the table flows"},
-    [O_HELP - O_KAFKA] = {"help", no_argument, NULL, "print this help and exit"},
-    [O_HELP_MAN - O_KAFKA] = {"help-man", no_argument, NULL,
-                              "print the manual page zooagg(8) (roff) and exit"},
-    [O_HELP_MARKDOWN - O_KAFKA] = {"help-markdown", no_argument, NULL,
+    [O_FLOWS - O_KAFKA] = {"flows", NULL, "also read P.flows into the table flows"},
+    [O_HELP - O_KAFKA] = {"help", NULL, "print this help and exit"},
+    [O_HELP_MAN - O_KAFKA] = {"help-man", NULL, "print the manual page zooagg(8) (roff) and exit"},
+    [O_HELP_MARKDOWN - O_KAFKA] = {"help-markdown", NULL,
                                    "print the option reference docs/zooagg-options.md "
                                    "(Markdown) and exit"},
 };
@@ -97,7 +85,8 @@ void zooagg_longopts(struct option *longopts, int n)
 
 	for (size_t i = 0; i < N_OPTS && k < n - 1; i++, k++)
 		longopts[k] =
-		    (struct option){opts[i].name, opts[i].has_arg, NULL, (int)i + O_KAFKA};
+		    (struct option){opts[i].name, opts[i].arg ? required_argument : no_argument,
+		                    NULL, (int)i + O_KAFKA};
 	memset(&longopts[k], 0, sizeof(longopts[k]));
 }
 
@@ -106,62 +95,38 @@ const char *zooagg_opt_name(int val)
 	return val >= O_KAFKA && val < O__END ? opts[val - O_KAFKA].name : NULL;
 }
 
-static struct fz_doc_opt *make_doc(struct fz_doc *d, struct fz_doc_group *g)
-{
-	struct fz_doc_opt *rows = calloc(N_OPTS, sizeof(*rows));
+static const struct fz_doc_group group = {NULL, opts, N_OPTS};
 
-	for (size_t i = 0; rows && i < N_OPTS; i++)
-		rows[i] = (struct fz_doc_opt){opts[i].name, opts[i].arg, opts[i].help};
-	*g = (struct fz_doc_group){NULL, rows, N_OPTS};
-	*d = (struct fz_doc){
-	    .name = "zooagg",
-	    .section = 8,
-	    .version = FZ_VERSION,
-	    .summary = "merge many flowzoo appliances from Kafka into one history",
-	    .synopsis = synopsis,
-	    .description = description,
-	    .groups = g,
-	    .n_groups = 1,
-	    .statuses = statuses,
-	    .n_statuses = sizeof(statuses) / sizeof(statuses[0]),
-	    .see_also = see_also,
-	};
-	return rows;
-}
+static const struct fz_doc doc = {
+    .name = "zooagg",
+    .section = 8,
+    .version = FZ_VERSION,
+    .summary = "merge many flowzoo appliances from Kafka into one history",
+    .synopsis = synopsis,
+    .description = description,
+    .groups = &group,
+    .n_groups = 1,
+    .statuses = statuses,
+    .n_statuses = sizeof(statuses) / sizeof(statuses[0]),
+    .see_also = see_also,
+};
 
-static void print(FILE *f, void (*out)(FILE *, const struct fz_doc *))
-{
-	struct fz_doc d;
-	struct fz_doc_group g;
-	struct fz_doc_opt *rows = make_doc(&d, &g);
-
-	if (rows)
-		out(f, &d);
-	free(rows);
-}
-
-static void help(FILE *f, const struct fz_doc *d)
+void zooagg_usage(FILE *f)
 {
 	fprintf(f,
 	        "usage: %s\n  URL: sqlite:PATH or postgresql://...   (docs/fleet.md)\noptions:\n",
 	        synopsis[0]);
-	fz_doc_help_options(f, d);
+	fz_doc_help_options(f, &doc);
 	fputs("exit status:\n", f);
-	for (size_t i = 0; i < d->n_statuses; i++)
-		fprintf(f, "  %d  %s\n", d->statuses[i].code, d->statuses[i].meaning);
-}
-
-void zooagg_usage(FILE *f)
-{
-	print(f, help);
+	fz_doc_help_statuses(f, &doc);
 }
 
 void zooagg_man(FILE *f)
 {
-	print(f, fz_doc_man);
+	fz_doc_man(f, &doc);
 }
 
 void zooagg_markdown(FILE *f)
 {
-	print(f, fz_doc_markdown);
+	fz_doc_markdown(f, &doc);
 }

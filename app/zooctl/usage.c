@@ -128,8 +128,7 @@ static void help(FILE *f, const struct fz_doc *d)
 	fputs("options:\n", f);
 	fz_doc_help_options(f, d);
 	fputs("exit status:\n", f);
-	for (size_t i = 0; i < d->n_statuses; i++)
-		fprintf(f, "  %d  %s\n", d->statuses[i].code, d->statuses[i].meaning);
+	fz_doc_help_statuses(f, d);
 }
 
 void zooctl_usage(FILE *f)

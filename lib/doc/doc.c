@@ -226,3 +226,9 @@ void fz_doc_help_commands(FILE *f, const struct fz_doc *d)
 	for (size_t i = 0; i < d->n_commands; i++)
 		help_row(f, "", &d->commands[i]);
 }
+
+void fz_doc_help_statuses(FILE *f, const struct fz_doc *d)
+{
+	for (size_t i = 0; i < d->n_statuses; i++)
+		fprintf(f, "  %d  %s\n", d->statuses[i].code, d->statuses[i].meaning);
+}

@@ -69,4 +69,7 @@ void fz_doc_help_options(FILE *f, const struct fz_doc *d);
 /* Print the commands as --help lists them: "  name ARG   help". */
 void fz_doc_help_commands(FILE *f, const struct fz_doc *d);
 
+/* Print the exit statuses as --help lists them: "  N  meaning". */
+void fz_doc_help_statuses(FILE *f, const struct fz_doc *d);
+
 #endif
