@@ -28,14 +28,6 @@ int fz_attacks_on(const struct fz_appliance *app)
 	return app->opts.detect == 1 || (app->opts.detect == -1 && app->networks != NULL);
 }
 
-static void addr_text(const uint8_t a[16], int ip_version, char *buf, size_t cap)
-{
-	if (ip_version == 4)
-		inet_ntop(AF_INET, a + 12, buf, (socklen_t)cap);
-	else
-		inet_ntop(AF_INET6, a, buf, (socklen_t)cap);
-}
-
 static const char *net_name(const struct fz_appliance *app, uint16_t net)
 {
 	return net && net <= app->rctx.n_nets ? app->rctx.net_names[net - 1] : NULL;
@@ -46,8 +38,8 @@ static void describe(const struct fz_attack_event *ev, char *buf, size_t cap)
 	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
 	const char *now = ev->state == FZ_ATTACK_END ? "ended" : "under way";
 
-	addr_text(ev->host, ev->ip_version, a, sizeof(a));
-	addr_text(ev->scanner, ev->ip_version, b, sizeof(b));
+	fz_record_addr_text(ev->host, ev->ip_version, a, sizeof(a));
+	fz_record_addr_text(ev->scanner, ev->ip_version, b, sizeof(b));
 	switch (ev->attack) {
 	case FZ_ATTACK_VOLUME:
 		snprintf(buf, cap, "volume to %s: %.0f %s over %.0f, %s", a, ev->value, ev->metric,
@@ -74,7 +66,8 @@ static json_t *sources(const struct fz_attack_event *ev)
 	char buf[INET6_ADDRSTRLEN];
 
 	for (unsigned i = 0; list && i < ev->n_sources; i++) {
-		addr_text(ev->sources[i].addr, ev->sources[i].ip_version, buf, sizeof(buf));
+		fz_record_addr_text(ev->sources[i].addr, ev->sources[i].ip_version, buf,
+		                    sizeof(buf));
 		json_array_append_new(list, json_pack("{s:s, s:I}", "src_ip", buf, "lead",
 		                                      (json_int_t)ev->sources[i].lead));
 	}
@@ -90,7 +83,7 @@ static json_t *sample(const struct fz_attack_event *ev)
 		if (ev->attack == FZ_ATTACK_PORT_SCAN) {
 			json_array_append_new(list, json_integer(ev->ports[i]));
 		} else {
-			addr_text(ev->sample[i], ev->ip_version, buf, sizeof(buf));
+			fz_record_addr_text(ev->sample[i], ev->ip_version, buf, sizeof(buf));
 			json_array_append_new(list, json_string(buf));
 		}
 	}
@@ -110,11 +103,11 @@ static json_t *figures(const struct fz_attack_event *ev)
 	if (o == NULL)
 		return NULL;
 	if (ev->attack != FZ_ATTACK_ADDRESS_SCAN) {
-		addr_text(ev->host, ev->ip_version, buf, sizeof(buf));
+		fz_record_addr_text(ev->host, ev->ip_version, buf, sizeof(buf));
 		json_object_set_new(o, "host", json_string(buf));
 	}
 	if (ev->attack == FZ_ATTACK_PORT_SCAN || ev->attack == FZ_ATTACK_ADDRESS_SCAN) {
-		addr_text(ev->scanner, ev->ip_version, buf, sizeof(buf));
+		fz_record_addr_text(ev->scanner, ev->ip_version, buf, sizeof(buf));
 		json_object_set_new(o, "scanner", json_string(buf));
 	}
 	if (ev->attack == FZ_ATTACK_ADDRESS_SCAN) {
@@ -190,8 +183,8 @@ static void event(void *arg, const struct fz_attack_event *ev)
 		       fz_attack_state_name(ev->state), message, (unsigned long long)ev->start_ms,
 		       ev->state == FZ_ATTACK_END ? ", over" : "");
 	}
-	addr_text(ev->attack <= FZ_ATTACK_SYN_FLOOD ? ev->host : ev->scanner, ev->ip_version, key,
-	          sizeof(key));
+	fz_record_addr_text(ev->attack <= FZ_ATTACK_SYN_FLOOD ? ev->host : ev->scanner,
+	                    ev->ip_version, key, sizeof(key));
 	memset(&it, 0, sizeof(it));
 	it.kind = FZ_ITEM_ALERT;
 	it.stream = "alerts";

@@ -119,4 +119,7 @@ int fz_record_flow_key_text(const struct fz_flow_key *key, char *buf, size_t cap
 /* Format an address of a key as text (IPv4 dotted for ip_version 4). */
 void fz_record_addr_str(const struct fz_flow_key *key, int end, char *buf, size_t cap);
 
+/* The same for 16 bytes as a key holds them (IPv4-mapped when ip_version is 4). */
+void fz_record_addr_text(const uint8_t addr[16], int ip_version, char *buf, size_t cap);
+
 #endif

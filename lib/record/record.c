@@ -45,12 +45,17 @@ struct fz_record_enc {
  * most FZ_NUMFMT_MAX, two IPv6 addresses, the key names and the classes. */
 #define FIXED_MAX 2048
 
+void fz_record_addr_text(const uint8_t addr[16], int ip_version, char *buf, size_t cap)
+{
+	if (ip_version == 4)
+		inet_ntop(AF_INET, addr + 12, buf, (socklen_t)cap);
+	else
+		inet_ntop(AF_INET6, addr, buf, (socklen_t)cap);
+}
+
 void fz_record_addr_str(const struct fz_flow_key *key, int end, char *buf, size_t cap)
 {
-	if (key->ip_version == 4)
-		inet_ntop(AF_INET, key->addr[end] + 12, buf, (socklen_t)cap);
-	else
-		inet_ntop(AF_INET6, key->addr[end], buf, (socklen_t)cap);
+	fz_record_addr_text(key->addr[end], key->ip_version, buf, cap);
 }
 
 /* lead, the JSON string of s (escaped by jansson), then tail, into t. */
