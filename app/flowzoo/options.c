@@ -24,7 +24,7 @@ static const struct choice jsonl_mode_choices[] = {{"truncate", FZ_JSONL_TRUNCAT
                                                    {"append", FZ_JSONL_APPEND},
                                                    {"refuse", FZ_JSONL_REFUSE},
                                                    {NULL, 0}};
-static const struct choice tri_choices[] = {{"auto", -1}, {"on", 1}, {"off", 0}, {NULL, 0}};
+const struct choice fz_opts__tri_choices[] = {{"auto", -1}, {"on", 1}, {"off", 0}, {NULL, 0}};
 
 #define O(f) offsetof(struct fz_opts, f)
 
@@ -188,7 +188,7 @@ static const struct opt_def defs[] = {
      .type = T_CHOICE,
      .off = O(progress),
      .arg = "auto|on|off",
-     .choices = tri_choices,
+     .choices = fz_opts__tri_choices,
      .help = "offline progress line on standard error (default auto: on a terminal)"},
     {.name = "replay",
      .type = T_STR,

@@ -12,8 +12,6 @@
 
 #define O(f) offsetof(struct fz_opts, f)
 
-static const struct choice detect_choices[] = {{"auto", -1}, {"on", 1}, {"off", 0}, {NULL, 0}};
-
 /* Sorted by name. */
 const struct opt_def fz_opts__alerts_defs[] = {
     {.name = "alert-bins",
@@ -65,7 +63,7 @@ const struct opt_def fz_opts__alerts_defs[] = {
      .type = T_CHOICE,
      .off = O(detect),
      .arg = "auto|on|off",
-     .choices = detect_choices,
+     .choices = fz_opts__tri_choices,
      .help = "attack detection: volume, syn_flood, port_scan, address_scan (default auto: on "
              "with --networks, for hosts inside the networks; on without --networks: every "
              "host)"},

@@ -30,6 +30,9 @@ struct choice {
 	int value;
 };
 
+/* auto (-1), on (1), off (0): the choices of --progress, --detect, ... */
+extern const struct choice fz_opts__tri_choices[];
+
 struct opt_def {
 	const char *name;
 	enum opt_type type;
