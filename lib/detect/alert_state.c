@@ -158,14 +158,9 @@ static uint64_t quiet_ms(const struct fz_detect *d, const struct alert_val *v)
 	return d->end_s * 1000;
 }
 
-struct ending {
-	uint64_t time_ms;
-	uint32_t slot;
-};
-
 static int by_time(const void *a, const void *b)
 {
-	const struct ending *x = a, *y = b;
+	const struct alert_ending *x = a, *y = b;
 
 	if (x->time_ms != y->time_ms)
 		return x->time_ms < y->time_ms ? -1 : 1;
@@ -174,19 +169,17 @@ static int by_time(const void *a, const void *b)
 
 void alert_expire(struct fz_detect *d, uint64_t now_ms)
 {
-	struct ending *end = NULL;
+	struct alert_ending *end = d->ending;
 	unsigned n = 0;
 
 	if (d->alerts.n == 0)
 		return;
-	if (d->active)
-		end = malloc(d->active * sizeof(*end));
-	for (uint32_t i = 0; end && i <= d->alerts.mask; i++) {
+	for (uint32_t i = 0; d->active && i <= d->alerts.mask; i++) {
 		struct alert_val *v = keymap_slot_val(&d->alerts, i);
 
 		if (keymap_slot_key(&d->alerts, i) && v->active &&
 		    v->last_ms + quiet_ms(d, v) <= now_ms && n < d->active)
-			end[n++] = (struct ending){v->last_ms + quiet_ms(d, v), i};
+			end[n++] = (struct alert_ending){v->last_ms + quiet_ms(d, v), i};
 	}
 	/* In the order they ended (then by slot), whatever the table's order. */
 	if (n > 1)
@@ -205,7 +198,6 @@ void alert_expire(struct fz_detect *d, uint64_t now_ms)
 		v->active = 0;
 		d->active--;
 	}
-	free(end);
 	/* Forget what can no longer suppress anything. */
 	for (uint32_t i = 0; d->alerts.n > d->active && i <= d->alerts.mask; i++) {
 		struct alert_val *v = keymap_slot_val(&d->alerts, i);

@@ -147,7 +147,9 @@ struct fz_detect *fz_detect_create(const struct fz_detect_conf *c)
 		if (keymap_init(&d->slots[i].hosts, c->hosts, sizeof(struct host_key),
 		                sizeof(struct host_val)))
 			goto fail;
-	if (keymap_init(&d->alerts, ALERTS, sizeof(struct alert_key), alert_val_size()) ||
+	d->ending = calloc(ALERTS, sizeof(*d->ending));
+	if (d->ending == NULL ||
+	    keymap_init(&d->alerts, ALERTS, sizeof(struct alert_key), alert_val_size()) ||
 	    scan_init(d))
 		goto fail;
 	return d;
@@ -170,6 +172,7 @@ void fz_detect_free(struct fz_detect *d)
 	free(d->nets);
 	free(d->announced);
 	free(d->done);
+	free(d->ending);
 	free(d);
 }
 

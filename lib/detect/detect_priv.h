@@ -58,6 +58,12 @@ struct second {
 	struct keymap hosts; /* struct host_key -> struct host_val */
 };
 
+/* An alert whose quiet time is over: alert_expire's list, ended in time order. */
+struct alert_ending {
+	uint64_t time_ms;
+	uint32_t slot;
+};
+
 struct fz_detect {
 	struct fz_detect_conf conf;
 	struct fz_detect_thresholds *nets;
@@ -67,9 +73,10 @@ struct fz_detect {
 	int started;
 	uint64_t *announced; /* per worker: its seconds before this are all handed over */
 	uint8_t *done;
-	struct keymap alerts; /* struct alert_key -> struct alert_val */
-	struct keymap scans;  /* struct scan_key -> struct scan_val */
-	unsigned active;      /* alerts on (written or suppressed) */
+	struct keymap alerts;        /* struct alert_key -> struct alert_val */
+	struct keymap scans;         /* struct scan_key -> struct scan_val */
+	unsigned active;             /* alerts on (written or suppressed) */
+	struct alert_ending *ending; /* alerts.limit entries, for alert_expire */
 	struct attack_counters ac[FZ_ATTACK__COUNT];
 	struct machine_counters mc;
 	struct fz_counter_pub *pub_attacks, *pub_machine;
