@@ -340,7 +340,9 @@ def check_http(c, label, member, traffic, query):
     c.eq((200, json.loads(query("SELECT record FROM fleet_zoo WHERE scope = 'all'")[0][0])),
          (st, json.loads(body)["zoo"]), label + ": /api/fleet/zoo")
     st, body = get(base, "/")
-    c.eq((200, True), (st, b"zooagg" in body), label + ": the page")
+    with open(os.path.join(SRC, "share", "dashboard", "index.html"), "rb") as f:
+        c.eq((200, True), (st, body == f.read()),
+             label + ": the page is share/dashboard/index.html (the appliance's, in fleet mode)")
     bad = [("/api/fleet/bins", 400), ("/api/fleet/bins?network=lan&bins=0", 400),
            ("/api/fleet/top?network=lan", 400), ("/api/fleet/top?network=lan&bin_start_ms=1", 404),
            ("/api/fleet/alerts?limit=x", 400), ("/api/fleet/daily?network=" + "n" * 65, 400)]
