@@ -53,6 +53,7 @@ static const char *const paths[] = {"/",
                                     "/chart.min.js",
                                     "/api/status",
                                     "/api/fleet/networks",
+                                    "/api/fleet/latest",
                                     "/api/fleet/bins",
                                     "/api/fleet/top",
                                     "/api/fleet/daily",
@@ -210,12 +211,18 @@ static int answer(struct zooagg_http *h, const struct fz_http_req *q, struct fz_
 			return bad(r, "%s must be an integer from 1 to 1000", "limit");
 		return reply(r, 200, json_pack("{so}", "alerts", fz_db_fleet_alerts(h->db, limit)));
 	}
-	if (name_arg(q, "network", 1, &net))
-		return bad(r, "%s is required: a network's name (1 to 64 characters of UTF-8)",
-		           "network");
 	if (name_arg(q, "collector", 0, &coll))
 		return bad(r, "%s must be a collector id (1 to 64 characters of UTF-8)",
 		           "collector");
+	if (strcmp(q->path, "/api/fleet/latest") == 0) {
+		o = fz_db_fleet_latest(h->db, coll);
+		return o ? reply(r, 200,
+		                 json_pack("{ssso}", "collector", coll ? coll : "fleet", "bins", o))
+		         : -1;
+	}
+	if (name_arg(q, "network", 1, &net))
+		return bad(r, "%s is required: a network's name (1 to 64 characters of UTF-8)",
+		           "network");
 	if (strcmp(q->path, "/api/fleet/daily_hosts") == 0) {
 		if (num_arg(q, "limit", 1, 1000, &limit))
 			return bad(r, "%s must be an integer from 1 to 1000", "limit");

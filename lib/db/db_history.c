@@ -107,6 +107,30 @@ json_t *fz_db_fleet_bins(struct fz_db *db, const char *network, const char *coll
 	}
 }
 
+json_t *fz_db_fleet_latest(struct fz_db *db, const char *collector)
+{
+	static const char *const merged[] = {"network", BIN_NAMES, "collectors", "closed"};
+	static const enum col mtypes[] = {C_STR, BIN_TYPES, C_INT, C_INT};
+	static const char *const one[] = {"network", BIN_NAMES, "collector"};
+	static const enum col otypes[] = {C_STR, BIN_TYPES, C_STR};
+	const char *p[1] = {collector};
+
+	if (!collector)
+		return rows(db,
+		            "SELECT f.network, " BIN_COLS
+		            ", collectors, closed FROM fleet_traffic f "
+		            "JOIN (SELECT network AS n, MAX(bin_start_ms) AS m FROM fleet_traffic "
+		            "GROUP BY network) l ON f.network = l.n AND f.bin_start_ms = l.m "
+		            "ORDER BY f.network",
+		            0, NULL, merged, mtypes, 16);
+	return rows(db,
+	            "SELECT t.network, " BIN_COLS ", collector FROM traffic t JOIN (SELECT network "
+	            "AS n, MAX(bin_start_ms) AS m FROM traffic WHERE collector = $1 GROUP BY "
+	            "network) l ON t.network = l.n AND t.bin_start_ms = l.m WHERE t.collector = $1 "
+	            "ORDER BY t.network",
+	            1, p, one, otypes, 15);
+}
+
 json_t *fz_db_fleet_daily(struct fz_db *db, const char *network, const char *collector)
 {
 	static const char *const names[] = {"network",     "day_ms",    "packets_in", "bytes_in",

@@ -52,6 +52,8 @@ struct json_t;
 struct json_t *fz_db_fleet_networks(struct fz_db *db);
 struct json_t *fz_db_fleet_bins(struct fz_db *db, const char *network, const char *collector,
                                 unsigned limit, unsigned long long bin_start_ms);
+/* Each network's latest bin, merged (collector NULL) or one collector's, by network name. */
+struct json_t *fz_db_fleet_latest(struct fz_db *db, const char *collector);
 struct json_t *fz_db_fleet_daily(struct fz_db *db, const char *network, const char *collector);
 struct json_t *fz_db_fleet_zoo(struct fz_db *db);
 /* Per day, a network's hosts from its merged bins' top lists (collector NULL) or one

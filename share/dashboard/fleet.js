@@ -17,9 +17,9 @@ const fleet = {
 };
 
 // The query of the network and appliance chosen ("" appliance: the merged fleet).
-function fleetQuery(network) {
+function fleetQuery() {
 	const coll = $("appliance").value;
-	return "network=" + encodeURIComponent(network || $("fleet-network").value) +
+	return "network=" + encodeURIComponent($("fleet-network").value) +
 		(coll ? "&collector=" + encodeURIComponent(coll) : "");
 }
 
@@ -55,10 +55,12 @@ async function fleetSelectors() {
 async function fleetTraffic() {
 	const names = [...new Set(fleet.nets.map((x) => x.network))];
 	const sel = $("fleet-network").value;
-	const all = await Promise.all(names.map((x) => get("api/fleet/bins?" + fleetQuery(x) +
-		"&bins=" + (x === sel ? FLEET_BINS : 1))));
-	showNetworks(names.map((x, i) => ({name: x, bin: all[i].bins[0] || null, none: "no bin"})));
-	const mine = all[names.indexOf(sel)];
+	const coll = $("appliance").value;
+	const [latest, mine] = await Promise.all([
+		get("api/fleet/latest" + (coll ? "?collector=" + encodeURIComponent(coll) : "")),
+		sel ? get("api/fleet/bins?" + fleetQuery() + "&bins=" + FLEET_BINS) : null]);
+	const byName = new Map(latest.bins.map((b) => [b.network, b]));
+	showNetworks(names.map((x) => ({name: x, bin: byName.get(x) || null, none: "no bin"})));
 	fleet.bins = mine ? mine.bins.slice().reverse() : [];
 	showBins(fleet.bins);
 	setOptions($("bin"), [["", "latest"]].concat(fleet.bins.slice().reverse().map((b) =>
@@ -162,7 +164,7 @@ async function startFleet(st) {
 		"every day in zooagg's database";
 	$("days-table-caption").textContent = "Per day (UTC), newest first; sums of the bins that " +
 		"start in the day";
-	$("footer").replaceChildren("Served by zooagg. The data: ", ...["networks", "bins", "top",
+	$("footer").replaceChildren("Served by zooagg. The data: ", ...["networks", "latest", "bins", "top",
 		"daily", "daily_hosts", "zoo", "alerts"].flatMap((x, i) => {
 		const a = document.createElement("a");
 		a.href = "api/fleet/" + x;

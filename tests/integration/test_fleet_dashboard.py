@@ -9,9 +9,10 @@ captures of `fzgen.py fleet` into one zooagg member with --http and SQLite.
 Then:
 
 - the page's files are share/dashboard/'s and Debian's Chart.js, byte for
-  byte; /api/status says zooagg; malformed requests of the new endpoint and
-  argument (/api/status, /api/fleet/daily?collector=, daily_hosts) are 400s with their
-  message, random query strings never a 5xx;
+  byte; /api/status says zooagg; /api/fleet/latest equals the database (merged)
+  and the records (one collector); malformed requests of the new endpoints and
+  argument (/api/status, /api/fleet/latest, collector= of daily and daily_hosts)
+  are 400s with their message, random query strings never a 5xx;
 - headless Chromium (cdp.py) opens the page: it finds zooagg, shows the
   fleet's parts and hides the appliance's; with the merged fleet chosen, the
   figures of the latest bin and the networks table equal the database's
@@ -115,15 +116,19 @@ def files_and_malformed(base):
          "collector must be a collector id (1 to 64 characters of UTF-8)"),
         ("/api/fleet/daily_hosts?network=lan&collector=zoo-a&limit=0", 400,
          "limit must be an integer from 1 to 1000"),
+        ("/api/fleet/latest?collector=", 400,
+         "collector must be a collector id (1 to 64 characters of UTF-8)"),
+        ("/api/fleet/latest?collector=%80", 400,
+         "collector must be a collector id (1 to 64 characters of UTF-8)"),
         ("/api/fleet/daily?collector=zoo-a", 400,
          "network is required: a network's name (1 to 64 characters of UTF-8)"),
     ]
     for path, status, msg in cases:
         st, body = get_json(base + path)
         c.eq((status, msg), (st, (body or {}).get("error")), "GET %s" % path[:70])
-    for what in ("daily", "daily_hosts"):
+    for what in ("latest", "daily", "daily_hosts"):
         st, body = get_json(base + "/api/fleet/%s?network=lan&collector=nope" % what)
-        c.eq((200, "nope", []), (st, body["collector"], body["days"]),
+        c.eq((200, "nope", []), (st, body["collector"], body["bins" if what == "latest" else "days"]),
              "/api/fleet/%s of an unknown collector: no day" % what)
     rng = random.Random(2121)
     codes = set()
@@ -131,11 +136,33 @@ def files_and_malformed(base):
         raw = bytes(rng.randrange(256) for _ in range(rng.randrange(0, 60)))
         q = "".join(chr(b) if b < 128 and (chr(b).isalnum() or chr(b) in "=&") else "%%%02X" % b
                     for b in raw)
-        path = rng.choice(["/api/status?", "/api/fleet/daily?network=lan&collector=",
+        path = rng.choice(["/api/status?", "/api/fleet/latest?collector=",
+                           "/api/fleet/daily?network=lan&collector=",
                            "/api/fleet/daily?", "/api/fleet/daily_hosts?network=lan&collector="])
         codes.add(get(base + path + q)[0])
     c.eq(set(), {x for x in codes if x >= 500}, "150 random query strings: never a 5xx (%s)"
          % sorted(codes))
+
+
+def latest(base, query, traffic):
+    """/api/fleet/latest: each network's latest bin, merged (the database's) or one
+    collector's (its records')."""
+    want = {}
+    for r in query("SELECT network, bin_start_ms, bytes_in, collectors FROM fleet_traffic "
+                   "ORDER BY bin_start_ms"):
+        want[r[0]] = (int(r[1]), int(r[2]), int(r[3]))
+    st, body = get_json(base + "/api/fleet/latest")
+    c.eq((200, "fleet", sorted(want.items())),
+         (st, body["collector"], [(b["network"], (b["bin_start_ms"], b["bytes_in"], b["collectors"]))
+                                  for b in body["bins"]]), "/api/fleet/latest (merged)")
+    want = {}
+    for t in sorted(traffic, key=lambda t: t["bin_start_ms"]):
+        if t["collector"] == "zoo-b":
+            want[t["network"]] = {k: t[k] for k in ("bin_start_ms",) + FIGS}
+    st, body = get_json(base + "/api/fleet/latest?collector=zoo-b")
+    c.eq((200, sorted(want.items())),
+         (st, [(b["network"], {k: b[k] for k in ("bin_start_ms",) + FIGS}) for b in body["bins"]]),
+         "/api/fleet/latest?collector=zoo-b (its records)")
 
 
 def choose(page, select, value, shown):
@@ -332,6 +359,7 @@ def main():
             print("filled in %.1f s" % (time.time() - t0))
             if base:
                 files_and_malformed(base)
+                latest(base, query, traffic)
                 browse(tmp, base, traffic, query)
             c.eq(0, member.stop(), "zooagg exits 0 on SIGTERM")
         finally:
