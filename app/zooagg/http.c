@@ -151,11 +151,12 @@ static int status(struct zooagg_http *h, const struct fz_http_req *q, struct fz_
 {
 	struct fz_fleet_counters v;
 	struct fz_counter_set set;
-	json_t *c = json_object();
+	json_t *c;
 
 	if (q->n_args)
 		return bad(r, "unknown query argument '%.64s' (/api/status takes none)",
 		           q->args[0].key ? q->args[0].key : "");
+	c = json_object();
 	fz_counter_pub_read(h->z->counters_pub, &v);
 	fz_fleet_counter_set(&set, &v);
 	for (unsigned i = 0; c && i < set.n_defs; i++) {

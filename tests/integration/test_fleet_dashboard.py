@@ -361,7 +361,8 @@ def main():
                 files_and_malformed(base)
                 latest(base, query, traffic)
                 browse(tmp, base, traffic, query)
-            c.eq(0, member.stop(), "zooagg exits 0 on SIGTERM")
+            rc = member.stop()
+            c.eq(0, rc, "zooagg exits 0 on SIGTERM" + ("" if rc == 0 else ": " + member.text()[-3000:]))
         finally:
             if member.proc.poll() is None:
                 member.proc.kill()
