@@ -270,11 +270,11 @@ async function tops() {
 	if (f) showFilter(f);
 }
 
-// The top tables of bin b ({bin_start_ms, top, top_exact}, or null), described by what; with
+// The top tables of bin b ({bin_start_ms, top, top_exact}, or null), described by label; with
 // linkTo (a network), each row links to the filtered view of its address or port.
-function showTops(b, what, linkTo) {
+function showTops(b, label, linkTo) {
 	$("top-bin").dataset.bin = b ? b.bin_start_ms : "";
-	$("top-bin").textContent = b ? "(" + what + (b.top_exact === false ? ", approximate" : "") + ")" :
+	$("top-bin").textContent = b ? "(" + label + (b.top_exact === false ? ", approximate" : "") + ")" :
 		"(none yet)";
 	for (const list of ["src_ip", "dst_ip", "dst_port"]) {
 		const what = list === "dst_port" ? "port" : "host";
