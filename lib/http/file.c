@@ -5,28 +5,36 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 
 #include "fz_http.h"
 
 int fz_http_file_load(const char *path, char **body, size_t *len)
 {
 	FILE *f = fopen(path, "re");
-	long n;
-	int err;
+	struct stat st;
+	size_t n = 0;
+	int err = 0;
 
 	*body = NULL;
 	if (f == NULL)
 		return -errno;
-	if (fseek(f, 0, SEEK_END) || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) ||
-	    (*body = malloc((size_t)n + 1)) == NULL || fread(*body, 1, (size_t)n, f) != (size_t)n) {
-		err = errno ? -errno : -EIO;
-		fclose(f);
+	/* Only a regular file has a size to read (a directory's would be taken for one). */
+	if (fstat(fileno(f), &st))
+		err = -errno;
+	else if (!S_ISREG(st.st_mode))
+		err = -EISDIR;
+	else if ((*body = malloc((n = (size_t)st.st_size) + 1)) == NULL)
+		err = -ENOMEM;
+	else if (fread(*body, 1, n, f) != n || fgetc(f) != EOF)
+		err = -EIO; /* shorter or longer than it was a moment ago */
+	fclose(f);
+	if (err) {
 		free(*body);
 		*body = NULL;
 		return err;
 	}
-	fclose(f);
 	(*body)[n] = 0;
-	*len = (size_t)n;
+	*len = n;
 	return 0;
 }
