@@ -51,29 +51,13 @@ struct fz_dashboard {
 	size_t len[F__COUNT];
 };
 
-static int load(const char *path, char **body, size_t *len)
-{
-	FILE *f = fopen(path, "re");
-	long n;
-
-	if (f == NULL)
-		return -1;
-	if (fseek(f, 0, SEEK_END) || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) ||
-	    (*body = malloc((size_t)n + 1)) == NULL || fread(*body, 1, (size_t)n, f) != (size_t)n) {
-		fclose(f);
-		return -1;
-	}
-	fclose(f);
-	*len = (size_t)n;
-	return 0;
-}
-
 int fz_dashboard_create(struct fz_appliance *app, struct fz_dashboard **out, char *err,
                         size_t errlen)
 {
 	struct fz_dashboard *d;
 	const char *dir = fz_app_shipped_file(FZ_INSTALLED_DASHBOARD, FZ_SOURCE_DASHBOARD);
 	char path[PATH_MAX];
+	int rc;
 
 	*out = NULL;
 	if (app->opts.http_dashboard_off)
@@ -89,9 +73,10 @@ int fz_dashboard_create(struct fz_appliance *app, struct fz_dashboard **out, cha
 			snprintf(path, sizeof(path), "%s/%s", dir, files[i].name);
 		else
 			snprintf(path, sizeof(path), "%s", FZ_CHARTJS);
-		if (load(path, &d->body[i], &d->len[i])) {
+		rc = fz_http_file_load(path, &d->body[i], &d->len[i]);
+		if (rc) {
 			snprintf(err, errlen, "--http-dashboard: cannot read %s: %s%s", path,
-			         strerror(errno ? errno : EIO),
+			         strerror(-rc),
 			         files[i].name
 			             ? ""
 			             : " (install libjs-chart.js, or --http-dashboard off)");

@@ -4,6 +4,11 @@
  * own (read-only queries; SQLite's WAL and PostgreSQL let them run beside
  * the consumer's writes). Every query argument is checked: a bad one is a
  * 400 with a message, never a 5xx.
+ *
+ * The page is the appliance's dashboard (share/dashboard/, docs/dashboard.md),
+ * its files read once at start like the appliance does: it asks /api/status
+ * what serves it and, for zooagg ("program":"zooagg"), loads fleet.js and
+ * reads the /api/fleet/ endpoints.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -18,18 +23,37 @@
 #include "fz_metrics.h"
 #include "zooagg.h"
 
+/* The page's files: share/dashboard/ and Debian's Chart.js (libjs-chart.js). */
+enum page_file { P_INDEX, P_JS, P_FLEET_JS, P_CSS, P_CHART, P__COUNT };
+
+static const struct {
+	const char *path, *name, *type;
+} files[P__COUNT] = {
+    [P_INDEX] = {"/", "index.html", "text/html; charset=utf-8"},
+    [P_JS] = {"/dashboard.js", "dashboard.js", "text/javascript; charset=utf-8"},
+    [P_FLEET_JS] = {"/fleet.js", "fleet.js", "text/javascript; charset=utf-8"},
+    [P_CSS] = {"/dashboard.css", "dashboard.css", "text/css; charset=utf-8"},
+    [P_CHART] = {"/chart.min.js", NULL, "text/javascript; charset=utf-8"},
+};
+
 struct zooagg_http {
 	struct zooagg *z;
 	struct fz_db *db;
 	struct fz_http_server *server;
-	char *page;
-	size_t page_len;
+	char *body[P__COUNT];
+	size_t len[P__COUNT];
 	pthread_t thread;
 	volatile int stop;
 };
 
 static const char *const paths[] = {"/",
+                                    "/dashboard.js",
+                                    "/fleet.js",
+                                    "/dashboard.css",
+                                    "/chart.min.js",
+                                    "/api/status",
                                     "/api/fleet/networks",
+                                    "/api/fleet/latest",
                                     "/api/fleet/bins",
                                     "/api/fleet/top",
                                     "/api/fleet/daily",
@@ -49,23 +73,33 @@ static int reply(struct fz_http_reply *r, unsigned status, json_t *o)
 	return r->body ? 0 : -1;
 }
 
+/* A 400 with {"error": message}; bytes of the request that are not printable ASCII are shown
+ * as '?' so that the message is JSON (jansson refuses text that is not UTF-8). */
 static int bad(struct fz_http_reply *r, const char *fmt, const char *what)
 {
 	char msg[160];
 
 	snprintf(msg, sizeof(msg), fmt, what);
+	for (char *c = msg; *c; c++)
+		if ((unsigned char)*c < 0x20 || (unsigned char)*c >= 0x7f)
+			*c = '?';
 	return reply(r, 400, json_pack("{ss}", "error", msg));
 }
 
-/* A name argument: 1 to 64 characters, or absent (NULL) when optional. */
+/* A name argument: 1 to 64 characters of UTF-8 (as every name the records carry, so that the
+ * answer can echo it), or absent (NULL) when optional. */
 static int name_arg(const struct fz_http_req *q, const char *key, int required, const char **out)
 {
 	const char *v = fz_http_arg(q, key);
+	json_t *utf8;
 
 	*out = v;
 	if (!v)
 		return required ? -1 : 0;
-	return v[0] && strlen(v) <= 64 ? 0 : -1;
+	if (!v[0] || strlen(v) > 64 || !(utf8 = json_string(v)))
+		return -1;
+	json_decref(utf8);
+	return 0;
 }
 
 static int num_arg(const struct fz_http_req *q, const char *key, unsigned long long lo,
@@ -112,6 +146,31 @@ static int metrics(struct zooagg_http *h, struct fz_http_reply *r)
 	return r->body ? 0 : -1;
 }
 
+/* What serves the page: {"program":"zooagg","collector","version","db","uptime_s","counters"}. */
+static int status(struct zooagg_http *h, const struct fz_http_req *q, struct fz_http_reply *r)
+{
+	struct fz_fleet_counters v;
+	struct fz_counter_set set;
+	json_t *c;
+
+	if (q->n_args)
+		return bad(r, "unknown query argument '%.64s' (/api/status takes none)",
+		           q->args[0].key ? q->args[0].key : "");
+	c = json_object();
+	fz_counter_pub_read(h->z->counters_pub, &v);
+	fz_fleet_counter_set(&set, &v);
+	for (unsigned i = 0; c && i < set.n_defs; i++) {
+		uint64_t x;
+
+		memcpy(&x, (const char *)&v + set.defs[i].offset, sizeof(x));
+		json_object_set_new(c, set.defs[i].name, json_integer((json_int_t)x));
+	}
+	return reply(r, 200,
+	             json_pack("{sssssssssIso}", "program", "zooagg", "collector", h->z->collector,
+	                       "version", FZ_VERSION, "db", fz_db_kind(h->db), "uptime_s",
+	                       (json_int_t)(time(NULL) - h->z->started), "counters", c));
+}
+
 /* A failing query is logged with the database's message (and answered 500 by lib/http). */
 static int handle(void *arg, const struct fz_http_req *q, struct fz_http_reply *r)
 {
@@ -129,16 +188,19 @@ static int answer(struct zooagg_http *h, const struct fz_http_req *q, struct fz_
 	unsigned long long bins = 12, at = 9000000000000000000ull, limit = 50;
 	json_t *o;
 
-	if (strcmp(q->path, "/") == 0) {
-		r->status = 200;
-		r->type = "text/html; charset=utf-8";
-		r->body = malloc(h->page_len + 1);
-		if (!r->body)
-			return -1;
-		memcpy(r->body, h->page, h->page_len + 1);
-		r->len = h->page_len;
-		return 0;
-	}
+	for (unsigned i = 0; i < P__COUNT; i++)
+		if (strcmp(q->path, files[i].path) == 0) {
+			r->status = 200;
+			r->type = files[i].type;
+			r->body = malloc(h->len[i] + 1);
+			if (!r->body)
+				return -1;
+			memcpy(r->body, h->body[i], h->len[i] + 1);
+			r->len = h->len[i];
+			return 0;
+		}
+	if (strcmp(q->path, "/api/status") == 0)
+		return status(h, q, r);
 	if (strcmp(q->path, "/metrics") == 0)
 		return metrics(h, r);
 	if (strcmp(q->path, "/api/fleet/networks") == 0)
@@ -150,20 +212,34 @@ static int answer(struct zooagg_http *h, const struct fz_http_req *q, struct fz_
 			return bad(r, "%s must be an integer from 1 to 1000", "limit");
 		return reply(r, 200, json_pack("{so}", "alerts", fz_db_fleet_alerts(h->db, limit)));
 	}
-	if (name_arg(q, "network", 1, &net))
-		return bad(r, "%s is required: a network's name (1 to 64 characters)", "network");
 	if (name_arg(q, "collector", 0, &coll))
-		return bad(r, "%s must be a collector id (1 to 64 characters)", "collector");
+		return bad(r, "%s must be a collector id (1 to 64 characters of UTF-8)",
+		           "collector");
+	if (strcmp(q->path, "/api/fleet/latest") == 0) {
+		o = fz_db_fleet_latest(h->db, coll);
+		return o ? reply(r, 200,
+		                 json_pack("{ssso}", "collector", coll ? coll : "fleet", "bins", o))
+		         : -1;
+	}
+	if (name_arg(q, "network", 1, &net))
+		return bad(r, "%s is required: a network's name (1 to 64 characters of UTF-8)",
+		           "network");
 	if (strcmp(q->path, "/api/fleet/daily_hosts") == 0) {
 		if (num_arg(q, "limit", 1, 1000, &limit))
 			return bad(r, "%s must be an integer from 1 to 1000", "limit");
-		o = fz_db_fleet_daily_hosts(h->db, net, (unsigned)limit);
-		return o ? reply(r, 200, json_pack("{ssso}", "network", net, "days", o)) : -1;
+		o = fz_db_fleet_daily_hosts(h->db, net, coll, (unsigned)limit);
+		return o ? reply(r, 200,
+		                 json_pack("{ssssso}", "network", net, "collector",
+		                           coll ? coll : "fleet", "days", o))
+		         : -1;
 	}
-	if (strcmp(q->path, "/api/fleet/daily") == 0)
-		return reply(
-		    r, 200,
-		    json_pack("{ssso}", "network", net, "days", fz_db_fleet_daily(h->db, net)));
+	if (strcmp(q->path, "/api/fleet/daily") == 0) {
+		o = fz_db_fleet_daily(h->db, net, coll);
+		return o ? reply(r, 200,
+		                 json_pack("{ssssso}", "network", net, "collector",
+		                           coll ? coll : "fleet", "days", o))
+		         : -1;
+	}
 	if (num_arg(q, "bins", 1, 10000, &bins))
 		return bad(r, "%s must be an integer from 1 to 10000", "bins");
 	if (num_arg(q, "bin_start_ms", 0, 9000000000000000000ull, &at))
@@ -206,31 +282,40 @@ static void *run(void *arg)
 	return NULL;
 }
 
-static char *load_page(size_t *len)
+/* The page's files, from the source tree or else the installed copy; 0, or -1 with the
+ * path that could not be read in err. */
+static int load_page(struct zooagg_http *h, char *err, size_t cap)
 {
-	static const char *const where[] = {ZOOAGG_SOURCE_PAGE, ZOOAGG_INSTALLED_PAGE};
+	char index[512];
+	const char *dir = ZOOAGG_SOURCE_DASHBOARD;
+	FILE *f;
 
-	for (unsigned i = 0; i < 2; i++) {
-		FILE *f = fopen(where[i], "rb");
-		char *buf;
-		long n;
-
-		if (!f)
-			continue;
-		fseek(f, 0, SEEK_END);
-		n = ftell(f);
-		rewind(f);
-		buf = n >= 0 ? malloc((size_t)n + 1) : NULL;
-		if (buf && fread(buf, 1, (size_t)n, f) == (size_t)n) {
-			fclose(f);
-			buf[n] = 0;
-			*len = (size_t)n;
-			return buf;
-		}
-		free(buf);
+	snprintf(index, sizeof(index), "%s/index.html", dir);
+	f = fopen(index, "rb");
+	if (f)
 		fclose(f);
+	else
+		dir = ZOOAGG_INSTALLED_DASHBOARD;
+	for (unsigned i = 0; i < P__COUNT; i++) {
+		char path[512];
+
+		if (files[i].name)
+			snprintf(path, sizeof(path), "%s/%s", dir, files[i].name);
+		else
+			snprintf(path, sizeof(path), "%s", ZOOAGG_CHARTJS);
+		if (fz_http_file_load(path, &h->body[i], &h->len[i])) {
+			snprintf(err, cap, "cannot read the page's %s%s", path,
+			         files[i].name ? "" : " (install libjs-chart.js)");
+			return -1;
+		}
 	}
-	return NULL;
+	return 0;
+}
+
+static void free_page(struct zooagg_http *h)
+{
+	for (unsigned i = 0; i < P__COUNT; i++)
+		free(h->body[i]);
 }
 
 struct zooagg_http *zooagg_http_start(struct zooagg *z)
@@ -248,11 +333,8 @@ struct zooagg_http *zooagg_http_start(struct zooagg *z)
 		free(h);
 		return NULL;
 	}
-	h->page = load_page(&h->page_len);
-	h->db = fz_db_open(z->opts.db, err, sizeof(err));
-	if (!h->page || !h->db) {
-		fprintf(stderr, "zooagg: --http: %s\n",
-		        h->page ? err : "the page index.html is missing");
+	if (load_page(h, err, sizeof(err)) || !(h->db = fz_db_open(z->opts.db, err, sizeof(err)))) {
+		fprintf(stderr, "zooagg: --http: %s\n", err);
 		goto fail;
 	}
 	h->server = fz_http_create(&conf, err, sizeof(err));
@@ -268,7 +350,7 @@ struct zooagg_http *zooagg_http_start(struct zooagg *z)
 	return h;
 fail:
 	fz_db_close(h->db);
-	free(h->page);
+	free_page(h);
 	free(h);
 	return NULL;
 }
@@ -281,6 +363,6 @@ void zooagg_http_stop(struct zooagg_http *h)
 	pthread_join(h->thread, NULL);
 	fz_http_free(h->server);
 	fz_db_close(h->db);
-	free(h->page);
+	free_page(h);
 	free(h);
 }

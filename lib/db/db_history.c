@@ -107,13 +107,45 @@ json_t *fz_db_fleet_bins(struct fz_db *db, const char *network, const char *coll
 	}
 }
 
-json_t *fz_db_fleet_daily(struct fz_db *db, const char *network)
+json_t *fz_db_fleet_latest(struct fz_db *db, const char *collector)
+{
+	static const char *const merged[] = {"network", BIN_NAMES, "collectors", "closed"};
+	static const enum col mtypes[] = {C_STR, BIN_TYPES, C_INT, C_INT};
+	static const char *const one[] = {"network", BIN_NAMES, "collector"};
+	static const enum col otypes[] = {C_STR, BIN_TYPES, C_STR};
+	const char *p[1] = {collector};
+
+	if (!collector)
+		return rows(db,
+		            "SELECT f.network, " BIN_COLS
+		            ", collectors, closed FROM fleet_traffic f "
+		            "JOIN (SELECT network AS n, MAX(bin_start_ms) AS m FROM fleet_traffic "
+		            "GROUP BY network) l ON f.network = l.n AND f.bin_start_ms = l.m "
+		            "ORDER BY f.network",
+		            0, NULL, merged, mtypes, 16);
+	return rows(db,
+	            "SELECT t.network, " BIN_COLS ", collector FROM traffic t JOIN (SELECT network "
+	            "AS n, MAX(bin_start_ms) AS m FROM traffic WHERE collector = $1 GROUP BY "
+	            "network) l ON t.network = l.n AND t.bin_start_ms = l.m WHERE t.collector = $1 "
+	            "ORDER BY t.network",
+	            1, p, one, otypes, 15);
+}
+
+json_t *fz_db_fleet_daily(struct fz_db *db, const char *network, const char *collector)
 {
 	static const char *const names[] = {"network",     "day_ms",    "packets_in", "bytes_in",
 	                                    "packets_out", "bytes_out", "flows",      "bins"};
 	static const enum col types[] = {C_STR, C_INT, C_INT, C_INT, C_INT, C_INT, C_INT, C_INT};
-	const char *p[1] = {network};
+	const char *p[2] = {network, collector};
 
+	if (collector)
+		return rows(
+		    db,
+		    "SELECT network, bin_start_ms / 86400000 * 86400000 AS day_ms, "
+		    "SUM(packets_in), SUM(bytes_in), SUM(packets_out), SUM(bytes_out), "
+		    "SUM(flows), COUNT(*) FROM traffic WHERE network = $1 AND collector = $2 "
+		    "GROUP BY network, day_ms ORDER BY day_ms",
+		    2, p, names, types, 8);
 	return rows(db,
 	            "SELECT network, bin_start_ms / 86400000 * 86400000 AS day_ms, "
 	            "SUM(packets_in), SUM(bytes_in), SUM(packets_out), SUM(bytes_out), SUM(flows), "
@@ -225,19 +257,21 @@ static int by_host_bytes(const void *pa, const void *pb)
 	              json_string_value(json_object_get(b, "host")));
 }
 
-json_t *fz_db_fleet_daily_hosts(struct fz_db *db, const char *network, unsigned limit)
+json_t *fz_db_fleet_daily_hosts(struct fz_db *db, const char *network, const char *collector,
+                                unsigned limit)
 {
 	struct hosts hs = {json_object(), json_object()};
-	const char *p[1] = {network};
+	const char *p[2] = {network, collector};
 	json_t *out = json_array(), *day;
 	const char *day_ms;
+	const char *sql = collector ? "SELECT bin_start_ms / 86400000 * 86400000, top, top_exact "
+	                              "FROM traffic WHERE network = $1 AND collector = $2 "
+	                              "ORDER BY bin_start_ms"
+	                            : "SELECT bin_start_ms / 86400000 * 86400000, top, top_exact "
+	                              "FROM fleet_traffic WHERE network = $1 ORDER BY bin_start_ms";
 
 	if (!hs.days || !hs.exact || !out ||
-	    fz_db_exec(
-	        db,
-	        "SELECT bin_start_ms / 86400000 * 86400000, top, top_exact FROM fleet_traffic "
-	        "WHERE network = $1 ORDER BY bin_start_ms",
-	        1, p, hosts_row, &hs)) {
+	    fz_db_exec(db, sql, collector ? 2 : 1, p, hosts_row, &hs)) {
 		json_decref(hs.days);
 		json_decref(hs.exact);
 		json_decref(out);

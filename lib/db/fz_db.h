@@ -45,18 +45,23 @@ const char *fz_db_error(const struct fz_db *db);
  * The history for zooagg's API (docs/fleet.md, "HTTP API"), as jansson arrays/objects (NULL on
  * a database error): per network and collector the bins stored; the latest `limit` bins at or
  * before bin_start_ms of a network, merged (collector NULL) or one collector's; per-day sums
- * of a network's merged bins; the fleet's zoo (null before any); the latest alerts.
+ * of a network's merged bins (collector NULL) or of one collector's bins; the fleet's zoo
+ * (null before any); the latest alerts.
  */
 struct json_t;
 struct json_t *fz_db_fleet_networks(struct fz_db *db);
 struct json_t *fz_db_fleet_bins(struct fz_db *db, const char *network, const char *collector,
                                 unsigned limit, unsigned long long bin_start_ms);
-struct json_t *fz_db_fleet_daily(struct fz_db *db, const char *network);
+/* Each network's latest bin, merged (collector NULL) or one collector's, by network name. */
+struct json_t *fz_db_fleet_latest(struct fz_db *db, const char *collector);
+struct json_t *fz_db_fleet_daily(struct fz_db *db, const char *network, const char *collector);
 struct json_t *fz_db_fleet_zoo(struct fz_db *db);
-/* Per day, a network's hosts from its merged bins' top lists: bytes and flows as initiator
- * (src_ip lists) and as responder (dst_ip), the `limit` largest; "lists_exact" when every
- * bin's lists were exact (docs/fleet.md: the sums of a host's appearances in the top-N). */
-struct json_t *fz_db_fleet_daily_hosts(struct fz_db *db, const char *network, unsigned limit);
+/* Per day, a network's hosts from its merged bins' top lists (collector NULL) or one
+ * collector's: bytes and flows as initiator (src_ip lists) and as responder (dst_ip), the
+ * `limit` largest; "lists_exact" when every bin's lists were exact (docs/fleet.md: the sums of
+ * a host's appearances in the top-N). */
+struct json_t *fz_db_fleet_daily_hosts(struct fz_db *db, const char *network, const char *collector,
+                                       unsigned limit);
 struct json_t *fz_db_fleet_alerts(struct fz_db *db, unsigned limit);
 
 #endif

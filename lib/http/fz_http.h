@@ -164,4 +164,9 @@ const struct fz_http_counters *fz_http_counters(const struct fz_http_server *s);
 /* Close every connection and the socket. */
 void fz_http_free(struct fz_http_server *s);
 
+/* Read the whole regular file at path into *body (malloc'd, NUL-terminated; *len bytes
+ * without the NUL), to serve it from memory. 0, or a negative errno (*body NULL): fopen's,
+ * -EISDIR for anything but a regular file, -ENOMEM, -EIO when it changed size meanwhile. */
+int fz_http_file_load(const char *path, char **body, size_t *len);
+
 #endif

@@ -2,7 +2,9 @@
 // (rates every second, closed bins, alerts, health) and reads the JSON API
 // when an event says something changed (docs/dashboard.md); while the stream
 // is down it polls the API every two seconds instead. Draws with Chart.js.
-// Plain JS, no build step.
+// Served by zooagg (its /api/status says "program":"zooagg"), the same page
+// shows the fleet: fleet.js reads zooagg's history and draws it with the
+// show* functions below. Plain JS, no build step.
 "use strict";
 
 const REFRESH_MS = 2000;
@@ -20,6 +22,8 @@ let poller = null; // the 2-second poll while the stream is down
 let rateEvents = 0;
 // The filtered view of the address or port of a top-N row: {network, what: "host"|"port", key}.
 let filter = null;
+// A point of the bins' charts was clicked: fleet.js picks that bin (the appliance keeps none).
+let onBinClick = null;
 
 const $ = (id) => document.getElementById(id);
 const fmt = (n) => (n === null || n === undefined) ? "–" : Number(n).toLocaleString("en-US");
@@ -189,25 +193,37 @@ async function traffic() {
 	const sel = $("network").value;
 	const all = await Promise.all(networks.map((n) => n.history ?
 		get("api/traffic?network=" + encodeURIComponent(n.name) + (n.name === sel ? "" : "&bins=1")) : null));
-	fill($("networks-table").tBodies[0], networks.map((n, i) => {
-		const b = all[i] && all[i].bins.length ? all[i].bins[all[i].bins.length - 1] : null;
-		if (!b) return [n.name, n.history ? "no bin yet" : "not kept", "", "", "", "", "", ""];
+	showNetworks(networks.map((n, i) => ({name: n.name,
+		bin: all[i] && all[i].bins.length ? all[i].bins[all[i].bins.length - 1] : null,
+		none: n.history ? "no bin yet" : "not kept"})));
+	const t = all[networks.findIndex((n) => n.name === sel)];
+	if (t) showBins(t.bins);
+}
+
+// The networks table: per network {name, bin (its latest, or null), none (why there is none)}.
+function showNetworks(list) {
+	fill($("networks-table").tBodies[0], list.map((n) => {
+		const b = n.bin;
+		if (!b) return [n.name, n.none, "", "", "", "", "", ""];
 		return [n.name, {text: utc(b.bin_start_ms) + (b.partial ? " (partial)" : ""), value: b.bin_start_ms},
 			num(b.packets_in),
 			num(b.bytes_in), num(b.packets_out), num(b.bytes_out), num(b.flows), num(b.flows_new)];
 	}));
 	const rows = $("networks-table").tBodies[0].rows;
-	networks.forEach((n, i) => { rows[i].dataset.network = n.name; });
-	const t = all[networks.findIndex((n) => n.name === sel)];
-	if (!t) return;
-	const labels = t.bins.map((b) => utc(b.bin_start_ms).slice(11));
+	list.forEach((n, i) => { rows[i].dataset.network = n.name; });
+}
+
+// The bytes and packets charts of the network shown: its bins, oldest first.
+function showBins(bins) {
+	const labels = bins.map((b) => utc(b.bin_start_ms).slice(11));
+	const click = (e, els) => { if (onBinClick && els.length) onBinClick(els[0].index); };
 	for (const [id, what] of [["chart-bytes", "bytes"], ["chart-packets", "packets"]]) {
-		const c = chart(id, "line", {scales: {y: {beginAtZero: true}}});
+		const c = chart(id, "line", {scales: {y: {beginAtZero: true}}, onClick: click});
 		c.data.labels = labels;
 		c.data.datasets = [
-			{label: what + " in", data: t.bins.map((b) => b[what + "_in"]), borderColor: COLORS.in,
+			{label: what + " in", data: bins.map((b) => b[what + "_in"]), borderColor: COLORS.in,
 			 backgroundColor: COLORS.in, pointRadius: 1},
-			{label: what + " out", data: t.bins.map((b) => b[what + "_out"]), borderColor: COLORS.out,
+			{label: what + " out", data: bins.map((b) => b[what + "_out"]), borderColor: COLORS.out,
 			 backgroundColor: COLORS.out, pointRadius: 1},
 		];
 		c.update("none");
@@ -220,15 +236,21 @@ async function days() {
 	const sel = $("network").value;
 	if (!sel) return;
 	const d = await get("api/days?network=" + encodeURIComponent(sel));
+	showDays(d.days);
+}
+
+// The per-day chart and table: days oldest first, each {day, day_start_ms, packets_in, bytes_in,
+// packets_out, bytes_out, bins}.
+function showDays(days) {
 	const c = chart("chart-days", "bar", {scales: {y: {beginAtZero: true, title: {display: true, text: "bytes"}}}});
-	c.data.labels = d.days.map((x) => x.day);
+	c.data.labels = days.map((x) => x.day);
 	c.data.datasets = [
-		{label: "bytes in", data: d.days.map((x) => x.bytes_in), backgroundColor: COLORS.in},
-		{label: "bytes out", data: d.days.map((x) => x.bytes_out), backgroundColor: COLORS.out},
+		{label: "bytes in", data: days.map((x) => x.bytes_in), backgroundColor: COLORS.in},
+		{label: "bytes out", data: days.map((x) => x.bytes_out), backgroundColor: COLORS.out},
 	];
 	c.update("none");
 	$("charts").dataset.charts = Object.keys(charts).length;
-	fill($("days-table").tBodies[0], d.days.slice().reverse().map((x) => [{text: x.day, value: x.day_start_ms},
+	fill($("days-table").tBodies[0], days.slice().reverse().map((x) => [{text: x.day, value: x.day_start_ms},
 		num(x.packets_in), num(x.bytes_in), num(x.packets_out), num(x.bytes_out), num(x.bins)]));
 }
 
@@ -242,17 +264,24 @@ async function tops() {
 	const [a, f] = await Promise.all([get(q), filter && filter.network === sel ?
 		get(q + "&" + filter.what + "=" + encodeURIComponent(filter.key)) : null]);
 	const b = open ? a.open : (a.top ? a : null);
-	$("top-bin").dataset.bin = b ? b.bin_start_ms : "";
 	$("top-bin").dataset.open = open ? "1" : "0";
-	$("top-bin").textContent = b ? "(" + sel + ", " + utc(b.bin_start_ms) + " UTC" +
-		(open ? ", open: so far" : "") + (b.top_exact === false ? ", approximate" : "") + ")" :
+	showTops(b, b ? sel + ", " + utc(b.bin_start_ms) + " UTC" + (open ? ", open: so far" : "") : "",
+		sel);
+	if (f) showFilter(f);
+}
+
+// The top tables of bin b ({bin_start_ms, top, top_exact}, or null), described by label; with
+// linkTo (a network), each row links to the filtered view of its address or port.
+function showTops(b, label, linkTo) {
+	$("top-bin").dataset.bin = b ? b.bin_start_ms : "";
+	$("top-bin").textContent = b ? "(" + label + (b.top_exact === false ? ", approximate" : "") + ")" :
 		"(none yet)";
 	for (const list of ["src_ip", "dst_ip", "dst_port"]) {
 		const what = list === "dst_port" ? "port" : "host";
 		const rowsTop = b && b.top ? b.top[list] || [] : [];
-		fill($("top-" + list).tBodies[0], rowsTop.map((e) => [{text: String(e.key),
-			href: "?network=" + encodeURIComponent(sel) + "&" + what + "=" + encodeURIComponent(e.key)},
-			num(e.bytes), num(e.packets), num(e.flows)]));
+		fill($("top-" + list).tBodies[0], rowsTop.map((e) => [linkTo ? {text: String(e.key),
+			href: "?network=" + encodeURIComponent(linkTo) + "&" + what + "=" + encodeURIComponent(e.key)} :
+			String(e.key), num(e.bytes), num(e.packets), num(e.flows)]));
 		const rows = $("top-" + list).tBodies[0].rows;
 		rowsTop.forEach((e, i) => {
 			const marked = filter && filter.what === what && String(e.key) === filter.key;
@@ -260,7 +289,6 @@ async function tops() {
 			if (marked) rows[i].dataset.marked = "1";
 		});
 	}
-	if (f) showFilter(f);
 }
 
 // The filtered view (?network=N&host=ADDR or &port=P): the address's or port's entries in
@@ -286,14 +314,18 @@ function zooShares(app, scope, by, pairs) {
 }
 
 async function zoo() {
-	const z = await get("api/zoo");
-	const s = z.stats;
+	showZoo((await get("api/zoo")).stats);
+}
+
+// The zoo charts and table of a stats record (the appliance's, or zooagg's fleet_stats).
+function showZoo(s) {
 	if (!s) return;
 	const scope = document.querySelector("input[name=zoo-scope]:checked").value;
 	const by = document.querySelector("input[name=zoo-by]:checked").value;
 	const apps = (s.apps || []).filter((a) => a[scope] && a[scope].flows > 0);
 	const m = s.means;
-	$("zoo-means").textContent = m ? "Means now: size " + si(m.size_mean) + "B, duration " +
+	$("zoo-means").textContent = m && m.size_mean !== null && m.duration_mean !== null &&
+		m.rate_mean !== null ? "Means now: size " + si(m.size_mean) + "B, duration " +
 		m.duration_mean.toPrecision(3) + " s, rate " + si(m.rate_mean) + "B/s." : "";
 	const dims = [
 		["chart-size", ["elephant", "mouse"], [COLORS.a, COLORS.b]],
@@ -328,9 +360,10 @@ function alertKey(x) {
 	if (x.host) return (x.scanner ? x.scanner + " → " : "") + x.host + " " + (x.metric || "");
 	return x.counter || "";
 }
-function alertRow(x) {
+function alertRow(x, withCollector) {
 	const measured = x.threshold !== undefined && x.value !== undefined;
-	return [utc(x.time_ms), x.alert + (x.state ? " " + x.state : ""), x.severity, alertKey(x),
+	return [utc(x.time_ms), x.alert + (x.state ? " " + x.state : ""), x.severity,
+		(withCollector ? x.collector + ": " : "") + alertKey(x),
 		measured ? {text: fmt(x.value) + " (threshold " + fmt(Math.round(x.threshold)) + ")", value: x.value, cls: "num"} :
 			{text: "+" + fmt(x.delta) + " (" + fmt(x.total) + " in all)", value: x.delta, cls: "num"},
 		x.start_ms ? utc(x.start_ms) : "", x.end_ms ? utc(x.end_ms) : "", x.message];
@@ -338,18 +371,26 @@ function alertRow(x) {
 
 async function alerts() {
 	const a = await get("api/alerts");
-	$("alerts-total").textContent = a.total + " raised since start; the last " + a.kept + " are kept.";
-	const list = a.alerts.slice().reverse();
-	fill($("alerts-table").tBodies[0], list.map(alertRow));
+	showAlerts(a.alerts, a.total + " raised since start; the last " + a.kept + " are kept.", false);
+}
+
+// The alert tables from alert records, oldest first; withCollector: each key names its
+// collector (the fleet's alerts come from many).
+function showAlerts(alertList, total, withCollector) {
+	const row = (x) => alertRow(x, withCollector);
+	$("alerts-total").textContent = total;
+	const list = alertList.slice().reverse();
+	fill($("alerts-table").tBodies[0], list.map(row));
 	const rows = $("alerts-table").tBodies[0].rows;
 	list.forEach((x, i) => { rows[i].className = x.severity === "error" ? "bad" : ""; });
-	if (a.alerts.length === 0)
+	if (alertList.length === 0)
 		fill($("alerts-table").tBodies[0], [["none", "", "", "", "", "", "", ""]]);
 	// Active: baseline and attack alerts whose latest record (of those kept) is not an end.
 	const latest = new Map();
-	for (const x of a.alerts) if (x.state) latest.set(x.alert + " " + alertKey(x), x);
+	for (const x of alertList)
+		if (x.state) latest.set((withCollector ? x.collector + " " : "") + x.alert + " " + alertKey(x), x);
 	const active = [...latest.values()].filter((x) => x.state !== "end").reverse();
-	fill($("active-table").tBodies[0], active.length ? active.map(alertRow) :
+	fill($("active-table").tBodies[0], active.length ? active.map(row) :
 		[["none", "", "", "", "", "", "", ""]]);
 }
 
@@ -439,7 +480,24 @@ function readFilter() {
 	}
 }
 
+// A script of the page, loaded when needed (fleet.js: only zooagg serves it).
+function loadScript(src) {
+	return new Promise((resolve, reject) => {
+		const el = document.createElement("script");
+		el.src = src;
+		el.onload = resolve;
+		el.onerror = () => reject(new Error(src + ": not loaded"));
+		document.head.appendChild(el);
+	});
+}
+
 async function start() {
+	// What serves the page: the appliance, or zooagg over the fleet (docs/dashboard.md).
+	const st = await get("api/status");
+	if (st.program === "zooagg") {
+		await loadScript("fleet.js");
+		return startFleet(st); // fleet.js
+	}
 	const n = await get("api/networks");
 	networks = n.networks;
 	$("network").replaceChildren(...networks.filter((x) => x.history).map((x) => new Option(x.name, x.name)));

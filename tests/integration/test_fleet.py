@@ -336,11 +336,14 @@ def check_http(c, label, member, traffic, query):
                reverse=True)
     c.eq((200, a), (st, [(b["bin_start_ms"], b["bytes_in"], b["top"]) for b in json.loads(body)["bins"]]),
          label + ": /api/fleet/bins of one appliance")
+    check_http_fleet_page(c, label, base, traffic, query)
     st, body = get(base, "/api/fleet/zoo")
     c.eq((200, json.loads(query("SELECT record FROM fleet_zoo WHERE scope = 'all'")[0][0])),
          (st, json.loads(body)["zoo"]), label + ": /api/fleet/zoo")
     st, body = get(base, "/")
-    c.eq((200, True), (st, b"zooagg" in body), label + ": the page")
+    with open(os.path.join(SRC, "share", "dashboard", "index.html"), "rb") as f:
+        c.eq((200, True), (st, body == f.read()),
+             label + ": the page is share/dashboard/index.html (the appliance's, in fleet mode)")
     bad = [("/api/fleet/bins", 400), ("/api/fleet/bins?network=lan&bins=0", 400),
            ("/api/fleet/top?network=lan", 400), ("/api/fleet/top?network=lan&bin_start_ms=1", 404),
            ("/api/fleet/alerts?limit=x", 400), ("/api/fleet/daily?network=" + "n" * 65, 400)]
@@ -356,6 +359,49 @@ def check_http(c, label, member, traffic, query):
     st, body = get(base, "/metrics")
     c.eq(200, st, label + ": /metrics")
     return body.decode()
+
+
+def check_http_fleet_page(c, label, base, traffic, query):
+    """What the fleet page reads beyond the endpoints above, on both databases: every
+    network's latest bin (merged, one collector's), one collector's days and hosts per day."""
+    want = {}
+    for r in query("SELECT network, bin_start_ms, bytes_in, collectors FROM fleet_traffic "
+                   "ORDER BY bin_start_ms"):
+        want[r[0]] = [int(x) for x in r[1:]]
+    st, body = get(base, "/api/fleet/latest")
+    c.eq((200, sorted(want.items())), (st, [(b["network"], [b["bin_start_ms"], b["bytes_in"],
+                                                            b["collectors"]])
+                                            for b in json.loads(body)["bins"]]),
+         label + ": /api/fleet/latest (merged)")
+    a = sorted((t for t in traffic if t["collector"] == "zoo-a"), key=lambda t: t["bin_start_ms"])
+    want = {t["network"]: [t["bin_start_ms"], t["bytes_in"], t["packets_out"]] for t in a}
+    st, body = get(base, "/api/fleet/latest?collector=zoo-a")
+    c.eq((200, sorted(want.items())), (st, [(b["network"], [b["bin_start_ms"], b["bytes_in"],
+                                                            b["packets_out"]])
+                                            for b in json.loads(body)["bins"]]),
+         label + ": /api/fleet/latest?collector=zoo-a (its records)")
+    lan = [t for t in a if t["network"] == "lan"]
+    st, body = get(base, "/api/fleet/daily?network=lan&collector=zoo-a")
+    c.eq((200, [[lan[0]["bin_start_ms"] // 86400000 * 86400000, sum(t["bytes_in"] for t in lan),
+                 sum(t["bytes_out"] for t in lan), len(lan)]]),
+         (st, [[d["day_ms"], d["bytes_in"], d["bytes_out"], d["bins"]]
+               for d in json.loads(body)["days"]]), label + ": /api/fleet/daily of zoo-a")
+    hosts = {}
+    b_lan = [t for t in traffic if t["collector"] == "zoo-b" and t["network"] == "lan"]
+    for t in b_lan:
+        for side, key in ((0, "src_ip"), (1, "dst_ip")):
+            for e in t["top"][key]:
+                h = hosts.setdefault(e["key"], [0, 0])
+                h[side] += e["bytes"]
+    top5 = sorted(hosts.items(), key=lambda kv: (-(kv[1][0] + kv[1][1]), kv[0]))[:5]
+    st, body = get(base, "/api/fleet/daily_hosts?network=lan&collector=zoo-b&limit=5")
+    days = json.loads(body)["days"]
+    c.eq((200, 1, top5), (st, len(days), [(h["host"], [h["src_bytes"], h["dst_bytes"]])
+                                          for d in days for h in d["hosts"]]),
+         label + ": /api/fleet/daily_hosts of zoo-b (its own top lists)")
+    st, body = get(base, "/api/status")
+    c.eq((200, "zooagg", "zooagg:" + GROUP, label), (st,) + tuple(
+        json.loads(body).get(k) for k in ("program", "collector", "db")), label + ": /api/status")
 
 
 def check_fleet_alerts(c, label, expected, got):

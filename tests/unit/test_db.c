@@ -95,10 +95,49 @@ static void history(struct fz_db *db)
 	o = fz_db_fleet_bins(db, "lan", "b", 5, 19999);
 	FZ_CHECK_INT(0, json_array_size(o));
 	json_decref(o);
-	o = fz_db_fleet_daily(db, "lan");
+	o = fz_db_fleet_daily(db, "lan", NULL);
 	s = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
 	FZ_CHECK_STR("[{\"network\":\"lan\",\"day_ms\":0,\"packets_in\":2,\"bytes_in\":350,"
 	             "\"packets_out\":0,\"bytes_out\":0,\"flows\":2,\"bins\":1}]",
+	             s);
+	free(s);
+	json_decref(o);
+	/* One collector's days: its own rows (b's bin of 250 bytes in), none for an unknown one. */
+	o = fz_db_fleet_daily(db, "lan", "b");
+	FZ_CHECK_INT(1, json_array_size(o));
+	FZ_CHECK_INT(250, json_integer_value(json_object_get(json_array_get(o, 0), "bytes_in")));
+	FZ_CHECK_INT(1, json_integer_value(json_object_get(json_array_get(o, 0), "bins")));
+	json_decref(o);
+	o = fz_db_fleet_daily(db, "lan", "nope");
+	FZ_CHECK_INT(0, json_array_size(o));
+	json_decref(o);
+	/* Each network's latest bin: the merged one (both collectors), b's, none of an unknown. */
+	o = fz_db_fleet_latest(db, NULL);
+	FZ_CHECK_INT(1, json_array_size(o));
+	FZ_CHECK_STR("lan", json_string_value(json_object_get(json_array_get(o, 0), "network")));
+	FZ_CHECK_INT(350, json_integer_value(json_object_get(json_array_get(o, 0), "bytes_in")));
+	FZ_CHECK_INT(2, json_integer_value(json_object_get(json_array_get(o, 0), "collectors")));
+	json_decref(o);
+	o = fz_db_fleet_latest(db, "b");
+	FZ_CHECK_INT(1, json_array_size(o));
+	FZ_CHECK_INT(250, json_integer_value(json_object_get(json_array_get(o, 0), "bytes_in")));
+	FZ_CHECK_STR("b", json_string_value(json_object_get(json_array_get(o, 0), "collector")));
+	json_decref(o);
+	o = fz_db_fleet_latest(db, "nope");
+	FZ_CHECK_INT(0, json_array_size(o));
+	json_decref(o);
+	/* Hosts per day: the merged bin's lists (350 bytes of 10.0.0.1), or b's alone (250). */
+	o = fz_db_fleet_daily_hosts(db, "lan", NULL, 10);
+	s = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+	FZ_CHECK_STR("[{\"day_ms\":0,\"lists_exact\":true,\"hosts\":[{\"host\":\"10.0.0.1\","
+	             "\"src_bytes\":350,\"dst_bytes\":0,\"src_flows\":2,\"dst_flows\":0}]}]",
+	             s);
+	free(s);
+	json_decref(o);
+	o = fz_db_fleet_daily_hosts(db, "lan", "b", 10);
+	s = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+	FZ_CHECK_STR("[{\"day_ms\":0,\"lists_exact\":true,\"hosts\":[{\"host\":\"10.0.0.1\","
+	             "\"src_bytes\":250,\"dst_bytes\":0,\"src_flows\":1,\"dst_flows\":0}]}]",
 	             s);
 	free(s);
 	json_decref(o);

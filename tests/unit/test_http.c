@@ -1,8 +1,10 @@
-/* Unit tests of lib/http: the address, ACL and event id parsers, the users file, and a
+/* Unit tests of lib/http: the address, ACL and event id parsers, the users file, a file read
+ * to be served from memory, and a
  * server on loopback answering, refusing by ACL and by credentials, 404 and 405, and
  * streaming an answer that waits (suspended) until its stream is ready. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -394,11 +396,43 @@ static void test_stream(void)
 	fz_http_free(s);
 }
 
+/* A file served from memory: its bytes and length exactly, NUL-terminated; an empty file;
+ * a missing one and a directory are errors with nothing to free. */
+static void test_file(void)
+{
+	char path[] = "/tmp/fz_test_fileXXXXXX";
+	char *body = (char *)1;
+	size_t len = 99;
+	int fd = mkstemp(path);
+
+	FZ_CHECK(fd >= 0);
+	if (fd < 0)
+		return;
+	FZ_CHECK_INT(7, write(fd, "a\0b\ncd\n", 7));
+	close(fd);
+	FZ_CHECK_INT(0, fz_http_file_load(path, &body, &len));
+	FZ_CHECK_INT(7, len);
+	FZ_CHECK(body != NULL && memcmp(body, "a\0b\ncd\n", 8) == 0);
+	free(body);
+	fd = open(path, O_WRONLY | O_TRUNC);
+	close(fd);
+	FZ_CHECK_INT(0, fz_http_file_load(path, &body, &len));
+	FZ_CHECK_INT(0, len);
+	FZ_CHECK(body != NULL && body[0] == 0);
+	free(body);
+	unlink(path);
+	FZ_CHECK_INT(-ENOENT, fz_http_file_load(path, &body, &len));
+	FZ_CHECK(body == NULL);
+	FZ_CHECK_INT(-EISDIR, fz_http_file_load("/tmp", &body, &len));
+	FZ_CHECK(body == NULL);
+}
+
 int main(void)
 {
 	FZ_RUN(test_addr);
 	FZ_RUN(test_acl);
 	FZ_RUN(test_users);
+	FZ_RUN(test_file);
 	FZ_RUN(test_event_id);
 	FZ_RUN(test_stream);
 	FZ_RUN(test_server);
