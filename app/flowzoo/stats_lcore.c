@@ -75,8 +75,14 @@ void fz_stats_loop(struct fz_appliance *app)
 				FZ_LOG(NOTICE, "SIGHUP: log and output files reopened\n");
 		}
 		fz_timers_run(app->timers, mono_us(), fz_pipeline_packet_us(app->pipeline));
+		/* Rings not full: hand what was taken to the export lanes now, so that a
+		 * trickle of records is not held back by a batch that fills slowly. */
+		if (n < DEQ_BURST)
+			fz_pipeline_cut(app->pipeline);
 		if (n == 0)
 			usleep(100);
 	}
 	fz_timers_final(app->timers, mono_us(), fz_pipeline_packet_us(app->pipeline));
+	/* Everything the lanes hold is written; the final flush is the main thread's. */
+	fz_pipeline_lanes_stop(app->pipeline);
 }

@@ -76,7 +76,8 @@ int fz_workers_setup(struct fz_appliance *app, char *err, size_t errlen)
 			break;
 		struct fz_worker_conf *c;
 
-		if (app->opts.stats_lcore >= 0 && lcore == (unsigned)app->opts.stats_lcore)
+		if ((app->opts.stats_lcore >= 0 && lcore == (unsigned)app->opts.stats_lcore) ||
+		    fz_export_lcores_has(app, lcore))
 			continue;
 		c = &app->wconf[app->n_workers];
 		c->id = (uint16_t)app->n_workers;
