@@ -51,14 +51,20 @@ EXPORT = [0]  # --export-lcores N: export lcores after the workers' (flowzoo --e
 
 
 def eal_for(pcap, workers, prefix):
-    """EAL args: main lcore 0 plus `workers` worker lcores, then the export lcores, on the
-    --cpus list (by default the CPUs we may use), wrapping around when there are more lcores
-    than CPUs."""
+    """EAL args: main lcore 0 plus `workers` worker lcores on the --cpus list (by default the
+    CPUs we may use), wrapping around when there are more lcores than CPUs; then the export
+    lcores on the CPUs left, or on the main lcore's."""
     mem_mb = mbufs_for(pcap, workers) * 2816 // (1 << 20) + 768
     cpus = CPUS or sorted(os.sched_getaffinity(0))
     lc = ["0@%d" % cpus[0]]
-    for w in range(workers + EXPORT[0]):
+    for w in range(workers):
         lc.append("%d@%d" % (w + 1, cpus[(w + 1) % len(cpus)]))
+    # Export lcores on CPUs the workers leave free, else beside the stats lcore: a worker
+    # polls without pause, a lane sharing its CPU would get it only when the kernel
+    # preempts the worker (and every lane waits for the one before it).
+    for j in range(EXPORT[0]):
+        k = 1 + workers + j
+        lc.append("%d@%d" % (k, cpus[k] if k < len(cpus) else cpus[0]))
     vdev = "net_pcap0," + ",".join(["rx_pcap=%s" % pcap] * workers) + ",infinite_rx=1"
     return EAL_COMMON + ["-m", str(mem_mb), "--file-prefix", prefix, "--lcores", ",".join(lc),
                          "--vdev", vdev]
