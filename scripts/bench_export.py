@@ -13,8 +13,11 @@ would do running that stage alone, the figure that says how many lcores a
 stage needs for a rate, whatever else shares this machine's CPUs.
 
 Usage: scripts/bench_export.py CAPTURE [--lanes LIST,...] [--repeat N] [--jsonl PATH]
-       [--extra "OPTIONS"]
+       [--extra="OPTIONS"]
 e.g.   scripts/bench_export.py build/bench/flood64.pcap --lanes none,0,0-1 --repeat 3
+       scripts/bench_export.py build/bench/flood64.pcap --extra=--kafka-mock
+(write --extra=OPTIONS with '=': a lone option such as --kafka-mock is taken for
+one of this script's own otherwise; the JSON-lines exporter always runs.)
 """
 import argparse
 import json
@@ -113,7 +116,10 @@ def main():
         print("%-6s %7.2f %9d %10d %9.3f %9.3f %9.3f %12.0f %12.0f %12s" % (
             lanes, best["wall_s"], n, best["ring_full"], w, st, ex, n / best["wall_s"],
             n / st if st else 0, "%.0f" % (n / ex) if ex else "-"))
-    print(json.dumps(results))
+    try:
+        print(json.dumps(results))
+    except BrokenPipeError:  # the table read through `head`
+        pass
 
 
 if __name__ == "__main__":
