@@ -12,6 +12,10 @@
    exactly: records the worker made = records it put on the ring + ring_full,
    put on the ring = the pipeline's flows = the JSON-lines flows written + lost,
    and the lines read from the FIFO are the flows written.
+3. SIGHUP while the export lcore writes (live, the gnutella capture looped, one
+   export lcore, the JSON-lines file renamed first): the file is reopened at a
+   batch boundary, every flow is in one file or the other, exactly once, and
+   no line is torn.
 """
 import json
 import os
@@ -24,7 +28,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from fzrun import FLOWZOO, SRC, Checker, get  # noqa: E402
+from fzrun import FLOWZOO, NDPI, SRC, Checker, get, wait_started  # noqa: E402
 
 FLOOD = 20000  # packets, each a new flow
 
@@ -160,6 +164,44 @@ def live(c, tmp, pcap):
          "live: flows ended = put on the ring + ring_full")
 
 
+def sighup(c, tmp):
+    log, jsonl = os.path.join(tmp, "hup.log"), os.path.join(tmp, "hup.jsonl")
+    summary = os.path.join(tmp, "hup.json")
+    cmd = [FLOWZOO, "--no-huge", "-m", "512", "--no-shconf", "--no-pci", "--no-telemetry",
+           "--file-prefix", "fzexph%d" % os.getpid(), "--lcores", "0@0,1@1,2@0", "--vdev",
+           "net_pcap0,rx_pcap=%s,infinite_rx=1" % os.path.join(NDPI, "gnutella.pcap"), "--",
+           "--clock", "tsc", "--summary", summary, "--jsonl", jsonl, "--flows-per-worker",
+           "4096", "--idle-timeout", "0.2", "--export-lcores", "2", "--log-file", log]
+    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        c.eq(True, wait_started(log, 120), "hup: started")
+        time.sleep(1.5)
+        os.rename(jsonl, jsonl + ".1")
+        p.send_signal(signal.SIGHUP)
+        time.sleep(1.5)
+        c.eq(None, p.poll(), "hup: still running after SIGHUP")
+    finally:
+        if p.poll() is None:
+            p.send_signal(signal.SIGINT)
+        rc = p.wait(timeout=120)
+    s = json.load(open(summary))
+    c.eq(3 if s["drops"]["ring_full"] else 0, rc, "hup: exit status")
+    with open(log) as f:
+        c.eq(True, "SIGHUP: log and output files reopened" in f.read(), "hup: the log says so")
+    files = []
+    for path in (jsonl + ".1", jsonl):
+        with open(path) as f:
+            text = f.read()
+        c.eq(True, text.endswith("\n"), "hup: %s ends with a whole line" % os.path.basename(path))
+        files.append([json.loads(x) for x in text.splitlines()])
+    ids = [r["flow_id"] for r in files[0] + files[1] if r["type"] == "flow"]
+    c.eq(True, len(files[0]) > 0 and any(r["type"] == "flow" for r in files[1]),
+         "hup: records in both files")
+    c.eq(s["jsonl"]["flows"], len(ids), "hup: every flow written is in one file or the other")
+    c.eq(len(ids), len(set(ids)), "hup: no flow twice")
+    c.eq(s["flows"], s["jsonl"]["flows"] + s["jsonl"]["lost"], "hup: flows = written + lost")
+
+
 def main():
     c = Checker()
     with tempfile.TemporaryDirectory() as tmp:
@@ -170,6 +212,7 @@ def main():
             c.eq(True, ref == got, "offline --export-lcores %s: the same lines in the same "
                  "order as without" % lanes)
         live(c, tmp, pcap)
+        sighup(c, tmp)
     return c.done()
 
 
