@@ -7,8 +7,6 @@
 #include <unistd.h>
 
 #include <rte_cycles.h>
-#include <rte_ring.h>
-#include <rte_ring_elem.h>
 
 #include "app.h"
 #include "log.h"
@@ -30,8 +28,7 @@ static unsigned drain(struct fz_appliance *app)
 	unsigned total = 0;
 
 	for (unsigned w = 0; w < app->n_workers; w++) {
-		unsigned n = rte_ring_dequeue_burst_elem(app->rings[w], recs, sizeof(recs[0]),
-		                                         DEQ_BURST, NULL);
+		unsigned n = fz_ring_take(app->rings[w], recs, DEQ_BURST);
 
 		for (unsigned i = 0; i < n; i++)
 			fz_pipeline_flow(app->pipeline, &recs[i]);
