@@ -47,16 +47,24 @@ def mbufs_for(pcap, queues):
 
 
 CPUS = []  # --cpus: the main/stats lcore's CPU, then the workers' CPUs
+EXPORT = [0]  # --export-lcores N: export lcores after the workers' (flowzoo --export-lcores)
 
 
 def eal_for(pcap, workers, prefix):
-    """EAL args: main lcore 0 plus `workers` worker lcores, on the --cpus list (by
-    default the CPUs we may use), wrapping around when there are more lcores than CPUs."""
+    """EAL args: main lcore 0 plus `workers` worker lcores on the --cpus list (by default the
+    CPUs we may use), wrapping around when there are more lcores than CPUs; then the export
+    lcores on the CPUs left, or on the main lcore's."""
     mem_mb = mbufs_for(pcap, workers) * 2816 // (1 << 20) + 768
     cpus = CPUS or sorted(os.sched_getaffinity(0))
     lc = ["0@%d" % cpus[0]]
     for w in range(workers):
         lc.append("%d@%d" % (w + 1, cpus[(w + 1) % len(cpus)]))
+    # Export lcores on CPUs the workers leave free, else beside the stats lcore: a worker
+    # polls without pause, a lane sharing its CPU would get it only when the kernel
+    # preempts the worker (and every lane waits for the one before it).
+    for j in range(EXPORT[0]):
+        k = 1 + workers + j
+        lc.append("%d@%d" % (k, cpus[k] if k < len(cpus) else cpus[0]))
     vdev = "net_pcap0," + ",".join(["rx_pcap=%s" % pcap] * workers) + ",infinite_rx=1"
     return EAL_COMMON + ["-m", str(mem_mb), "--file-prefix", prefix, "--lcores", ",".join(lc),
                          "--vdev", vdev]
@@ -75,7 +83,7 @@ def capture(d, wl, flows):
 def table_row(wl, nw, w, feed, run):
     """One printed row: a worker of a run, with the feed of its workload."""
     return (wl, nw, w["lcore"], w["mpps"], w["cycles_per_packet"], w["flows_per_s"],
-            w["packet_drops"], w["record_drops"], feed, run["tsc_hz"])
+            w["packet_drops"], w["record_drops"], w.get("records_per_s", 0), feed, run["tsc_hz"])
 
 
 def run_testpmd(pcap, seconds):
@@ -109,6 +117,8 @@ def run_flowzoo(exe, pcap, workers, seconds, flows, extra, tmp):
         "--", "--clock", "tsc", "--duration", str(seconds), "--summary", summ,
         "--flows-per-worker", str(flows), "--status-interval", "0",
         "--mbufs", str(mbufs_for(pcap, workers))] + extra
+    if EXPORT[0]:
+        cmd += ["--export-lcores", "%d-%d" % (workers + 1, workers + EXPORT[0])]
     t0 = time.time()
     p = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 120)
     wall = time.time() - t0
@@ -133,6 +143,8 @@ def run_flowzoo(exe, pcap, workers, seconds, flows, extra, tmp):
             # records dropped on a full ring to the stats lcore.
             "packet_drops": sum(v for k, v in s["drops"].items() if k in ("imissed", "rx_nombuf")),
             "record_drops": w["ring_full"],
+            # Records the pipeline took off this worker's ring, per second.
+            "records_per_s": w["records"] / e,
         })
     return {"workers": per, "total_mpps": sum(x["mpps"] for x in per), "tsc_hz": hz,
             "bytes_per_flow": s.get("bytes_per_flow"), "wall_s": wall, "summary": s}
@@ -191,10 +203,17 @@ def main():
                     help="offline runs per program; the least wall time is kept")
     ap.add_argument("--no-testpmd", action="store_true")
     ap.add_argument("--extra", default="", help="extra flowzoo options, space separated")
+    ap.add_argument("--export-lcores", type=int, default=0,
+                    help="N export lcores (flowzoo --export-lcores), after the workers' lcores "
+                         "on the --cpus list")
+    ap.add_argument("--no-l7-run", action="store_true",
+                    help="skip the extra run of each workload without L7")
     ap.add_argument("--out", default=None, help="raw results JSON (default DIR/results-TIME.json)")
     a = ap.parse_args()
     if a.cpus:
         CPUS[:] = [int(x) for x in a.cpus.split(",")]
+    EXPORT[0] = a.export_lcores
+    results_export = a.export_lcores
     # meson test sets MALLOC_PERTURB_, which makes every malloc and free write
     # the memory: not what a user's run does.
     os.environ.pop("MALLOC_PERTURB_", None)
@@ -203,7 +222,7 @@ def main():
     results = {"time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                "host": os.uname().nodename, "cpus": len(os.sched_getaffinity(0)),
                "lcore_cpus": CPUS or sorted(os.sched_getaffinity(0)),
-               "seconds": a.seconds, "workloads": {}}
+               "seconds": a.seconds, "export_lcores": results_export, "workloads": {}}
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for wl in a.workloads.split(","):
@@ -221,14 +240,16 @@ def main():
                 for w in run["workers"]:
                     rows.append(table_row(wl, nw, w, r["testpmd_mpps"], run))
             # The cost of L7: the same run with one signature that never matches.
-            never = os.path.join(tmp, "never.sigs")
-            with open(never, "w") as f:
-                f.write("nothing proto=any prio=1 /^\\x00\\xffnever-matches\\xff\\x00/\n")
-            run = run_flowzoo(a.flowzoo, pcap, 1, a.seconds, flows,
-                              a.extra.split() + ["--signatures", never], tmp)
-            run.pop("summary")
-            r["no_l7"] = run
-            rows.append(table_row(wl + "-noL7", 1, run["workers"][0], r["testpmd_mpps"], run))
+            if not a.no_l7_run:
+                never = os.path.join(tmp, "never.sigs")
+                with open(never, "w") as f:
+                    f.write("nothing proto=any prio=1 /^\\x00\\xffnever-matches\\xff\\x00/\n")
+                run = run_flowzoo(a.flowzoo, pcap, 1, a.seconds, flows,
+                                  a.extra.split() + ["--signatures", never], tmp)
+                run.pop("summary")
+                r["no_l7"] = run
+                rows.append(table_row(wl + "-noL7", 1, run["workers"][0], r["testpmd_mpps"],
+                                      run))
             if not a.no_peers:
                 opcap = pcap
                 if a.offline_flows:
@@ -244,14 +265,14 @@ def main():
         json.dump(results, f, indent=2)
     # "beyond feed": the worker's cycles per packet less what testpmd spends per
     # packet receiving the same feed on one core (TSC Hz / its packets per second).
-    print("%-12s %7s %5s %8s %8s %11s %12s %9s %11s %8s" % (
+    print("%-12s %7s %5s %8s %8s %11s %12s %9s %11s %12s %8s" % (
         "workload", "workers", "lcore", "Mpps", "cyc/pkt", "beyond feed", "flows/s",
-        "pkt drops", "rec drops", "of feed"))
-    for wl, nw, lc, mpps, cpp, fps, pdrops, rdrops, feed, hz in rows:
+        "pkt drops", "rec drops", "records/s", "of feed"))
+    for wl, nw, lc, mpps, cpp, fps, pdrops, rdrops, rps, feed, hz in rows:
         beyond = cpp - hz / (feed * 1e6) if cpp and feed else None
-        print("%-12s %7d %5d %8.2f %8s %11s %12.0f %9d %11d %8s" % (
+        print("%-12s %7d %5d %8.2f %8s %11s %12.0f %9d %11d %12.0f %8s" % (
             wl, nw, lc, mpps, "%.1f" % cpp if cpp else "-",
-            "%.1f" % beyond if beyond is not None else "-", fps, pdrops, rdrops,
+            "%.1f" % beyond if beyond is not None else "-", fps, pdrops, rdrops, rps,
             "%.0f%%" % (100 * mpps / feed) if feed else "-"))
     for wl, r in results["workloads"].items():
         if r.get("testpmd_mpps"):

@@ -43,6 +43,7 @@ struct fz_attacks;
 struct fz_http;
 struct fz_captures;
 struct fz_capture_dir;
+struct fz_export_lcores;
 
 #define FZ_MAX_WORKERS RTE_MAX_LCORE
 #define FZ_MAX_APPS    64
@@ -91,6 +92,10 @@ struct fz_appliance {
 	struct fz_attacks *attacks;   /* attack detection (fz_attacks_on) */
 	struct fz_http *http;         /* NULL without --http */
 	uint64_t exporters_lost;      /* records the exporters lost, at exit */
+	/* --export-lcores (export_lcores.c): the pipeline's export lanes. */
+	unsigned n_export;
+	unsigned export_ids[FZ_MAX_EXPORT_LCORES];
+	struct fz_export_lcores *export;
 };
 
 /* workers.c: lcores, rings, workers; the "worker" counter set. */
@@ -116,6 +121,17 @@ int fz_exporters_check(const struct fz_opts *o, char *err, size_t errlen);
 int fz_exporters_open(struct fz_appliance *app, char *err, size_t errlen);
 /* Log what each exporter delivered and lost (after the final flush). */
 void fz_exporters_report(struct fz_appliance *app);
+
+/* export_lcores.c: --export-lcores parsed and checked against EAL's lcores (before the
+ * workers take theirs); is lcore one of them; the lanes and their encoders (after the
+ * exporters); their lcores or threads started (before the workers); threads joined
+ * (after the stats loop stopped the lanes); freed. 0, or -1 with a message in err. */
+int fz_export_lcores_setup(struct fz_appliance *app, char *err, size_t errlen);
+int fz_export_lcores_has(const struct fz_appliance *app, unsigned lcore);
+int fz_export_lcores_open(struct fz_appliance *app, char *err, size_t errlen);
+int fz_export_lcores_launch(struct fz_appliance *app, char *err, size_t errlen);
+void fz_export_lcores_wait(struct fz_appliance *app);
+void fz_export_lcores_free(struct fz_appliance *app);
 
 /* zoo_consumer.c: the zoo's options, the consumer, its stats timer and "zoo" counter set. */
 int fz_zoo_consumer_check(const struct fz_opts *opts, char *err, size_t errlen);

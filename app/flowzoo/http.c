@@ -201,6 +201,7 @@ static void publish_exporters(void *arg, uint64_t now_us, int final)
 
 	(void)now_us;
 	(void) final;
+	fz_pipeline_sync(p); /* the exporters' state is the lanes' while they hold batches */
 	for (unsigned i = 0; o && i < fz_pipeline_exporters(p); i++) {
 		struct fz_exporter *e = fz_pipeline_exporter(p, i);
 

@@ -111,7 +111,8 @@ static int encode_flow(const struct fz_item *it, void *arg, char *buf, size_t ca
 {
 	const struct fz_flow_item *f = it->body;
 
-	return fz_record_flow_json(((struct fz_appliance *)arg)->enc, f->rec, f->zoo, buf, cap);
+	/* arg: the stats lcore's encoder, or an export lane's own. */
+	return fz_record_flow_json(arg, f->rec, f->zoo, buf, cap);
 }
 
 /* The record encoder, the pipeline with its consumers, timers, counters and exporters. */
@@ -119,7 +120,6 @@ static int open_pipeline(struct fz_appliance *app, char *err, size_t errlen)
 {
 	struct fz_pipeline_conf pc = {
 	    .flow_encode = encode_flow,
-	    .flow_encode_arg = app,
 	    .app_names = app->app_names,
 	    .n_apps = app->n_apps,
 	};
@@ -133,6 +133,7 @@ static int open_pipeline(struct fz_appliance *app, char *err, size_t errlen)
 		app->rctx.n_nets = fz_networks_count(app->networks);
 	}
 	app->enc = fz_record_enc_create(&app->rctx);
+	pc.flow_encode_arg = app->enc;
 	app->pipeline = app->enc ? fz_pipeline_create(&pc) : NULL;
 	app->timers = fz_timers_create();
 	app->counters = fz_counters_create();
@@ -146,7 +147,8 @@ static int open_pipeline(struct fz_appliance *app, char *err, size_t errlen)
 	 * checks' alerts, the last traffic bins, and the zoo's stats record last. */
 	if (fz_applications_init(app, err, errlen) || fz_reports_init(app, err, errlen) ||
 	    fz_traffic_setup(app, err, errlen) || fz_attacks_setup(app, err, errlen) ||
-	    fz_zoo_consumer_init(app, err, errlen) || fz_exporters_open(app, err, errlen))
+	    fz_zoo_consumer_init(app, err, errlen) || fz_exporters_open(app, err, errlen) ||
+	    fz_export_lcores_open(app, err, errlen))
 		return -1;
 	/* The exporters' own counters (Kafka, IPFIX), for the summary's peers: /metrics. */
 	for (unsigned i = 0; i < fz_pipeline_exporters(app->pipeline); i++) {
@@ -230,6 +232,7 @@ static void free_all(struct fz_appliance *app)
 	fz_workers_free(app);
 	fz_record_enc_free(app->enc);
 	app->enc = NULL;
+	fz_export_lcores_free(app);
 	fz_l7_free(app->l7);
 	app->l7 = NULL;
 	fz_zoo_consumer_free(app);
@@ -372,6 +375,7 @@ int main(int argc, char **argv)
 		snprintf(app->collector, sizeof(app->collector), "flowzoo");
 
 	if ((!app->no_eal && check_stats_lcore(app, err, sizeof(err))) ||
+	    fz_export_lcores_setup(app, err, sizeof(err)) ||
 	    fz_workers_setup(app, err, sizeof(err)))
 		goto fail;
 	if (app->no_eal)
@@ -393,13 +397,16 @@ int main(int argc, char **argv)
 	FZ_LOG(INFO, "collector %s: %u worker(s), %llu flows each (%zu bytes per flow)%s\n",
 	       app->collector, app->n_workers, (unsigned long long)app->opts.flows_per_worker,
 	       fz_worker_bytes_per_flow(app->workers[0]), app->offline ? ", offline" : "");
-	if (fz_workers_launch(app, err, sizeof(err)))
+	/* The lanes first: a lane that cannot start leaves no worker running. */
+	if (fz_export_lcores_launch(app, err, sizeof(err)) ||
+	    fz_workers_launch(app, err, sizeof(err)))
 		goto fail;
 	if (app->opts.stats_lcore >= 0 && (unsigned)app->opts.stats_lcore != rte_get_main_lcore())
 		rte_eal_remote_launch(stats_lcore_main, app, (unsigned)app->opts.stats_lcore);
 	else
 		fz_stats_loop(app);
 	fz_workers_wait(app);
+	fz_export_lcores_wait(app);
 
 	fz_control_stop(app);
 	if (app->no_eal)

@@ -28,6 +28,17 @@ const struct choice fz_opts__tri_choices[] = {{"auto", -1}, {"on", 1}, {"off", 0
 
 #define O(f) offsetof(struct fz_opts, f)
 
+static int check_export_lcores(const char *v, const char *where, char *err, size_t errlen)
+{
+	unsigned ids[FZ_MAX_EXPORT_LCORES];
+	char why[256];
+
+	if (fz_opts_lcore_list(v, ids, FZ_MAX_EXPORT_LCORES, why, sizeof(why)) >= 0)
+		return 0;
+	snprintf(err, errlen, "%s: '%s': %s", where, v, why);
+	return -1;
+}
+
 /* Sorted by name; --help prints them in this order. */
 static const struct opt_def defs[] = {
     {.name = "active-timeout",
@@ -69,6 +80,14 @@ static const struct opt_def defs[] = {
      .off = O(duration),
      .arg = "S",
      .help = "stop after S seconds (default: run until stopped)"},
+    {.name = "export-lcores",
+     .type = T_STR,
+     .off = O(export_lcores),
+     .arg = "LIST",
+     .check = check_export_lcores,
+     .help = "encode and export flow records on these lcores (EAL lcore ids; with --pcap "
+             "read without EAL, a thread per entry pinned to that CPU), e.g. 2,3 or 2-5, at "
+             "most 16; records keep their order (default: none, the stats lcore exports)"},
     {.name = "flows-per-worker",
      .type = T_U64,
      .off = O(flows_per_worker),

@@ -11,8 +11,9 @@
 
 #include "fz_export.h"
 
-#define FZ_MAX_PCAPS 64
-#define FZ_MAX_LIST  64
+#define FZ_MAX_PCAPS         64
+#define FZ_MAX_LIST          64
+#define FZ_MAX_EXPORT_LCORES 16 /* FZ_PIPELINE_MAX_LANES */
 
 /* The longest topic name Kafka takes, and the longest fixed topic suffix. */
 #define FZ_KAFKA_TOPIC_MAX      249
@@ -51,15 +52,16 @@ struct fz_opts {
 	const char *signatures;
 	uint64_t l7_packets; /* per direction */
 	uint64_t l7_bytes;
-	double status_interval; /* seconds between status lines in the log */
-	int64_t stats_lcore;    /* -1: the main lcore */
-	uint64_t ring_size;     /* records per worker ring */
-	uint64_t mbufs;         /* packet pool size, 0 = automatic */
-	int progress;           /* -1 auto (terminal), 0 off, 1 on */
-	double stats_interval;  /* seconds between stats records, 0 = at exit only */
-	const char *zoo_mean;   /* cumulative | ewma:ALPHA (checked by lib/zoo) */
-	int zoo_scope_app;      /* --zoo-scope app */
-	const char *ctl_key;    /* control server: off without a key */
+	double status_interval;    /* seconds between status lines in the log */
+	int64_t stats_lcore;       /* -1: the main lcore */
+	const char *export_lcores; /* --export-lcores LIST (fz_opts_lcore_list), NULL: none */
+	uint64_t ring_size;        /* records per worker ring */
+	uint64_t mbufs;            /* packet pool size, 0 = automatic */
+	int progress;              /* -1 auto (terminal), 0 off, 1 on */
+	double stats_interval;     /* seconds between stats records, 0 = at exit only */
+	const char *zoo_mean;      /* cumulative | ewma:ALPHA (checked by lib/zoo) */
+	int zoo_scope_app;         /* --zoo-scope app */
+	const char *ctl_key;       /* control server: off without a key */
 	uint64_t ctl_port;
 	double loss; /* control datagrams dropped on purpose (tests) */
 	/* Kafka sink (app/flowzoo/sinks_kafka.c, docs/kafka-schema.md). */
@@ -156,5 +158,13 @@ int fz_opts_wants_doc(const struct fz_opts *o);
  * (app/flowzoo/options_doc.c).
  */
 void fz_opts_print_doc(const struct fz_opts *o, FILE *f);
+
+/*
+ * An lcore list: ids and ranges separated by commas ("2,3", "2-5,8"), each
+ * id at most RTE_MAX_LCORE - 1, none twice, at most max of them, in the
+ * order given. Returns how many (into ids), or -1 with a reason in why
+ * (export_lcores.c).
+ */
+int fz_opts_lcore_list(const char *v, unsigned *ids, unsigned max, char *why, size_t whylen);
 
 #endif

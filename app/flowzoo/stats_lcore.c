@@ -7,8 +7,6 @@
 #include <unistd.h>
 
 #include <rte_cycles.h>
-#include <rte_ring.h>
-#include <rte_ring_elem.h>
 
 #include "app.h"
 #include "log.h"
@@ -30,8 +28,7 @@ static unsigned drain(struct fz_appliance *app)
 	unsigned total = 0;
 
 	for (unsigned w = 0; w < app->n_workers; w++) {
-		unsigned n = rte_ring_dequeue_burst_elem(app->rings[w], recs, sizeof(recs[0]),
-		                                         DEQ_BURST, NULL);
+		unsigned n = fz_ring_take(app->rings[w], recs, DEQ_BURST);
 
 		for (unsigned i = 0; i < n; i++)
 			fz_pipeline_flow(app->pipeline, &recs[i]);
@@ -75,8 +72,14 @@ void fz_stats_loop(struct fz_appliance *app)
 				FZ_LOG(NOTICE, "SIGHUP: log and output files reopened\n");
 		}
 		fz_timers_run(app->timers, mono_us(), fz_pipeline_packet_us(app->pipeline));
+		/* Rings not full: hand what was taken to the export lanes now, so that a
+		 * trickle of records is not held back by a batch that fills slowly. */
+		if (n < DEQ_BURST)
+			fz_pipeline_cut(app->pipeline);
 		if (n == 0)
 			usleep(100);
 	}
 	fz_timers_final(app->timers, mono_us(), fz_pipeline_packet_us(app->pipeline));
+	/* Everything the lanes hold is written; the final flush is the main thread's. */
+	fz_pipeline_lanes_stop(app->pipeline);
 }

@@ -10,7 +10,9 @@
  * when only a binary exporter (IPFIX) does.
  *
  * An exporter registers for the kinds it wants (a mask of FZ_ITEM_BIT) and
- * gets every such item in order from one thread (the stats lcore).
+ * gets every such item in order, from one thread at a time: the stats lcore,
+ * or with export lcores (fz_pipeline_lanes_create) the export lcore whose
+ * turn it is, each after the one before (release/acquire on the turn).
  */
 #ifndef FZ_EXPORT_H
 #define FZ_EXPORT_H
@@ -130,7 +132,8 @@ struct fz_exporter_ops {
 };
 
 /* Flags of an exporter. */
-#define FZ_EXPORTER_KEYS 0x1u /* it reads it->key (a flow's key text costs ~600 instructions) */
+#define FZ_EXPORTER_KEYS   0x1u /* it reads it->key (a flow's key text costs ~600 instructions) */
+#define FZ_EXPORTER_BINARY 0x2u /* it never asks for the JSON text (fz_item_json) */
 
 struct fz_exporter {
 	const struct fz_exporter_ops *ops;

@@ -421,5 +421,6 @@ struct fz_exporter *fz_ipfix_open(const struct fz_ipfix_conf *conf, char *err, s
 	x->base.ops = &ipfix_ops;
 	x->base.name = "ipfix";
 	x->base.kinds = FZ_ITEM_BIT(FZ_ITEM_FLOW);
+	x->base.flags = FZ_EXPORTER_BINARY; /* records from the binary flow */
 	return &x->base;
 }

@@ -6,7 +6,20 @@
  * alerts) to the exporters that take their kind. Periodic work is a timer.
  *
  * One thread (the stats lcore) makes every call, except that the counter
- * set (fz_pipeline_counter_set) may be read from any thread.
+ * set (fz_pipeline_counter_set) may be read from any thread, and each export
+ * lane runs fz_pipeline_lane_run on a thread of its own.
+ *
+ * Export lanes (fz_pipeline_lanes_create): the stats lcore keeps the ordered
+ * work (consumers, the zoo's running means) and copies each flow with its
+ * zoo classes into a batch; events (stats, traffic, alerts) are encoded on
+ * the stats lcore and go into the batch in their place among the flows.
+ * Batches are numbered and handed round-robin to the lanes' single-producer
+ * single-consumer slots; a lane encodes its batch (the parallel part), then
+ * waits for its turn (every earlier batch written) and gives the items to
+ * the exporters in order. The exporters see exactly the items, in exactly
+ * the order, they see without lanes. Nothing is dropped on this path: when
+ * every slot of the next lane is full the stats lcore waits (counted), and
+ * the workers' rings take the back-pressure (ring_full when they drop).
  */
 #ifndef FZ_PIPELINE_H
 #define FZ_PIPELINE_H
@@ -74,10 +87,38 @@ void fz_pipeline_flow(struct fz_pipeline *p, const struct fz_flow_rec *rec);
  */
 unsigned fz_pipeline_emit(struct fz_pipeline *p, struct fz_item *it);
 
+/*
+ * Export lanes: n (1..FZ_PIPELINE_MAX_LANES) threads that encode and export,
+ * each with its encode_args[i] for the flow encoder (an encoder of its own:
+ * lanes encode at the same time). From now on flows and events go to the
+ * lanes, which must run fz_pipeline_lane_run(p, i) until it returns. 0,
+ * -EINVAL (n), -EBUSY (lanes made already), or -ENOMEM.
+ */
+#define FZ_PIPELINE_MAX_LANES 16
+int fz_pipeline_lanes_create(struct fz_pipeline *p, unsigned n, void *const *encode_args);
+
+/* Lane i's loop: encode and export its batches in turn; returns 0 after
+ * fz_pipeline_lanes_stop once its slots are empty. */
+int fz_pipeline_lane_run(struct fz_pipeline *p, unsigned i);
+
+/* Hand the records taken so far to the lanes (the stats loop calls it when
+ * the rings run dry, so that a trickle is not held back). No-op without lanes. */
+void fz_pipeline_cut(struct fz_pipeline *p);
+
+/* Cut, and wait until the lanes wrote every batch: the exporters are the
+ * caller's again until the next flow or event (status(), direct calls).
+ * No-op without lanes. */
+void fz_pipeline_sync(struct fz_pipeline *p);
+
+/* Sync, then let the lanes return: from now on the stats lcore exports
+ * itself again (the final flush, health alerts at exit). */
+void fz_pipeline_lanes_stop(struct fz_pipeline *p);
+
 /* The packet clock: the largest last-packet time (µs) of the flows seen, 0 before any. */
 uint64_t fz_pipeline_packet_us(const struct fz_pipeline *p);
 
-/* Let the exporters do their background work. */
+/* Let the exporters do their background work (with lanes: when they hold
+ * nothing, else the lane whose turn it is does it). */
 void fz_pipeline_poll(struct fz_pipeline *p);
 
 /* Flush every exporter (each waits at most timeout_ms). Returns 0 or the first error. */
@@ -87,10 +128,13 @@ int fz_pipeline_flush(struct fz_pipeline *p, int timeout_ms);
 int fz_pipeline_reopen(struct fz_pipeline *p);
 
 /* Records the exporters took but have not delivered or stored durably yet (each
- * exporter's pending(); nothing is dropped). */
+ * exporter's pending(); nothing is dropped); with lanes, first the records and
+ * events not yet written by them. */
 uint64_t fz_pipeline_pending(const struct fz_pipeline *p);
 
-/* Records lost by the exporters so far (take failures and their own losses). */
+/* Records lost by the exporters so far (take failures and their own losses);
+ * while lanes hold batches, the value when the exporters' counters were last
+ * published. */
 uint64_t fz_pipeline_lost(const struct fz_pipeline *p);
 
 /*

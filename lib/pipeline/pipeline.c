@@ -4,50 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fz_pipeline.h"
-
-#define KEY_CAP 160
-
-/* Counters of the stats lcore, published for other threads. */
-struct pipe_counters {
-	uint64_t flows;
-	uint64_t items[FZ_ITEM__COUNT];
-	uint64_t encode_errors;
-};
-
-struct exp_counters {
-	uint64_t taken;
-	uint64_t failed;
-	uint64_t lost;
-};
-
-/* An exporter's own counter set, published by the stats lcore. */
-struct exp_set {
-	struct fz_pipeline *p;
-	struct fz_exporter *e;
-	const struct fz_exporter_counters *ec;
-	unsigned n;    /* instances */
-	uint64_t *tmp; /* n blocks, filled on the stats lcore */
-	struct fz_counter_pub *pub;
-	struct fz_counter_set set;
-};
-
-struct fz_pipeline {
-	struct fz_pipeline_conf conf;
-	struct fz_consumer consumers[FZ_PIPELINE_MAX_CONSUMERS];
-	unsigned n_consumers;
-	struct fz_exporter *exporters[FZ_PIPELINE_MAX_EXPORTERS];
-	unsigned n_exporters;
-	unsigned kinds; /* union of the exporters' kinds */
-	unsigned flags; /* union of the exporters' flags */
-	struct fz_json_buf jbuf;
-	uint64_t packet_us;
-	struct pipe_counters c;
-	struct exp_counters ec[FZ_PIPELINE_MAX_EXPORTERS];
-	struct fz_counter_pub *pub, *epub;
-	struct fz_counter_set set, eset;
-	struct exp_set *own[FZ_PIPELINE_MAX_EXPORTERS]; /* exporters' own counters, or NULL */
-};
+#include "pipeline_priv.h"
 
 static const struct fz_counter_watch encode_watch = {"records_lost", "error",
                                                      "flow records could not be encoded", 0};
@@ -79,6 +36,12 @@ static const struct fz_counter_def pipe_defs[] = {
      .n = 1,
      .offset = offsetof(struct pipe_counters, encode_errors),
      .watch = &encode_watch},
+    FZ_COUNTER(struct pipe_counters, batches, FZ_CT_COUNTER, FZ_CF_HIDDEN, "export_batches",
+               "batches", "batches of records handed to the export lcores"),
+    FZ_COUNTER(struct pipe_counters, batch_waits, FZ_CT_COUNTER, FZ_CF_HIDDEN, "export_batch_waits",
+               "waits",
+               "times the stats lcore waited for an export lcore's free slot (back-pressure: "
+               "the workers' rings fill meanwhile)"),
 };
 
 static const struct fz_counter_watch lost_watch = {
@@ -236,6 +199,7 @@ void fz_pipeline_free(struct fz_pipeline *p)
 		p->exporters[i]->ops->close(p->exporters[i]);
 	fz_counter_pub_free(p->pub);
 	fz_counter_pub_free(p->epub);
+	fz_pipeline__lanes_free(p);
 	free(p->jbuf.buf);
 	free(p);
 }
@@ -268,6 +232,8 @@ int fz_pipeline_add_exporter(struct fz_pipeline *p, struct fz_exporter *e)
 	p->exporters[p->n_exporters++] = e;
 	p->kinds |= e->kinds;
 	p->flags |= e->flags;
+	if ((e->kinds & FZ_ITEM_BIT(FZ_ITEM_FLOW)) && !(e->flags & FZ_EXPORTER_BINARY))
+		p->flow_json = 1;
 	return 0;
 }
 
@@ -281,13 +247,10 @@ struct fz_exporter *fz_pipeline_exporter(const struct fz_pipeline *p, unsigned i
 	return i < p->n_exporters ? p->exporters[i] : NULL;
 }
 
-unsigned fz_pipeline_emit(struct fz_pipeline *p, struct fz_item *it)
+unsigned fz_pipeline__take(struct fz_pipeline *p, struct fz_item *it)
 {
 	unsigned failed = 0;
 
-	if (it->jbuf == NULL)
-		it->jbuf = &p->jbuf;
-	p->c.items[it->kind]++;
 	for (unsigned i = 0; i < p->n_exporters; i++) {
 		struct fz_exporter *e = p->exporters[i];
 
@@ -299,6 +262,28 @@ unsigned fz_pipeline_emit(struct fz_pipeline *p, struct fz_item *it)
 		} else {
 			p->ec[i].taken++;
 		}
+	}
+	return failed;
+}
+
+unsigned fz_pipeline_emit(struct fz_pipeline *p, struct fz_item *it)
+{
+	unsigned failed = 0;
+	const char *json;
+	size_t len;
+
+	if (it->jbuf == NULL)
+		it->jbuf = &p->jbuf;
+	p->c.items[it->kind]++;
+	if (p->lanes_on && it->kind != FZ_ITEM_FLOW) {
+		/* The body is the caller's until we return: its JSON is made here and
+		 * travels in the batch, in its place among the flows. */
+		if (p->kinds & FZ_ITEM_BIT(it->kind)) {
+			fz_item_json(it, &json, &len);
+			fz_pipeline__lane_event(p, it);
+		}
+	} else {
+		failed = fz_pipeline__take(p, it);
 	}
 	for (unsigned i = 0; it->kind != FZ_ITEM_FLOW && i < p->n_consumers; i++)
 		if (p->consumers[i].item && (p->consumers[i].item_kinds & FZ_ITEM_BIT(it->kind)))
@@ -328,6 +313,11 @@ void fz_pipeline_flow(struct fz_pipeline *p, const struct fz_flow_rec *rec)
 		p->consumers[i].flow(p->consumers[i].arg, rec, &fi);
 	if (!(p->kinds & FZ_ITEM_BIT(FZ_ITEM_FLOW)))
 		return;
+	if (p->lanes_on) {
+		p->c.items[FZ_ITEM_FLOW]++;
+		fz_pipeline__lane_flow(p, rec, fi.zoo);
+		return;
+	}
 	memset(&it, 0, sizeof(it));
 	it.kind = FZ_ITEM_FLOW;
 	it.stream = "flows";
@@ -350,17 +340,25 @@ uint64_t fz_pipeline_packet_us(const struct fz_pipeline *p)
 	return p->packet_us;
 }
 
-void fz_pipeline_poll(struct fz_pipeline *p)
+void fz_pipeline__poll_exporters(struct fz_pipeline *p)
 {
 	for (unsigned i = 0; i < p->n_exporters; i++)
 		if (p->exporters[i]->ops->poll)
 			p->exporters[i]->ops->poll(p->exporters[i]);
 }
 
+void fz_pipeline_poll(struct fz_pipeline *p)
+{
+	/* While the lanes hold the exporters, the lane whose turn it is polls them. */
+	if (!p->lanes_on || fz_pipeline__lanes_idle(p))
+		fz_pipeline__poll_exporters(p);
+}
+
 int fz_pipeline_flush(struct fz_pipeline *p, int timeout_ms)
 {
 	int rc = 0;
 
+	fz_pipeline_sync(p);
 	for (unsigned i = 0; i < p->n_exporters; i++)
 		if (p->exporters[i]->ops->flush) {
 			int r = p->exporters[i]->ops->flush(p->exporters[i], timeout_ms);
@@ -375,6 +373,7 @@ int fz_pipeline_reopen(struct fz_pipeline *p)
 {
 	int rc = 0;
 
+	fz_pipeline_sync(p);
 	for (unsigned i = 0; i < p->n_exporters; i++)
 		if (p->exporters[i]->ops->reopen) {
 			int r = p->exporters[i]->ops->reopen(p->exporters[i]);
@@ -387,8 +386,11 @@ int fz_pipeline_reopen(struct fz_pipeline *p)
 
 uint64_t fz_pipeline_pending(const struct fz_pipeline *p)
 {
-	uint64_t pending = 0;
+	uint64_t pending = p->lanes_on ? fz_pipeline__lanes_pending(p) : 0;
 
+	/* Records in the lanes are pending; once there are none the exporters are ours. */
+	if (pending)
+		return pending;
 	for (unsigned i = 0; i < p->n_exporters; i++) {
 		struct fz_exporter *e = p->exporters[i];
 
@@ -398,7 +400,7 @@ uint64_t fz_pipeline_pending(const struct fz_pipeline *p)
 	return pending;
 }
 
-uint64_t fz_pipeline_lost(const struct fz_pipeline *p)
+static uint64_t exporters_lost(const struct fz_pipeline *p)
 {
 	uint64_t lost = 0;
 
@@ -412,6 +414,13 @@ uint64_t fz_pipeline_lost(const struct fz_pipeline *p)
 	return lost;
 }
 
+uint64_t fz_pipeline_lost(const struct fz_pipeline *p)
+{
+	if (p->lanes_on && !fz_pipeline__lanes_idle(p))
+		return __atomic_load_n(&p->lost_pub, __ATOMIC_ACQUIRE);
+	return exporters_lost(p);
+}
+
 const struct fz_counter_set *fz_pipeline_counter_set(const struct fz_pipeline *p)
 {
 	return &p->set;
@@ -422,14 +431,13 @@ const struct fz_counter_set *fz_pipeline_exporter_set(const struct fz_pipeline *
 	return &p->eset;
 }
 
-void fz_pipeline_publish(struct fz_pipeline *p)
+void fz_pipeline__publish_exporters(struct fz_pipeline *p)
 {
 	for (unsigned i = 0; i < p->n_exporters; i++) {
 		struct fz_exporter *e = p->exporters[i];
 
 		p->ec[i].lost = e->ops->lost ? e->ops->lost(e) : p->ec[i].failed;
 	}
-	fz_counter_pub_write(p->pub, &p->c);
 	fz_counter_pub_write(p->epub, p->ec);
 	for (unsigned i = 0; i < p->n_exporters; i++) {
 		struct exp_set *x = p->own[i];
@@ -440,4 +448,18 @@ void fz_pipeline_publish(struct fz_pipeline *p)
 			x->ec->read(x->e, k, (uint64_t *)((char *)x->tmp + k * x->ec->block));
 		fz_counter_pub_write(x->pub, x->tmp);
 	}
+	__atomic_store_n(&p->lost_pub, exporters_lost(p), __ATOMIC_RELEASE);
+}
+
+void fz_pipeline_publish(struct fz_pipeline *p)
+{
+	struct pipe_counters c = p->c;
+
+	c.encode_errors += __atomic_load_n(&p->lane_encode_errors, __ATOMIC_RELAXED);
+	fz_counter_pub_write(p->pub, &c);
+	/* The exporters' counters by whoever holds them: here, or the next lane's turn. */
+	if (!p->lanes_on || fz_pipeline__lanes_idle(p))
+		fz_pipeline__publish_exporters(p);
+	else
+		__atomic_store_n(&p->publish_due, 1, __ATOMIC_RELEASE);
 }

@@ -99,7 +99,7 @@ struct fz_worker_conf {
 	/* Offline: read the queues one after another, each to its expect_packets,
 	 * and never drop a record on a full ring (wait instead). */
 	int offline;
-	struct rte_ring *ring;  /* to the stats lcore; elements are struct fz_flow_rec */
+	struct rte_ring *ring;  /* to the stats lcore: FZ_RING_SLOTS elements a record */
 	const struct fz_l7 *l7; /* NULL: no L7 */
 	const struct fz_networks *networks; /* NULL: no networks (records' net ids 0) */
 	uint64_t bin_us;                    /* traffic bins (0: none): bin reports and marks */
@@ -117,6 +117,20 @@ struct fz_worker_conf {
 	const volatile int *stop;      /* set by main: finish and flush */
 	const volatile int *suspended; /* set by main: drop and count arriving packets */
 };
+
+/*
+ * A record crosses the ring to the stats lcore as FZ_RING_SLOTS elements of
+ * FZ_RING_SLOT bytes: DPDK copies 16-byte elements with one 128-bit move
+ * each, any other size 4 bytes at a time (measured: docs/benchmarks.md,
+ * issue 23). Create the ring with FZ_RING_SLOT-byte elements, FZ_RING_SLOTS
+ * times the records it is to hold; the worker puts whole records only, and
+ * the stats lcore takes them with fz_ring_take.
+ */
+#define FZ_RING_SLOT  16u
+#define FZ_RING_SLOTS ((unsigned)(sizeof(struct fz_flow_rec) / FZ_RING_SLOT))
+
+/* Take up to max records off a worker's ring into recs; returns how many. */
+unsigned fz_ring_take(struct rte_ring *r, struct fz_flow_rec *recs, unsigned max);
 
 struct fz_worker;
 

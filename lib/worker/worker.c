@@ -76,14 +76,34 @@ static inline uint64_t tsc_now_us(const struct fz_worker *w)
 /* Send staged records to the stats lcore. Offline waits for room; live never
  * waits: what does not fit is dropped and counted (ring_full), so a slow
  * consumer can never stall packet processing. */
+_Static_assert(sizeof(struct fz_flow_rec) % FZ_RING_SLOT == 0, "a record is whole ring slots");
+
+/* Put up to n whole records on the ring (one producer: the room only grows meanwhile). */
+static unsigned ring_put(struct rte_ring *r, const struct fz_flow_rec *recs, unsigned n)
+{
+	unsigned room = rte_ring_free_count(r) / FZ_RING_SLOTS;
+
+	if (n > room)
+		n = room;
+	if (n == 0 ||
+	    rte_ring_enqueue_bulk_elem(r, recs, FZ_RING_SLOT, n * FZ_RING_SLOTS, NULL) == 0)
+		return 0;
+	return n;
+}
+
+/* Whole records only are put, so the consumer always finds whole records. */
+unsigned fz_ring_take(struct rte_ring *r, struct fz_flow_rec *recs, unsigned max)
+{
+	return rte_ring_dequeue_burst_elem(r, recs, FZ_RING_SLOT, max * FZ_RING_SLOTS, NULL) /
+	       FZ_RING_SLOTS;
+}
+
 static void stage_push(struct fz_worker *w)
 {
 	unsigned sent = 0, spins = 0;
 
 	for (;;) {
-		sent += rte_ring_enqueue_burst_elem(w->conf.ring, &w->stage[sent],
-		                                    sizeof(struct fz_flow_rec), w->n_stage - sent,
-		                                    NULL);
+		sent += ring_put(w->conf.ring, &w->stage[sent], w->n_stage - sent);
 		if (sent == w->n_stage)
 			break;
 		if (!w->conf.offline) {

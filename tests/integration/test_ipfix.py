@@ -219,10 +219,12 @@ def main():
                    capture_output=True)
     pcaps = [os.path.join(NDPI, p) for p in NDPI_PCAPS] + sorted(glob.glob(gen + "/*.pcap"))
     names = nfdump_names_work()
-    for biflow in ("on", "off"):
-        what = "biflow " + biflow
-        flows, summ, rows, relay, log = collect(tmp, "bi" + biflow, pcaps,
-                                                ["--ipfix-biflow", biflow, "--ipfix-mtu", "900"])
+    # Export lcores (issue 23): the messages and their sequence numbers as with one thread.
+    for biflow, lanes in (("on", []), ("off", []), ("on", ["--export-lcores", "0,1"])):
+        what = "biflow " + biflow + (" " + " ".join(lanes) if lanes else "")
+        flows, summ, rows, relay, log = collect(tmp, "bi" + biflow + str(len(lanes)), pcaps,
+                                                ["--ipfix-biflow", biflow, "--ipfix-mtu",
+                                                 "900"] + lanes)
         check_rows(c, what, flows, rows, biflow == "on")
         c.eq("Sequence Errors: %d," % nfdump_seq_errors(tmp, relay) in log, True, "%s: nfcapd's sequence errors: one after each application table" % what)
         st = summ["ipfix"]

@@ -11,7 +11,9 @@ with kcat.
   (per key, every record of the first run comes before the second run's);
 - start-up errors: malformed --kafka, unknown or rejected --kafka-opt, and
   the config file's "kafka" object;
-- --kafka-mock prints the mock cluster's address and delivers everything.
+- --kafka-mock prints the mock cluster's address and delivers everything;
+- with --export-lcores 0,1 (issue 23) the same messages with the same keys, and
+  on every partition the flows in the order of the JSON-lines file.
 """
 import ipaddress
 import json
@@ -62,13 +64,21 @@ def flow_key(r):
                                      ends[0][1], ends[1][2], ends[1][1])
 
 
-def test_all_flows(c, boot, tmp):
-    records, summ, _ = run_flowzoo(PCAPS, tmp, ["--kafka", boot, "--kafka-topic-per-app", "also"],
-                                   name="all")
+def test_all_flows(c, boot, tmp, prefix="flowzoo", extra=()):
+    records, summ, _ = run_flowzoo(PCAPS, tmp, ["--kafka", boot, "--kafka-topic-per-app", "also",
+                                                "--kafka-topic-prefix", prefix] + list(extra),
+                                   name="all" + prefix)
     flows = [r for r in records if r["type"] == "flow"]
     stats = [r for r in records if r["type"] == "stats"]
     c.eq(True, len(flows) > 40, "flows in the captures (%d)" % len(flows))
-    msgs = kcat(boot, "flowzoo.flows")
+    msgs = kcat(boot, prefix + ".flows")
+    # Per partition the flows come in the JSON-lines file's order.
+    order = {r["flow_id"]: i for i, r in enumerate(flows)}
+    parts = {}
+    for _, part, rec in msgs:
+        parts.setdefault(part, []).append(order.get(rec.get("flow_id"), -1))
+    c.eq([], [p for p, seq in parts.items() if seq != sorted(seq)],
+         "%s: partitions whose flows are out of the file's order" % prefix)
     c.eq(len(flows), len(msgs), "messages on flowzoo.flows")
     by_id = {}
     for key, _, rec in msgs:
@@ -92,9 +102,9 @@ def test_all_flows(c, boot, tmp):
     # Per-app topics: each flow once more, on its application's topic.
     for app in sorted(set(r["app"] for r in flows)):
         want = sorted(r["flow_id"] for r in flows if r["app"] == app)
-        got = sorted(rec["flow_id"] for _, _, rec in kcat(boot, "flowzoo.flows." + app))
-        c.eq(want, got, "flow_id on flowzoo.flows.%s" % app)
-    smsgs = kcat(boot, "flowzoo.stats")
+        got = sorted(rec["flow_id"] for _, _, rec in kcat(boot, prefix + ".flows." + app))
+        c.eq(want, got, "flow_id on %s.flows.%s" % (prefix, app))
+    smsgs = kcat(boot, prefix + ".stats")
     c.eq(len(stats), len(smsgs), "messages on flowzoo.stats")
     c.eq(dict(stats[-1], schema_version=1), smsgs[-1][2] if smsgs else None,
          "final stats record on flowzoo.stats")
@@ -229,6 +239,7 @@ def main():
     try:
         with tempfile.TemporaryDirectory() as tmp:
             test_all_flows(c, boot, tmp)
+            test_all_flows(c, boot, tmp, "lanes", ["--export-lcores", "0,1"])
             test_spool_restart(c, boot, tmp)
             test_traffic(c, boot, tmp)
             test_attack_keys(c, boot, tmp)

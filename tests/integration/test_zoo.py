@@ -8,9 +8,10 @@ import collections
 import glob
 import os
 import subprocess
+import sys
 import tempfile
 
-from fzrun import FLOWZOO, NDPI, Checker, run_flowzoo
+from fzrun import FLOWZOO, NDPI, SRC, Checker, run_flowzoo
 
 INIT = (15000.0, 4.0, 500000.0)
 CLASSES = ("elephant", "mouse", "tortoise", "dragonfly", "cheetah", "snail", "rate_null")
@@ -166,6 +167,16 @@ def main():
         ("ewma:1, per app", big, ["--zoo-mean", "ewma:1", "--zoo-scope", "app"], "ewma", 1.0,
          True),
     ]
+    # Export lcores (issue 23): the classes are made on the stats lcore in the same order,
+    # stats records keep their place among the flows.
+    for lanes in ("0", "0,1"):
+        runs += [
+            ("cumulative, global, --export-lcores %s" % lanes, big, ["--export-lcores", lanes],
+             "cumulative", 0.0, False),
+            ("cumulative, per app, --export-lcores %s" % lanes, big,
+             ["--zoo-scope", "app", "--stats-interval", "0.02", "--export-lcores", lanes],
+             "cumulative", 0.0, True),
+        ]
     # Bad values stop flowzoo at start with a message that names them.
     dns = os.path.join(NDPI, "dns.pcap")
     for args, msg in ((["--zoo-mean", "ewma:2"], "--zoo-mean: zoo mean 'ewma:2'"),
@@ -181,6 +192,23 @@ def main():
             check_run(c, label, recs, kind, alpha, per_app)
             c.eq(summ["flows"], sum(1 for r in recs if r["type"] == "flow"),
                  "%s: summary flows" % label)
+        # The generated benchmark captures (small): with one and two export lcores the flow
+        # records, zoo classes and means included, equal the single-lcore run's.
+        subprocess.run([sys.executable, os.path.join(SRC, "scripts", "fzgen.py"), "bench", tmp,
+                        "--flows", "3000", "--packets-per-flow", "4", "--flood-packets",
+                        "5000"], check=True, capture_output=True)
+        for cap in ("mix", "flood64", "est64"):
+            pcap = [os.path.join(tmp, cap + ".pcap")]
+            ref = None
+            for lanes in ("", "0", "0,1"):
+                label = "%s, export lcores [%s]" % (cap, lanes)
+                recs, summ, _ = run_flowzoo(pcap, tmp, ["--export-lcores", lanes] if lanes
+                                            else [], name="gen%s%s" % (cap, lanes))
+                check_run(c, label, recs, "cumulative", 0.0, False)
+                flows = [r for r in recs if r["type"] == "flow"]
+                if ref is None:
+                    ref = flows
+                c.eq(True, ref == flows, "%s: the single-lcore run's records" % label)
     c.done()
 
 

@@ -207,6 +207,36 @@ static void test_numfmt_exact(void)
 	FZ_CHECK_STR("null", real15(INFINITY));
 }
 
+/* Integers at every digit-count boundary and at random print as printf prints them. */
+static void test_numfmt_u64_vs_printf(void)
+{
+	char got[FZ_NUMFMT_MAX + 1], want[32];
+	unsigned bad = 0;
+	uint64_t p10 = 1;
+
+	for (int k = 0; k < 20; k++, p10 *= 10) {
+		const uint64_t vs[3] = {p10 - 1, p10, p10 + 1};
+
+		for (int j = 0; j < 3; j++) {
+			*fz_fmt_u64(got, vs[j]) = '\0';
+			snprintf(want, sizeof(want), "%llu", (unsigned long long)vs[j]);
+			bad += strcmp(got, want) != 0;
+		}
+	}
+	srand(11);
+	for (int i = 0; i < 300000; i++) {
+		uint64_t v = ((uint64_t)rand() << 42) ^ ((uint64_t)rand() << 21) ^ (uint64_t)rand();
+
+		v >>= rand() % 64;
+		*fz_fmt_u64(got, v) = '\0';
+		snprintf(want, sizeof(want), "%llu", (unsigned long long)v);
+		bad += strcmp(got, want) != 0;
+	}
+	*fz_fmt_u64(got, UINT64_MAX) = '\0';
+	FZ_CHECK_STR("18446744073709551615", got);
+	FZ_CHECK_INT(0, bad);
+}
+
 /* Random doubles of every magnitude print as jansson prints them. */
 static void test_numfmt_vs_jansson(void)
 {
@@ -340,6 +370,7 @@ int main(void)
 	FZ_RUN(test_addr_str);
 	FZ_RUN(test_flow_key_text);
 	FZ_RUN(test_numfmt_exact);
+	FZ_RUN(test_numfmt_u64_vs_printf);
 	FZ_RUN(test_numfmt_vs_jansson);
 	FZ_RUN(test_micros);
 	FZ_RUN(test_flow_vs_jansson);
