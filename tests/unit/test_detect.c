@@ -13,6 +13,7 @@
 #include "fz_detect.h"
 #include "fz_hostwatch.h"
 #include "fz_test.h"
+#include "fz_test_counters.h"
 #include "keymap.h"
 
 #define T0 1700000000ull /* seconds */
@@ -284,14 +285,8 @@ static void second(struct fz_detect *d, unsigned w, uint64_t before, int done)
 static uint64_t counter(struct fz_detect *d, const struct fz_counter_set *set, unsigned inst,
                         const char *name)
 {
-	uint64_t block[16];
-
 	fz_detect_publish(d);
-	set->read(set->arg, inst, block);
-	for (unsigned i = 0; i < set->n_defs; i++)
-		if (strcmp(set->defs[i].name, name) == 0)
-			return block[set->defs[i].offset / 8];
-	return UINT64_MAX;
+	return fz_test_counter(set, inst, name);
 }
 
 #define MS(s) ((T0 + (s)) * 1000)

@@ -10,6 +10,7 @@
 
 #include "fz_pipeline.h"
 #include "fz_test.h"
+#include "fz_test_counters.h"
 
 #define N_FLOWS 5000
 #define BAD_ID  977 /* flows whose id % BAD_ID == BAD_ID - 1 cannot be encoded */
@@ -131,15 +132,8 @@ static void *lane_thread(void *arg)
 
 static uint64_t counter(struct fz_pipeline *p, const char *name)
 {
-	const struct fz_counter_set *s = fz_pipeline_counter_set(p);
-	uint64_t block[64];
-
 	fz_pipeline_publish(p);
-	s->read(s->arg, 0, block);
-	for (unsigned d = 0; d < s->n_defs; d++)
-		if (strcmp(s->defs[d].name, name) == 0)
-			return *(const uint64_t *)((const char *)block + s->defs[d].offset);
-	return ~0ull;
+	return fz_test_counter(fz_pipeline_counter_set(p), 0, name);
 }
 
 /*

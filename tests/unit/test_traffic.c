@@ -13,6 +13,7 @@
 
 #include "fz_traffic.h"
 #include "fz_test.h"
+#include "fz_test_counters.h"
 
 #include "../../lib/traffic/topn.h"
 
@@ -104,17 +105,8 @@ static void expect(const struct out *o, unsigned i, const char *net, uint64_t bi
 /* The counter `name` of the traffic set, as fz_traffic_publish() leaves it. */
 static uint64_t counter(struct fz_traffic *t, const char *name)
 {
-	const struct fz_counter_set *s = fz_traffic_counter_set(t);
-	uint64_t v[32] = {0};
-
 	fz_traffic_publish(t);
-	FZ_CHECK(s->block <= sizeof(v));
-	s->read(s->arg, 0, v);
-	for (unsigned i = 0; i < s->n_defs; i++)
-		if (strcmp(s->defs[i].name, name) == 0)
-			return v[s->defs[i].offset / 8];
-	FZ_CHECK_STR(name, "(no such counter)");
-	return UINT64_MAX;
+	return fz_test_counter(fz_traffic_counter_set(t), 0, name);
 }
 
 /* ---- ring elements ---- */
