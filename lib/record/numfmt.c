@@ -21,11 +21,32 @@ static const char digits2[201] = "00010203040506070809"
                                  "80818283848586878889"
                                  "90919293949596979899";
 
-char *fz_fmt_u64(char *p, uint64_t v)
+/* 10^i for i = 0..19: a number's digit count. */
+static const uint64_t pow10_u64[20] = {1ULL,
+                                       10ULL,
+                                       100ULL,
+                                       1000ULL,
+                                       10000ULL,
+                                       100000ULL,
+                                       1000000ULL,
+                                       10000000ULL,
+                                       100000000ULL,
+                                       1000000000ULL,
+                                       10000000000ULL,
+                                       100000000000ULL,
+                                       1000000000000ULL,
+                                       10000000000000ULL,
+                                       100000000000000ULL,
+                                       1000000000000000ULL,
+                                       10000000000000000ULL,
+                                       100000000000000000ULL,
+                                       1000000000000000000ULL,
+                                       10000000000000000000ULL};
+
+/* The n digits of v (v < 10^n) written to p[0..n), from the end. */
+static void put_digits(char *p, unsigned n, uint64_t v)
 {
-	char tmp[20];
-	char *t = tmp + sizeof(tmp);
-	size_t n;
+	char *t = p + n;
 
 	while (v >= 100) {
 		unsigned d = (unsigned)(v % 100) * 2;
@@ -37,11 +58,29 @@ char *fz_fmt_u64(char *p, uint64_t v)
 	if (v >= 10) {
 		*--t = digits2[v * 2 + 1];
 		*--t = digits2[v * 2];
-	} else {
+	} else if (t > p) {
 		*--t = (char)('0' + v);
 	}
-	n = (size_t)(tmp + sizeof(tmp) - t);
-	memcpy(p, t, n);
+	while (t > p) /* leading zeros (only when v < 10^(n-1)) */
+		*--t = '0';
+}
+
+/*
+ * The digits are written straight into p, their count known first: no copy
+ * through a scratch buffer (a memcpy call of its own), and a single digit
+ * (many fields of a record are 0) costs a compare and a store.
+ */
+char *fz_fmt_u64(char *p, uint64_t v)
+{
+	unsigned n = 2;
+
+	if (v < 10) {
+		*p = (char)('0' + v);
+		return p + 1;
+	}
+	while (n < 20 && v >= pow10_u64[n])
+		n++;
+	put_digits(p, n, v);
 	return p + n;
 }
 
@@ -205,7 +244,7 @@ char *fz_fmt_real15(char *p, double v)
 	mi = a >= 1e-8 && a < 1e15 ? digits15(a, &e) : 0;
 	if (mi == 0)
 		return real_slow(p, v);
-	fz_fmt_u64(d, mi); /* exactly 15 digits */
+	put_digits(d, 15, mi); /* exactly 15 digits (digits15 gives 10^14 <= mi < 10^15) */
 	if (v < 0)
 		*p++ = '-';
 	if (e < -4 || e >= 15) {

@@ -187,6 +187,17 @@ static void test_numfmt_exact(void)
 	FZ_CHECK_STR("18446744073709551615", buf);
 	*fz_fmt_u64(buf, 100) = '\0';
 	FZ_CHECK_STR("100", buf);
+	/* Every digit count, at both of its ends. */
+	for (uint64_t lo = 1, i = 1; i <= 20; i++, lo *= 10) {
+		char want[32];
+
+		snprintf(want, sizeof(want), "%llu", (unsigned long long)lo);
+		*fz_fmt_u64(buf, lo) = '\0';
+		FZ_CHECK_STR(want, buf);
+		snprintf(want, sizeof(want), "%llu", (unsigned long long)(lo - 1));
+		*fz_fmt_u64(buf, lo - 1) = '\0';
+		FZ_CHECK_STR(want, buf);
+	}
 	*fz_fmt_ipv4(buf, a) = '\0';
 	FZ_CHECK_STR("0.9.10.255", buf);
 	FZ_CHECK_STR("0.0", real15(0));
