@@ -21,28 +21,6 @@ static const char digits2[201] = "00010203040506070809"
                                  "80818283848586878889"
                                  "90919293949596979899";
 
-/* 10^i for i = 0..19: a number's digit count. */
-static const uint64_t pow10_u64[20] = {1ULL,
-                                       10ULL,
-                                       100ULL,
-                                       1000ULL,
-                                       10000ULL,
-                                       100000ULL,
-                                       1000000ULL,
-                                       10000000ULL,
-                                       100000000ULL,
-                                       1000000000ULL,
-                                       10000000000ULL,
-                                       100000000000ULL,
-                                       1000000000000ULL,
-                                       10000000000000ULL,
-                                       100000000000000ULL,
-                                       1000000000000000ULL,
-                                       10000000000000000ULL,
-                                       100000000000000000ULL,
-                                       1000000000000000000ULL,
-                                       10000000000000000000ULL};
-
 /* The n digits of v (v < 10^n) written to p[0..n), from the end. */
 static void put_digits(char *p, unsigned n, uint64_t v)
 {
@@ -72,14 +50,17 @@ static void put_digits(char *p, unsigned n, uint64_t v)
  */
 char *fz_fmt_u64(char *p, uint64_t v)
 {
+	uint64_t next = 100; /* 10^n (wraps after 10^19, when the loop is done) */
 	unsigned n = 2;
 
 	if (v < 10) {
 		*p = (char)('0' + v);
 		return p + 1;
 	}
-	while (n < 20 && v >= pow10_u64[n])
+	while (n < 20 && v >= next) {
 		n++;
+		next *= 10;
+	}
 	put_digits(p, n, v);
 	return p + n;
 }
