@@ -18,7 +18,9 @@ lib/source, and --pcap-dir.
   in name order, until SIGTERM.
 - An offline run loads no library it does not use (app/flowzoo/lazy_libs.c):
   librdkafka, libmicrohttpd and libpcap only when --kafka-mock, --http and
-  --pcap-eal ask for them (the loader's own list, LD_DEBUG=files).
+  --pcap-eal ask for them (the loader's own list, LD_DEBUG=files); one that
+  cannot be loaded (not a shared object, or without the function) is exit
+  status 2 and one message naming it, never a crash.
 """
 import json
 import os
@@ -377,10 +379,40 @@ def lazy_libraries(c):
          "--pcap-eal loads libpcap (flowzoo's checks and DPDK's net_pcap)")
 
 
+def unloadable_libraries(c, tmp):
+    """Each lazily loaded library replaced (LD_LIBRARY_PATH) by an empty file or by
+    a shared object without its functions: exit status 2, the exact message."""
+    libdir = os.path.join(tmp, "badlibs")
+    os.mkdir(libdir)
+    zstd = "/usr/lib/x86_64-linux-gnu/libzstd.so.1"  # a real shared object, no pcap_* in it
+    cases = [
+        (["--kafka-mock"], "librdkafka.so.1", None, "rd_kafka_conf_new", "file too short"),
+        (["--http", "127.0.0.1:0"], "libmicrohttpd.so.12", None, "MHD_start_daemon_va",
+         "file too short"),
+        (["--pcap-eal"], "libpcap.so.0.8", zstd, "pcap_open_offline",
+         "undefined symbol: pcap_open_offline"),
+    ]
+    for args, soname, content, fn, why in cases:
+        path = os.path.join(libdir, soname)
+        if content is None:
+            open(path, "wb").close()
+        else:
+            shutil.copyfile(content, path)
+        env = dict(os.environ, LD_LIBRARY_PATH=libdir)
+        p = subprocess.run([FLOWZOO, "--pcap", LINK, "--jsonl", os.devnull, "--progress", "off"] +
+                           args, capture_output=True, text=True, timeout=120, env=env)
+        os.unlink(path)
+        what = "%s cannot be loaded" % soname
+        c.eq(2, p.returncode, what + ": exit status")
+        c.eq(["flowzoo: cannot load %s (%s) for this run: %s: %s" % (soname, fn, path, why)],
+             p.stderr.strip().splitlines()[-1:], what + ": message")
+
+
 def main():
     c = Checker()
     lazy_libraries(c)
     with tempfile.TemporaryDirectory() as tmp:
+        unloadable_libraries(c, tmp)
         formats_and_links(c, tmp)
         l7_cache(c, tmp)
         parts = directories(c, tmp)
