@@ -1,9 +1,12 @@
 /*
  * Write-behind (see writebehind.h): sync_file_range(2) starts the writing of
- * the window just filled without waiting; the window before it is waited for
- * (by then mostly written) and dropped with POSIX_FADV_DONTNEED, which only
- * drops clean pages. The wait is what paces the writer to the disk's rate,
- * in place of balance_dirty_pages() over gigabytes of dirty cache.
+ * each window just filled without waiting; once more than LAG bytes have
+ * been started and not yet waited for, the oldest window is waited for (by
+ * then mostly written) and dropped with POSIX_FADV_DONTNEED, which only
+ * drops clean pages. The wait is what paces a writer faster than the disk,
+ * in place of balance_dirty_pages() over gigabytes of dirty cache; the lag
+ * lets a writer slower than the disk (a live appliance) ride out a disk that
+ * stalls for a moment without waiting at all.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -13,6 +16,7 @@
 #include "writebehind.h"
 
 #define WINDOW ((off_t)32 << 20)
+#define LAG    (4 * WINDOW)
 
 void fz_jsonl__wb_init(struct fz_writebehind *w, int fd)
 {
@@ -23,7 +27,7 @@ void fz_jsonl__wb_init(struct fz_writebehind *w, int fd)
 	if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
 		pos = (fcntl(fd, F_GETFL) & O_APPEND) ? st.st_size : lseek(fd, 0, SEEK_CUR);
 	w->fd = pos < 0 ? -1 : fd;
-	w->start = w->prev = pos < 0 ? 0 : pos;
+	w->start = w->done = pos < 0 ? 0 : pos;
 }
 
 int fz_jsonl__wb_step(struct fz_writebehind *w)
@@ -41,15 +45,15 @@ int fz_jsonl__wb_step(struct fz_writebehind *w)
 		return 0;
 	/* Advice: a failure here (EINVAL, ESPIPE) leaves the kernel's usual write-back. */
 	sync_file_range(w->fd, w->start, pos - w->start, SYNC_FILE_RANGE_WRITE);
-	if (w->start > w->prev) {
-		if (sync_file_range(w->fd, w->prev, w->start - w->prev,
+	w->start = pos;
+	while (w->start - w->done > LAG) {
+		if (sync_file_range(w->fd, w->done, WINDOW,
 		                    SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE |
 		                        SYNC_FILE_RANGE_WAIT_AFTER) != 0 &&
 		    errno == EIO)
 			return -EIO;
-		posix_fadvise(w->fd, w->prev, w->start - w->prev, POSIX_FADV_DONTNEED);
+		posix_fadvise(w->fd, w->done, WINDOW, POSIX_FADV_DONTNEED);
+		w->done += WINDOW;
 	}
-	w->prev = w->start;
-	w->start = pos;
 	return 0;
 }
