@@ -5,7 +5,7 @@
  * that a run writing gigabytes keeps a few windows dirty instead of filling
  * the page cache and being throttled by the kernel's dirty-page accounting
  * (docs/benchmarks.md "Offline": the large flood's 7.9 GB of JSON lines took
- * 30.3 s plain, 12.9 s written behind). Only regular files; advice on the
+ * 30.3 s plain, 9.6-13.7 s written behind). Only regular files; advice on the
  * data, never a change to what is written.
  */
 #ifndef FZ_WRITEBEHIND_H
