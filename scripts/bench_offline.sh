@@ -1,6 +1,6 @@
 #!/bin/sh
 # Offline at disk speed (issue 22): wall time of `flowzoo --pcap` (L7, zoo
-# classes, JSON lines written) against softflowd -r, nfpcapd -r and
+# classes, JSON lines written: plain, and zstd-compressed to a .zst file) against softflowd -r, nfpcapd -r and
 # ndpiReader -i on the harness's captures (scripts/fzgen.py bench: est64,
 # flood64, mix), small (tens of MB) and large (over 1 GB), best of N runs
 # each, and flowzoo's start-up on its own. Prints a Markdown table
@@ -78,6 +78,8 @@ best() {
 }
 
 fz() { rm -f "$out/o.jsonl"; "$flowzoo" --progress off --status-interval 0 --jsonl "$out/o.jsonl" "$@"; }
+# The same JSON lines compressed (zstd level 1, chosen by the .zst suffix).
+fzz() { rm -f "$out/o.jsonl.zst"; "$flowzoo" --progress off --status-interval 0 --jsonl "$out/o.jsonl.zst" "$@"; }
 nf() { rm -rf "$out/nf"; mkdir -p "$out/nf"; nfpcapd -r "$1" -w "$out/nf"; }
 
 echo "flowzoo $("$flowzoo" --version | cut -d' ' -f2), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg), $(date -u +%Y-%m-%dT%H:%MZ)"
@@ -91,19 +93,21 @@ echo "| flowzoo --pcap (signatures from the cache) | $(best fz --pcap "$out/empt
 echo "| flowzoo --pcap --l7-cache off (signatures compiled) | $(best fz --pcap "$out/empty.pcap" --l7-cache off) |"
 echo "| flowzoo --pcap-eal --pcap (EAL and net_pcap, as before) | $(best fz --pcap-eal --pcap "$out/empty.pcap") |"
 echo
-echo "| capture | size | flowzoo --pcap | softflowd -r | nfpcapd -r | ndpiReader -i | fastest peer | flowzoo / fastest |"
-echo "|---|---|---|---|---|---|---|---|"
+echo "| capture | size | flowzoo --pcap, JSON | flowzoo --pcap, JSON .zst | softflowd -r | nfpcapd -r | ndpiReader -i | fastest peer | flowzoo / fastest: JSON, .zst |"
+echo "|---|---|---|---|---|---|---|---|---|"
 for size in $(echo "$sizes" | tr , ' '); do
 	for wl in $(echo "$workloads" | tr , ' '); do
 		p=$(capture "$size" "$wl")
 		mb=$(($(stat -c %s "$p") / 1000000))
 		cat "$p" >/dev/null # in the page cache for everyone alike
 		f=$(best fz --pcap "$p")
+		z=$(best fzz --pcap "$p")
 		s=$(best softflowd -r "$p" -n 127.0.0.1:9 -d)
 		n=$(best nf "$p")
 		d=$(best ndpiReader -i "$p" -q -v 0)
 		fastest=$(printf '%s\n%s\n%s\n' "$s" "$n" "$d" | tr -d '*' | grep -v '^-$' | sort -n | head -1)
 		ratio=$(awk -v a="$f" -v b="$fastest" 'BEGIN { sub(/\*/, "", a); if (a == "-" || b == "") print "-"; else printf "%.2f", a / b }')
-		echo "| $wl | $size, $mb MB | $f | $s | $n | $d | $fastest | $ratio |"
+		zratio=$(awk -v a="$z" -v b="$fastest" 'BEGIN { sub(/\*/, "", a); if (a == "-" || b == "") print "-"; else printf "%.2f", a / b }')
+		echo "| $wl | $size, $mb MB | $f | $z | $s | $n | $d | $fastest | $ratio, $zratio |"
 	done
 done

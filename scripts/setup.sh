@@ -9,7 +9,8 @@ PKGS="build-essential clang libclang-rt-14-dev clang-format meson ninja-build pk
       libsodium-dev kcat iproute2 tcpdump
       softflowd nfdump libndpi-bin valgrind
       libmicrohttpd-dev prometheus tshark libfixbuf-dev
-      libjs-chart.js chromium man-db groff-base curl libsqlite3-dev libpq-dev postgresql"
+      libjs-chart.js chromium man-db groff-base curl libsqlite3-dev libpq-dev postgresql
+      libzstd-dev zstd jq time"
 # man-db and groff-base render the man pages tests/integration/test_manual.py checks; curl is
 # in the README's quick start (tests/integration/test_readme.py runs it).
 # libsqlite3-dev, libpq-dev and postgresql are zooagg's history (docs/fleet.md): SQLite
@@ -23,6 +24,9 @@ PKGS="build-essential clang libclang-rt-14-dev clang-format meson ninja-build pk
 # libjs-chart.js is the dashboard's chart library (docs/dashboard.md): flowzoo --http serves
 # /usr/share/javascript/chart.js/chart.min.js itself, so the page works with no Internet access;
 # chromium (headless) is the browser of tests/integration/test_dashboard.py.
+# libzstd-dev compresses the JSON lines (--jsonl-compress); zstd (zstdcat) and jq read them back
+# in tests/integration/test_jsonl_zstd.py.
+# time (/usr/bin/time) gives wall and CPU times in scripts/bench_jsonl_disk.sh.
 
 missing=""
 for p in $PKGS; do

@@ -156,6 +156,24 @@ static int open_ipfix(struct fz_appliance *app, unsigned flush_ms, char *err, si
 	return e == NULL || add(app, e, err, errlen) ? -1 : 0;
 }
 
+/* --jsonl-compress (auto: by the file name's .zst suffix). 0, or -1 with a message. */
+static int open_jsonl_compress(struct fz_exporter *e, const struct fz_opts *o, char *err,
+                               size_t errlen)
+{
+	const char *spec = o->jsonl_compress ? o->jsonl_compress : "auto";
+	int level, rc;
+
+	if (fz_jsonl_compress_parse(spec, o->jsonl, &level) != 0)
+		rc = -EINVAL; /* checked with the options already */
+	else
+		rc = fz_jsonl_compress(e, level);
+	if (rc == 0)
+		return 0;
+	snprintf(err, errlen, "--jsonl-compress %s: %s", spec, strerror(-rc));
+	e->ops->close(e);
+	return -1;
+}
+
 int fz_exporters_open(struct fz_appliance *app, char *err, size_t errlen)
 {
 	const struct fz_opts *o = &app->opts;
@@ -173,7 +191,7 @@ int fz_exporters_open(struct fz_appliance *app, char *err, size_t errlen)
 			snprintf(err, errlen, "--jsonl %s: %s", o->jsonl, strerror(errno));
 			return -1;
 		}
-		if (add(app, e, err, errlen))
+		if (open_jsonl_compress(e, o, err, errlen) || add(app, e, err, errlen))
 			return -1;
 	}
 	if (open_kafka(app, err, errlen) || open_ipfix(app, flush_ms, err, errlen))

@@ -39,6 +39,19 @@ static int check_export_lcores(const char *v, const char *where, char *err, size
 	return -1;
 }
 
+static int check_jsonl_compress(const char *v, const char *where, char *err, size_t errlen)
+{
+	int level;
+
+	if (fz_jsonl_compress_parse(v, NULL, &level) == 0)
+		return 0;
+	snprintf(err, errlen,
+	         "%s: '%s' is not auto, none, zstd or zstd:LEVEL with LEVEL an integer from %d "
+	         "to %d",
+	         where, v, FZ_JSONL_ZSTD_MIN, FZ_JSONL_ZSTD_MAX);
+	return -1;
+}
+
 /* Sorted by name; --help prints them in this order. */
 static const struct opt_def defs[] = {
     {.name = "active-timeout",
@@ -114,6 +127,13 @@ static const struct opt_def defs[] = {
      .off = O(jsonl),
      .arg = "PATH",
      .help = "write JSON-lines records to PATH ('-' = stdout)"},
+    {.name = "jsonl-compress",
+     .type = T_STR,
+     .off = O(jsonl_compress),
+     .arg = "auto|none|zstd[:LEVEL]",
+     .check = check_jsonl_compress,
+     .help = "compress the --jsonl output with zstd at LEVEL (-7 fastest to 19 smallest; "
+             "zstd alone: 1); auto: zstd when PATH ends in .zst (default auto)"},
     {.name = "jsonl-mode",
      .type = T_CHOICE,
      .off = O(jsonl_mode),
@@ -483,6 +503,11 @@ static int check_together(const struct fz_opts *o, char *err, size_t errlen)
 		         "--kafka-mock, or \"bootstrap.servers\" in the config file's \"kafka\" "
 		         "object)",
 		         o->kafka_opts[0]);
+		return -1;
+	}
+	if (o->jsonl_compress && !o->jsonl) {
+		snprintf(err, errlen, "--jsonl-compress %s: no --jsonl output to compress",
+		         o->jsonl_compress);
 		return -1;
 	}
 	if (fz_opts__check_alerts(o, err, errlen) || fz_opts__check_offline(o, err, errlen))

@@ -34,14 +34,15 @@ struct fz_opts {
 	uint64_t replay_rate;     /* packets per second, 0: not given */
 	double replay_speed;      /* times the capture's rate, 0 unpaced, -1 not given */
 	const char *jsonl;
-	int jsonl_mode;            /* enum fz_jsonl_mode */
-	const char *networks;      /* networks file (docs/traffic.md) */
-	uint64_t traffic_interval; /* seconds per traffic bin */
-	uint64_t top_n;            /* entries per top list */
-	uint64_t top_capacity;     /* distinct keys per top list kept exactly */
-	double idle_timeout;       /* seconds */
-	double active_timeout;     /* seconds */
-	double tcp_linger;         /* seconds */
+	int jsonl_mode;             /* enum fz_jsonl_mode */
+	const char *jsonl_compress; /* --jsonl-compress (NULL: auto, by the .zst suffix) */
+	const char *networks;       /* networks file (docs/traffic.md) */
+	uint64_t traffic_interval;  /* seconds per traffic bin */
+	uint64_t top_n;             /* entries per top list */
+	uint64_t top_capacity;      /* distinct keys per top list kept exactly */
+	double idle_timeout;        /* seconds */
+	double active_timeout;      /* seconds */
+	double tcp_linger;          /* seconds */
 	uint64_t flows_per_worker;
 	int clock;       /* enum fz_clock_mode */
 	double duration; /* seconds, 0 = until stopped */

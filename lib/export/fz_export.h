@@ -17,6 +17,7 @@
 #ifndef FZ_EXPORT_H
 #define FZ_EXPORT_H
 
+#include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -159,5 +160,30 @@ enum fz_jsonl_mode {
  */
 struct fz_exporter *fz_jsonl_open(const char *path, enum fz_jsonl_mode mode, unsigned flush_ms,
                                   void (*log)(void *arg, const char *line), void *log_arg);
+
+/* The JSON lines uncompressed (a level of fz_jsonl_compress_parse). */
+#define FZ_JSONL_PLAIN INT_MIN
+/* zstd levels --jsonl-compress takes, and the one "zstd" alone means. */
+#define FZ_JSONL_ZSTD_MIN     (-7)
+#define FZ_JSONL_ZSTD_MAX     19
+#define FZ_JSONL_ZSTD_DEFAULT 1
+
+/*
+ * --jsonl-compress: "auto" (zstd at FZ_JSONL_ZSTD_DEFAULT when path ends in
+ * ".zst", else none), "none", "zstd" or "zstd:LEVEL" (an integer from
+ * FZ_JSONL_ZSTD_MIN to FZ_JSONL_ZSTD_MAX). Sets *level to the zstd level or
+ * FZ_JSONL_PLAIN. Returns 0, or -EINVAL for any other text.
+ */
+int fz_jsonl_compress_parse(const char *spec, const char *path, int *level);
+
+/*
+ * Compress the JSON-lines exporter's output with zstd at level (nothing
+ * when FZ_JSONL_PLAIN), before it takes its first item. The output is one
+ * zstd frame per opening of the file (the frame ends at close and at
+ * reopen), readable by zstdcat; a flush makes every line taken so far
+ * decodable. Returns 0, -EINVAL (not a JSON-lines exporter, items already
+ * taken, a level libzstd refuses) or -ENOMEM.
+ */
+int fz_jsonl_compress(struct fz_exporter *e, int level);
 
 #endif

@@ -4,7 +4,7 @@
  * headers in either byte order, interface descriptions with their link
  * types, timestamp resolutions and offsets, enhanced, simple and obsolete
  * packet blocks; other blocks are skipped). A file is read in large
- * sequential reads (4 MiB) into one buffer: one copy, and frames point into
+ * sequential reads (256 KiB) into one buffer: one copy, and frames point into
  * the buffer. A file cut shorter while it is read (a writer truncating it)
  * only looks truncated: nothing is mapped, so nothing faults.
  *

@@ -89,6 +89,11 @@ def option_cases(tmp):
          "flowzoo: --detect-hosts: '0' is not an integer from 1 to 16777216"),
         (["--jsonl-mode", "overwrite"],
          "flowzoo: --jsonl-mode: 'overwrite' is not one of truncate|append|refuse"),
+        *[(["--jsonl", "o.jsonl", "--jsonl-compress", v],
+           "flowzoo: --jsonl-compress: '%s' is not auto, none, zstd or zstd:LEVEL with LEVEL an "
+           "integer from -7 to 19" % v) for v in ("gzip", "zstd:20", "zstd:-8", "zstd:", "zstd:3x")],
+        (["--jsonl-compress", "zstd"],
+         "flowzoo: --jsonl-compress zstd: no --jsonl output to compress"),
         (["--ipfix", "collector:0"],
          "flowzoo: --ipfix: 'collector:0': the port is not an integer from 1 to 65535"),
         (["--ipfix", "sctp://c:4739"],
@@ -136,6 +141,10 @@ def config_cases(tmp):
         ({"kafka-mock": 1}, "key 'kafka-mock': expected true or false, got an integer"),
         ({"progress": False}, "key 'progress': expected a string, got a boolean"),
         ({"jsonl-mode": None}, "key 'jsonl-mode': expected a string, got null"),
+        ({"jsonl": "o.jsonl", "jsonl-compress": "lz4"},
+         "key 'jsonl-compress': 'lz4' is not auto, none, zstd or zstd:LEVEL with LEVEL an "
+         "integer from -7 to 19"),
+        ({"jsonl-compress": 3}, "key 'jsonl-compress': expected a string, got an integer"),
         ({"pcap": [PCAP, 7]}, "key 'pcap': item 1: expected a string, got an integer"),
         ({"kafka": 9092},
          "key 'kafka': expected a string (brokers) or an object of librdkafka properties, got "

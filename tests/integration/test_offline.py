@@ -16,6 +16,11 @@ lib/source, and --pcap-dir.
 - --l7-cache: the same records from the cache, a damaged cache and none.
 - --watch picks up a file written slowly (at its close) and one renamed in,
   in name order, until SIGTERM.
+- An offline run loads no library it does not use (app/flowzoo/lazy_libs.c):
+  librdkafka, libmicrohttpd and libpcap only when --kafka-mock, --http and
+  --pcap-eal ask for them (the loader's own list, LD_DEBUG=files); one that
+  cannot be loaded (not a shared object, or without the function) is exit
+  status 2 and one message naming it, never a crash.
 """
 import json
 import os
@@ -358,9 +363,61 @@ def l7_cache(c, tmp):
     c.eq(len(data), os.path.getsize(os.path.join(cache, files[-1])), "damaged file rewritten")
 
 
+def loaded_libraries(args):
+    """The lazily loaded libraries a run of flowzoo with args loads (LD_DEBUG=files)."""
+    env = dict(os.environ, LD_DEBUG="files")
+    p = subprocess.run([FLOWZOO, "--pcap", LINK, "--jsonl", os.devnull, "--progress", "off"] +
+                       args, capture_output=True, text=True, timeout=120, env=env)
+    if p.returncode != 0:
+        sys.stderr.write(p.stderr[-2000:])
+        raise RuntimeError("flowzoo %s: exit %d" % (" ".join(args), p.returncode))
+    names = ("librdkafka.so.1", "libmicrohttpd.so.12", "libpcap.so.0.8")
+    return sorted({n for n in names if "file=%s " % n in p.stderr})
+
+
+def lazy_libraries(c):
+    c.eq([], loaded_libraries([]), "--pcap: no Kafka, HTTP or libpcap library loaded")
+    c.eq(["librdkafka.so.1"], loaded_libraries(["--kafka-mock"]), "--kafka-mock loads librdkafka")
+    c.eq(["libmicrohttpd.so.12"], loaded_libraries(["--http", "127.0.0.1:0"]),
+         "--http loads libmicrohttpd")
+    c.eq(["libpcap.so.0.8"], loaded_libraries(["--pcap-eal"]),
+         "--pcap-eal loads libpcap (flowzoo's checks and DPDK's net_pcap)")
+
+
+def unloadable_libraries(c, tmp):
+    """Each lazily loaded library replaced (LD_LIBRARY_PATH) by an empty file or by
+    a shared object without its functions: exit status 2, the exact message."""
+    libdir = os.path.join(tmp, "badlibs")
+    os.mkdir(libdir)
+    zstd = "/usr/lib/x86_64-linux-gnu/libzstd.so.1"  # a real shared object, no pcap_* in it
+    cases = [
+        (["--kafka-mock"], "librdkafka.so.1", None, "rd_kafka_conf_new", "file too short"),
+        (["--http", "127.0.0.1:0"], "libmicrohttpd.so.12", None, "MHD_start_daemon_va",
+         "file too short"),
+        (["--pcap-eal"], "libpcap.so.0.8", zstd, "pcap_open_offline",
+         "undefined symbol: pcap_open_offline"),
+    ]
+    for args, soname, content, fn, why in cases:
+        path = os.path.join(libdir, soname)
+        if content is None:
+            open(path, "wb").close()
+        else:
+            shutil.copyfile(content, path)
+        env = dict(os.environ, LD_LIBRARY_PATH=libdir)
+        p = subprocess.run([FLOWZOO, "--pcap", LINK, "--jsonl", os.devnull, "--progress", "off"] +
+                           args, capture_output=True, text=True, timeout=120, env=env)
+        os.unlink(path)
+        what = "%s cannot be loaded" % soname
+        c.eq(2, p.returncode, what + ": exit status")
+        c.eq(["flowzoo: cannot load %s (%s) for this run: %s: %s" % (soname, fn, path, why)],
+             p.stderr.strip().splitlines()[-1:], what + ": message")
+
+
 def main():
     c = Checker()
+    lazy_libraries(c)
     with tempfile.TemporaryDirectory() as tmp:
+        unloadable_libraries(c, tmp)
         formats_and_links(c, tmp)
         l7_cache(c, tmp)
         parts = directories(c, tmp)

@@ -187,6 +187,30 @@ static void test_numfmt_exact(void)
 	FZ_CHECK_STR("18446744073709551615", buf);
 	*fz_fmt_u64(buf, 100) = '\0';
 	FZ_CHECK_STR("100", buf);
+	/*
+	 * Every digit count at both of its ends: 10^i is "1" and i zeros, 10^i - 1
+	 * is i nines (0, 9, 10, 99, 100, ..., 10^19 - 1, 10^19), written out here
+	 * rather than by printf.
+	 */
+	for (uint64_t lo = 1, i = 0; i <= 19; i++, lo *= 10) {
+		char ones[32], nines[32];
+
+		ones[0] = '1';
+		memset(ones + 1, '0', i);
+		ones[i + 1] = '\0';
+		memset(nines, '9', i);
+		nines[i] = '\0';
+		if (i == 0)
+			strcpy(nines, "0");
+		*fz_fmt_u64(buf, lo) = '\0';
+		FZ_CHECK_STR(ones, buf);
+		*fz_fmt_u64(buf, lo - 1) = '\0';
+		FZ_CHECK_STR(nines, buf);
+	}
+	*fz_fmt_u64(buf, 10000000000000000000ULL) = '\0';
+	FZ_CHECK_STR("10000000000000000000", buf);
+	*fz_fmt_u64(buf, 9999999999999999999ULL) = '\0';
+	FZ_CHECK_STR("9999999999999999999", buf);
 	*fz_fmt_ipv4(buf, a) = '\0';
 	FZ_CHECK_STR("0.9.10.255", buf);
 	FZ_CHECK_STR("0.0", real15(0));

@@ -446,7 +446,7 @@ static void test_files(void)
 	rmdir(dir);
 }
 
-/* A file of many 4 MiB reads: records across read boundaries, each frame intact. */
+/* A file of many reads (256 KiB each): records across read boundaries, each frame intact. */
 static void test_large_file(void)
 {
 	char path[] = "/tmp/fz_source_large_XXXXXX";
@@ -476,7 +476,7 @@ static void test_large_file(void)
 	fclose(fp);
 	c = fz_capture_open(path, err, sizeof(err));
 	FZ_CHECK(c != NULL);
-	/* Full bursts of 32 however the 4 MiB reads fall: as from one buffer. */
+	/* Full bursts of 32 however the reads fall: as from one buffer. */
 	while (c && (k = fz_capture_burst(c, f, 32)) > 0 && ++bursts)
 		for (unsigned i = 0; i < k; i++, n++)
 			if (f[i].len != 60 + n % 1441 || f[i].ts_us != n * 1000000 ||
