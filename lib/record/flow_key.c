@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "fz_record.h"
+#include "numfmt.h"
 
 /* Append v in decimal; returns the new end. */
 static char *put_uint(char *p, unsigned v)
@@ -23,21 +24,12 @@ static char *put_uint(char *p, unsigned v)
 	return p;
 }
 
-/* Append address end of key: IPv4 by hand (the common case), IPv6 by inet_ntop. */
+/* Append address end of key. */
 static char *put_addr(char *p, const struct fz_flow_key *key, int end)
 {
-	if (key->ip_version == 4) {
-		const uint8_t *a = key->addr[end] + 12;
-
-		for (int i = 0; i < 4; i++) {
-			if (i)
-				*p++ = '.';
-			p = put_uint(p, a[i]);
-		}
-		return p;
-	}
-	fz_record_addr_str(key, end, p, 64);
-	return p + strlen(p);
+	if (key->ip_version == 4)
+		return fz_fmt_ipv4(p, key->addr[end] + 12);
+	return fz_fmt_ipv6(p, key->addr[end]);
 }
 
 int fz_record_flow_key_text(const struct fz_flow_key *key, char *buf, size_t cap)

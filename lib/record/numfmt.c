@@ -99,6 +99,60 @@ char *fz_fmt_ipv4(char *p, const uint8_t a[4])
 	return p;
 }
 
+/* The hex digits of a 16-bit group, without leading zeros; return the end. */
+static char *put_hex16(char *p, unsigned v)
+{
+	static const char hex[] = "0123456789abcdef";
+	int shift = v >= 0x1000 ? 12 : v >= 0x100 ? 8 : v >= 0x10 ? 4 : 0;
+
+	for (; shift >= 0; shift -= 4)
+		*p++ = hex[(v >> shift) & 0xf];
+	return p;
+}
+
+char *fz_fmt_ipv6(char *p, const uint8_t a[16])
+{
+	unsigned g[8];
+	int zbase = -1, zlen = 0;
+
+	for (int i = 0; i < 8; i++)
+		g[i] = (unsigned)a[2 * i] << 8 | a[2 * i + 1];
+	/* The first of the longest runs of zero groups, if it has two or more. */
+	for (int i = 0; i < 8;) {
+		int j = i;
+
+		while (j < 8 && g[j] == 0)
+			j++;
+		if (j - i > zlen) {
+			zbase = i;
+			zlen = j - i;
+		}
+		i = j > i ? j : i + 1;
+	}
+	if (zlen < 2)
+		zbase = -1;
+	/* ::a.b.c.d and ::ffff:a.b.c.d end in the dotted IPv4 address. */
+	if (zbase == 0 && (zlen == 6 || (zlen == 5 && g[5] == 0xffff))) {
+		*p++ = ':';
+		*p++ = ':';
+		if (zlen == 5)
+			p = memcpy(p, "ffff:", 5), p += 5;
+		return fz_fmt_ipv4(p, a + 12);
+	}
+	for (int i = 0; i < 8; i++) {
+		if (i == zbase) {
+			*p++ = ':';
+			*p++ = ':';
+			i += zlen - 1;
+			continue;
+		}
+		if (i && i != zbase + zlen)
+			*p++ = ':';
+		p = put_hex16(p, g[i]);
+	}
+	return p;
+}
+
 /* jansson's jsonp_dtostr after snprintf: ".0" when there is neither '.' nor
  * 'e', then no '+' and no leading zeros in the exponent. */
 static char *real_slow(char *p, double v)

@@ -27,4 +27,9 @@ char *fz_fmt_micros(char *p, uint64_t us);
 /* Write the dotted text of an IPv4 address (network order bytes); return the end. */
 char *fz_fmt_ipv4(char *p, const uint8_t a[4]);
 
+/* Write the text of an IPv6 address (network order bytes) exactly as glibc's inet_ntop writes it
+ * (RFC 5952 but for a single zero group, which stays "0"; ::a.b.c.d and ::ffff:a.b.c.d
+ * dotted), at most 45 characters; return the end. */
+char *fz_fmt_ipv6(char *p, const uint8_t a[16]);
+
 #endif

@@ -49,6 +49,15 @@ struct ref_enc {
 };
 
 /* Add key to obj with a new value and return a borrowed pointer to it. */
+/* The address as libc's inet_ntop writes it (the encoder has its own formatter). */
+static void ref_addr(const struct fz_flow_key *key, int end, char *buf, size_t cap)
+{
+	if (key->ip_version == 4)
+		inet_ntop(AF_INET, key->addr[end] + 12, buf, (socklen_t)cap);
+	else
+		inet_ntop(AF_INET6, key->addr[end], buf, (socklen_t)cap);
+}
+
 static json_t *add(json_t *obj, const char *key, json_t *value)
 {
 	if (value == NULL || json_object_set_new(obj, key, value) != 0)
@@ -178,11 +187,11 @@ int ref_flow_json(struct ref_enc *enc, const struct fz_flow_rec *r, const struct
 	json_integer_set(enc->vlan_inner, r->key.vlan[1]);
 	json_integer_set(enc->ip_version, r->key.ip_version);
 	json_integer_set(enc->ip_proto, r->key.proto);
-	fz_record_addr_str(&r->key, 0, addr, sizeof(addr));
+	ref_addr(&r->key, 0, addr, sizeof(addr));
 	if (json_string_set(enc->src_ip, addr) != 0)
 		return -ENOMEM;
 	json_integer_set(enc->src_port, r->key.port[0]);
-	fz_record_addr_str(&r->key, 1, addr, sizeof(addr));
+	ref_addr(&r->key, 1, addr, sizeof(addr));
 	if (json_string_set(enc->dst_ip, addr) != 0)
 		return -ENOMEM;
 	json_integer_set(enc->dst_port, r->key.port[1]);

@@ -351,10 +351,10 @@ static void test_no_json(void)
 	fz_pipeline_free(p);
 }
 
-/* JSON grows its buffer by doubling from 4096 up to json_max, and caches an error. */
+/* JSON grows its buffer by doubling from 65536 up to json_max, and caches an error. */
 static void test_json_grow(void)
 {
-	struct fz_pipeline *p = pipeline(20000);
+	struct fz_pipeline *p = pipeline(300000);
 	struct fake e1 = fake("e1", FZ_ITEM_ALL, 1), e2 = fake("e2", FZ_ITEM_ALL, 1);
 	struct fz_flow_rec r = flow(4, 10);
 	struct fz_counters *reg = fz_counters_create();
@@ -366,13 +366,12 @@ static void test_json_grow(void)
 	FZ_CHECK_INT(0, fz_pipeline_add_exporter(p, &e1.base));
 	FZ_CHECK_INT(0, fz_pipeline_add_exporter(p, &e2.base));
 	FZ_CHECK_INT(0, fz_counters_register(reg, fz_pipeline_counter_set(p)));
-	need = 10000;
+	need = 100000;
 	fz_pipeline_flow(p, &r);
 	FZ_CHECK_STR("e1:flow:4:{\"flow\":4} e2:flow:4:{\"flow\":4}", trace);
-	FZ_CHECK_INT(3, encodes);
-	FZ_CHECK_INT(4096, caps[0]);
-	FZ_CHECK_INT(8192, caps[1]);
-	FZ_CHECK_INT(16384, caps[2]);
+	FZ_CHECK_INT(2, encodes);
+	FZ_CHECK_INT(65536, caps[0]);
+	FZ_CHECK_INT(131072, caps[1]);
 
 	/* Never enough room: up to json_max, then the error for every exporter, encoded once. */
 	trace[0] = '\0';
@@ -380,13 +379,14 @@ static void test_json_grow(void)
 	always_enospc = 1;
 	FZ_CHECK_INT(2, fz_pipeline_emit(p, &it));
 	FZ_CHECK_STR("e1:stats:9:rc=-28 e2:stats:9:rc=-28", trace);
-	FZ_CHECK_INT(2, encodes);
-	FZ_CHECK_INT(16384, caps[0]);
-	FZ_CHECK_INT(20000, caps[1]);
+	FZ_CHECK_INT(3, encodes);
+	FZ_CHECK_INT(131072, caps[0]);
+	FZ_CHECK_INT(262144, caps[1]);
+	FZ_CHECK_INT(300000, caps[2]);
 	FZ_CHECK_INT(-ENOSPC, it.json_rc);
 
-	/* An item of its own buffer starting empty: 4096, 8192, 16384, then json_max. */
-	struct fz_json_buf own = {.max = 20000};
+	/* An item of its own buffer starting empty: 65536, 131072, then json_max. */
+	struct fz_json_buf own = {.max = 200000};
 	struct fz_item it2 = event(FZ_ITEM_ALERT, &n);
 	const char *json = "unset";
 	size_t len = 77;
@@ -395,12 +395,11 @@ static void test_json_grow(void)
 	encodes = 0;
 	FZ_CHECK_INT(-ENOSPC, fz_item_json(&it2, &json, &len));
 	FZ_CHECK_INT(-ENOSPC, fz_item_json(&it2, &json, &len));
-	FZ_CHECK_INT(4, encodes);
-	FZ_CHECK_INT(4096, caps[0]);
-	FZ_CHECK_INT(8192, caps[1]);
-	FZ_CHECK_INT(16384, caps[2]);
-	FZ_CHECK_INT(20000, caps[3]);
-	FZ_CHECK_INT(20000, own.cap);
+	FZ_CHECK_INT(3, encodes);
+	FZ_CHECK_INT(65536, caps[0]);
+	FZ_CHECK_INT(131072, caps[1]);
+	FZ_CHECK_INT(200000, caps[2]);
+	FZ_CHECK_INT(200000, own.cap);
 	FZ_CHECK_STR("unset", json);
 	FZ_CHECK_INT(77, len);
 	free(own.buf);

@@ -1,5 +1,6 @@
 /* Flow record encoding: exact JSON text, IPv6 addresses, zoo fields, errors;
  * the flow key as text. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -261,6 +262,64 @@ static void test_numfmt_u64_vs_printf(void)
 	FZ_CHECK_INT(0, bad);
 }
 
+/* IPv6 text: exact strings for each rule, then random addresses rich in zero groups and
+ * ffff against libc's inet_ntop. */
+static void test_numfmt_ipv6(void)
+{
+	static const struct {
+		uint8_t a[16];
+		const char *text;
+	} cases[] = {
+	    {{0}, "::"},
+	    {{[15] = 1}, "::1"},
+	    {{0x20, 0x01, 0x0d, 0xb8, [15] = 1}, "2001:db8::1"},
+	    {{0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1}, "2001:db8:0:1:1:1:1:1"},
+	    {{0x20, 0x01, 0x0d, 0xb8, [8] = 0, 1, [15] = 1}, "2001:db8::1:0:0:1"},
+	    {{0x20, 0x01, [6] = 0, 1, [14] = 0, 1}, "2001:0:0:1::1"},
+	    {{0xfe, 0x80, [8] = 0xab, 0xcd, 0x00, 0x12, 0x0f, 0xff, 0xf0, 0x00},
+	     "fe80::abcd:12:fff:f000"},
+	    {{0x10, 0, [15] = 0}, "1000::"},
+	    {{[10] = 0xff, 0xff, 192, 0, 2, 1}, "::ffff:192.0.2.1"},
+	    {{[12] = 10, 0, 0, 1}, "::10.0.0.1"},
+	    {{[12] = 0, 1, 0, 0}, "::0.1.0.0"},
+	    {{[10] = 0xff, 0xfe, 192, 0, 2, 1}, "::fffe:c000:201"},
+	    {{0, 1, [10] = 0xff, 0xff, 192, 0, 2, 1}, "1::ffff:c000:201"},
+	    {{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	      0xff, 0xff},
+	     "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"},
+	};
+	char got[64], want[64];
+	uint64_t seed = 6;
+	unsigned bad = 0;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		*fz_fmt_ipv6(got, cases[i].a) = '\0';
+		FZ_CHECK_STR(cases[i].text, got);
+		inet_ntop(AF_INET6, cases[i].a, want, sizeof(want));
+		FZ_CHECK_STR(want, got);
+	}
+	for (int i = 0; i < 500000; i++) {
+		uint8_t a[16];
+		uint64_t r = fz_test_rand(&seed);
+
+		for (int g = 0; g < 8; g++, r >>= 8) {
+			unsigned v = (unsigned)fz_test_rand(&seed);
+
+			/* a zero group half the time, ffff, one digit, or any 16 bits */
+			v = (r & 1)        ? 0
+			    : (r & 6) == 2 ? 0xffff
+			    : (r & 6) == 4 ? (v & 0xf)
+			                   : (v & 0xffff);
+			a[2 * g] = (uint8_t)(v >> 8);
+			a[2 * g + 1] = (uint8_t)v;
+		}
+		*fz_fmt_ipv6(got, a) = '\0';
+		inet_ntop(AF_INET6, a, want, sizeof(want));
+		bad += strcmp(got, want) != 0;
+	}
+	FZ_CHECK_INT(0, bad);
+}
+
 /* Random doubles of every magnitude print as jansson prints them. */
 static void test_numfmt_vs_jansson(void)
 {
@@ -396,6 +455,7 @@ int main(void)
 	FZ_RUN(test_numfmt_exact);
 	FZ_RUN(test_numfmt_u64_vs_printf);
 	FZ_RUN(test_numfmt_vs_jansson);
+	FZ_RUN(test_numfmt_ipv6);
 	FZ_RUN(test_micros);
 	FZ_RUN(test_flow_vs_jansson);
 	return fz_test_summary();
