@@ -238,13 +238,32 @@ void fz_zoo_classify(struct fz_zoo *z, const struct fz_flow_rec *rec, struct fz_
 	         : out->rate_class              ? ZOO_CHEETAH
 	                                        : ZOO_SNAIL;
 	count(&z->apps[app].interval, rec->packets[0] + rec->packets[1], size, dur_us, cls);
-	count(&z->apps[app].total, rec->packets[0] + rec->packets[1], size, dur_us, cls);
+}
+
+void zoo_counts_add(struct zoo_counts *sum, const struct zoo_counts *c)
+{
+	sum->flows += c->flows;
+	sum->packets += c->packets;
+	sum->bytes += c->bytes;
+	sum->dur_sum_us += c->dur_sum_us;
+	for (int i = 0; i < ZOO__CLASSES; i++) {
+		sum->cls_flows[i] += c->cls_flows[i];
+		sum->cls_bytes[i] += c->cls_bytes[i];
+	}
+}
+
+void zoo_app_total(const struct zoo_app *a, struct zoo_counts *out)
+{
+	*out = a->past;
+	zoo_counts_add(out, &a->interval);
 }
 
 void fz_zoo_interval_reset(struct fz_zoo *z)
 {
-	for (unsigned i = 0; i < z->n_apps; i++)
+	for (unsigned i = 0; i < z->n_apps; i++) {
+		zoo_counts_add(&z->apps[i].past, &z->apps[i].interval);
 		memset(&z->apps[i].interval, 0, sizeof(z->apps[i].interval));
+	}
 }
 
 int fz_zoo_app_means(const struct fz_zoo *z, unsigned app, double *size, double *duration,
@@ -266,6 +285,6 @@ uint64_t fz_zoo_flows(const struct fz_zoo *z)
 	uint64_t n = 0;
 
 	for (unsigned i = 0; i < z->n_apps; i++)
-		n += z->apps[i].total.flows;
+		n += z->apps[i].past.flows + z->apps[i].interval.flows;
 	return n;
 }

@@ -64,9 +64,13 @@ struct zoo_counts {
 	zoo_u128 cls_bytes[ZOO__CLASSES];
 };
 
+/*
+ * A flow is counted once, in the interval; the counts since start are the past intervals'
+ * (added up at each interval's end) plus the current one: zoo_app_total().
+ */
 struct zoo_app {
 	const char *name;
-	struct zoo_counts interval, total;
+	struct zoo_counts interval, past;
 };
 
 struct fz_zoo {
@@ -88,5 +92,11 @@ static inline double zoo_ksum_value(const struct zoo_ksum *k)
 {
 	return k->sum + k->comp;
 }
+
+/* sum += c, field by field. */
+void zoo_counts_add(struct zoo_counts *sum, const struct zoo_counts *c);
+
+/* The counts of app since start (its past intervals and the current one). */
+void zoo_app_total(const struct zoo_app *a, struct zoo_counts *out);
 
 #endif

@@ -75,18 +75,6 @@ static json_t *means_json(const struct fz_zoo *z, const struct zoo_means *m, int
 	return o;
 }
 
-static void counts_add(struct zoo_counts *sum, const struct zoo_counts *c)
-{
-	sum->flows += c->flows;
-	sum->packets += c->packets;
-	sum->bytes += c->bytes;
-	sum->dur_sum_us += c->dur_sum_us;
-	for (int i = 0; i < ZOO__CLASSES; i++) {
-		sum->cls_flows[i] += c->cls_flows[i];
-		sum->cls_bytes[i] += c->cls_bytes[i];
-	}
-}
-
 static json_t *counts_json(const struct zoo_counts *c, int *ok)
 {
 	json_t *o = json_object(), *classes = json_object();
@@ -145,6 +133,7 @@ static json_t *stats_object(const struct fz_zoo *z, const char *collector, uint6
 	for (unsigned i = 0; i < z->n_apps; i++) {
 		const struct zoo_app *a = &z->apps[i];
 		json_t *e = json_object();
+		struct zoo_counts total;
 
 		if (e == NULL || json_array_append_new(apps, e) != 0) {
 			ok = 0;
@@ -154,9 +143,10 @@ static json_t *stats_object(const struct fz_zoo *z, const char *collector, uint6
 		if (z->conf.per_app)
 			put(e, "means", means_json(z, &z->means[i], &ok), &ok);
 		put(e, "interval", counts_json(&a->interval, &ok), &ok);
-		put(e, "total", counts_json(&a->total, &ok), &ok);
-		counts_add(&all_interval, &a->interval);
-		counts_add(&all_total, &a->total);
+		zoo_app_total(a, &total);
+		put(e, "total", counts_json(&total, &ok), &ok);
+		zoo_counts_add(&all_interval, &a->interval);
+		zoo_counts_add(&all_total, &total);
 	}
 	put(o, "interval", counts_json(&all_interval, &ok), &ok);
 	put(o, "total", counts_json(&all_total, &ok), &ok);
@@ -232,10 +222,13 @@ int fz_zoo_table_text(const struct fz_zoo *z, char *buf, size_t cap)
 	appendf(buf, cap, &pos, "%-16s %12s %7s %7s %7s %16s\n", "app", "flows", "eleph%", "tort%",
 	        "cheet%", "bytes");
 	for (unsigned i = 0; i < z->n_apps; i++) {
-		if (z->apps[i].total.flows == 0)
+		struct zoo_counts total;
+
+		zoo_app_total(&z->apps[i], &total);
+		if (total.flows == 0)
 			continue;
-		table_line(buf, cap, &pos, z->apps[i].name, &z->apps[i].total);
-		counts_add(&all, &z->apps[i].total);
+		table_line(buf, cap, &pos, z->apps[i].name, &total);
+		zoo_counts_add(&all, &total);
 	}
 	table_line(buf, cap, &pos, "all", &all);
 	return (int)pos;
