@@ -27,9 +27,7 @@
 
 enum file_id { F_INDEX, F_JS, F_CSS, F_CHART, F__COUNT };
 
-static const struct {
-	const char *path, *name, *type;
-} files[F__COUNT] = {
+static const struct fz_http_file files[F__COUNT] = {
     [F_INDEX] = {"/", "index.html", "text/html; charset=utf-8"},
     [F_JS] = {"/dashboard.js", "dashboard.js", "text/javascript; charset=utf-8"},
     [F_CSS] = {"/dashboard.css", "dashboard.css", "text/css; charset=utf-8"},
@@ -47,8 +45,7 @@ struct fz_dashboard {
 	struct fz_dash_events *events;
 	struct fz_dash_tops *tops;
 	struct fz_dash_stream *stream;
-	char *body[F__COUNT];
-	size_t len[F__COUNT];
+	struct fz_http_page page;
 };
 
 int fz_dashboard_create(struct fz_appliance *app, struct fz_dashboard **out, char *err,
@@ -68,21 +65,14 @@ int fz_dashboard_create(struct fz_appliance *app, struct fz_dashboard **out, cha
 		return -1;
 	}
 	d->app = app;
-	for (unsigned i = 0; i < F__COUNT; i++) {
-		if (files[i].name)
-			snprintf(path, sizeof(path), "%s/%s", dir, files[i].name);
-		else
-			snprintf(path, sizeof(path), "%s", FZ_CHARTJS);
-		rc = fz_http_file_load(path, &d->body[i], &d->len[i]);
-		if (rc) {
-			snprintf(err, errlen, "--http-dashboard: cannot read %s: %s%s", path,
-			         strerror(-rc),
-			         files[i].name
-			             ? ""
-			             : " (install libjs-chart.js, or --http-dashboard off)");
-			fz_dashboard_free(d);
-			return -1;
-		}
+	rc = fz_http_page_load(&d->page, files, F__COUNT, dir, FZ_CHARTJS, path, sizeof(path));
+	if (rc) {
+		snprintf(err, errlen, "--http-dashboard: cannot read %s: %s%s", path, strerror(-rc),
+		         strcmp(path, FZ_CHARTJS)
+		             ? ""
+		             : " (install libjs-chart.js, or --http-dashboard off)");
+		fz_dashboard_free(d);
+		return -1;
 	}
 	d->events = fz_dash_events_create(app);
 	d->tops = fz_dash_tops_create(app, app->networks ? fz_networks_count(app->networks) : 0);
@@ -101,8 +91,7 @@ void fz_dashboard_free(struct fz_dashboard *d)
 {
 	if (d == NULL)
 		return;
-	for (unsigned i = 0; i < F__COUNT; i++)
-		free(d->body[i]);
+	fz_http_page_free(&d->page);
 	fz_dash_stream_free(d->stream);
 	fz_dash_history_free(d->history);
 	fz_dash_events_free(d->events);
@@ -401,18 +390,10 @@ int fz_dashboard_handle(struct fz_dashboard *d, const struct fz_http_req *req,
                         struct fz_http_reply *r)
 {
 	const char *p = req->path;
+	int served = fz_http_page_reply(&d->page, p, r);
 
-	for (unsigned i = 0; i < F__COUNT; i++)
-		if (strcmp(p, files[i].path) == 0) {
-			r->status = 200;
-			r->type = files[i].type;
-			r->body = malloc(d->len[i] ? d->len[i] : 1);
-			if (r->body == NULL)
-				return -1;
-			memcpy(r->body, d->body[i], d->len[i]);
-			r->len = d->len[i];
-			return 0;
-		}
+	if (served)
+		return served < 0 ? -1 : 0;
 	if (strcmp(p, "/api/days") == 0)
 		return api_days(d, req, r);
 	if (strcmp(p, "/api/events") == 0)

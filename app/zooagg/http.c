@@ -26,9 +26,7 @@
 /* The page's files: share/dashboard/ and Debian's Chart.js (libjs-chart.js). */
 enum page_file { P_INDEX, P_JS, P_FLEET_JS, P_CSS, P_CHART, P__COUNT };
 
-static const struct {
-	const char *path, *name, *type;
-} files[P__COUNT] = {
+static const struct fz_http_file files[P__COUNT] = {
     [P_INDEX] = {"/", "index.html", "text/html; charset=utf-8"},
     [P_JS] = {"/dashboard.js", "dashboard.js", "text/javascript; charset=utf-8"},
     [P_FLEET_JS] = {"/fleet.js", "fleet.js", "text/javascript; charset=utf-8"},
@@ -40,8 +38,7 @@ struct zooagg_http {
 	struct zooagg *z;
 	struct fz_db *db;
 	struct fz_http_server *server;
-	char *body[P__COUNT];
-	size_t len[P__COUNT];
+	struct fz_http_page page;
 	pthread_t thread;
 	volatile int stop;
 };
@@ -187,18 +184,10 @@ static int answer(struct zooagg_http *h, const struct fz_http_req *q, struct fz_
 	const char *net = NULL, *coll = NULL;
 	unsigned long long bins = 12, at = 9000000000000000000ull, limit = 50;
 	json_t *o;
+	int served = fz_http_page_reply(&h->page, q->path, r);
 
-	for (unsigned i = 0; i < P__COUNT; i++)
-		if (strcmp(q->path, files[i].path) == 0) {
-			r->status = 200;
-			r->type = files[i].type;
-			r->body = malloc(h->len[i] + 1);
-			if (!r->body)
-				return -1;
-			memcpy(r->body, h->body[i], h->len[i] + 1);
-			r->len = h->len[i];
-			return 0;
-		}
+	if (served)
+		return served < 0 ? -1 : 0;
 	if (strcmp(q->path, "/api/status") == 0)
 		return status(h, q, r);
 	if (strcmp(q->path, "/metrics") == 0)
@@ -286,7 +275,7 @@ static void *run(void *arg)
  * path that could not be read in err. */
 static int load_page(struct zooagg_http *h, char *err, size_t cap)
 {
-	char index[512];
+	char index[512], path[512];
 	const char *dir = ZOOAGG_SOURCE_DASHBOARD;
 	FILE *f;
 
@@ -296,26 +285,12 @@ static int load_page(struct zooagg_http *h, char *err, size_t cap)
 		fclose(f);
 	else
 		dir = ZOOAGG_INSTALLED_DASHBOARD;
-	for (unsigned i = 0; i < P__COUNT; i++) {
-		char path[512];
-
-		if (files[i].name)
-			snprintf(path, sizeof(path), "%s/%s", dir, files[i].name);
-		else
-			snprintf(path, sizeof(path), "%s", ZOOAGG_CHARTJS);
-		if (fz_http_file_load(path, &h->body[i], &h->len[i])) {
-			snprintf(err, cap, "cannot read the page's %s%s", path,
-			         files[i].name ? "" : " (install libjs-chart.js)");
-			return -1;
-		}
+	if (fz_http_page_load(&h->page, files, P__COUNT, dir, ZOOAGG_CHARTJS, path, sizeof(path))) {
+		snprintf(err, cap, "cannot read the page's %s%s", path,
+		         strcmp(path, ZOOAGG_CHARTJS) ? "" : " (install libjs-chart.js)");
+		return -1;
 	}
 	return 0;
-}
-
-static void free_page(struct zooagg_http *h)
-{
-	for (unsigned i = 0; i < P__COUNT; i++)
-		free(h->body[i]);
 }
 
 struct zooagg_http *zooagg_http_start(struct zooagg *z)
@@ -350,7 +325,7 @@ struct zooagg_http *zooagg_http_start(struct zooagg *z)
 	return h;
 fail:
 	fz_db_close(h->db);
-	free_page(h);
+	fz_http_page_free(&h->page);
 	free(h);
 	return NULL;
 }
@@ -363,6 +338,6 @@ void zooagg_http_stop(struct zooagg_http *h)
 	pthread_join(h->thread, NULL);
 	fz_http_free(h->server);
 	fz_db_close(h->db);
-	free_page(h);
+	fz_http_page_free(&h->page);
 	free(h);
 }

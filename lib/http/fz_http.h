@@ -169,4 +169,33 @@ void fz_http_free(struct fz_http_server *s);
  * -EISDIR for anything but a regular file, -ENOMEM, -EIO when it changed size meanwhile. */
 int fz_http_file_load(const char *path, char **body, size_t *len);
 
+/* A file of a page: its URL path, its name in the page's directory (NULL: the one file read
+ * from elsewhere, e.g. Chart.js), its Content-Type. */
+struct fz_http_file {
+	const char *path, *name, *type;
+};
+
+#define FZ_HTTP_PAGE_FILES 8
+
+/* A page's files, read once. */
+struct fz_http_page {
+	const struct fz_http_file *files;
+	unsigned n;
+	char *body[FZ_HTTP_PAGE_FILES];
+	size_t len[FZ_HTTP_PAGE_FILES];
+};
+
+/* Read the n files of files[] (at most FZ_HTTP_PAGE_FILES; kept, not copied): each named one
+ * from dir, the one without a name from other. 0, or fz_http_file_load's negative errno with
+ * the path that could not be read in failed (cap bytes); free with fz_http_page_free either
+ * way. */
+int fz_http_page_load(struct fz_http_page *pg, const struct fz_http_file *files, unsigned n,
+                      const char *dir, const char *other, char *failed, size_t cap);
+
+/* When path is one of the page's files, answer it (200, its type, a copy of its bytes) and
+ * return 1; 0 when it is not one; -1 without memory. */
+int fz_http_page_reply(const struct fz_http_page *pg, const char *path, struct fz_http_reply *r);
+
+void fz_http_page_free(struct fz_http_page *pg);
+
 #endif

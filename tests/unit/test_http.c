@@ -427,12 +427,64 @@ static void test_file(void)
 	FZ_CHECK(body == NULL);
 }
 
+/* A page's files: named ones from the directory, the other from its own path, answered by
+ * URL path byte for byte; a path not of the page is not answered; a missing file names itself. */
+static void test_page(void)
+{
+	static const struct fz_http_file files[] = {
+	    {"/", "index.html", "text/html"},
+	    {"/x.js", NULL, "text/javascript"},
+	};
+	char dir[] = "/tmp/fz_test_pageXXXXXX", index[64], other[64], failed[128];
+	struct fz_http_page pg;
+	struct fz_http_reply r;
+	FILE *f;
+
+	FZ_CHECK(mkdtemp(dir) != NULL);
+	snprintf(index, sizeof(index), "%s/index.html", dir);
+	snprintf(other, sizeof(other), "%s/other.js", dir);
+	FZ_CHECK_INT(-ENOENT, fz_http_page_load(&pg, files, 2, dir, other, failed, sizeof(failed)));
+	FZ_CHECK_STR(index, failed);
+	fz_http_page_free(&pg);
+	f = fopen(index, "w");
+	fputs("<p>hi</p>", f);
+	fclose(f);
+	FZ_CHECK_INT(-ENOENT, fz_http_page_load(&pg, files, 2, dir, other, failed, sizeof(failed)));
+	FZ_CHECK_STR(other, failed);
+	fz_http_page_free(&pg);
+	f = fopen(other, "w");
+	fputs("let x;", f);
+	fclose(f);
+	FZ_CHECK_INT(0, fz_http_page_load(&pg, files, 2, dir, other, failed, sizeof(failed)));
+	memset(&r, 0, sizeof(r));
+	FZ_CHECK_INT(1, fz_http_page_reply(&pg, "/x.js", &r));
+	FZ_CHECK_INT(200, r.status);
+	FZ_CHECK_STR("text/javascript", r.type);
+	FZ_CHECK_INT(6, r.len);
+	FZ_CHECK_STR("let x;", r.body);
+	free(r.body);
+	memset(&r, 0, sizeof(r));
+	FZ_CHECK_INT(1, fz_http_page_reply(&pg, "/", &r));
+	FZ_CHECK_STR("<p>hi</p>", r.body);
+	free(r.body);
+	memset(&r, 0, sizeof(r));
+	FZ_CHECK_INT(0, fz_http_page_reply(&pg, "/index.html", &r));
+	FZ_CHECK(r.body == NULL);
+	fz_http_page_free(&pg);
+	FZ_CHECK_INT(-E2BIG, fz_http_page_load(&pg, files, FZ_HTTP_PAGE_FILES + 1, dir, other,
+	                                       failed, sizeof(failed)));
+	unlink(index);
+	unlink(other);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	FZ_RUN(test_addr);
 	FZ_RUN(test_acl);
 	FZ_RUN(test_users);
 	FZ_RUN(test_file);
+	FZ_RUN(test_page);
 	FZ_RUN(test_event_id);
 	FZ_RUN(test_stream);
 	FZ_RUN(test_server);
