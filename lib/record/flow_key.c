@@ -9,21 +9,6 @@
 #include "fz_record.h"
 #include "numfmt.h"
 
-/* Append v in decimal; returns the new end. */
-static char *put_uint(char *p, unsigned v)
-{
-	char tmp[10];
-	int n = 0;
-
-	do {
-		tmp[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	while (n)
-		*p++ = tmp[--n];
-	return p;
-}
-
 /* Append address end of key. */
 static char *put_addr(char *p, const struct fz_flow_key *key, int end)
 {
@@ -42,18 +27,18 @@ int fz_record_flow_key_text(const struct fz_flow_key *key, char *buf, size_t cap
 	/* The lower end first, comparing address bytes then port. */
 	c = memcmp(key->addr[0], key->addr[1], sizeof(key->addr[0]));
 	lo = c < 0 || (c == 0 && key->port[0] <= key->port[1]) ? 0 : 1;
-	p = put_uint(p, key->vlan[0]);
+	p = fz_fmt_u64(p, key->vlan[0]);
 	*p++ = '.';
-	p = put_uint(p, key->vlan[1]);
+	p = fz_fmt_u64(p, key->vlan[1]);
 	*p++ = '/';
-	p = put_uint(p, key->proto);
+	p = fz_fmt_u64(p, key->proto);
 	for (int i = 0; i < 2; i++) {
 		int e = i ? !lo : lo;
 
 		*p++ = '/';
 		p = put_addr(p, key, e);
 		*p++ = '/';
-		p = put_uint(p, key->port[e]);
+		p = fz_fmt_u64(p, key->port[e]);
 	}
 	n = (size_t)(p - tmp);
 	if (n >= cap)
