@@ -28,6 +28,8 @@
 #define BATCH_TEXT_MAX   (4u << 20)
 /* A record's JSON is first tried in this much room of the arena. */
 #define REC_ROOM 2048
+/* A lane's arena's first size. */
+#define ARENA_FIRST (64 * 1024)
 
 static uint64_t load_acq(const uint64_t *v)
 {
@@ -56,7 +58,7 @@ static void batch_free(struct lane_batch *b)
 	free(b->recs);
 	free(b->out);
 	free(b->ev);
-	free(b->text);
+	free(b->text.buf);
 }
 
 void fz_pipeline__lanes_free(struct fz_pipeline *p)
@@ -161,23 +163,31 @@ void fz_pipeline__lane_flow(struct fz_pipeline *p, const struct fz_flow_rec *rec
 		fz_pipeline_cut(p);
 }
 
+/* Room for need more bytes after len in b, doubling from first. 0 or -ENOMEM. */
+static int buf_room(struct fz_json_buf *b, size_t len, size_t need, size_t first)
+{
+	size_t cap = b->cap ? b->cap : first;
+	char *bigger;
+
+	if (b->cap - len >= need)
+		return 0;
+	while (cap - len < need)
+		cap *= 2;
+	bigger = realloc(b->buf, cap);
+	if (bigger == NULL)
+		return -ENOMEM;
+	b->buf = bigger;
+	b->cap = cap;
+	return 0;
+}
+
 /* Append n bytes to the batch's text; its offset in *off. 0 or -ENOMEM. */
 static int text_add(struct lane_batch *b, const void *s, size_t n, size_t *off)
 {
-	if (b->text_cap - b->text_len < n + 1) {
-		size_t cap = b->text_cap ? b->text_cap : 4096;
-		char *t;
-
-		while (cap - b->text_len < n + 1)
-			cap *= 2;
-		t = realloc(b->text, cap);
-		if (t == NULL)
-			return -ENOMEM;
-		b->text = t;
-		b->text_cap = cap;
-	}
-	memcpy(b->text + b->text_len, s, n);
-	b->text[b->text_len + n] = '\0';
+	if (buf_room(&b->text, b->text_len, n + 1, 4096))
+		return -ENOMEM;
+	memcpy(b->text.buf + b->text_len, s, n);
+	b->text.buf[b->text_len + n] = '\0';
 	*off = b->text_len;
 	b->text_len += n + 1;
 	return 0;
@@ -262,24 +272,6 @@ void fz_pipeline_lanes_stop(struct fz_pipeline *p)
 
 /* A lane's side. */
 
-/* Room for need more bytes after len in the arena. 0 or -ENOMEM. */
-static int arena_room(struct fz_json_buf *a, size_t len, size_t need)
-{
-	size_t cap = a->cap ? a->cap : 64 * 1024;
-	char *bigger;
-
-	if (a->cap - len >= need)
-		return 0;
-	while (cap - len < need)
-		cap *= 2;
-	bigger = realloc(a->buf, cap);
-	if (bigger == NULL)
-		return -ENOMEM;
-	a->buf = bigger;
-	a->cap = cap;
-	return 0;
-}
-
 static void flow_item(const struct fz_pipeline *p, struct lane *l, struct lane_rec *r,
                       struct fz_flow_item *fi, struct fz_item *it)
 {
@@ -309,7 +301,7 @@ static size_t encode_rec(struct fz_pipeline *p, struct lane *l, struct lane_batc
 
 	o->json_rc = 0;
 	o->key_len = 0;
-	if ((p->flags & FZ_EXPORTER_KEYS) && arena_room(a, len, KEY_CAP) == 0) {
+	if ((p->flags & FZ_EXPORTER_KEYS) && buf_room(a, len, KEY_CAP, ARENA_FIRST) == 0) {
 		n = fz_record_flow_key_text(&b->recs[i].rec.key, a->buf + len, KEY_CAP);
 		o->key_off = (uint32_t)len;
 		o->key_len = n > 0 ? (uint32_t)n : 0;
@@ -319,7 +311,7 @@ static size_t encode_rec(struct fz_pipeline *p, struct lane *l, struct lane_batc
 		return len;
 	flow_item(p, l, &b->recs[i], &fi, &it);
 	for (;;) {
-		if (arena_room(a, len, room) < 0) {
+		if (buf_room(a, len, room, ARENA_FIRST) < 0) {
 			n = -ENOMEM;
 			break;
 		}
@@ -366,10 +358,10 @@ static void write_event(struct fz_pipeline *p, struct lane *l, const struct lane
 	struct fz_item it = {
 	    .kind = e->kind,
 	    .stream = e->stream,
-	    .key = e->has_key ? b->text + e->key_off : NULL,
+	    .key = e->has_key ? b->text.buf + e->key_off : NULL,
 	    .key_len = e->key_len,
 	    .jbuf = &l->jbuf,
-	    .json = e->json_rc == 1 ? b->text + e->json_off : NULL,
+	    .json = e->json_rc == 1 ? b->text.buf + e->json_off : NULL,
 	    .len = e->json_len,
 	    .json_rc = e->json_rc,
 	};

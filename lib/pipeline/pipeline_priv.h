@@ -77,8 +77,8 @@ struct lane_batch {
 	unsigned n, n_ev, ev_cap;
 	struct lane_rec *recs; /* BATCH_RECS */
 	struct lane_event *ev;
-	char *text; /* the events' keys and JSON */
-	size_t text_len, text_cap;
+	struct fz_json_buf text; /* the events' keys and JSON (max unused) */
+	size_t text_len;
 	struct lane_out *out; /* BATCH_RECS, the lane's */
 };
 
