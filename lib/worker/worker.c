@@ -73,9 +73,6 @@ static inline uint64_t tsc_now_us(const struct fz_worker *w)
 	       (uint64_t)((double)(rte_rdtsc() - w->conf.tsc_at_start) * w->us_per_tsc);
 }
 
-/* Send staged records to the stats lcore. Offline waits for room; live never
- * waits: what does not fit is dropped and counted (ring_full), so a slow
- * consumer can never stall packet processing. */
 _Static_assert(sizeof(struct fz_flow_rec) % FZ_RING_SLOT == 0, "a record is whole ring slots");
 
 /* Put up to n whole records on the ring (one producer: the room only grows meanwhile). */
@@ -98,6 +95,9 @@ unsigned fz_ring_take(struct rte_ring *r, struct fz_flow_rec *recs, unsigned max
 	       FZ_RING_SLOTS;
 }
 
+/* Send staged records to the stats lcore. Offline waits for room; live never
+ * waits: what does not fit is dropped and counted (ring_full), so a slow
+ * consumer can never stall packet processing. */
 static void stage_push(struct fz_worker *w)
 {
 	unsigned sent = 0, spins = 0;
