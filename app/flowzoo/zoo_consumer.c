@@ -84,6 +84,31 @@ static void classify(void *arg, const struct fz_flow_rec *rec, struct fz_flow_it
 	item->zoo = &z->res;
 }
 
+/* With export lanes: the classes here, in order; the means each flow was
+ * compared with on the lanes, replayed from a copy of the means. */
+static void classify_ordered(void *arg, const struct fz_flow_rec *rec, struct fz_flow_item *item)
+{
+	struct fz_zoo_consumer *z = arg;
+
+	fz_zoo_classify_ordered(z->zoo, rec, &z->res);
+	item->zoo = &z->res;
+}
+
+static void means_snapshot(void *arg, void *state)
+{
+	struct fz_zoo_consumer *z = arg;
+
+	fz_zoo_means_copy(z->zoo, state);
+}
+
+static void means_replay(void *arg, void *state, const struct fz_flow_rec *rec,
+                         struct fz_zoo_result *zoo)
+{
+	const struct fz_zoo_consumer *z = arg;
+
+	fz_zoo_means_replay(z->zoo, state, rec, zoo);
+}
+
 struct interval {
 	uint64_t start_ms, end_ms;
 };
@@ -155,7 +180,12 @@ int fz_zoo_consumer_init(struct fz_appliance *app, char *err, size_t errlen)
 {
 	struct fz_zoo_consumer *z = calloc(1, sizeof(*z));
 	struct fz_zoo_conf conf;
-	struct fz_consumer c = {.name = "zoo", .flow = classify, .arg = z};
+	struct fz_consumer c = {.name = "zoo",
+	                        .flow = classify,
+	                        .arg = z,
+	                        .flow_ordered = classify_ordered,
+	                        .snapshot = means_snapshot,
+	                        .lane_flow = means_replay};
 	struct fz_timer_conf stats = {
 	    "zoo stats", FZ_TIMER_WALL, (uint64_t)(app->opts.stats_interval * 1e6),
 	    1,           stats_timer,   z};
@@ -175,6 +205,7 @@ int fz_zoo_consumer_init(struct fz_appliance *app, char *err, size_t errlen)
 		snprintf(err, errlen, "zoo: %s", strerror(errno ? errno : ENOMEM));
 		return -1;
 	}
+	c.state_size = fz_zoo_means_size(z->zoo);
 	publish_means(z);
 	z->set = (struct fz_counter_set){
 	    .name = "zoo",

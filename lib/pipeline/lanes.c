@@ -59,6 +59,7 @@ static void batch_free(struct lane_batch *b)
 	free(b->out);
 	free(b->ev);
 	free(b->text.buf);
+	free(b->state);
 }
 
 void fz_pipeline__lanes_free(struct fz_pipeline *p)
@@ -73,6 +74,17 @@ void fz_pipeline__lanes_free(struct fz_pipeline *p)
 	}
 	free(p->lanes);
 	p->lanes = NULL;
+	free(p->state_next);
+	p->state_next = NULL;
+}
+
+/* The consumers' states as they are now, for the next batch. */
+static void snapshot(struct fz_pipeline *p)
+{
+	for (unsigned i = 0; p->state_size && i < p->n_consumers; i++)
+		if (p->consumers[i].snapshot)
+			p->consumers[i].snapshot(p->consumers[i].arg,
+			                         (char *)p->state_next + p->state_off[i]);
 }
 
 int fz_pipeline_lanes_create(struct fz_pipeline *p, unsigned n, void *const *encode_args)
@@ -97,12 +109,23 @@ int fz_pipeline_lanes_create(struct fz_pipeline *p, unsigned n, void *const *enc
 
 			b->recs = aligned_alloc(64, BATCH_RECS * sizeof(*b->recs));
 			b->out = malloc(BATCH_RECS * sizeof(*b->out));
-			if (b->recs == NULL || b->out == NULL) {
+			if (p->state_size)
+				b->state = aligned_alloc(64, p->state_size);
+			if (b->recs == NULL || b->out == NULL || (p->state_size && !b->state)) {
 				fz_pipeline__lanes_free(p);
 				p->n_lanes = 0;
 				return -ENOMEM;
 			}
 		}
+	}
+	if (p->state_size) {
+		p->state_next = aligned_alloc(64, p->state_size);
+		if (p->state_next == NULL) {
+			fz_pipeline__lanes_free(p);
+			p->n_lanes = 0;
+			return -ENOMEM;
+		}
+		snapshot(p);
 	}
 	p->lanes_on = 1;
 	return 0;
@@ -130,14 +153,18 @@ static struct lane_batch *open_batch(struct fz_pipeline *p)
 	b->n = 0;
 	b->n_ev = 0;
 	b->text_len = 0;
+	if (p->state_size)
+		memcpy(b->state, p->state_next, p->state_size);
 	p->open = b;
 	return b;
 }
 
-void fz_pipeline_cut(struct fz_pipeline *p)
+/* Hand the open batch to its lane; the consumers' states are then the next batch's. */
+static void cut_now(struct fz_pipeline *p)
 {
 	struct lane *l;
 
+	p->cut_due = 0;
 	if (!p->lanes_on || p->open == NULL)
 		return;
 	l = &p->lanes[p->seq_cut % p->n_lanes];
@@ -145,13 +172,24 @@ void fz_pipeline_cut(struct fz_pipeline *p)
 	p->open = NULL;
 	p->seq_cut++;
 	p->c.batches++;
+	snapshot(p);
 	store_rel(&l->cut, l->cut + 1);
+}
+
+/* While the consumers are at a flow, the flow is not in the batch yet and
+ * their states may be past it: the cut waits until the flow is in. */
+void fz_pipeline_cut(struct fz_pipeline *p)
+{
+	if (p->in_flow)
+		p->cut_due = 1;
+	else
+		cut_now(p);
 }
 
 void fz_pipeline__lane_flow(struct fz_pipeline *p, const struct fz_flow_rec *rec,
                             const struct fz_zoo_result *zoo)
 {
-	struct lane_batch *b = open_batch(p);
+	struct lane_batch *b = p->open ? p->open : open_batch(p);
 	struct lane_rec *r = &b->recs[b->n++];
 
 	r->rec = *rec;
@@ -159,8 +197,8 @@ void fz_pipeline__lane_flow(struct fz_pipeline *p, const struct fz_flow_rec *rec
 		r->zoo = *zoo;
 	else
 		r->zoo.size_class = NO_ZOO;
-	if (b->n == BATCH_RECS)
-		fz_pipeline_cut(p);
+	if (b->n == BATCH_RECS || p->cut_due)
+		cut_now(p);
 }
 
 /* Room for need more bytes after len in b, doubling from first. 0 or -ENOMEM. */
@@ -256,7 +294,7 @@ void fz_pipeline_sync(struct fz_pipeline *p)
 
 	if (!p->lanes_on)
 		return;
-	fz_pipeline_cut(p);
+	cut_now(p);
 	while (!fz_pipeline__lanes_idle(p))
 		wait_a_little(&spins);
 }
@@ -286,6 +324,20 @@ static void flow_item(const struct fz_pipeline *p, struct lane *l, struct lane_r
 	it->jbuf = &l->jbuf;
 	if (p->conf.n_apps)
 		it->app = p->conf.app_names[r->rec.app < p->conf.n_apps ? r->rec.app : 0];
+}
+
+/* What the consumers left to the lanes, flow by flow in the batch's order. */
+static void lane_consumers(struct fz_pipeline *p, struct lane_batch *b)
+{
+	for (unsigned i = 0; i < p->n_consumers; i++) {
+		const struct fz_consumer *c = &p->consumers[i];
+
+		if (c->lane_flow == NULL)
+			continue;
+		for (unsigned k = 0; k < b->n; k++)
+			c->lane_flow(c->arg, (char *)b->state + p->state_off[i], &b->recs[k].rec,
+			             &b->recs[k].zoo);
+	}
 }
 
 /* Record i's key text and JSON into the arena (the part lanes do side by side). */
@@ -389,6 +441,8 @@ int fz_pipeline_lane_run(struct fz_pipeline *p, unsigned i)
 		}
 		idle = 0;
 		b = &l->slot[done % LANE_SLOTS];
+		if (p->state_size)
+			lane_consumers(p, b);
 		for (unsigned k = 0; k < b->n; k++)
 			len = encode_rec(p, l, b, k, len);
 		while (load_acq(&p->written) != b->seq)

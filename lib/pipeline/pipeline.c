@@ -204,21 +204,25 @@ void fz_pipeline_free(struct fz_pipeline *p)
 	free(p);
 }
 
-/* A consumer of events only: no test for a missing flow() on every flow. */
-static void no_flow(void *arg, const struct fz_flow_rec *rec, struct fz_flow_item *item)
-{
-	(void)arg;
-	(void)rec;
-	(void)item;
-}
-
 int fz_pipeline_add_consumer(struct fz_pipeline *p, const struct fz_consumer *c)
 {
+	int split = c->flow_ordered || c->snapshot || c->lane_flow || c->state_size;
+
 	if (p->n_consumers == FZ_PIPELINE_MAX_CONSUMERS)
 		return -ENOSPC;
+	/* The split into an ordered part and a lane part comes whole, before the lanes. */
+	if (split && (!c->flow || !c->flow_ordered || !c->snapshot || !c->lane_flow))
+		return -EINVAL;
+	if (split && p->lanes)
+		return -EBUSY;
 	p->consumers[p->n_consumers] = *c;
-	if (c->flow == NULL)
-		p->consumers[p->n_consumers].flow = no_flow;
+	if (c->flow) {
+		p->flow_calls[p->n_flow_calls] = (struct flow_call){c->flow, c->arg};
+		p->ordered_calls[p->n_flow_calls++] =
+		    (struct flow_call){c->flow_ordered ? c->flow_ordered : c->flow, c->arg};
+	}
+	p->state_off[p->n_consumers] = p->state_size;
+	p->state_size += (c->state_size + 63) & ~(size_t)63;
 	p->n_consumers++;
 	return 0;
 }
@@ -309,15 +313,23 @@ void fz_pipeline_flow(struct fz_pipeline *p, const struct fz_flow_rec *rec)
 		return;
 	}
 	p->c.flows++;
-	for (unsigned i = 0; i < p->n_consumers; i++)
-		p->consumers[i].flow(p->consumers[i].arg, rec, &fi);
-	if (!(p->kinds & FZ_ITEM_BIT(FZ_ITEM_FLOW)))
+	if (!(p->kinds & FZ_ITEM_BIT(FZ_ITEM_FLOW))) {
+		for (unsigned i = 0; i < p->n_flow_calls; i++)
+			p->flow_calls[i].fn(p->flow_calls[i].arg, rec, &fi);
 		return;
+	}
 	if (p->lanes_on) {
+		/* The flow joins the open batch: no cut until it has (lanes.c). */
+		p->in_flow = 1;
+		for (unsigned i = 0; i < p->n_flow_calls; i++)
+			p->ordered_calls[i].fn(p->ordered_calls[i].arg, rec, &fi);
+		p->in_flow = 0;
 		p->c.items[FZ_ITEM_FLOW]++;
 		fz_pipeline__lane_flow(p, rec, fi.zoo);
 		return;
 	}
+	for (unsigned i = 0; i < p->n_flow_calls; i++)
+		p->flow_calls[i].fn(p->flow_calls[i].arg, rec, &fi);
 	memset(&it, 0, sizeof(it));
 	it.kind = FZ_ITEM_FLOW;
 	it.stream = "flows";

@@ -80,6 +80,7 @@ struct lane_batch {
 	struct fz_json_buf text; /* the events' keys and JSON (max unused) */
 	size_t text_len;
 	struct lane_out *out; /* BATCH_RECS, the lane's */
+	void *state;          /* the consumers' states before the batch's first flow */
 };
 
 struct lane {
@@ -95,6 +96,14 @@ struct fz_pipeline {
 	struct fz_pipeline_conf conf;
 	struct fz_consumer consumers[FZ_PIPELINE_MAX_CONSUMERS];
 	unsigned n_consumers;
+	/* The consumers that take flows, in order: their flow(), and what runs with lanes. */
+	struct flow_call {
+		void (*fn)(void *arg, const struct fz_flow_rec *rec, struct fz_flow_item *item);
+		void *arg;
+	} flow_calls[FZ_PIPELINE_MAX_CONSUMERS], ordered_calls[FZ_PIPELINE_MAX_CONSUMERS];
+	unsigned n_flow_calls;
+	size_t state_off[FZ_PIPELINE_MAX_CONSUMERS]; /* in a batch's state */
+	size_t state_size;                           /* every consumer's, 64-byte rounded */
 	struct fz_exporter *exporters[FZ_PIPELINE_MAX_EXPORTERS];
 	unsigned n_exporters;
 	unsigned kinds; /* union of the exporters' kinds */
@@ -112,6 +121,9 @@ struct fz_pipeline {
 	int lanes_on; /* batches go to the lanes (between create and stop) */
 	struct lane *lanes;
 	struct lane_batch *open;      /* the batch being filled, or NULL */
+	void *state_next;             /* the consumers' states for the next batch */
+	int in_flow;                  /* the consumers are at a flow: cuts wait for it */
+	int cut_due;                  /* a cut asked for meanwhile */
 	uint64_t seq_cut;             /* batches cut */
 	uint64_t items_cut;           /* records and events in them */
 	alignas(64) uint64_t written; /* batches written: the turn (lanes, atomic) */

@@ -69,6 +69,25 @@ void fz_zoo_free(struct fz_zoo *z);
 void fz_zoo_classify(struct fz_zoo *z, const struct fz_flow_rec *rec, struct fz_zoo_result *out);
 
 /*
+ * fz_zoo_classify in two parts, so that export lanes can do the second side
+ * by side (lib/pipeline): fz_zoo_classify_ordered does what needs the flows
+ * in order (the classes, the counters, the flow entering the means) and
+ * leaves out's three means as they were; fz_zoo_means_replay later gives
+ * them, on any thread, from a copy of the means (fz_zoo_means_copy, of
+ * fz_zoo_means_size bytes, 16-byte aligned) taken before the flow: it writes
+ * the means rec was compared with into out and lets rec enter the copy, so
+ * that replaying the flows in their order gives every flow's means exactly
+ * as fz_zoo_classify does. Replay reads only z's configuration, which does
+ * not change after fz_zoo_create.
+ */
+void fz_zoo_classify_ordered(struct fz_zoo *z, const struct fz_flow_rec *rec,
+                             struct fz_zoo_result *out);
+size_t fz_zoo_means_size(const struct fz_zoo *z);
+void fz_zoo_means_copy(const struct fz_zoo *z, void *copy);
+void fz_zoo_means_replay(const struct fz_zoo *z, void *copy, const struct fz_flow_rec *rec,
+                         struct fz_zoo_result *out);
+
+/*
  * Write the "type":"stats" record for the interval [start_ms, end_ms] as one
  * compact JSON object (no newline, NUL-terminated) into buf. Returns its
  * length, -ENOSPC when cap is too small for it, or -ENOMEM.

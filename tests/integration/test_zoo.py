@@ -168,7 +168,8 @@ def main():
          True),
     ]
     # Export lcores (issue 23): the classes are made on the stats lcore in the same order,
-    # stats records keep their place among the flows.
+    # the means each flow was compared with on the lanes (replayed from a copy of the means
+    # per batch), stats records keep their place among the flows.
     for lanes in ("0", "0,1"):
         runs += [
             ("cumulative, global, --export-lcores %s" % lanes, big, ["--export-lcores", lanes],
@@ -177,6 +178,9 @@ def main():
              ["--zoo-scope", "app", "--stats-interval", "0.02", "--export-lcores", lanes],
              "cumulative", 0.0, True),
         ]
+    runs.append(("ewma:0.3, per app, --export-lcores 0,1", big,
+                 ["--zoo-mean", "ewma:0.3", "--zoo-scope", "app", "--export-lcores", "0,1"],
+                 "ewma", 0.3, True))
     # Bad values stop flowzoo at start with a message that names them.
     dns = os.path.join(NDPI, "dns.pcap")
     for args, msg in ((["--zoo-mean", "ewma:2"], "--zoo-mean: zoo mean 'ewma:2'"),

@@ -56,9 +56,10 @@ static int encode_flow(const struct fz_item *it, void *arg, char *buf, size_t ca
 	if (fi->rec->flow_id % BAD_ID == BAD_ID - 1)
 		return -EINVAL;
 	/* Every 1000th flow is long: the lane's arena and the pipeline's buffer grow. */
-	n = snprintf(buf, cap, "{\"flow\":%llu,\"zoo\":%d,\"pad\":\"%*s\"}",
+	n = snprintf(buf, cap, "{\"flow\":%llu,\"zoo\":%d,\"mean\":%.0f,\"pad\":\"%*s\"}",
 	             (unsigned long long)fi->rec->flow_id, fi->zoo ? fi->zoo->size_class : -1,
-	             fi->rec->flow_id % 1000 == 0 ? 3000 : 1, "");
+	             fi->zoo ? fi->zoo->size_mean : -1.0, fi->rec->flow_id % 1000 == 0 ? 3000 : 1,
+	             "");
 	return n >= (int)cap ? -ENOSPC : n;
 }
 
@@ -70,14 +71,57 @@ static int encode_event(const struct fz_item *it, void *arg, char *buf, size_t c
 	return n >= (int)cap ? -ENOSPC : n;
 }
 
-/* The zoo's stand-in: a class from the flow id, so the result travels with its flow. */
+/* The zoo's stand-in: a class from the flow id, so the result travels with its flow, and a
+ * "mean" that is the sum of the flow ids before it, which the lanes replay from a copy. */
 static struct fz_zoo_result zoo;
+static uint64_t id_sum;
 
-static void consumer_zoo(void *arg, const struct fz_flow_rec *rec, struct fz_flow_item *item)
+static void consumer_zoo_ordered(void *arg, const struct fz_flow_rec *rec,
+                                 struct fz_flow_item *item)
 {
 	(void)arg;
 	zoo.size_class = (int8_t)(rec->flow_id % 2);
+	id_sum += rec->flow_id;
 	item->zoo = &zoo;
+}
+
+static void consumer_zoo(void *arg, const struct fz_flow_rec *rec, struct fz_flow_item *item)
+{
+	zoo.size_mean = (double)id_sum;
+	consumer_zoo_ordered(arg, rec, item);
+}
+
+static void zoo_snapshot(void *arg, void *state)
+{
+	(void)arg;
+	memcpy(state, &id_sum, sizeof(id_sum));
+}
+
+static void zoo_lane_flow(void *arg, void *state, const struct fz_flow_rec *rec,
+                          struct fz_zoo_result *res)
+{
+	uint64_t *sum = state;
+
+	(void)arg;
+	res->size_mean = (double)*sum;
+	*sum += rec->flow_id;
+}
+
+static int encode_event(const struct fz_item *it, void *arg, char *buf, size_t cap);
+
+/* After the zoo, a consumer that emits 1100 events at flow 300: more than a batch takes, so a
+ * cut is due while the zoo's state is past the flow, which is not in the batch yet. */
+static void consumer_burst(void *arg, const struct fz_flow_rec *rec, struct fz_flow_item *item)
+{
+	static int body = 300300;
+	struct fz_item it = {
+	    .kind = FZ_ITEM_TRAFFIC, .stream = "traffic", .body = &body, .encode = encode_event};
+
+	(void)item;
+	for (unsigned i = 0; rec->flow_id == 300 && i < 1100; i++) {
+		it.json_rc = 0;
+		fz_pipeline_emit(arg, &it);
+	}
 }
 
 struct fake {
@@ -150,7 +194,13 @@ static struct trace run(unsigned n, uint64_t *errors, uint64_t *pending_before_s
 	    .n_apps = 3,
 	};
 	struct fz_pipeline *p = fz_pipeline_create(&conf);
-	struct fz_consumer c = {.name = "zoo", .flow = consumer_zoo};
+	struct fz_consumer c = {.name = "zoo",
+	                        .flow = consumer_zoo,
+	                        .flow_ordered = consumer_zoo_ordered,
+	                        .state_size = sizeof(id_sum),
+	                        .snapshot = zoo_snapshot,
+	                        .lane_flow = zoo_lane_flow};
+	struct fz_consumer burst = {.name = "burst", .flow = consumer_burst, .arg = p};
 	struct fake *f = calloc(1, sizeof(*f));
 	void *lane_args[3] = {(void *)args[1], (void *)args[2], (void *)args[3]};
 	pthread_t th[3];
@@ -160,11 +210,14 @@ static struct trace run(unsigned n, uint64_t *errors, uint64_t *pending_before_s
 	FZ_CHECK(p != NULL && f != NULL);
 	f->base = (struct fz_exporter){
 	    .ops = &fake_ops, .name = "fake", .kinds = FZ_ITEM_ALL, .flags = FZ_EXPORTER_KEYS};
+	id_sum = 0;
 	FZ_CHECK_INT(0, fz_pipeline_add_consumer(p, &c));
+	FZ_CHECK_INT(0, fz_pipeline_add_consumer(p, &burst));
 	FZ_CHECK_INT(0, fz_pipeline_add_exporter(p, &f->base));
 	if (n) {
 		FZ_CHECK_INT(0, fz_pipeline_lanes_create(p, n, lane_args));
 		FZ_CHECK_INT(-EBUSY, fz_pipeline_lanes_create(p, n, lane_args));
+		FZ_CHECK_INT(-EBUSY, fz_pipeline_add_consumer(p, &c)); /* its state has no room */
 		for (unsigned i = 0; i < n; i++) {
 			la[i] = (struct lane_arg){p, i};
 			FZ_CHECK_INT(0, pthread_create(&th[i], NULL, lane_thread, &la[i]));
@@ -206,8 +259,9 @@ static struct trace run(unsigned n, uint64_t *errors, uint64_t *pending_before_s
 		fz_pipeline_lanes_stop(p);
 		for (unsigned i = 0; i < n; i++)
 			pthread_join(th[i], NULL);
-		/* A batch is cut at 256 flows, the last one by the sync. */
-		FZ_CHECK_INT((N_FLOWS + 255) / 256, counter(p, "export_batches"));
+		/* A batch is cut at 256 flows, the last one by the sync, and once right after
+		 * flow 300 (1100 events): 0-255, 256-300, then 4 699 flows in 19 batches. */
+		FZ_CHECK_INT(2 + 19, counter(p, "export_batches"));
 	}
 	/* After the lanes stopped the stats lcore exports itself again. */
 	{
@@ -231,13 +285,16 @@ static void test_same_items_same_order(void)
 {
 	uint64_t errors0, pending0;
 	struct trace ref = run(0, &errors0, &pending0);
-	unsigned expect_items = N_FLOWS + (N_FLOWS + 36) / 37 + (N_FLOWS + 100) / 101 + 1;
+	unsigned expect_items = N_FLOWS + (N_FLOWS + 36) / 37 + (N_FLOWS + 100) / 101 + 1 + 1100;
 
 	FZ_CHECK_INT(expect_items, ref.items);
 	FZ_CHECK_INT(N_FLOWS / BAD_ID, errors0);
 	FZ_CHECK_INT(0, pending0); /* no exporter with pending(): nothing held */
-	FZ_CHECK(strstr(ref.buf, " app=http rc=0 {\"flow\":1,\"zoo\":1,") != NULL);
-	FZ_CHECK(strstr(ref.buf, " app=unknown rc=0 {\"flow\":3,\"zoo\":1,") != NULL);
+	FZ_CHECK(strstr(ref.buf, " app=http rc=0 {\"flow\":1,\"zoo\":1,\"mean\":0,") != NULL);
+	FZ_CHECK(strstr(ref.buf, " app=unknown rc=0 {\"flow\":3,\"zoo\":1,\"mean\":3,") != NULL);
+	/* 0 + 1 + ... + 299 = 44 850, and the burst's events come before flow 300. */
+	FZ_CHECK(strstr(ref.buf, "{\"event\":300300}\nflow flows key=") != NULL);
+	FZ_CHECK(strstr(ref.buf, "{\"flow\":300,\"zoo\":0,\"mean\":44850,") != NULL);
 	FZ_CHECK(strstr(ref.buf, "traffic traffic key=net-a app=- rc=0 {\"event\":37}\n") != NULL);
 	FZ_CHECK(strstr(ref.buf, "stats stats key= app=- rc=0 {\"event\":-101}\n") != NULL);
 	FZ_CHECK(strstr(ref.buf, "alert alerts key= app=- rc=0 {\"event\":424242}\n") != NULL);
@@ -266,7 +323,11 @@ static void test_bad_lanes(void)
 {
 	struct fz_pipeline_conf conf = {.flow_encode = encode_flow};
 	struct fz_pipeline *p = fz_pipeline_create(&conf);
+	struct fz_consumer half = {
+	    .name = "half", .flow = consumer_zoo, .lane_flow = zoo_lane_flow};
 
+	/* A consumer split in two comes whole. */
+	FZ_CHECK_INT(-EINVAL, fz_pipeline_add_consumer(p, &half));
 	FZ_CHECK_INT(-EINVAL, fz_pipeline_lanes_create(p, 0, NULL));
 	FZ_CHECK_INT(-EINVAL, fz_pipeline_lanes_create(p, FZ_PIPELINE_MAX_LANES + 1, NULL));
 	/* Without lanes these do nothing. */

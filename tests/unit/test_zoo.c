@@ -502,6 +502,60 @@ static void test_table(void)
 	fz_zoo_free(z);
 }
 
+/*
+ * fz_zoo_classify_ordered plus fz_zoo_means_replay from copies (the export
+ * lanes' split) give every flow's classes and means bit for bit as
+ * fz_zoo_classify does, and the same counters: every mean kind and scope,
+ * flows of no duration, applications out of range, byte sums past 2^64,
+ * copies taken every 1 to 300 flows.
+ */
+static void test_split(void)
+{
+	static const struct fz_zoo_conf confs[] = {{FZ_ZOO_CUMULATIVE, 0, 0},
+	                                           {FZ_ZOO_CUMULATIVE, 0, 1},
+	                                           {FZ_ZOO_EWMA, 0.3, 0},
+	                                           {FZ_ZOO_EWMA, 1, 1}};
+	static char ja[65536], jb[65536];
+	uint64_t x = 88172645463325252ull;
+
+	for (unsigned c = 0; c < sizeof(confs) / sizeof(confs[0]); c++) {
+		struct fz_zoo *a = fz_zoo_create(&confs[c], 3, names3);
+		struct fz_zoo *b = fz_zoo_create(&confs[c], 3, names3);
+		_Alignas(64) unsigned char copy[3 * 256];
+		unsigned left = 0, same = 0;
+
+		FZ_CHECK(fz_zoo_means_size(b) <= sizeof(copy));
+		for (unsigned i = 0; i < 20000; i++) {
+			struct fz_zoo_result ra, rb;
+			struct fz_flow_rec r;
+			uint64_t bytes, dur;
+
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			bytes = i % 997 == 5 ? (1ull << 62) + x % 1000 : 40 + x % 100000;
+			dur = (x >> 20) % 4 == 0 ? 0 : (x >> 24) % 5000000;
+			r = mk(bytes, (x >> 40) % 3000, dur, (unsigned)((x >> 50) % 4), 1 + x % 9);
+			if (left == 0) {
+				fz_zoo_means_copy(b, copy);
+				left = 1 + (unsigned)((x >> 30) % 300);
+			}
+			left--;
+			memset(&ra, 0x55, sizeof(ra));
+			memset(&rb, 0x55, sizeof(rb));
+			fz_zoo_classify(a, &r, &ra);
+			fz_zoo_classify_ordered(b, &r, &rb);
+			fz_zoo_means_replay(b, copy, &r, &rb);
+			same += memcmp(&ra, &rb, sizeof(ra)) == 0;
+		}
+		FZ_CHECK_INT(20000, same);
+		FZ_CHECK(fz_zoo_stats_json(a, "c", 1, 2, ja, sizeof(ja)) > 0);
+		FZ_CHECK_INT(strlen(ja), fz_zoo_stats_json(b, "c", 1, 2, jb, sizeof(jb)));
+		FZ_CHECK_STR(ja, jb);
+		FZ_CHECK(strstr(ja, "\"app_out_of_range\":") != NULL);
+		fz_zoo_free(a);
+		fz_zoo_free(b);
+	}
+}
+
 int main(void)
 {
 	FZ_RUN(test_cumulative_sequence);
@@ -514,5 +568,6 @@ int main(void)
 	FZ_RUN(test_clock_backwards);
 	FZ_RUN(test_enospc);
 	FZ_RUN(test_table);
+	FZ_RUN(test_split);
 	return fz_test_summary();
 }
