@@ -176,19 +176,6 @@ void zoo_current_means(const struct fz_zoo *z, const struct zoo_means *m, double
 	*rate = m->rate_n ? zoo_ksum_value(&m->rate_sum) / (double)m->rate_n : FZ_ZOO_INIT_RATE;
 }
 
-static void count(struct zoo_counts *c, uint64_t packets, uint64_t size, uint64_t dur_us,
-                  const enum zoo_class cls[3])
-{
-	c->flows++;
-	c->packets += packets;
-	c->bytes += size;
-	c->dur_sum_us += dur_us;
-	for (int i = 0; i < 3; i++) {
-		c->cls_flows[cls[i]]++;
-		c->cls_bytes[cls[i]] += size;
-	}
-}
-
 /* What the zoo measures of one flow; every part computes it with this one code. */
 struct zoo_flow {
 	uint64_t size, dur_us;
@@ -202,6 +189,17 @@ static inline void flow_metrics(const struct fz_flow_rec *rec, struct zoo_flow *
 	f->dur_us = rec->last_us > rec->first_us ? rec->last_us - rec->first_us : 0;
 	f->dur_s = (double)f->dur_us / 1e6;
 	f->rate = f->dur_us ? (double)f->size / f->dur_s : 0;
+}
+
+static void count(struct zoo_tally *t, uint64_t packets, const struct zoo_flow *f,
+                  const struct fz_zoo_result *out)
+{
+	unsigned k = ZOO_COMBO(out->size_class, out->duration_class, out->rate_class);
+
+	t->packets += packets;
+	t->dur_sum_us += f->dur_us;
+	t->flows[k]++;
+	t->bytes[k] += f->size;
 }
 
 /* The flow enters the means (the EWMAs only when they are the means). */
@@ -276,7 +274,6 @@ void fz_zoo_classify_ordered(struct fz_zoo *z, const struct fz_flow_rec *rec,
 	unsigned app = rec->app;
 	struct zoo_means *m;
 	struct zoo_flow f;
-	enum zoo_class cls[3];
 
 	if (app >= z->n_apps) {
 		z->app_out_of_range++;
@@ -286,12 +283,7 @@ void fz_zoo_classify_ordered(struct fz_zoo *z, const struct fz_flow_rec *rec,
 	m = means_of(z, z->means, app);
 	classes(z, m, &f, out);
 	means_add(&z->conf, m, &f);
-	cls[0] = out->size_class ? ZOO_ELEPHANT : ZOO_MOUSE;
-	cls[1] = out->duration_class ? ZOO_TORTOISE : ZOO_DRAGONFLY;
-	cls[2] = out->rate_class == FZ_ZOO_NULL ? ZOO_RATE_NULL
-	         : out->rate_class              ? ZOO_CHEETAH
-	                                        : ZOO_SNAIL;
-	count(&z->apps[app].interval, rec->packets[0] + rec->packets[1], f.size, f.dur_us, cls);
+	count(&z->apps[app].interval, rec->packets[0] + rec->packets[1], &f, out);
 }
 
 void fz_zoo_classify(struct fz_zoo *z, const struct fz_flow_rec *rec, struct fz_zoo_result *out)
@@ -336,16 +328,50 @@ void zoo_counts_add(struct zoo_counts *sum, const struct zoo_counts *c)
 	}
 }
 
+void zoo_app_interval(const struct zoo_app *a, struct zoo_counts *out)
+{
+	const struct zoo_tally *t = &a->interval;
+
+	memset(out, 0, sizeof(*out));
+	out->packets = t->packets;
+	out->dur_sum_us = t->dur_sum_us;
+	for (unsigned s = 0; s < 2; s++)
+		for (unsigned d = 0; d < 2; d++)
+			for (int r = 0; r < 3; r++) {
+				unsigned k = ZOO_COMBO(s, d, r == 2 ? FZ_ZOO_NULL : r);
+				enum zoo_class cls[3] = {
+				    s ? ZOO_ELEPHANT : ZOO_MOUSE,
+				    d ? ZOO_TORTOISE : ZOO_DRAGONFLY,
+				    r == 2 ? ZOO_RATE_NULL
+				    : r    ? ZOO_CHEETAH
+				           : ZOO_SNAIL,
+				};
+
+				out->flows += t->flows[k];
+				out->bytes += t->bytes[k];
+				for (int i = 0; i < 3; i++) {
+					out->cls_flows[cls[i]] += t->flows[k];
+					out->cls_bytes[cls[i]] += t->bytes[k];
+				}
+			}
+}
+
 void zoo_app_total(const struct zoo_app *a, struct zoo_counts *out)
 {
+	struct zoo_counts interval;
+
 	*out = a->past;
-	zoo_counts_add(out, &a->interval);
+	zoo_app_interval(a, &interval);
+	zoo_counts_add(out, &interval);
 }
 
 void fz_zoo_interval_reset(struct fz_zoo *z)
 {
 	for (unsigned i = 0; i < z->n_apps; i++) {
-		zoo_counts_add(&z->apps[i].past, &z->apps[i].interval);
+		struct zoo_counts interval;
+
+		zoo_app_interval(&z->apps[i], &interval);
+		zoo_counts_add(&z->apps[i].past, &interval);
 		memset(&z->apps[i].interval, 0, sizeof(z->apps[i].interval));
 	}
 }
@@ -368,7 +394,10 @@ uint64_t fz_zoo_flows(const struct fz_zoo *z)
 {
 	uint64_t n = 0;
 
-	for (unsigned i = 0; i < z->n_apps; i++)
-		n += z->apps[i].past.flows + z->apps[i].interval.flows;
+	for (unsigned i = 0; i < z->n_apps; i++) {
+		n += z->apps[i].past.flows;
+		for (unsigned k = 0; k < ZOO_COMBOS; k++)
+			n += z->apps[i].interval.flows[k];
+	}
 	return n;
 }

@@ -65,12 +65,29 @@ struct zoo_counts {
 };
 
 /*
+ * The current interval of one application as the stats lcore counts it: a flow by its three
+ * classes together (2 sizes x 2 durations x 3 rates: ZOO_COMBO()), one counter and one sum a
+ * flow; the struct zoo_counts of the interval is added up from it when it is read
+ * (zoo_app_interval()).
+ */
+#define ZOO_COMBOS 12
+#define ZOO_COMBO(size_class, duration_class, rate_class)                                          \
+	(((size_class)*2 + (duration_class)) * 3 + ((rate_class) == FZ_ZOO_NULL ? 2 : (rate_class)))
+struct zoo_tally {
+	uint64_t packets;
+	zoo_u128 dur_sum_us;
+	uint64_t flows[ZOO_COMBOS];
+	zoo_u128 bytes[ZOO_COMBOS];
+};
+
+/*
  * A flow is counted once, in the interval; the counts since start are the past intervals'
  * (added up at each interval's end) plus the current one: zoo_app_total().
  */
 struct zoo_app {
 	const char *name;
-	struct zoo_counts interval, past;
+	struct zoo_tally interval;
+	struct zoo_counts past;
 };
 
 struct fz_zoo {
@@ -95,6 +112,9 @@ static inline double zoo_ksum_value(const struct zoo_ksum *k)
 
 /* sum += c, field by field. */
 void zoo_counts_add(struct zoo_counts *sum, const struct zoo_counts *c);
+
+/* The counts of app's current interval. */
+void zoo_app_interval(const struct zoo_app *a, struct zoo_counts *out);
 
 /* The counts of app since start (its past intervals and the current one). */
 void zoo_app_total(const struct zoo_app *a, struct zoo_counts *out);

@@ -133,7 +133,7 @@ static json_t *stats_object(const struct fz_zoo *z, const char *collector, uint6
 	for (unsigned i = 0; i < z->n_apps; i++) {
 		const struct zoo_app *a = &z->apps[i];
 		json_t *e = json_object();
-		struct zoo_counts total;
+		struct zoo_counts interval, total;
 
 		if (e == NULL || json_array_append_new(apps, e) != 0) {
 			ok = 0;
@@ -142,10 +142,11 @@ static json_t *stats_object(const struct fz_zoo *z, const char *collector, uint6
 		put(e, "app", json_string(a->name), &ok);
 		if (z->conf.per_app)
 			put(e, "means", means_json(z, &z->means[i], &ok), &ok);
-		put(e, "interval", counts_json(&a->interval, &ok), &ok);
+		zoo_app_interval(a, &interval);
+		put(e, "interval", counts_json(&interval, &ok), &ok);
 		zoo_app_total(a, &total);
 		put(e, "total", counts_json(&total, &ok), &ok);
-		zoo_counts_add(&all_interval, &a->interval);
+		zoo_counts_add(&all_interval, &interval);
 		zoo_counts_add(&all_total, &total);
 	}
 	put(o, "interval", counts_json(&all_interval, &ok), &ok);
