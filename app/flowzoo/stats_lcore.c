@@ -30,8 +30,7 @@ static unsigned drain(struct fz_appliance *app)
 	for (unsigned w = 0; w < app->n_workers; w++) {
 		unsigned n = fz_ring_take(app->rings[w], recs, DEQ_BURST);
 
-		for (unsigned i = 0; i < n; i++)
-			fz_pipeline_flow(app->pipeline, &recs[i]);
+		fz_pipeline_flows(app->pipeline, recs, n);
 		total += n;
 	}
 	return total;

@@ -97,6 +97,8 @@ struct fz_exporter *fz_pipeline_exporter(const struct fz_pipeline *p, unsigned i
 /* An element of a worker's ring: a finished flow goes to the consumers, then the
  * exporters; a bin report or a mark to the consumers that take reports. */
 void fz_pipeline_flow(struct fz_pipeline *p, const struct fz_flow_rec *rec);
+/* The same for n elements of a ring, in order (one call a burst). */
+void fz_pipeline_flows(struct fz_pipeline *p, const struct fz_flow_rec *recs, unsigned n);
 
 /*
  * An event: to every exporter that takes it->kind. it->jbuf is set to the

@@ -297,6 +297,29 @@ unsigned fz_pipeline_emit(struct fz_pipeline *p, struct fz_item *it)
 	return failed;
 }
 
+/* A bin report or a mark: to the consumers that take reports. */
+static void report(struct fz_pipeline *p, const struct fz_flow_rec *rec)
+{
+	for (unsigned i = 0; i < p->n_consumers; i++)
+		if (p->consumers[i].report)
+			p->consumers[i].report(p->consumers[i].arg, rec);
+}
+
+/* A flow when export lanes take flows: the consumers (their ordered part), then the batch. */
+static inline void flow_to_lanes(struct fz_pipeline *p, const struct fz_flow_rec *rec)
+{
+	struct fz_flow_item fi = {.rec = rec, .zoo = NULL};
+
+	p->c.flows++;
+	/* The flow joins the open batch: no cut until it has (lanes.c). */
+	p->in_flow = 1;
+	for (unsigned i = 0; i < p->n_flow_calls; i++)
+		p->ordered_calls[i].fn(p->ordered_calls[i].arg, rec, &fi);
+	p->in_flow = 0;
+	p->c.items[FZ_ITEM_FLOW]++;
+	fz_pipeline__lane_flow(p, rec, fi.zoo);
+}
+
 void fz_pipeline_flow(struct fz_pipeline *p, const struct fz_flow_rec *rec)
 {
 	struct fz_flow_item fi = {.rec = rec, .zoo = NULL};
@@ -307,29 +330,18 @@ void fz_pipeline_flow(struct fz_pipeline *p, const struct fz_flow_rec *rec)
 	if (rec->last_us > p->packet_us)
 		p->packet_us = rec->last_us;
 	if (rec->kind != FZ_REC_FLOW) {
-		for (unsigned i = 0; i < p->n_consumers; i++)
-			if (p->consumers[i].report)
-				p->consumers[i].report(p->consumers[i].arg, rec);
+		report(p, rec);
+		return;
+	}
+	if (p->lanes_on && (p->kinds & FZ_ITEM_BIT(FZ_ITEM_FLOW))) {
+		flow_to_lanes(p, rec);
 		return;
 	}
 	p->c.flows++;
-	if (!(p->kinds & FZ_ITEM_BIT(FZ_ITEM_FLOW))) {
-		for (unsigned i = 0; i < p->n_flow_calls; i++)
-			p->flow_calls[i].fn(p->flow_calls[i].arg, rec, &fi);
-		return;
-	}
-	if (p->lanes_on) {
-		/* The flow joins the open batch: no cut until it has (lanes.c). */
-		p->in_flow = 1;
-		for (unsigned i = 0; i < p->n_flow_calls; i++)
-			p->ordered_calls[i].fn(p->ordered_calls[i].arg, rec, &fi);
-		p->in_flow = 0;
-		p->c.items[FZ_ITEM_FLOW]++;
-		fz_pipeline__lane_flow(p, rec, fi.zoo);
-		return;
-	}
 	for (unsigned i = 0; i < p->n_flow_calls; i++)
 		p->flow_calls[i].fn(p->flow_calls[i].arg, rec, &fi);
+	if (!(p->kinds & FZ_ITEM_BIT(FZ_ITEM_FLOW)))
+		return;
 	memset(&it, 0, sizeof(it));
 	it.kind = FZ_ITEM_FLOW;
 	it.stream = "flows";
@@ -345,6 +357,23 @@ void fz_pipeline_flow(struct fz_pipeline *p, const struct fz_flow_rec *rec)
 	if (p->conf.n_apps)
 		it.app = p->conf.app_names[rec->app < p->conf.n_apps ? rec->app : 0];
 	fz_pipeline_emit(p, &it);
+}
+
+void fz_pipeline_flows(struct fz_pipeline *p, const struct fz_flow_rec *recs, unsigned n)
+{
+	if (!p->lanes_on || !(p->kinds & FZ_ITEM_BIT(FZ_ITEM_FLOW))) {
+		for (unsigned i = 0; i < n; i++)
+			fz_pipeline_flow(p, &recs[i]);
+		return;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		if (recs[i].last_us > p->packet_us)
+			p->packet_us = recs[i].last_us;
+		if (recs[i].kind != FZ_REC_FLOW)
+			report(p, &recs[i]);
+		else
+			flow_to_lanes(p, &recs[i]);
+	}
 }
 
 uint64_t fz_pipeline_packet_us(const struct fz_pipeline *p)

@@ -124,6 +124,16 @@ static void consumer_burst(void *arg, const struct fz_flow_rec *rec, struct fz_f
 	}
 }
 
+/* Bin reports in the bursts: to the consumers that take reports, in their place. */
+static uint64_t reports_seen, report_ids;
+
+static void consumer_report(void *arg, const struct fz_flow_rec *rec)
+{
+	(void)arg;
+	reports_seen++;
+	report_ids += rec->flow_id;
+}
+
 struct fake {
 	struct fz_exporter base;
 	struct trace t;
@@ -200,7 +210,8 @@ static struct trace run(unsigned n, uint64_t *errors, uint64_t *pending_before_s
 	                        .state_size = sizeof(id_sum),
 	                        .snapshot = zoo_snapshot,
 	                        .lane_flow = zoo_lane_flow};
-	struct fz_consumer burst = {.name = "burst", .flow = consumer_burst, .arg = p};
+	struct fz_consumer burst = {
+	    .name = "burst", .flow = consumer_burst, .report = consumer_report, .arg = p};
 	struct fake *f = calloc(1, sizeof(*f));
 	void *lane_args[3] = {(void *)args[1], (void *)args[2], (void *)args[3]};
 	pthread_t th[3];
@@ -211,6 +222,8 @@ static struct trace run(unsigned n, uint64_t *errors, uint64_t *pending_before_s
 	f->base = (struct fz_exporter){
 	    .ops = &fake_ops, .name = "fake", .kinds = FZ_ITEM_ALL, .flags = FZ_EXPORTER_KEYS};
 	id_sum = 0;
+	reports_seen = 0;
+	report_ids = 0;
 	FZ_CHECK_INT(0, fz_pipeline_add_consumer(p, &c));
 	FZ_CHECK_INT(0, fz_pipeline_add_consumer(p, &burst));
 	FZ_CHECK_INT(0, fz_pipeline_add_exporter(p, &f->base));
@@ -229,7 +242,17 @@ static struct trace run(unsigned n, uint64_t *errors, uint64_t *pending_before_s
 		rec.key.port[0] = (uint16_t)k;
 		rec.key.proto = 6;
 		rec.key.ip_version = 4;
-		fz_pipeline_flow(p, &rec);
+		/* One at a time, or as a ring's burst (the stats loop's call), every 50th after a
+		 * bin report. */
+		if (k % 50 == 0) {
+			struct fz_flow_rec two[2] = {{.flow_id = k, .kind = FZ_REC_BIN}, rec};
+
+			fz_pipeline_flows(p, two, 2);
+		} else if (k % 2) {
+			fz_pipeline_flows(p, &rec, 1);
+		} else {
+			fz_pipeline_flow(p, &rec);
+		}
 		if (k % 37 == 0) {
 			int body = (int)k;
 			struct fz_item it = {.kind = FZ_ITEM_TRAFFIC,
@@ -274,6 +297,8 @@ static struct trace run(unsigned n, uint64_t *errors, uint64_t *pending_before_s
 		fz_pipeline_emit(p, &it);
 	}
 	*errors = counter(p, "encode_errors");
+	FZ_CHECK_INT(N_FLOWS / 50, reports_seen);
+	FZ_CHECK_INT(50 * (0 + 99) * 100 / 2, report_ids); /* 0 + 50 + ... + 4950 */
 	FZ_CHECK(f->polls > 0 || n == 0);
 	t = f->t;
 	fz_pipeline_free(p);
