@@ -84,29 +84,40 @@ static void classify(void *arg, const struct fz_flow_rec *rec, struct fz_flow_it
 	item->zoo = &z->res;
 }
 
-/* With export lanes: the classes here, in order; the means each flow was
- * compared with on the lanes, replayed from a copy of the means. */
-static void classify_ordered(void *arg, const struct fz_flow_rec *rec, struct fz_flow_item *item)
+/*
+ * With export lanes: here, in order, each flow enters the means; a lane
+ * classifies the flows of its batch from a copy of the means taken before
+ * them (the lane's result replaces z->res in the batch) and, at its turn,
+ * adds their counts to the zoo's.
+ */
+static void advance(void *arg, const struct fz_flow_rec *rec, struct fz_flow_item *item)
 {
 	struct fz_zoo_consumer *z = arg;
 
-	fz_zoo_classify_ordered(z->zoo, rec, &z->res);
+	fz_zoo_advance(z->zoo, rec);
 	item->zoo = &z->res;
 }
 
-static void means_snapshot(void *arg, void *state)
-{
-	struct fz_zoo_consumer *z = arg;
-
-	fz_zoo_means_copy(z->zoo, state);
-}
-
-static void means_replay(void *arg, void *state, const struct fz_flow_rec *rec,
-                         struct fz_zoo_result *zoo)
+static void lane_start(void *arg, void *state)
 {
 	const struct fz_zoo_consumer *z = arg;
 
-	fz_zoo_means_replay(z->zoo, state, rec, zoo);
+	fz_zoo_lane_start(z->zoo, state);
+}
+
+static void lane_classify(void *arg, void *state, const struct fz_flow_rec *rec,
+                          struct fz_zoo_result *zoo)
+{
+	const struct fz_zoo_consumer *z = arg;
+
+	fz_zoo_lane_flow(z->zoo, state, rec, zoo);
+}
+
+static void lane_merge(void *arg, void *state)
+{
+	struct fz_zoo_consumer *z = arg;
+
+	fz_zoo_lane_merge(z->zoo, state);
 }
 
 struct interval {
@@ -143,6 +154,8 @@ static void stats_timer(void *arg, uint64_t now_us, int final)
 
 	(void)now_us;
 	(void) final;
+	/* With export lanes the counters are theirs until they hold nothing. */
+	fz_pipeline_sync(z->app->pipeline);
 	memset(&it, 0, sizeof(it));
 	it.kind = FZ_ITEM_STATS;
 	it.stream = "stats";
@@ -183,9 +196,10 @@ int fz_zoo_consumer_init(struct fz_appliance *app, char *err, size_t errlen)
 	struct fz_consumer c = {.name = "zoo",
 	                        .flow = classify,
 	                        .arg = z,
-	                        .flow_ordered = classify_ordered,
-	                        .snapshot = means_snapshot,
-	                        .lane_flow = means_replay};
+	                        .flow_ordered = advance,
+	                        .snapshot = lane_start,
+	                        .lane_flow = lane_classify,
+	                        .lane_turn = lane_merge};
 	struct fz_timer_conf stats = {
 	    "zoo stats", FZ_TIMER_WALL, (uint64_t)(app->opts.stats_interval * 1e6),
 	    1,           stats_timer,   z};
@@ -205,7 +219,7 @@ int fz_zoo_consumer_init(struct fz_appliance *app, char *err, size_t errlen)
 		snprintf(err, errlen, "zoo: %s", strerror(errno ? errno : ENOMEM));
 		return -1;
 	}
-	c.state_size = fz_zoo_means_size(z->zoo);
+	c.state_size = fz_zoo_lane_size(z->zoo);
 	publish_means(z);
 	z->set = (struct fz_counter_set){
 	    .name = "zoo",

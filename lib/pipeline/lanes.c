@@ -340,6 +340,15 @@ static void lane_consumers(struct fz_pipeline *p, struct lane_batch *b)
 	}
 }
 
+/* At the lane's turn: what the consumers gather from the batches in order. */
+static void lane_turn(struct fz_pipeline *p, struct lane_batch *b)
+{
+	for (unsigned i = 0; i < p->n_consumers; i++)
+		if (p->consumers[i].lane_turn)
+			p->consumers[i].lane_turn(p->consumers[i].arg,
+			                          (char *)b->state + p->state_off[i]);
+}
+
 /* Record i's key text and JSON into the arena (the part lanes do side by side). */
 static size_t encode_rec(struct fz_pipeline *p, struct lane *l, struct lane_batch *b, unsigned i,
                          size_t len)
@@ -448,6 +457,8 @@ int fz_pipeline_lane_run(struct fz_pipeline *p, unsigned i)
 		while (load_acq(&p->written) != b->seq)
 			wait_a_little(&spins);
 		/* Our turn: the exporters are ours until written moves on. */
+		if (p->state_size)
+			lane_turn(p, b);
 		for (unsigned k = 0; k <= b->n; k++) {
 			while (e < b->n_ev && b->ev[e].at == k)
 				write_event(p, l, b, &b->ev[e++]);

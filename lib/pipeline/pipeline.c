@@ -206,7 +206,7 @@ void fz_pipeline_free(struct fz_pipeline *p)
 
 int fz_pipeline_add_consumer(struct fz_pipeline *p, const struct fz_consumer *c)
 {
-	int split = c->flow_ordered || c->snapshot || c->lane_flow || c->state_size;
+	int split = c->flow_ordered || c->snapshot || c->lane_flow || c->lane_turn || c->state_size;
 
 	if (p->n_consumers == FZ_PIPELINE_MAX_CONSUMERS)
 		return -ENOSPC;

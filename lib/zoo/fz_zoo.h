@@ -69,23 +69,26 @@ void fz_zoo_free(struct fz_zoo *z);
 void fz_zoo_classify(struct fz_zoo *z, const struct fz_flow_rec *rec, struct fz_zoo_result *out);
 
 /*
- * fz_zoo_classify in two parts, so that export lanes can do the second side
- * by side (lib/pipeline): fz_zoo_classify_ordered does what needs the flows
- * in order (the classes, the counters, the flow entering the means) and
- * leaves out's three means as they were; fz_zoo_means_replay later gives
- * them, on any thread, from a copy of the means (fz_zoo_means_copy, of
- * fz_zoo_means_size bytes, 16-byte aligned) taken before the flow: it writes
- * the means rec was compared with into out and lets rec enter the copy, so
- * that replaying the flows in their order gives every flow's means exactly
- * as fz_zoo_classify does. Replay reads only z's configuration, which does
- * not change after fz_zoo_create.
+ * fz_zoo_classify in two parts, for export lanes (lib/pipeline):
+ * fz_zoo_advance, on the stats lcore in the flows' order, lets a flow enter
+ * the means (and counts an application out of range); a lane does the rest
+ * from a copy made before a batch's first flow: fz_zoo_lane_start writes the
+ * copy (fz_zoo_lane_size bytes, 16-byte aligned: the means and empty
+ * counters), fz_zoo_lane_flow classifies the batch's flows in their order on
+ * it exactly as fz_zoo_classify does (classes and means into out; the flow
+ * enters the copy's means and is counted in the copy), and fz_zoo_lane_merge
+ * adds the copy's counters to the zoo's, one batch at a time in batch order.
+ * fz_zoo_lane_start and fz_zoo_lane_flow read only z's configuration, which
+ * does not change after fz_zoo_create; fz_zoo_lane_merge writes the counters,
+ * which nothing else reads or writes meanwhile (the stats record and the
+ * table are made when the lanes hold nothing).
  */
-void fz_zoo_classify_ordered(struct fz_zoo *z, const struct fz_flow_rec *rec,
-                             struct fz_zoo_result *out);
-size_t fz_zoo_means_size(const struct fz_zoo *z);
-void fz_zoo_means_copy(const struct fz_zoo *z, void *copy);
-void fz_zoo_means_replay(const struct fz_zoo *z, void *copy, const struct fz_flow_rec *rec,
-                         struct fz_zoo_result *out);
+void fz_zoo_advance(struct fz_zoo *z, const struct fz_flow_rec *rec);
+size_t fz_zoo_lane_size(const struct fz_zoo *z);
+void fz_zoo_lane_start(const struct fz_zoo *z, void *copy);
+void fz_zoo_lane_flow(const struct fz_zoo *z, void *copy, const struct fz_flow_rec *rec,
+                      struct fz_zoo_result *out);
+void fz_zoo_lane_merge(struct fz_zoo *z, const void *copy);
 
 /*
  * Write the "type":"stats" record for the interval [start_ms, end_ms] as one

@@ -73,7 +73,7 @@ def gen_flood(tmp):
 
 
 def offline(c, tmp, pcap, lanes):
-    """flowzoo --pcap into a slow FIFO; returns the lines without the stats record."""
+    """flowzoo --pcap into a slow FIFO; returns the lines without the stats records."""
     name = "off%s" % (lanes.replace(",", "_") or "none")
     fifo = os.path.join(tmp, name + ".fifo")
     summary = os.path.join(tmp, name + ".json")
@@ -81,7 +81,8 @@ def offline(c, tmp, pcap, lanes):
     reader = SlowReader(fifo)
     reader.start()
     cmd = [FLOWZOO, "--pcap", pcap, "--jsonl", fifo, "--summary", summary, "--progress",
-           "off", "--ring-size", "64"] + (["--export-lcores", lanes] if lanes else [])
+           "off", "--ring-size", "64", "--stats-interval", "0.05"] + (
+               ["--export-lcores", lanes] if lanes else [])
     p = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
     reader.fast.set()
     unblock(fifo)
@@ -91,8 +92,21 @@ def offline(c, tmp, pcap, lanes):
     lines = reader.lines()
     flows = [ln for ln in lines if ln.startswith('{"type":"flow"')]
     c.eq(FLOOD, len(flows), "%s: flow lines read from the FIFO" % name)
-    c.eq(FLOOD + 1, len(lines), "%s: every line is a flow, and the final stats record" % name)
-    c.eq(True, lines[-1].startswith('{"type":"stats"'), "%s: the stats record last" % name)
+    stats = [json.loads(ln) for ln in lines if ln.startswith('{"type":"stats"')]
+    c.eq(FLOOD + len(stats), len(lines), "%s: every line is a flow or a stats record" % name)
+    c.eq(True, lines[-1].startswith('{"type":"stats"'), "%s: a stats record last" % name)
+    c.eq(True, len(stats) >= 3, "%s: stats records while it runs (%d)" % (name, len(stats)))
+    # Each stats record counts exactly the flows written since the one before it (with export
+    # lcores the zoo's counters are gathered at the lanes' turns, and the record is made once
+    # they hold nothing).
+    seen, between = [], 0
+    for ln in lines:
+        if ln.startswith('{"type":"flow"'):
+            between += 1
+        else:
+            seen.append(between)
+            between = 0
+    c.eq(seen, [st["interval"]["flows"] for st in stats], "%s: stats records in place" % name)
     c.eq(FLOOD, s["flows"], "%s: summary flows" % name)
     c.eq(0, s["drops"]["ring_full"], "%s: ring_full (offline the worker waits)" % name)
     c.eq(FLOOD, s["jsonl"]["flows"], "%s: jsonl flows written" % name)

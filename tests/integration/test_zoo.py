@@ -118,6 +118,15 @@ def check_run(c, label, recs, kind, alpha, per_app):
     for s in stats:
         c.eq(True, s["interval_start_ms"] <= s["interval_end_ms"], "%s: interval order" % label)
     c.eq(len(flows), sum(s["interval"]["flows"] for s in stats), "%s: interval flows" % label)
+    # Each stats record counts exactly the flow records written since the one before it.
+    seen, between = [], 0
+    for r in recs:
+        if r["type"] == "flow":
+            between += 1
+        elif r["type"] == "stats":
+            seen.append(between)
+            between = 0
+    c.eq([s["interval"]["flows"] for s in stats], seen, "%s: stats records in place" % label)
     c.eq(sum(r["bytes"] for r in flows), sum(s["interval"]["bytes"] for s in stats),
          "%s: interval bytes" % label)
     # Totals since start equal the sums over the flow records.

@@ -91,20 +91,36 @@ static void consumer_zoo(void *arg, const struct fz_flow_rec *rec, struct fz_flo
 	consumer_zoo_ordered(arg, rec, item);
 }
 
+/* A batch's copy: the sum before its first flow, and its flows, gathered at the lane's turn. */
+struct zoo_copy {
+	uint64_t sum, flows;
+};
+static uint64_t turned;
+
 static void zoo_snapshot(void *arg, void *state)
 {
+	struct zoo_copy *c = state;
+
 	(void)arg;
-	memcpy(state, &id_sum, sizeof(id_sum));
+	c->sum = id_sum;
+	c->flows = 0;
 }
 
 static void zoo_lane_flow(void *arg, void *state, const struct fz_flow_rec *rec,
                           struct fz_zoo_result *res)
 {
-	uint64_t *sum = state;
+	struct zoo_copy *c = state;
 
 	(void)arg;
-	res->size_mean = (double)*sum;
-	*sum += rec->flow_id;
+	res->size_mean = (double)c->sum;
+	c->sum += rec->flow_id;
+	c->flows++;
+}
+
+static void zoo_lane_turn(void *arg, void *state)
+{
+	(void)arg;
+	turned += ((struct zoo_copy *)state)->flows;
 }
 
 static int encode_event(const struct fz_item *it, void *arg, char *buf, size_t cap);
@@ -207,9 +223,10 @@ static struct trace run(unsigned n, uint64_t *errors, uint64_t *pending_before_s
 	struct fz_consumer c = {.name = "zoo",
 	                        .flow = consumer_zoo,
 	                        .flow_ordered = consumer_zoo_ordered,
-	                        .state_size = sizeof(id_sum),
+	                        .state_size = sizeof(struct zoo_copy),
 	                        .snapshot = zoo_snapshot,
-	                        .lane_flow = zoo_lane_flow};
+	                        .lane_flow = zoo_lane_flow,
+	                        .lane_turn = zoo_lane_turn};
 	struct fz_consumer burst = {
 	    .name = "burst", .flow = consumer_burst, .report = consumer_report, .arg = p};
 	struct fake *f = calloc(1, sizeof(*f));
@@ -222,6 +239,7 @@ static struct trace run(unsigned n, uint64_t *errors, uint64_t *pending_before_s
 	f->base = (struct fz_exporter){
 	    .ops = &fake_ops, .name = "fake", .kinds = FZ_ITEM_ALL, .flags = FZ_EXPORTER_KEYS};
 	id_sum = 0;
+	turned = 0;
 	reports_seen = 0;
 	report_ids = 0;
 	FZ_CHECK_INT(0, fz_pipeline_add_consumer(p, &c));
@@ -297,6 +315,7 @@ static struct trace run(unsigned n, uint64_t *errors, uint64_t *pending_before_s
 		fz_pipeline_emit(p, &it);
 	}
 	*errors = counter(p, "encode_errors");
+	FZ_CHECK_INT(n ? N_FLOWS : 0, turned); /* every batch's flows, at the lanes' turns */
 	FZ_CHECK_INT(N_FLOWS / 50, reports_seen);
 	FZ_CHECK_INT(50 * (0 + 99) * 100 / 2, report_ids); /* 0 + 50 + ... + 4950 */
 	FZ_CHECK(f->polls > 0 || n == 0);

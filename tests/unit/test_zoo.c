@@ -503,11 +503,11 @@ static void test_table(void)
 }
 
 /*
- * fz_zoo_classify_ordered plus fz_zoo_means_replay from copies (the export
- * lanes' split) give every flow's classes and means bit for bit as
- * fz_zoo_classify does, and the same counters: every mean kind and scope,
- * flows of no duration, applications out of range, byte sums past 2^64,
- * copies taken every 1 to 300 flows.
+ * fz_zoo_advance plus fz_zoo_lane_flow on copies, merged batch by batch (the
+ * export lanes' split), give every flow's classes and means bit for bit as
+ * fz_zoo_classify does, and the same counters and stats record: every mean
+ * kind and scope, flows of no duration, applications out of range, byte sums
+ * past 2^64, batches of 1 to 300 flows.
  */
 static void test_split(void)
 {
@@ -521,10 +521,11 @@ static void test_split(void)
 	for (unsigned c = 0; c < sizeof(confs) / sizeof(confs[0]); c++) {
 		struct fz_zoo *a = fz_zoo_create(&confs[c], 3, names3);
 		struct fz_zoo *b = fz_zoo_create(&confs[c], 3, names3);
-		_Alignas(64) unsigned char copy[3 * 256];
+		_Alignas(64) unsigned char copy[3 * 96 + 3 * 320];
 		unsigned left = 0, same = 0;
 
-		FZ_CHECK(fz_zoo_means_size(b) <= sizeof(copy));
+		FZ_CHECK(fz_zoo_lane_size(b) <= sizeof(copy));
+		fz_zoo_lane_start(b, copy);
 		for (unsigned i = 0; i < 20000; i++) {
 			struct fz_zoo_result ra, rb;
 			struct fz_flow_rec r;
@@ -535,17 +536,21 @@ static void test_split(void)
 			dur = (x >> 20) % 4 == 0 ? 0 : (x >> 24) % 5000000;
 			r = mk(bytes, (x >> 40) % 3000, dur, (unsigned)((x >> 50) % 4), 1 + x % 9);
 			if (left == 0) {
-				fz_zoo_means_copy(b, copy);
+				fz_zoo_lane_merge(b, copy);
+				fz_zoo_lane_start(b, copy);
 				left = 1 + (unsigned)((x >> 30) % 300);
 			}
 			left--;
 			memset(&ra, 0x55, sizeof(ra));
 			memset(&rb, 0x55, sizeof(rb));
 			fz_zoo_classify(a, &r, &ra);
-			fz_zoo_classify_ordered(b, &r, &rb);
-			fz_zoo_means_replay(b, copy, &r, &rb);
+			fz_zoo_advance(b, &r);
+			fz_zoo_lane_flow(b, copy, &r, &rb);
 			same += memcmp(&ra, &rb, sizeof(ra)) == 0;
 		}
+		FZ_CHECK_INT(20000, fz_zoo_flows(b)); /* from the means, before the last merge */
+		fz_zoo_lane_merge(b, copy);
+		FZ_CHECK_INT(20000, fz_zoo_flows(a));
 		FZ_CHECK_INT(20000, same);
 		FZ_CHECK(fz_zoo_stats_json(a, "c", 1, 2, ja, sizeof(ja)) > 0);
 		FZ_CHECK_INT(strlen(ja), fz_zoo_stats_json(b, "c", 1, 2, jb, sizeof(jb)));
