@@ -48,7 +48,8 @@ struct fz_traffic *fz_traffic_create(const struct fz_traffic_conf *conf)
 	t->marks = calloc(conf->n_workers, sizeof(*t->marks));
 	t->totals = calloc(conf->n_nets ? conf->n_nets : 1, sizeof(*t->totals));
 	t->pub = fz_counter_pub_create(sizeof(struct traffic_counters));
-	if (t->marks == NULL || t->totals == NULL || t->pub == NULL || seen_init(&t->seen) < 0) {
+	if (t->marks == NULL || t->totals == NULL || t->pub == NULL || seen_init(&t->seen) < 0 ||
+	    fz_traffic_text_init(t) < 0) {
 		fz_traffic_free(t);
 		errno = ENOMEM;
 		return NULL;
@@ -88,6 +89,7 @@ void fz_traffic_free(struct fz_traffic *t)
 	free(t->marks);
 	free(t->totals);
 	seen_free(&t->seen);
+	fz_traffic_text_free(t);
 	fz_counter_pub_free(t->pub);
 	free(t->jbuf.buf);
 	free(t);
