@@ -5,25 +5,25 @@
 
 #include "topn.h"
 
-/* MurmurHash3's finalizer: every input bit reaches every output bit (an
- * IPv4-mapped key differs only in its last four bytes). */
-static inline uint64_t fmix64(uint64_t k)
-{
-	k ^= k >> 33;
-	k *= 0xff51afd7ed558ccdull;
-	k ^= k >> 33;
-	k *= 0xc4ceb9fe1a85ec53ull;
-	k ^= k >> 33;
-	return k;
-}
-
+/*
+ * A multiply-xorshift mix of the key's two halves (SplitMix64's finalizer
+ * with the second half multiplied in): every input bit reaches the low
+ * bits the mask keeps, also for an IPv4-mapped key, which differs only in
+ * its last four bytes. Half the work of MurmurHash3's finalizer on each
+ * half, which it replaced: each flow adds three keys on the stats lcore.
+ */
 static uint32_t hash_key(const uint8_t k[16])
 {
-	uint64_t a, b;
+	uint64_t a, b, h;
 
 	memcpy(&a, k, 8);
 	memcpy(&b, k + 8, 8);
-	return (uint32_t)fmix64(a ^ fmix64(b));
+	h = a ^ (b * 0x9e3779b97f4a7c15ull);
+	h ^= h >> 30;
+	h *= 0xbf58476d1ce4e5b9ull;
+	h ^= h >> 27;
+	h *= 0x94d049bb133111ebull;
+	return (uint32_t)(h ^ (h >> 31));
 }
 
 #define START_ENTRIES 32

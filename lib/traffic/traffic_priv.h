@@ -10,7 +10,7 @@ enum { TOP_SRC_IP = 0, TOP_DST_IP, TOP_DST_PORT, TOP__COUNT };
 
 /* One network in one bin. */
 struct net_bin {
-	uint64_t packets_in, bytes_in, packets_out, bytes_out, flows, flows_new;
+	struct fz_traffic_counts all;   /* the record's counts */
 	struct fz_traffic_counts alert; /* the same less the flows alert_ignored() names */
 	uint64_t *apps;                 /* n_apps x (flows, packets, bytes), made on first use */
 	struct topn top[TOP__COUNT];

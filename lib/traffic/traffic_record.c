@@ -65,12 +65,12 @@ static json_t *record(struct fz_traffic *t, const struct bin *b, unsigned net, i
 	json_object_set_new(o, "bin_start_ms", json_integer((json_int_t)start_ms));
 	json_object_set_new(o, "bin_end_ms",
 	                    json_integer((json_int_t)(start_ms + t->conf.bin_us / 1000)));
-	json_object_set_new(o, "packets_in", json_integer((json_int_t)nb->packets_in));
-	json_object_set_new(o, "bytes_in", json_integer((json_int_t)nb->bytes_in));
-	json_object_set_new(o, "packets_out", json_integer((json_int_t)nb->packets_out));
-	json_object_set_new(o, "bytes_out", json_integer((json_int_t)nb->bytes_out));
-	json_object_set_new(o, "flows", json_integer((json_int_t)nb->flows));
-	json_object_set_new(o, "flows_new", json_integer((json_int_t)nb->flows_new));
+	json_object_set_new(o, "packets_in", json_integer((json_int_t)nb->all.packets_in));
+	json_object_set_new(o, "bytes_in", json_integer((json_int_t)nb->all.bytes_in));
+	json_object_set_new(o, "packets_out", json_integer((json_int_t)nb->all.packets_out));
+	json_object_set_new(o, "bytes_out", json_integer((json_int_t)nb->all.bytes_out));
+	json_object_set_new(o, "flows", json_integer((json_int_t)nb->all.flows));
+	json_object_set_new(o, "flows_new", json_integer((json_int_t)nb->all.flows_new));
 	for (unsigned a = 0; nb->apps && a < (t->conf.n_apps ? t->conf.n_apps : 1); a++)
 		if (nb->apps[a * 3])
 			json_object_set_new(apps, t->conf.n_apps ? t->conf.app_names[a] : "unknown",
@@ -178,8 +178,7 @@ static void figures(const struct net_bin *nb, const struct bin_tops *tops,
 	static const int lists[2] = {TOP_SRC_IP, TOP_DST_IP};
 
 	memset(f, 0, sizeof(*f));
-	f->all = (struct fz_traffic_counts){nb->packets_in, nb->bytes_in, nb->packets_out,
-	                                    nb->bytes_out,  nb->flows,    nb->flows_new};
+	f->all = nb->all;
 	f->alert = nb->alert;
 	for (int l = 0; l < 2; l++) {
 		const struct topn_entry *const *e = tops->e[lists[l]];

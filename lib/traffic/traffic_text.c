@@ -216,17 +216,17 @@ int fz_traffic_text_record(const struct fz_traffic *t, const struct bin *b, unsi
 	PUT_LIT(&w, ",\"bin_end_ms\":");
 	put_int(&w, start_ms + t->conf.bin_us / 1000);
 	PUT_LIT(&w, ",\"packets_in\":");
-	put_int(&w, nb->packets_in);
+	put_int(&w, nb->all.packets_in);
 	PUT_LIT(&w, ",\"bytes_in\":");
-	put_int(&w, nb->bytes_in);
+	put_int(&w, nb->all.bytes_in);
 	PUT_LIT(&w, ",\"packets_out\":");
-	put_int(&w, nb->packets_out);
+	put_int(&w, nb->all.packets_out);
 	PUT_LIT(&w, ",\"bytes_out\":");
-	put_int(&w, nb->bytes_out);
+	put_int(&w, nb->all.bytes_out);
 	PUT_LIT(&w, ",\"flows\":");
-	put_int(&w, nb->flows);
+	put_int(&w, nb->all.flows);
 	PUT_LIT(&w, ",\"flows_new\":");
-	put_int(&w, nb->flows_new);
+	put_int(&w, nb->all.flows_new);
 	PUT_LIT(&w, ",\"apps\":{");
 	for (unsigned a = 0; nb->apps && a < (t->conf.n_apps ? t->conf.n_apps : 1); a++) {
 		if (nb->apps[a * 3] == 0)
