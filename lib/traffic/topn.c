@@ -120,30 +120,37 @@ static void slot_remove(struct topn *t, uint32_t *s)
 	}
 }
 
-static void heap_swap(struct topn *t, uint32_t a, uint32_t b)
-{
-	uint32_t x = t->heap[a];
-
-	t->heap[a] = t->heap[b];
-	t->heap[b] = x;
-	t->pos[t->heap[a]] = a;
-	t->pos[t->heap[b]] = b;
-}
-
+/*
+ * Move the entry at heap position i down to its place: at each level to the
+ * smaller child when that has fewer bytes (the left one on a tie), as a
+ * swap at each level would, but moving only the children up and writing the
+ * entry once at its place. A Space-Saving replacement sinks the new key
+ * about log2(cap) levels (it has the fewest bytes plus its own), which a
+ * flood does for nearly every flow once the list is full.
+ */
 static void sift_down(struct topn *t, uint32_t i)
 {
+	uint32_t x = t->heap[i], n = t->n;
+	uint64_t bytes = t->e[x].bytes;
+
 	for (;;) {
 		uint32_t l = 2 * i + 1, r = l + 1, m = i;
+		uint64_t least = bytes;
 
-		if (l < t->n && t->e[t->heap[l]].bytes < t->e[t->heap[m]].bytes)
+		if (l < n && t->e[t->heap[l]].bytes < least) {
 			m = l;
-		if (r < t->n && t->e[t->heap[r]].bytes < t->e[t->heap[m]].bytes)
+			least = t->e[t->heap[l]].bytes;
+		}
+		if (r < n && t->e[t->heap[r]].bytes < least)
 			m = r;
 		if (m == i)
-			return;
-		heap_swap(t, i, m);
+			break;
+		t->heap[i] = t->heap[m];
+		t->pos[t->heap[i]] = i;
 		i = m;
 	}
+	t->heap[i] = x;
+	t->pos[x] = i;
 }
 
 /* Space-Saving from now on: a heap over every entry. */

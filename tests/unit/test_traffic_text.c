@@ -118,6 +118,39 @@ static void test_top_against_sort(void)
 	free(got);
 }
 
+/*
+ * Space-Saving among equal bytes: the replaced entry is the heap's root, and
+ * a new key sinks to the smaller child, the left one on a tie: keys 1, 2, 3
+ * of 10 bytes each are replaced in their order of arrival by 4, 5, 6.
+ */
+static void test_space_saving_ties(void)
+{
+	static const uint32_t listed[3][3] = {{4, 2, 3}, {4, 5, 3}, {4, 5, 6}};
+	static const uint64_t list_bytes[3][3] = {{20, 10, 10}, {20, 20, 10}, {20, 20, 20}};
+	const struct topn_entry *e[4];
+	uint8_t k[16];
+	struct topn t;
+
+	FZ_CHECK_INT(0, topn_init(&t, 3));
+	for (uint32_t key = 1; key <= 3; key++) {
+		key_of(key, k);
+		topn_add(&t, k, 1, 10);
+	}
+	for (unsigned step = 0; step < 3; step++) {
+		key_of(4 + step, k);
+		topn_add(&t, k, 1, 10);
+		FZ_CHECK_INT(1, t.full);
+		FZ_CHECK_INT(3, topn_top(&t, 4, e));
+		for (unsigned i = 0; i < 3; i++) {
+			FZ_CHECK_INT(listed[step][i], index_of(e[i]->key));
+			FZ_CHECK_INT(list_bytes[step][i], e[i]->bytes);
+			FZ_CHECK_INT(index_of(e[i]->key) >= 4 ? 10 : 0, e[i]->err);
+			FZ_CHECK_INT(index_of(e[i]->key) >= 4 ? 2 : 1, e[i]->flows);
+		}
+	}
+	topn_free(&t);
+}
+
 /* ---- the record as text ---- */
 
 struct out {
@@ -319,6 +352,7 @@ int main(void)
 {
 	FZ_RUN(test_top_ties);
 	FZ_RUN(test_top_against_sort);
+	FZ_RUN(test_space_saving_ties);
 	FZ_RUN(test_one_record);
 	FZ_RUN(test_text_as_jansson);
 	FZ_RUN(test_left_to_jansson);
