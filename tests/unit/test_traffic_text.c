@@ -208,6 +208,13 @@ static void random_flow(struct fz_traffic *t, unsigned n_nets, unsigned n_apps)
 			r.key.addr[end][7] = (uint8_t)(rnd() % 3);
 			r.key.addr[end][14] = (uint8_t)(host >> 8);
 			r.key.addr[end][15] = (uint8_t)host;
+			/* Now and then ::a.b.c.d, ::h and two runs of zero groups. */
+			if (rnd() % 4 == 0) {
+				memset(r.key.addr[end], 0, 14);
+				r.key.addr[end][12] = (uint8_t)(rnd() % 2 ? 0 : 1 + rnd() % 200);
+			} else if (rnd() % 4 == 0) {
+				r.key.addr[end][7] = 0x11;
+			}
 		} else {
 			r.key.addr[end][10] = r.key.addr[end][11] = 0xff;
 			r.key.addr[end][12] = 10;
