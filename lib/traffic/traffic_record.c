@@ -1,4 +1,9 @@
-/* The "type":"traffic" record of one network in one bin (docs/traffic.md). */
+/*
+ * The "type":"traffic" record of one network in one bin (docs/traffic.md):
+ * built in jansson here for the open bin (dashboard, API) and, when a name
+ * is one the text writer leaves to jansson, for every record; otherwise a
+ * closed bin's records are written as text by traffic_text.c, the same bytes.
+ */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
