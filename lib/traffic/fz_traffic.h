@@ -92,8 +92,9 @@ const struct fz_traffic_counts *fz_traffic_totals(const struct fz_traffic *t);
  * The record network net (0 .. n_nets - 1) would get if the newest open bin
  * (the latest by packet time) closed now: a traffic record object with
  * "partial" and "open" true, its figures and top lists so far. NULL with
- * errno ENOENT when no bin is open, ENOMEM. Stats lcore only; it sorts each
- * top list (up to --top-capacity keys), so call it sparingly.
+ * errno ENOENT when no bin is open, ENOMEM. Stats lcore only; it goes over
+ * each top list (up to --top-capacity keys) and builds the object in
+ * jansson, so call it sparingly.
  */
 json_t *fz_traffic_open_record(struct fz_traffic *t, unsigned net);
 

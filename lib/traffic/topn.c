@@ -5,25 +5,25 @@
 
 #include "topn.h"
 
-/* MurmurHash3's finalizer: every input bit reaches every output bit (an
- * IPv4-mapped key differs only in its last four bytes). */
-static inline uint64_t fmix64(uint64_t k)
-{
-	k ^= k >> 33;
-	k *= 0xff51afd7ed558ccdull;
-	k ^= k >> 33;
-	k *= 0xc4ceb9fe1a85ec53ull;
-	k ^= k >> 33;
-	return k;
-}
-
+/*
+ * A multiply-xorshift mix of the key's two halves (SplitMix64's finalizer
+ * with the second half multiplied in): every input bit reaches the low
+ * bits the mask keeps, also for an IPv4-mapped key, which differs only in
+ * its last four bytes. Half the work of MurmurHash3's finalizer on each
+ * half, which it replaced: each flow adds three keys on the stats lcore.
+ */
 static uint32_t hash_key(const uint8_t k[16])
 {
-	uint64_t a, b;
+	uint64_t a, b, h;
 
 	memcpy(&a, k, 8);
 	memcpy(&b, k + 8, 8);
-	return (uint32_t)fmix64(a ^ fmix64(b));
+	h = a ^ (b * 0x9e3779b97f4a7c15ull);
+	h ^= h >> 30;
+	h *= 0xbf58476d1ce4e5b9ull;
+	h ^= h >> 27;
+	h *= 0x94d049bb133111ebull;
+	return (uint32_t)(h ^ (h >> 31));
 }
 
 #define START_ENTRIES 32
@@ -120,30 +120,37 @@ static void slot_remove(struct topn *t, uint32_t *s)
 	}
 }
 
-static void heap_swap(struct topn *t, uint32_t a, uint32_t b)
-{
-	uint32_t x = t->heap[a];
-
-	t->heap[a] = t->heap[b];
-	t->heap[b] = x;
-	t->pos[t->heap[a]] = a;
-	t->pos[t->heap[b]] = b;
-}
-
+/*
+ * Move the entry at heap position i down to its place: at each level to the
+ * smaller child when that has fewer bytes (the left one on a tie), as a
+ * swap at each level would, but moving only the children up and writing the
+ * entry once at its place. A Space-Saving replacement sinks the new key
+ * about log2(cap) levels (it has the fewest bytes plus its own), which a
+ * flood does for nearly every flow once the list is full.
+ */
 static void sift_down(struct topn *t, uint32_t i)
 {
+	uint32_t x = t->heap[i], n = t->n;
+	uint64_t bytes = t->e[x].bytes;
+
 	for (;;) {
 		uint32_t l = 2 * i + 1, r = l + 1, m = i;
+		uint64_t least = bytes;
 
-		if (l < t->n && t->e[t->heap[l]].bytes < t->e[t->heap[m]].bytes)
+		if (l < n && t->e[t->heap[l]].bytes < least) {
 			m = l;
-		if (r < t->n && t->e[t->heap[r]].bytes < t->e[t->heap[m]].bytes)
+			least = t->e[t->heap[l]].bytes;
+		}
+		if (r < n && t->e[t->heap[r]].bytes < least)
 			m = r;
 		if (m == i)
-			return;
-		heap_swap(t, i, m);
+			break;
+		t->heap[i] = t->heap[m];
+		t->pos[t->heap[i]] = i;
 		i = m;
 	}
+	t->heap[i] = x;
+	t->pos[x] = i;
 }
 
 /* Space-Saving from now on: a heap over every entry. */
@@ -215,30 +222,87 @@ void topn_add(struct topn *t, const uint8_t key[16], uint64_t packets, uint64_t 
 		sift_down(t, t->pos[idx]);
 }
 
-static int cmp_entry(const void *a, const void *b)
+/* A key's first and last eight bytes as numbers: comparing them compares the keys as memcmp does.
+ */
+static inline uint64_t key_half(const uint8_t *k)
 {
-	const struct topn_entry *x = *(const struct topn_entry *const *)a;
-	const struct topn_entry *y = *(const struct topn_entry *const *)b;
+	uint64_t v;
 
-	if (x->bytes != y->bytes)
-		return x->bytes > y->bytes ? -1 : 1;
-	return memcmp(x->key, y->key, 16);
+	memcpy(&v, k, 8);
+	return __builtin_bswap64(v);
 }
 
-unsigned topn_top(struct topn *t, unsigned k, const struct topn_entry **out)
+/* x comes before y in a list: more bytes, or as many and the smaller key (keys differ). */
+static inline int before(const struct topn_entry *x, const struct topn_entry *y)
 {
-	const struct topn_entry **all;
-	unsigned n = t->n < k ? t->n : k;
+	uint64_t xa, ya;
 
-	if (t->n == 0)
+	if (x->bytes != y->bytes)
+		return x->bytes > y->bytes;
+	xa = key_half(x->key);
+	ya = key_half(y->key);
+	if (xa != ya)
+		return xa < ya;
+	return key_half(x->key + 8) < key_half(y->key + 8);
+}
+
+/* Restore the heap below i: h[0] is the entry that comes last of the n kept. */
+static void last_down(const struct topn_entry **h, unsigned n, unsigned i)
+{
+	for (;;) {
+		unsigned l = 2 * i + 1, r = l + 1, m = i;
+		const struct topn_entry *x;
+
+		if (l < n && before(h[m], h[l]))
+			m = l;
+		if (r < n && before(h[m], h[r]))
+			m = r;
+		if (m == i)
+			return;
+		x = h[i];
+		h[i] = h[m];
+		h[m] = x;
+		i = m;
+	}
+}
+
+/*
+ * A selection, not a sort of the whole list: the k first entries are kept in
+ * out as a heap whose root is the one that comes last, which each further
+ * entry only has to beat; then the heap is sorted in place. The order is
+ * total (keys differ), so the result is the sorted list's first k.
+ */
+unsigned topn_top(const struct topn *t, unsigned k, const struct topn_entry **out)
+{
+	unsigned n = 0;
+
+	if (k == 0)
 		return 0;
-	all = malloc((size_t)t->n * sizeof(*all));
-	if (all == NULL)
-		return 0;
-	for (unsigned i = 0; i < t->n; i++)
-		all[i] = &t->e[i];
-	qsort(all, t->n, sizeof(*all), cmp_entry);
-	memcpy(out, all, n * sizeof(*out));
-	free(all);
+	for (unsigned i = 0; i < t->n; i++) {
+		const struct topn_entry *e = &t->e[i];
+
+		if (n < k) {
+			unsigned j = n++;
+
+			out[j] = e;
+			while (j > 0 && before(out[(j - 1) / 2], out[j])) {
+				const struct topn_entry *x = out[j];
+
+				out[j] = out[(j - 1) / 2];
+				out[(j - 1) / 2] = x;
+				j = (j - 1) / 2;
+			}
+		} else if (before(e, out[0])) {
+			out[0] = e;
+			last_down(out, n, 0);
+		}
+	}
+	for (unsigned m = n; m > 1; m--) {
+		const struct topn_entry *x = out[0];
+
+		out[0] = out[m - 1];
+		out[m - 1] = x;
+		last_down(out, m - 1, 0);
+	}
 	return n;
 }

@@ -41,9 +41,10 @@ void topn_add(struct topn *t, const uint8_t key[16], uint64_t packets, uint64_t 
 
 /*
  * The first k entries by bytes descending, ties by key ascending, into out
- * (pointers into t, valid until the next add). Returns how many.
+ * (pointers into t, valid until the next add). Returns how many. It selects
+ * rather than sorts the list: about one comparison per entry when k is small.
  */
-unsigned topn_top(struct topn *t, unsigned k, const struct topn_entry **out);
+unsigned topn_top(const struct topn *t, unsigned k, const struct topn_entry **out);
 
 /* Bytes of memory per capacity slot. */
 size_t topn_bytes_per_key(void);

@@ -48,7 +48,8 @@ struct fz_traffic *fz_traffic_create(const struct fz_traffic_conf *conf)
 	t->marks = calloc(conf->n_workers, sizeof(*t->marks));
 	t->totals = calloc(conf->n_nets ? conf->n_nets : 1, sizeof(*t->totals));
 	t->pub = fz_counter_pub_create(sizeof(struct traffic_counters));
-	if (t->marks == NULL || t->totals == NULL || t->pub == NULL || seen_init(&t->seen) < 0) {
+	if (t->marks == NULL || t->totals == NULL || t->pub == NULL || seen_init(&t->seen) < 0 ||
+	    fz_traffic_text_init(t) < 0) {
 		fz_traffic_free(t);
 		errno = ENOMEM;
 		return NULL;
@@ -88,6 +89,7 @@ void fz_traffic_free(struct fz_traffic *t)
 	free(t->marks);
 	free(t->totals);
 	seen_free(&t->seen);
+	fz_traffic_text_free(t);
 	fz_counter_pub_free(t->pub);
 	free(t->jbuf.buf);
 	free(t);
@@ -177,63 +179,42 @@ static struct bin *bin_at(struct fz_traffic *t, uint64_t index)
 	}
 }
 
-static void key16_port(uint8_t k[16], uint16_t port)
-{
-	memset(k, 0, 16);
-	k[14] = (uint8_t)(port >> 8);
-	k[15] = (uint8_t)port;
-}
+/* A record's packets and bytes as one network sees them: sent out of it and come in. */
+struct inout {
+	uint64_t packets_out, bytes_out, packets_in, bytes_in;
+};
 
-/* The same contribution to network id's totals since start. */
-static void add_total(struct fz_traffic *t, unsigned id, const struct fz_flow_rec *r,
-                      const uint64_t p[2], const uint64_t by[2], int is_new)
+static void add_counts(struct fz_traffic_counts *c, const struct inout *d, int is_new)
 {
-	struct fz_traffic_counts *c = &t->totals[id - 1];
-	int out = id == r->net[0], in = id == r->net[1];
-
-	c->packets_out += (out ? p[0] : 0) + (in ? p[1] : 0);
-	c->bytes_out += (out ? by[0] : 0) + (in ? by[1] : 0);
-	c->packets_in += (out ? p[1] : 0) + (in ? p[0] : 0);
-	c->bytes_in += (out ? by[1] : 0) + (in ? by[0] : 0);
+	c->packets_out += d->packets_out;
+	c->bytes_out += d->bytes_out;
+	c->packets_in += d->packets_in;
+	c->bytes_in += d->bytes_in;
 	c->flows++;
 	c->flows_new += (uint64_t)is_new;
 }
 
-/* One flow record's contribution d (packets and bytes by direction) to network id in b. */
+/* One flow record's contribution (packets and bytes by direction) to network id in nb. */
 static int add_to_net(struct fz_traffic *t, struct net_bin *nb, const struct fz_flow_rec *r,
                       unsigned id, const uint64_t p[2], const uint64_t by[2], int is_new,
                       int ignored)
 {
 	unsigned app = r->app < t->conf.n_apps ? r->app : 0;
+	/* The initiator's side sends the forward packets; a flow within one network
+	 * sends both directions out of it and into it. */
+	int fwd_out = id == r->net[0], fwd_in = id == r->net[1];
+	struct inout d = {
+	    .packets_out = (fwd_out ? p[0] : 0) + (fwd_in ? p[1] : 0),
+	    .bytes_out = (fwd_out ? by[0] : 0) + (fwd_in ? by[1] : 0),
+	    .packets_in = (fwd_out ? p[1] : 0) + (fwd_in ? p[0] : 0),
+	    .bytes_in = (fwd_out ? by[1] : 0) + (fwd_in ? by[0] : 0),
+	};
 	uint8_t port[16];
 
-	if (!ignored) { /* the alert metrics' copy (docs/alerts.md) */
-		struct fz_traffic_counts *a = &nb->alert;
-		int fwd_out = id == r->net[0], fwd_in = id == r->net[1];
-
-		a->packets_out += (fwd_out ? p[0] : 0) + (fwd_in ? p[1] : 0);
-		a->bytes_out += (fwd_out ? by[0] : 0) + (fwd_in ? by[1] : 0);
-		a->packets_in += (fwd_out ? p[1] : 0) + (fwd_in ? p[0] : 0);
-		a->bytes_in += (fwd_out ? by[1] : 0) + (fwd_in ? by[0] : 0);
-		a->flows++;
-		a->flows_new += (uint64_t)is_new;
-	}
-
-	if (id == r->net[0]) { /* the initiator's side sends the forward packets */
-		nb->packets_out += p[0];
-		nb->bytes_out += by[0];
-		nb->packets_in += p[1];
-		nb->bytes_in += by[1];
-	}
-	if (id == r->net[1]) {
-		nb->packets_in += p[0];
-		nb->bytes_in += by[0];
-		nb->packets_out += p[1];
-		nb->bytes_out += by[1];
-	}
-	nb->flows++;
-	nb->flows_new += (uint64_t)is_new;
-	add_total(t, id, r, p, by, is_new);
+	if (!ignored) /* the alert metrics' copy (docs/alerts.md) */
+		add_counts(&nb->alert, &d, is_new);
+	add_counts(&nb->all, &d, is_new);
+	add_counts(&t->totals[id - 1], &d, is_new);
 	if (nb->apps == NULL && (nb->apps = calloc((t->conf.n_apps ? t->conf.n_apps : 1) * 3,
 	                                           sizeof(uint64_t))) == NULL)
 		return -ENOMEM;
@@ -249,7 +230,9 @@ static int add_to_net(struct fz_traffic *t, struct net_bin *nb, const struct fz_
 			}
 		nb->has_top = 1;
 	}
-	key16_port(port, r->key.port[1]);
+	memset(port, 0, 14);
+	port[14] = (uint8_t)(r->key.port[1] >> 8);
+	port[15] = (uint8_t)r->key.port[1];
 	topn_add(&nb->top[TOP_SRC_IP], r->key.addr[0], p[0] + p[1], by[0] + by[1]);
 	topn_add(&nb->top[TOP_DST_IP], r->key.addr[1], p[0] + p[1], by[0] + by[1]);
 	topn_add(&nb->top[TOP_DST_PORT], port, p[0] + p[1], by[0] + by[1]);
@@ -260,9 +243,9 @@ static int add_to_net(struct fz_traffic *t, struct net_bin *nb, const struct fz_
 static void account(struct fz_traffic *t, const struct fz_flow_rec *r, int final)
 {
 	struct seen_entry *s = seen_find(&t->seen, r);
-	uint64_t p[2], by[2], index = r->last_us / t->conf.bin_us;
+	uint64_t p[2], by[2], index = r->last_us / t->conf.bin_us, start;
 	struct bin *b;
-	int ignored;
+	int ignored, is_new;
 
 	for (int d = 0; d < 2; d++) {
 		p[d] = r->packets[d] - (s ? s->packets[d] : 0);
@@ -288,6 +271,9 @@ static void account(struct fz_traffic *t, const struct fz_flow_rec *r, int final
 		t->c.no_memory++;
 		return;
 	}
+	/* New in this bin: the first packet too lies in it (a multiplication, not a division). */
+	start = index * t->conf.bin_us;
+	is_new = r->first_us >= start && r->first_us - start < t->conf.bin_us;
 	ignored = t->conf.alert_ignored && (r->net[0] || r->net[1]) &&
 	          t->conf.alert_ignored(t->conf.alert_ignored_arg, r);
 	for (int end = 0; end < 2; end++) {
@@ -295,8 +281,7 @@ static void account(struct fz_traffic *t, const struct fz_flow_rec *r, int final
 
 		if (id == 0 || id > t->conf.n_nets || (end == 1 && id == r->net[0]))
 			continue;
-		if (add_to_net(t, &b->nets[id - 1], r, id, p, by,
-		               r->first_us / t->conf.bin_us == index, ignored) < 0)
+		if (add_to_net(t, &b->nets[id - 1], r, id, p, by, is_new, ignored) < 0)
 			t->c.no_memory++;
 	}
 }

@@ -10,7 +10,7 @@ enum { TOP_SRC_IP = 0, TOP_DST_IP, TOP_DST_PORT, TOP__COUNT };
 
 /* One network in one bin. */
 struct net_bin {
-	uint64_t packets_in, bytes_in, packets_out, bytes_out, flows, flows_new;
+	struct fz_traffic_counts all;   /* the record's counts */
 	struct fz_traffic_counts alert; /* the same less the flows alert_ignored() names */
 	uint64_t *apps;                 /* n_apps x (flows, packets, bytes), made on first use */
 	struct topn top[TOP__COUNT];
@@ -40,6 +40,31 @@ struct traffic_counters {
 	uint64_t no_memory;    /* contributions lost to a failed allocation */
 };
 
+/* Entries per top list a record can list (--top-n is capped to it). */
+#define TRAFFIC_LIST_MAX 256
+
+/* One network's top lists in one bin, selected once for its record and its figures. */
+struct bin_tops {
+	const struct topn_entry *e[TOP__COUNT][TRAFFIC_LIST_MAX];
+	unsigned n[TOP__COUNT];
+	int exact; /* no list is a Space-Saving summary */
+};
+
+/*
+ * The record's constant parts as jansson writes them, made once: each
+ * network's opening up to "bin_start_ms": and each application's name as an
+ * object key. NULL text (ok == 0) when they cannot be (a name jansson would
+ * refuse, or two applications of one name): the records are then built in
+ * jansson, as the open record always is.
+ */
+struct traffic_text {
+	int ok;
+	char **net_head; /* n_nets */
+	size_t *net_head_len;
+	char **app_key; /* n_apps (1 when none): "name":{"flows": or NULL */
+	size_t *app_key_len;
+};
+
 struct fz_traffic {
 	struct fz_traffic_conf conf;
 	struct seen seen;
@@ -55,10 +80,24 @@ struct fz_traffic {
 	struct fz_counter_pub *pub;
 	struct fz_counter_set set;
 	struct fz_json_buf jbuf;
+	struct traffic_text text;
+	struct bin_tops tops; /* the network being written (6 kB: not on the stack) */
 };
 
 /* Write bin b's records (one per network); partial when the run ended inside it. */
 void fz_traffic_write_bin(struct fz_traffic *t, struct bin *b, int partial);
 void fz_traffic_free_bin(struct fz_traffic *t, struct bin *b);
+
+/* Make t->text (traffic_text.c): 0, or -ENOMEM. text.ok says whether it can be used. */
+int fz_traffic_text_init(struct fz_traffic *t);
+void fz_traffic_text_free(struct fz_traffic *t);
+
+/*
+ * Network net's record of bin b, written directly into buf (NUL-terminated),
+ * byte for byte what json_dumpb(JSON_COMPACT) writes for the jansson record
+ * of the same bin. Needs t->text.ok. Returns the length, or -ENOSPC.
+ */
+int fz_traffic_text_record(const struct fz_traffic *t, const struct bin *b, unsigned net,
+                           int partial, const struct bin_tops *tops, char *buf, size_t cap);
 
 #endif

@@ -1,4 +1,9 @@
-/* The "type":"traffic" record of one network in one bin (docs/traffic.md). */
+/*
+ * The "type":"traffic" record of one network in one bin (docs/traffic.md):
+ * built in jansson here for the open bin (dashboard, API) and, when a name
+ * is one the text writer leaves to jansson, for every record; otherwise a
+ * closed bin's records are written as text by traffic_text.c, the same bytes.
+ */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
@@ -65,12 +70,12 @@ static json_t *record(struct fz_traffic *t, const struct bin *b, unsigned net, i
 	json_object_set_new(o, "bin_start_ms", json_integer((json_int_t)start_ms));
 	json_object_set_new(o, "bin_end_ms",
 	                    json_integer((json_int_t)(start_ms + t->conf.bin_us / 1000)));
-	json_object_set_new(o, "packets_in", json_integer((json_int_t)nb->packets_in));
-	json_object_set_new(o, "bytes_in", json_integer((json_int_t)nb->bytes_in));
-	json_object_set_new(o, "packets_out", json_integer((json_int_t)nb->packets_out));
-	json_object_set_new(o, "bytes_out", json_integer((json_int_t)nb->bytes_out));
-	json_object_set_new(o, "flows", json_integer((json_int_t)nb->flows));
-	json_object_set_new(o, "flows_new", json_integer((json_int_t)nb->flows_new));
+	json_object_set_new(o, "packets_in", json_integer((json_int_t)nb->all.packets_in));
+	json_object_set_new(o, "bytes_in", json_integer((json_int_t)nb->all.bytes_in));
+	json_object_set_new(o, "packets_out", json_integer((json_int_t)nb->all.packets_out));
+	json_object_set_new(o, "bytes_out", json_integer((json_int_t)nb->all.bytes_out));
+	json_object_set_new(o, "flows", json_integer((json_int_t)nb->all.flows));
+	json_object_set_new(o, "flows_new", json_integer((json_int_t)nb->all.flows_new));
 	for (unsigned a = 0; nb->apps && a < (t->conf.n_apps ? t->conf.n_apps : 1); a++)
 		if (nb->apps[a * 3])
 			json_object_set_new(apps, t->conf.n_apps ? t->conf.app_names[a] : "unknown",
@@ -82,11 +87,12 @@ static json_t *record(struct fz_traffic *t, const struct bin *b, unsigned net, i
 	apps = NULL;
 	for (int k = 0; k < TOP__COUNT; k++) {
 		json_t *list = json_array();
-		const struct topn_entry *e[256];
-		unsigned n = 0, want = t->conf.top_n < 256 ? t->conf.top_n : 256;
+		const struct topn_entry *e[TRAFFIC_LIST_MAX];
+		unsigned n = 0;
+		unsigned want = t->conf.top_n < TRAFFIC_LIST_MAX ? t->conf.top_n : TRAFFIC_LIST_MAX;
 
 		if (nb->has_top) {
-			struct topn *tn = (struct topn *)&nb->top[k];
+			const struct topn *tn = &nb->top[k];
 
 			n = topn_top(tn, want, e);
 			exact &= !tn->full;
@@ -138,19 +144,52 @@ static int encode(const struct fz_item *it, void *arg, char *buf, size_t cap)
 	return fz_item_dump_json(it->body, buf, cap);
 }
 
+/* What encode_text needs of one network's record. */
+struct text_body {
+	const struct fz_traffic *t;
+	const struct bin *b;
+	unsigned net;
+	int partial;
+	const struct bin_tops *tops;
+};
+
+static int encode_text(const struct fz_item *it, void *arg, char *buf, size_t cap)
+{
+	const struct text_body *x = it->body;
+
+	(void)arg;
+	return fz_traffic_text_record(x->t, x->b, x->net, x->partial, x->tops, buf, cap);
+}
+
+/* Each top list's first entries, as many as the record and the figures show. */
+static void select_tops(const struct fz_traffic *t, const struct net_bin *nb, struct bin_tops *tops)
+{
+	unsigned want = t->conf.top_n < TRAFFIC_LIST_MAX ? t->conf.top_n : TRAFFIC_LIST_MAX;
+
+	if (want < FZ_TRAFFIC_TOP_MAX)
+		want = FZ_TRAFFIC_TOP_MAX;
+	tops->exact = 1;
+	for (int k = 0; k < TOP__COUNT; k++) {
+		tops->n[k] = nb->has_top ? topn_top(&nb->top[k], want, tops->e[k]) : 0;
+		if (nb->has_top && nb->top[k].full)
+			tops->exact = 0;
+	}
+}
+
 /* The figures bin_closed gets: the counts, the alert counts, the first top entries. */
-static void figures(const struct net_bin *nb, struct fz_traffic_figures *f)
+static void figures(const struct net_bin *nb, const struct bin_tops *tops,
+                    struct fz_traffic_figures *f)
 {
 	static const int lists[2] = {TOP_SRC_IP, TOP_DST_IP};
 
 	memset(f, 0, sizeof(*f));
-	f->all = (struct fz_traffic_counts){nb->packets_in, nb->bytes_in, nb->packets_out,
-	                                    nb->bytes_out,  nb->flows,    nb->flows_new};
+	f->all = nb->all;
 	f->alert = nb->alert;
-	for (int l = 0; l < 2 && nb->has_top; l++) {
-		const struct topn_entry *e[FZ_TRAFFIC_TOP_MAX];
+	for (int l = 0; l < 2; l++) {
+		const struct topn_entry *const *e = tops->e[lists[l]];
 		struct fz_traffic_top *out = l == 0 ? f->src : f->dst;
-		unsigned n = topn_top((struct topn *)&nb->top[lists[l]], FZ_TRAFFIC_TOP_MAX, e);
+		unsigned n =
+		    tops->n[lists[l]] < FZ_TRAFFIC_TOP_MAX ? tops->n[lists[l]] : FZ_TRAFFIC_TOP_MAX;
 
 		for (unsigned i = 0; i < n; i++) {
 			memcpy(out[i].addr, e[i]->key, 16);
@@ -166,22 +205,31 @@ void fz_traffic_write_bin(struct fz_traffic *t, struct bin *b, int partial)
 {
 	uint64_t start_ms = b->index * t->conf.bin_us / 1000;
 	uint64_t end_ms = start_ms + t->conf.bin_us / 1000;
+	struct bin_tops *tops = &t->tops;
 
 	for (unsigned net = 0; net < t->conf.n_nets; net++) {
-		json_t *o = record(t, b, net, partial);
+		struct text_body body = {t, b, net, partial, tops};
+		json_t *o = NULL;
 		struct fz_item it;
 
-		if (o == NULL) {
+		select_tops(t, &b->nets[net], tops);
+		memset(&it, 0, sizeof(it));
+		if (t->text.ok) {
+			it.body = &body;
+			it.encode = encode_text;
+		} else {
+			o = record(t, b, net, partial);
+			it.body = o;
+			it.encode = encode;
+		}
+		if (it.body == NULL) {
 			t->c.no_memory++;
 		} else {
-			memset(&it, 0, sizeof(it));
 			it.kind = FZ_ITEM_TRAFFIC;
 			it.stream = "traffic";
 			it.key =
 			    t->conf.net_names[net]; /* one network's bins meet in one partition */
 			it.key_len = strlen(t->conf.net_names[net]);
-			it.body = o;
-			it.encode = encode;
 			it.jbuf = &t->jbuf;
 			t->conf.emit(t->conf.emit_arg, &it);
 			json_decref(o);
@@ -191,7 +239,7 @@ void fz_traffic_write_bin(struct fz_traffic *t, struct bin *b, int partial)
 		if (t->conf.bin_closed) {
 			struct fz_traffic_figures f;
 
-			figures(&b->nets[net], &f);
+			figures(&b->nets[net], tops, &f);
 			t->conf.bin_closed(t->conf.bin_closed_arg, net, start_ms, end_ms, &f,
 			                   partial);
 		}

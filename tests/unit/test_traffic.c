@@ -16,6 +16,7 @@
 #include "fz_test_counters.h"
 
 #include "../../lib/traffic/topn.h"
+#include "topn_keys.h"
 
 #define BIN_US UINT64_C(300000000)
 /* The start of a bin: 1 700 000 100 s is 5 666 667 bins of 300 s. */
@@ -627,21 +628,6 @@ static uint64_t rng_state = 0x2545f4914f6cdd1dull;
 static uint64_t rnd(void)
 {
 	return fz_test_rand(&rng_state);
-}
-
-static void key_of(uint32_t i, uint8_t k[16])
-{
-	memset(k, 0, 16);
-	k[10] = k[11] = 0xff;
-	k[12] = (uint8_t)(i >> 24);
-	k[13] = (uint8_t)(i >> 16);
-	k[14] = (uint8_t)(i >> 8);
-	k[15] = (uint8_t)i;
-}
-
-static uint32_t index_of(const uint8_t k[16])
-{
-	return ((uint32_t)k[12] << 24) | ((uint32_t)k[13] << 16) | ((uint32_t)k[14] << 8) | k[15];
 }
 
 struct topn_case {
