@@ -9,9 +9,17 @@
  * clocks), so that the scaling of the export stage from 1 to N lanes shows
  * on a box with N + 1 CPUs, and its records per CPU-second on any box.
  *
- *   bench_lanes [-n RECORDS] [-l LANES] [-o PATH] [-p CPU,CPU...]
+ *   bench_lanes [-n RECORDS] [-l LANES] [-o PATH] [-p CPU,CPU...] [-z stub|full|split]
+ *               [-e jsonl|null]
  *
- * -p pins the feeder to the first CPU and lane i to the (i+2)th (wrapping).
+ * -p pins the feeder to the first CPU and lane i to the (i+2)th (wrapping);
+ * -p 0,0 runs the feeder and a lane on one CPU, so that each thread's clock
+ * holds its own work and not the other's (a thread that waits gives the CPU
+ * away). -z: the zoo's classes are a fixed stand-in (stub), lib/zoo's on the
+ * feeder (full: what the stats lcore did before the zoo classified on the
+ * lanes), or lib/zoo split as flowzoo does with lanes (split: the feeder lets
+ * each flow enter the means, the lanes classify). -e null: an exporter that
+ * takes the flows without JSON, so that the lanes do only the zoo's part.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -25,6 +33,7 @@
 #include "fz_export.h"
 #include "fz_pipeline.h"
 #include "fz_record.h"
+#include "fz_zoo.h"
 
 static const char *const apps[] = {"unknown", "http", "tls", "ssh", "dns"};
 
@@ -79,6 +88,60 @@ static void consumer_zoo(void *arg, const struct fz_flow_rec *rec, struct fz_flo
 	item->zoo = &zoo;
 }
 
+/* The real zoo, classifying on the feeder (full) or split with the lanes (split). */
+static struct fz_zoo *real_zoo;
+static struct fz_zoo_result real_res;
+
+static void zoo_full(void *arg, const struct fz_flow_rec *rec, struct fz_flow_item *item)
+{
+	(void)arg;
+	fz_zoo_classify(real_zoo, rec, &real_res);
+	item->zoo = &real_res;
+}
+
+static void zoo_advance(void *arg, const struct fz_flow_rec *rec, struct fz_flow_item *item)
+{
+	(void)arg;
+	fz_zoo_advance(real_zoo, rec);
+	item->zoo = &real_res;
+}
+
+static void zoo_start(void *arg, void *state)
+{
+	(void)arg;
+	fz_zoo_lane_start(real_zoo, state);
+}
+
+static void zoo_lane(void *arg, void *state, const struct fz_flow_rec *rec,
+                     struct fz_zoo_result *out)
+{
+	(void)arg;
+	fz_zoo_lane_flow(real_zoo, state, rec, out);
+}
+
+static void zoo_merge(void *arg, void *state)
+{
+	(void)arg;
+	fz_zoo_lane_merge(real_zoo, state);
+}
+
+/* -e null: takes flows, writes nothing. */
+static int null_take(struct fz_exporter *e, struct fz_item *it)
+{
+	(void)e;
+	(void)it;
+	return 0;
+}
+
+static void null_close(struct fz_exporter *e)
+{
+	(void)e;
+}
+
+static const struct fz_exporter_ops null_ops = {.take = null_take, .close = null_close};
+static struct fz_exporter null_exporter = {
+    .ops = &null_ops, .name = "null", .kinds = FZ_ITEM_ALL, .flags = FZ_EXPORTER_BINARY};
+
 struct lane_arg {
 	struct fz_pipeline *p;
 	unsigned i;
@@ -123,24 +186,31 @@ int main(int argc, char **argv)
 	struct fz_consumer zc = {.name = "zoo", .flow = consumer_zoo};
 	struct fz_pipeline *p;
 	struct fz_exporter *jsonl;
-	struct fz_flow_rec rec;
+	struct fz_flow_rec rec[32];
+	struct fz_zoo_conf zconf;
+	const char *zmode = "stub", *emode = "jsonl";
 	double w0, c0, wall, feed_s, lanes_s = 0;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "n:l:o:p:")) != -1) {
+	while ((opt = getopt(argc, argv, "n:l:o:p:z:e:")) != -1) {
 		if (opt == 'n') {
 			n = strtoull(optarg, NULL, 10);
 		} else if (opt == 'l') {
 			lanes = (unsigned)atoi(optarg);
 		} else if (opt == 'o') {
 			path = optarg;
+		} else if (opt == 'z' && (!strcmp(optarg, "stub") || !strcmp(optarg, "full") ||
+		                          !strcmp(optarg, "split"))) {
+			zmode = optarg;
+		} else if (opt == 'e' && (!strcmp(optarg, "jsonl") || !strcmp(optarg, "null"))) {
+			emode = optarg;
 		} else if (opt == 'p') {
 			for (char *s = strtok(optarg, ","); s && n_cpus <= FZ_PIPELINE_MAX_LANES;
 			     s = strtok(NULL, ","))
 				cpus[n_cpus++] = atoi(s);
 		} else {
 			fprintf(stderr, "usage: bench_lanes [-n RECORDS] [-l LANES] [-o PATH] "
-			                "[-p CPU,CPU...]\n");
+			                "[-p CPU,CPU...] [-z stub|full|split] [-e jsonl|null]\n");
 			return 2;
 		}
 	}
@@ -154,8 +224,23 @@ int main(int argc, char **argv)
 			return 1;
 	}
 	conf.flow_encode_arg = enc[0];
+	fz_zoo_conf_init(&zconf);
+	real_zoo = fz_zoo_create(&zconf, 5, apps);
+	if (real_zoo == NULL)
+		return 1;
+	if (strcmp(zmode, "stub") != 0)
+		zc.flow = zoo_full;
+	if (strcmp(zmode, "split") == 0) {
+		zc.flow_ordered = zoo_advance;
+		zc.state_size = fz_zoo_lane_size(real_zoo);
+		zc.snapshot = zoo_start;
+		zc.lane_flow = zoo_lane;
+		zc.lane_turn = zoo_merge;
+	}
 	p = fz_pipeline_create(&conf);
-	jsonl = fz_jsonl_open(path, FZ_JSONL_TRUNCATE, 1000, NULL, NULL);
+	jsonl = strcmp(emode, "null") == 0
+	            ? &null_exporter
+	            : fz_jsonl_open(path, FZ_JSONL_TRUNCATE, 1000, NULL, NULL);
 	if (p == NULL || jsonl == NULL || fz_pipeline_add_consumer(p, &zc) != 0 ||
 	    fz_pipeline_add_exporter(p, jsonl) != 0) {
 		fprintf(stderr, "bench_lanes: %s\n", strerror(errno));
@@ -174,9 +259,13 @@ int main(int argc, char **argv)
 	}
 	w0 = clock_s(CLOCK_MONOTONIC);
 	c0 = clock_s(CLOCK_THREAD_CPUTIME_ID);
-	for (uint64_t i = 0; i < n; i++) {
-		make_flow(&rec, i);
-		fz_pipeline_flow(p, &rec);
+	/* In bursts, as the stats loop takes them from a ring. */
+	for (uint64_t i = 0; i < n; i += 32) {
+		unsigned k = n - i < 32 ? (unsigned)(n - i) : 32;
+
+		for (unsigned j = 0; j < k; j++)
+			make_flow(&rec[j], i + j);
+		fz_pipeline_flows(p, rec, k);
 	}
 	if (lanes) {
 		fz_pipeline_lanes_stop(p);
@@ -188,11 +277,15 @@ int main(int argc, char **argv)
 	feed_s = clock_s(CLOCK_THREAD_CPUTIME_ID) - c0;
 	fz_pipeline_flush(p, 1000);
 	wall = clock_s(CLOCK_MONOTONIC) - w0;
-	printf("{\"lanes\": %u, \"records\": %llu, \"wall_s\": %.3f, \"records_per_s\": %.0f, "
-	       "\"feeder_cpu_s\": %.3f, \"lanes_cpu_s\": %.3f, \"records_per_lane_cpu_s\": %.0f}\n",
-	       lanes, (unsigned long long)n, wall, (double)n / wall, feed_s, lanes_s,
-	       lanes_s > 0 ? (double)n / lanes_s : 0.0);
+	printf("{\"lanes\": %u, \"zoo\": \"%s\", \"exporter\": \"%s\", \"records\": %llu, "
+	       "\"wall_s\": %.3f, \"records_per_s\": %.0f, \"feeder_cpu_s\": %.3f, "
+	       "\"records_per_feeder_cpu_s\": %.0f, \"lanes_cpu_s\": %.3f, "
+	       "\"records_per_lane_cpu_s\": %.0f, \"zoo_flows\": %llu}\n",
+	       lanes, zmode, emode, (unsigned long long)n, wall, (double)n / wall, feed_s,
+	       (double)n / feed_s, lanes_s, lanes_s > 0 ? (double)n / lanes_s : 0.0,
+	       (unsigned long long)fz_zoo_flows(real_zoo));
 	fz_pipeline_free(p);
+	fz_zoo_free(real_zoo);
 	for (unsigned i = 0; i <= lanes; i++)
 		fz_record_enc_free(enc[i]);
 	return 0;
