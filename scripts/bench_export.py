@@ -12,12 +12,12 @@ CPU-second is the run's flow records over that stage's CPU time: what one core
 would do running that stage alone, the figure that says how many lcores a
 stage needs for a rate, whatever else shares this machine's CPUs.
 
-Usage: scripts/bench_export.py CAPTURE [--lanes LIST,...] [--repeat N] [--jsonl PATH]
+Usage: scripts/bench_export.py CAPTURE [--lanes LIST,...] [--repeat N] [--jsonl PATH|none]
        [--extra="OPTIONS"]
 e.g.   scripts/bench_export.py build/bench/flood64.pcap --lanes none,0,0-1 --repeat 3
        scripts/bench_export.py build/bench/flood64.pcap --extra=--kafka-mock
 (write --extra=OPTIONS with '=': a lone option such as --kafka-mock is taken for
-one of this script's own otherwise; the JSON-lines exporter always runs.)
+one of this script's own otherwise; the JSON-lines exporter runs unless --jsonl none.)
 """
 import argparse
 import json
@@ -53,8 +53,10 @@ def thread_cpu(pid):
 def run_once(exe, pcap, lanes, jsonl, extra, interval):
     with tempfile.TemporaryDirectory() as tmp:
         summ = os.path.join(tmp, "s.json")
-        cmd = [exe, "--pcap", pcap, "--jsonl", jsonl, "--jsonl-mode", "truncate", "--summary",
-               summ, "--progress", "off", "--status-interval", "0"] + extra
+        cmd = [exe, "--pcap", pcap, "--summary", summ, "--progress", "off",
+               "--status-interval", "0"] + extra
+        if jsonl != "none":  # --jsonl none: no exporter (the stats loop's own work alone)
+            cmd += ["--jsonl", jsonl, "--jsonl-mode", "truncate"]
         if lanes != "none":
             cmd += ["--export-lcores", lanes]
         last, start = {}, None
