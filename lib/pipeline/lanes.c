@@ -294,6 +294,7 @@ void fz_pipeline_sync(struct fz_pipeline *p)
 
 	if (!p->lanes_on)
 		return;
+	p->c.syncs++;
 	cut_now(p);
 	while (!fz_pipeline__lanes_idle(p))
 		wait_a_little(&spins);

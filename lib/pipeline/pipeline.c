@@ -42,6 +42,9 @@ static const struct fz_counter_def pipe_defs[] = {
                "waits",
                "times the stats lcore waited for an export lcore's free slot (back-pressure: "
                "the workers' rings fill meanwhile)"),
+    FZ_COUNTER(struct pipe_counters, syncs, FZ_CT_COUNTER, FZ_CF_HIDDEN, "export_syncs", "waits",
+               "times the stats lcore waited until the export lcores held nothing (each zoo "
+               "stats record, exporters' status, flush, reopen)"),
 };
 
 static const struct fz_counter_watch lost_watch = {

@@ -20,6 +20,7 @@ struct pipe_counters {
 	uint64_t encode_errors;
 	uint64_t batches;     /* batches handed to the export lanes */
 	uint64_t batch_waits; /* times the stats lcore waited for a lane's free slot */
+	uint64_t syncs;       /* times it waited until the lanes held nothing */
 };
 
 struct exp_counters {

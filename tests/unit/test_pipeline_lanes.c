@@ -303,6 +303,7 @@ static struct trace run(unsigned n, uint64_t *errors, uint64_t *pending_before_s
 		/* A batch is cut at 256 flows, the last one by the sync, and once right after
 		 * flow 300 (1100 events): 0-255, 256-300, then 4 699 flows in 19 batches. */
 		FZ_CHECK_INT(2 + 19, counter(p, "export_batches"));
+		FZ_CHECK_INT(2, counter(p, "export_syncs")); /* the sync above, and the stop's */
 	}
 	/* After the lanes stopped the stats lcore exports itself again. */
 	{
