@@ -105,19 +105,20 @@ static void lane_start(void *arg, void *state)
 	fz_zoo_lane_start(z->zoo, state);
 }
 
-static void lane_classify(void *arg, void *state, const struct fz_flow_rec *rec,
+static void lane_classify(void *arg, void *state, void *counts, const struct fz_flow_rec *rec,
                           struct fz_zoo_result *zoo)
 {
 	const struct fz_zoo_consumer *z = arg;
 
-	fz_zoo_lane_flow(z->zoo, state, rec, zoo);
+	fz_zoo_lane_flow(z->zoo, state, counts, rec, zoo);
 }
 
-static void lane_merge(void *arg, void *state)
+static void lane_merge(void *arg, void *state, void *counts)
 {
 	struct fz_zoo_consumer *z = arg;
 
-	fz_zoo_lane_merge(z->zoo, state);
+	(void)state;
+	fz_zoo_lane_merge(z->zoo, counts);
 }
 
 struct interval {
@@ -220,6 +221,7 @@ int fz_zoo_consumer_init(struct fz_appliance *app, char *err, size_t errlen)
 		return -1;
 	}
 	c.state_size = fz_zoo_lane_size(z->zoo);
+	c.scratch_size = fz_zoo_lane_counts_size(z->zoo);
 	publish_means(z);
 	z->set = (struct fz_counter_set){
 	    .name = "zoo",

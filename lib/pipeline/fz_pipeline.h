@@ -56,20 +56,22 @@ struct fz_consumer {
 	 * state_size bytes (64-byte aligned) from the consumer's state as it is
 	 * before the batch's first flow; the lane, before it encodes the batch,
 	 * calls lane_flow() for each of its flows in order with that copy (which
-	 * lane_flow advances) and the flow's zoo result as flow_ordered() left it,
-	 * and at its turn (one lane at a time, in batch order) lane_turn(), if
-	 * set, with the copy. The state snapshot() reads changes only with flows;
-	 * lane_flow() reads nothing of arg that the stats lcore writes, and what
-	 * lane_turn() writes the stats lcore reads only when the lanes hold
-	 * nothing (fz_pipeline_sync). Such a consumer is registered after every
-	 * consumer whose flow() emits events, and before the lanes exist.
+	 * lane_flow advances), the batch's scratch of scratch_size bytes (zero
+	 * when the batch starts) and the flow's zoo result as flow_ordered() left
+	 * it, and at its turn (one lane at a time, in batch order) lane_turn(), if
+	 * set, with the copy and the scratch, which it leaves zero again. The
+	 * state snapshot() reads changes only with flows; lane_flow() reads
+	 * nothing of arg that the stats lcore writes, and what lane_turn() writes
+	 * the stats lcore reads only when the lanes hold nothing
+	 * (fz_pipeline_sync). Such a consumer is registered after every consumer
+	 * whose flow() emits events, and before the lanes exist.
 	 */
 	void (*flow_ordered)(void *arg, const struct fz_flow_rec *rec, struct fz_flow_item *item);
-	size_t state_size;
+	size_t state_size, scratch_size;
 	void (*snapshot)(void *arg, void *state);
-	void (*lane_flow)(void *arg, void *state, const struct fz_flow_rec *rec,
+	void (*lane_flow)(void *arg, void *state, void *scratch, const struct fz_flow_rec *rec,
 	                  struct fz_zoo_result *zoo);
-	void (*lane_turn)(void *arg, void *state);
+	void (*lane_turn)(void *arg, void *state, void *scratch);
 };
 
 struct fz_pipeline_conf {

@@ -60,6 +60,7 @@ static void batch_free(struct lane_batch *b)
 	free(b->ev);
 	free(b->text.buf);
 	free(b->state);
+	free(b->scratch);
 }
 
 void fz_pipeline__lanes_free(struct fz_pipeline *p)
@@ -111,7 +112,10 @@ int fz_pipeline_lanes_create(struct fz_pipeline *p, unsigned n, void *const *enc
 			b->out = malloc(BATCH_RECS * sizeof(*b->out));
 			if (p->state_size)
 				b->state = aligned_alloc(64, p->state_size);
-			if (b->recs == NULL || b->out == NULL || (p->state_size && !b->state)) {
+			if (p->scratch_size && (b->scratch = aligned_alloc(64, p->scratch_size)))
+				memset(b->scratch, 0, p->scratch_size);
+			if (b->recs == NULL || b->out == NULL || (p->state_size && !b->state) ||
+			    (p->scratch_size && !b->scratch)) {
 				fz_pipeline__lanes_free(p);
 				p->n_lanes = 0;
 				return -ENOMEM;
@@ -327,17 +331,25 @@ static void flow_item(const struct fz_pipeline *p, struct lane *l, struct lane_r
 		it->app = p->conf.app_names[r->rec.app < p->conf.n_apps ? r->rec.app : 0];
 }
 
+/* Consumer i's part of a batch's state or scratch (NULL when there is none). */
+static void *part(void *area, size_t off)
+{
+	return area ? (char *)area + off : NULL;
+}
+
 /* What the consumers left to the lanes, flow by flow in the batch's order. */
 static void lane_consumers(struct fz_pipeline *p, struct lane_batch *b)
 {
 	for (unsigned i = 0; i < p->n_consumers; i++) {
 		const struct fz_consumer *c = &p->consumers[i];
 
+		void *state = part(b->state, p->state_off[i]);
+		void *scratch = part(b->scratch, p->scratch_off[i]);
+
 		if (c->lane_flow == NULL)
 			continue;
 		for (unsigned k = 0; k < b->n; k++)
-			c->lane_flow(c->arg, (char *)b->state + p->state_off[i], &b->recs[k].rec,
-			             &b->recs[k].zoo);
+			c->lane_flow(c->arg, state, scratch, &b->recs[k].rec, &b->recs[k].zoo);
 	}
 }
 
@@ -347,7 +359,8 @@ static void lane_turn(struct fz_pipeline *p, struct lane_batch *b)
 	for (unsigned i = 0; i < p->n_consumers; i++)
 		if (p->consumers[i].lane_turn)
 			p->consumers[i].lane_turn(p->consumers[i].arg,
-			                          (char *)b->state + p->state_off[i]);
+			                          part(b->state, p->state_off[i]),
+			                          part(b->scratch, p->scratch_off[i]));
 }
 
 /* Record i's key text and JSON into the arena (the part lanes do side by side). */
@@ -451,14 +464,14 @@ int fz_pipeline_lane_run(struct fz_pipeline *p, unsigned i)
 		}
 		idle = 0;
 		b = &l->slot[done % LANE_SLOTS];
-		if (p->state_size)
+		if (p->state_size || p->scratch_size)
 			lane_consumers(p, b);
 		for (unsigned k = 0; k < b->n; k++)
 			len = encode_rec(p, l, b, k, len);
 		while (load_acq(&p->written) != b->seq)
 			wait_a_little(&spins);
 		/* Our turn: the exporters are ours until written moves on. */
-		if (p->state_size)
+		if (p->state_size || p->scratch_size)
 			lane_turn(p, b);
 		for (unsigned k = 0; k <= b->n; k++) {
 			while (e < b->n_ev && b->ev[e].at == k)

@@ -209,7 +209,8 @@ void fz_pipeline_free(struct fz_pipeline *p)
 
 int fz_pipeline_add_consumer(struct fz_pipeline *p, const struct fz_consumer *c)
 {
-	int split = c->flow_ordered || c->snapshot || c->lane_flow || c->lane_turn || c->state_size;
+	int split = c->flow_ordered || c->snapshot || c->lane_flow || c->lane_turn ||
+	            c->state_size || c->scratch_size;
 
 	if (p->n_consumers == FZ_PIPELINE_MAX_CONSUMERS)
 		return -ENOSPC;
@@ -226,6 +227,8 @@ int fz_pipeline_add_consumer(struct fz_pipeline *p, const struct fz_consumer *c)
 	}
 	p->state_off[p->n_consumers] = p->state_size;
 	p->state_size += (c->state_size + 63) & ~(size_t)63;
+	p->scratch_off[p->n_consumers] = p->scratch_size;
+	p->scratch_size += (c->scratch_size + 63) & ~(size_t)63;
 	p->n_consumers++;
 	return 0;
 }

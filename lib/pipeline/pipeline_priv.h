@@ -82,6 +82,7 @@ struct lane_batch {
 	size_t text_len;
 	struct lane_out *out; /* BATCH_RECS, the lane's */
 	void *state;          /* the consumers' states before the batch's first flow */
+	void *scratch;        /* the consumers' lane scratch (zero between batches) */
 };
 
 struct lane {
@@ -103,8 +104,9 @@ struct fz_pipeline {
 		void *arg;
 	} flow_calls[FZ_PIPELINE_MAX_CONSUMERS], ordered_calls[FZ_PIPELINE_MAX_CONSUMERS];
 	unsigned n_flow_calls;
-	size_t state_off[FZ_PIPELINE_MAX_CONSUMERS]; /* in a batch's state */
-	size_t state_size;                           /* every consumer's, 64-byte rounded */
+	size_t state_off[FZ_PIPELINE_MAX_CONSUMERS];   /* in a batch's state */
+	size_t scratch_off[FZ_PIPELINE_MAX_CONSUMERS]; /* in a batch's scratch */
+	size_t state_size, scratch_size;               /* every consumer's, 64-byte rounded */
 	struct fz_exporter *exporters[FZ_PIPELINE_MAX_EXPORTERS];
 	unsigned n_exporters;
 	unsigned kinds; /* union of the exporters' kinds */

@@ -73,11 +73,12 @@ void fz_zoo_classify(struct fz_zoo *z, const struct fz_flow_rec *rec, struct fz_
  * fz_zoo_advance, on the stats lcore in the flows' order, lets a flow enter
  * the means (and counts an application out of range); a lane does the rest
  * from a copy made before a batch's first flow: fz_zoo_lane_start writes the
- * copy (fz_zoo_lane_size bytes, 16-byte aligned: the means and empty
- * counters), fz_zoo_lane_flow classifies the batch's flows in their order on
- * it exactly as fz_zoo_classify does (classes and means into out; the flow
- * enters the copy's means and is counted in the copy), and fz_zoo_lane_merge
- * adds the copy's counters to the zoo's, one batch at a time in batch order.
+ * copy of the means (fz_zoo_lane_size bytes, 16-byte aligned),
+ * fz_zoo_lane_flow classifies the batch's flows in their order on it exactly
+ * as fz_zoo_classify does (classes and means into out; the flow enters the
+ * copy's means) and counts them in the batch's counters (fz_zoo_lane_counts_size
+ * bytes, 16-byte aligned, zero at first), and fz_zoo_lane_merge adds those
+ * counters to the zoo's and zeroes them, one batch at a time in batch order.
  * fz_zoo_lane_start and fz_zoo_lane_flow read only z's configuration, which
  * does not change after fz_zoo_create; fz_zoo_lane_merge writes the counters,
  * which nothing else reads or writes meanwhile (the stats record and the
@@ -85,10 +86,11 @@ void fz_zoo_classify(struct fz_zoo *z, const struct fz_flow_rec *rec, struct fz_
  */
 void fz_zoo_advance(struct fz_zoo *z, const struct fz_flow_rec *rec);
 size_t fz_zoo_lane_size(const struct fz_zoo *z);
+size_t fz_zoo_lane_counts_size(const struct fz_zoo *z);
 void fz_zoo_lane_start(const struct fz_zoo *z, void *copy);
-void fz_zoo_lane_flow(const struct fz_zoo *z, void *copy, const struct fz_flow_rec *rec,
-                      struct fz_zoo_result *out);
-void fz_zoo_lane_merge(struct fz_zoo *z, const void *copy);
+void fz_zoo_lane_flow(const struct fz_zoo *z, void *copy, void *counts,
+                      const struct fz_flow_rec *rec, struct fz_zoo_result *out);
+void fz_zoo_lane_merge(struct fz_zoo *z, void *counts);
 
 /*
  * Write the "type":"stats" record for the interval [start_ms, end_ms] as one

@@ -157,12 +157,6 @@ void fz_zoo_classify(struct fz_zoo *z, const struct fz_flow_rec *rec, struct fz_
 	count(&z->apps[app].interval, rec->packets[0] + rec->packets[1], &f, out);
 }
 
-/* With export lanes. A lane's copy: the means, then a tally per application. */
-static struct zoo_tally *copy_tallies(const struct fz_zoo *z, void *copy)
-{
-	return (struct zoo_tally *)((char *)copy + z->n_means * sizeof(struct zoo_means));
-}
-
 void fz_zoo_advance(struct fz_zoo *z, const struct fz_flow_rec *rec)
 {
 	unsigned app = rec->app;
@@ -178,17 +172,21 @@ void fz_zoo_advance(struct fz_zoo *z, const struct fz_flow_rec *rec)
 
 size_t fz_zoo_lane_size(const struct fz_zoo *z)
 {
-	return z->n_means * sizeof(struct zoo_means) + z->n_apps * sizeof(struct zoo_tally);
+	return z->n_means * sizeof(struct zoo_means);
+}
+
+size_t fz_zoo_lane_counts_size(const struct fz_zoo *z)
+{
+	return z->n_apps * sizeof(struct zoo_tally);
 }
 
 void fz_zoo_lane_start(const struct fz_zoo *z, void *copy)
 {
 	memcpy(copy, z->means, z->n_means * sizeof(struct zoo_means));
-	memset(copy_tallies(z, copy), 0, z->n_apps * sizeof(struct zoo_tally));
 }
 
-void fz_zoo_lane_flow(const struct fz_zoo *z, void *copy, const struct fz_flow_rec *rec,
-                      struct fz_zoo_result *out)
+void fz_zoo_lane_flow(const struct fz_zoo *z, void *copy, void *counts,
+                      const struct fz_flow_rec *rec, struct fz_zoo_result *out)
 {
 	unsigned app = rec->app < z->n_apps ? rec->app : 0;
 	struct zoo_means *m = means_of(z, copy, app);
@@ -198,21 +196,27 @@ void fz_zoo_lane_flow(const struct fz_zoo *z, void *copy, const struct fz_flow_r
 	zoo_current_means(z, m, &out->size_mean, &out->duration_mean, &out->rate_mean);
 	classes(z, m, &f, out);
 	means_add(&z->conf, m, &f);
-	count(&copy_tallies(z, copy)[app], rec->packets[0] + rec->packets[1], &f, out);
+	count((struct zoo_tally *)counts + app, rec->packets[0] + rec->packets[1], &f, out);
 }
 
-void fz_zoo_lane_merge(struct fz_zoo *z, const void *copy)
+void fz_zoo_lane_merge(struct fz_zoo *z, void *counts)
 {
-	const struct zoo_tally *t = copy_tallies(z, (void *)copy);
+	struct zoo_tally *t = counts;
 
 	for (unsigned i = 0; i < z->n_apps; i++) {
 		struct zoo_tally *s = &z->apps[i].interval;
+		uint64_t any = 0;
 
+		for (unsigned k = 0; k < ZOO_COMBOS; k++)
+			any |= t[i].flows[k];
+		if (any == 0)
+			continue; /* no flow of this application in the batch: all zero */
 		s->packets += t[i].packets;
 		s->dur_sum_us += t[i].dur_sum_us;
 		for (unsigned k = 0; k < ZOO_COMBOS; k++) {
 			s->flows[k] += t[i].flows[k];
 			s->bytes[k] += t[i].bytes[k];
 		}
+		memset(&t[i], 0, sizeof(t[i]));
 	}
 }

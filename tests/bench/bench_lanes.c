@@ -112,17 +112,18 @@ static void zoo_start(void *arg, void *state)
 	fz_zoo_lane_start(real_zoo, state);
 }
 
-static void zoo_lane(void *arg, void *state, const struct fz_flow_rec *rec,
+static void zoo_lane(void *arg, void *state, void *counts, const struct fz_flow_rec *rec,
                      struct fz_zoo_result *out)
 {
 	(void)arg;
-	fz_zoo_lane_flow(real_zoo, state, rec, out);
+	fz_zoo_lane_flow(real_zoo, state, counts, rec, out);
 }
 
-static void zoo_merge(void *arg, void *state)
+static void zoo_merge(void *arg, void *state, void *counts)
 {
 	(void)arg;
-	fz_zoo_lane_merge(real_zoo, state);
+	(void)state;
+	fz_zoo_lane_merge(real_zoo, counts);
 }
 
 /* -e null: takes flows, writes nothing. */
@@ -233,6 +234,7 @@ int main(int argc, char **argv)
 	if (strcmp(zmode, "split") == 0) {
 		zc.flow_ordered = zoo_advance;
 		zc.state_size = fz_zoo_lane_size(real_zoo);
+		zc.scratch_size = fz_zoo_lane_counts_size(real_zoo);
 		zc.snapshot = zoo_start;
 		zc.lane_flow = zoo_lane;
 		zc.lane_turn = zoo_merge;

@@ -91,36 +91,37 @@ static void consumer_zoo(void *arg, const struct fz_flow_rec *rec, struct fz_flo
 	consumer_zoo_ordered(arg, rec, item);
 }
 
-/* A batch's copy: the sum before its first flow, and its flows, gathered at the lane's turn. */
-struct zoo_copy {
-	uint64_t sum, flows;
-};
-static uint64_t turned;
+/* A batch's copy is the sum before its first flow; its scratch counts its flows, gathered at
+ * the lane's turn (and left zero for the next batch in the slot). */
+static uint64_t turned, scratch_not_zero;
 
 static void zoo_snapshot(void *arg, void *state)
 {
-	struct zoo_copy *c = state;
-
 	(void)arg;
-	c->sum = id_sum;
-	c->flows = 0;
+	memcpy(state, &id_sum, sizeof(id_sum));
 }
 
-static void zoo_lane_flow(void *arg, void *state, const struct fz_flow_rec *rec,
+static void zoo_lane_flow(void *arg, void *state, void *scratch, const struct fz_flow_rec *rec,
                           struct fz_zoo_result *res)
 {
-	struct zoo_copy *c = state;
+	uint64_t *sum = state, *flows = scratch;
 
 	(void)arg;
-	res->size_mean = (double)c->sum;
-	c->sum += rec->flow_id;
-	c->flows++;
+	res->size_mean = (double)*sum;
+	*sum += rec->flow_id;
+	if (flows[1] != 0)
+		scratch_not_zero++;
+	++*flows;
 }
 
-static void zoo_lane_turn(void *arg, void *state)
+static void zoo_lane_turn(void *arg, void *state, void *scratch)
 {
+	uint64_t *flows = scratch;
+
 	(void)arg;
-	turned += ((struct zoo_copy *)state)->flows;
+	(void)state;
+	turned += *flows;
+	*flows = 0;
 }
 
 static int encode_event(const struct fz_item *it, void *arg, char *buf, size_t cap);
@@ -223,7 +224,8 @@ static struct trace run(unsigned n, uint64_t *errors, uint64_t *pending_before_s
 	struct fz_consumer c = {.name = "zoo",
 	                        .flow = consumer_zoo,
 	                        .flow_ordered = consumer_zoo_ordered,
-	                        .state_size = sizeof(struct zoo_copy),
+	                        .state_size = sizeof(id_sum),
+	                        .scratch_size = 2 * sizeof(uint64_t),
 	                        .snapshot = zoo_snapshot,
 	                        .lane_flow = zoo_lane_flow,
 	                        .lane_turn = zoo_lane_turn};
@@ -240,6 +242,7 @@ static struct trace run(unsigned n, uint64_t *errors, uint64_t *pending_before_s
 	    .ops = &fake_ops, .name = "fake", .kinds = FZ_ITEM_ALL, .flags = FZ_EXPORTER_KEYS};
 	id_sum = 0;
 	turned = 0;
+	scratch_not_zero = 0;
 	reports_seen = 0;
 	report_ids = 0;
 	FZ_CHECK_INT(0, fz_pipeline_add_consumer(p, &c));
@@ -317,6 +320,7 @@ static struct trace run(unsigned n, uint64_t *errors, uint64_t *pending_before_s
 	}
 	*errors = counter(p, "encode_errors");
 	FZ_CHECK_INT(n ? N_FLOWS : 0, turned); /* every batch's flows, at the lanes' turns */
+	FZ_CHECK_INT(0, scratch_not_zero);     /* given zero (its second word is never written) */
 	FZ_CHECK_INT(N_FLOWS / 50, reports_seen);
 	FZ_CHECK_INT(50 * (0 + 99) * 100 / 2, report_ids); /* 0 + 50 + ... + 4950 */
 	FZ_CHECK(f->polls > 0 || n == 0);

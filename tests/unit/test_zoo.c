@@ -521,10 +521,12 @@ static void test_split(void)
 	for (unsigned c = 0; c < sizeof(confs) / sizeof(confs[0]); c++) {
 		struct fz_zoo *a = fz_zoo_create(&confs[c], 3, names3);
 		struct fz_zoo *b = fz_zoo_create(&confs[c], 3, names3);
-		_Alignas(64) unsigned char copy[3 * 96 + 3 * 320];
+		_Alignas(64) unsigned char copy[3 * 96], counts[3 * 320];
 		unsigned left = 0, same = 0;
 
 		FZ_CHECK(fz_zoo_lane_size(b) <= sizeof(copy));
+		FZ_CHECK(fz_zoo_lane_counts_size(b) <= sizeof(counts));
+		memset(counts, 0, sizeof(counts));
 		fz_zoo_lane_start(b, copy);
 		for (unsigned i = 0; i < 20000; i++) {
 			struct fz_zoo_result ra, rb;
@@ -536,7 +538,7 @@ static void test_split(void)
 			dur = (x >> 20) % 4 == 0 ? 0 : (x >> 24) % 5000000;
 			r = mk(bytes, (x >> 40) % 3000, dur, (unsigned)((x >> 50) % 4), 1 + x % 9);
 			if (left == 0) {
-				fz_zoo_lane_merge(b, copy);
+				fz_zoo_lane_merge(b, counts);
 				fz_zoo_lane_start(b, copy);
 				left = 1 + (unsigned)((x >> 30) % 300);
 			}
@@ -545,12 +547,16 @@ static void test_split(void)
 			memset(&rb, 0x55, sizeof(rb));
 			fz_zoo_classify(a, &r, &ra);
 			fz_zoo_advance(b, &r);
-			fz_zoo_lane_flow(b, copy, &r, &rb);
+			fz_zoo_lane_flow(b, copy, counts, &r, &rb);
 			same += memcmp(&ra, &rb, sizeof(ra)) == 0;
 		}
 		FZ_CHECK_INT(20000, fz_zoo_flows(b)); /* from the means, before the last merge */
-		fz_zoo_lane_merge(b, copy);
+		fz_zoo_lane_merge(b, counts);
 		FZ_CHECK_INT(20000, fz_zoo_flows(a));
+		left = 0; /* the merge leaves the batch's counters zero */
+		for (unsigned i = 0; i < sizeof(counts); i++)
+			left += counts[i] != 0;
+		FZ_CHECK_INT(0, left);
 		FZ_CHECK_INT(20000, same);
 		FZ_CHECK(fz_zoo_stats_json(a, "c", 1, 2, ja, sizeof(ja)) > 0);
 		FZ_CHECK_INT(strlen(ja), fz_zoo_stats_json(b, "c", 1, 2, jb, sizeof(jb)));
