@@ -179,13 +179,11 @@ void zoo_app_interval(const struct zoo_app *a, struct zoo_counts *out)
 			}
 }
 
-void zoo_app_total(const struct zoo_app *a, struct zoo_counts *out)
+void zoo_app_counts(const struct zoo_app *a, struct zoo_counts *interval, struct zoo_counts *total)
 {
-	struct zoo_counts interval;
-
-	*out = a->past;
-	zoo_app_interval(a, &interval);
-	zoo_counts_add(out, &interval);
+	zoo_app_interval(a, interval);
+	*total = a->past;
+	zoo_counts_add(total, interval);
 }
 
 void fz_zoo_interval_reset(struct fz_zoo *z)

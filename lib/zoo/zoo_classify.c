@@ -139,16 +139,26 @@ static void classes(const struct fz_zoo *z, const struct zoo_means *m, const str
 	out->rate_class = f->rate >= rate_mean;
 }
 
+/* rec's application: one out of range is application 0 (the stats lcore counts it). */
+static inline unsigned app_of(const struct fz_zoo *z, const struct fz_flow_rec *rec)
+{
+	return rec->app < z->n_apps ? rec->app : 0;
+}
+
+static inline unsigned app_counted(struct fz_zoo *z, const struct fz_flow_rec *rec)
+{
+	if (rec->app < z->n_apps)
+		return rec->app;
+	z->app_out_of_range++;
+	return 0;
+}
+
 void fz_zoo_classify(struct fz_zoo *z, const struct fz_flow_rec *rec, struct fz_zoo_result *out)
 {
-	unsigned app = rec->app;
+	unsigned app = app_counted(z, rec);
 	struct zoo_means *m;
 	struct zoo_flow f;
 
-	if (app >= z->n_apps) {
-		z->app_out_of_range++;
-		app = 0;
-	}
 	flow_metrics(rec, &f);
 	m = means_of(z, z->means, app);
 	zoo_current_means(z, m, &out->size_mean, &out->duration_mean, &out->rate_mean);
@@ -159,13 +169,9 @@ void fz_zoo_classify(struct fz_zoo *z, const struct fz_flow_rec *rec, struct fz_
 
 void fz_zoo_advance(struct fz_zoo *z, const struct fz_flow_rec *rec)
 {
-	unsigned app = rec->app;
+	unsigned app = app_counted(z, rec);
 	struct zoo_flow f;
 
-	if (app >= z->n_apps) {
-		z->app_out_of_range++;
-		app = 0;
-	}
 	flow_metrics(rec, &f);
 	means_add(&z->conf, means_of(z, z->means, app), &f);
 }
@@ -188,7 +194,7 @@ void fz_zoo_lane_start(const struct fz_zoo *z, void *copy)
 void fz_zoo_lane_flow(const struct fz_zoo *z, void *copy, void *counts,
                       const struct fz_flow_rec *rec, struct fz_zoo_result *out)
 {
-	unsigned app = rec->app < z->n_apps ? rec->app : 0;
+	unsigned app = app_of(z, rec);
 	struct zoo_means *m = means_of(z, copy, app);
 	struct zoo_flow f;
 

@@ -82,7 +82,7 @@ struct zoo_tally {
 
 /*
  * A flow is counted once, in the interval; the counts since start are the past intervals'
- * (added up at each interval's end) plus the current one: zoo_app_total().
+ * (added up at each interval's end) plus the current one: zoo_app_counts().
  */
 struct zoo_app {
 	const char *name;
@@ -116,7 +116,8 @@ void zoo_counts_add(struct zoo_counts *sum, const struct zoo_counts *c);
 /* The counts of app's current interval. */
 void zoo_app_interval(const struct zoo_app *a, struct zoo_counts *out);
 
-/* The counts of app since start (its past intervals and the current one). */
-void zoo_app_total(const struct zoo_app *a, struct zoo_counts *out);
+/* The counts of app's current interval, and since start (its past intervals and the current one).
+ */
+void zoo_app_counts(const struct zoo_app *a, struct zoo_counts *interval, struct zoo_counts *total);
 
 #endif

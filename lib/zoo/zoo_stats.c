@@ -142,9 +142,8 @@ static json_t *stats_object(const struct fz_zoo *z, const char *collector, uint6
 		put(e, "app", json_string(a->name), &ok);
 		if (z->conf.per_app)
 			put(e, "means", means_json(z, &z->means[i], &ok), &ok);
-		zoo_app_interval(a, &interval);
+		zoo_app_counts(a, &interval, &total);
 		put(e, "interval", counts_json(&interval, &ok), &ok);
-		zoo_app_total(a, &total);
 		put(e, "total", counts_json(&total, &ok), &ok);
 		zoo_counts_add(&all_interval, &interval);
 		zoo_counts_add(&all_total, &total);
@@ -223,9 +222,9 @@ int fz_zoo_table_text(const struct fz_zoo *z, char *buf, size_t cap)
 	appendf(buf, cap, &pos, "%-16s %12s %7s %7s %7s %16s\n", "app", "flows", "eleph%", "tort%",
 	        "cheet%", "bytes");
 	for (unsigned i = 0; i < z->n_apps; i++) {
-		struct zoo_counts total;
+		struct zoo_counts interval, total;
 
-		zoo_app_total(&z->apps[i], &total);
+		zoo_app_counts(&z->apps[i], &interval, &total);
 		if (total.flows == 0)
 			continue;
 		table_line(buf, cap, &pos, z->apps[i].name, &total);
