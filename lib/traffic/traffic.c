@@ -230,9 +230,7 @@ static int add_to_net(struct fz_traffic *t, struct net_bin *nb, const struct fz_
 			}
 		nb->has_top = 1;
 	}
-	memset(port, 0, 14);
-	port[14] = (uint8_t)(r->key.port[1] >> 8);
-	port[15] = (uint8_t)r->key.port[1];
+	traffic_port_key(port, r->key.port[1]);
 	topn_add(&nb->top[TOP_SRC_IP], r->key.addr[0], p[0] + p[1], by[0] + by[1]);
 	topn_add(&nb->top[TOP_DST_IP], r->key.addr[1], p[0] + p[1], by[0] + by[1]);
 	topn_add(&nb->top[TOP_DST_PORT], port, p[0] + p[1], by[0] + by[1]);

@@ -2,6 +2,8 @@
 #ifndef FZ_TRAFFIC_PRIV_H
 #define FZ_TRAFFIC_PRIV_H
 
+#include <string.h>
+
 #include "fz_traffic.h"
 #include "seen.h"
 #include "topn.h"
@@ -43,6 +45,20 @@ struct traffic_counters {
 /* Entries per top list a record can list (--top-n is capped to it). */
 #define TRAFFIC_LIST_MAX 256
 
+/* A destination port as a top-list key: zeros, then the port in network order. */
+static inline void traffic_port_key(uint8_t k[16], uint16_t port)
+{
+	memset(k, 0, 14);
+	k[14] = (uint8_t)(port >> 8);
+	k[15] = (uint8_t)port;
+}
+
+/* Entries of each top list a record shows: --top-n, capped. */
+static inline unsigned traffic_list_len(const struct fz_traffic_conf *conf)
+{
+	return conf->top_n < TRAFFIC_LIST_MAX ? conf->top_n : TRAFFIC_LIST_MAX;
+}
+
 /* One network's top lists in one bin, selected once for its record and its figures. */
 struct bin_tops {
 	const struct topn_entry *e[TOP__COUNT][TRAFFIC_LIST_MAX];
@@ -81,7 +97,7 @@ struct fz_traffic {
 	struct fz_counter_set set;
 	struct fz_json_buf jbuf;
 	struct traffic_text text;
-	struct bin_tops tops; /* the network being written (6 kB: not on the stack) */
+	struct bin_tops tops; /* the record being made (6 kB: not on the stack) */
 };
 
 /* Write bin b's records (one per network); partial when the run ended inside it. */

@@ -40,8 +40,7 @@ int fz_traffic_top_key_parse(json_t *k, int port, uint8_t out[16])
 
 		if (!json_is_integer(k) || p < 0 || p > 65535)
 			return -EINVAL;
-		out[14] = (uint8_t)(p >> 8);
-		out[15] = (uint8_t)p;
+		traffic_port_key(out, (uint16_t)p);
 		return 0;
 	}
 	if (text && inet_pton(AF_INET, text, &a4) == 1) {
@@ -52,14 +51,30 @@ int fz_traffic_top_key_parse(json_t *k, int port, uint8_t out[16])
 	return text && inet_pton(AF_INET6, text, out) == 1 ? 0 : -EINVAL;
 }
 
-/* The record's object; NULL without memory. */
-static json_t *record(struct fz_traffic *t, const struct bin *b, unsigned net, int partial)
+/* Each top list's first entries, as many as the record and the figures show. */
+static void select_tops(const struct fz_traffic *t, const struct net_bin *nb, struct bin_tops *tops)
+{
+	unsigned want = traffic_list_len(&t->conf);
+
+	if (want < FZ_TRAFFIC_TOP_MAX)
+		want = FZ_TRAFFIC_TOP_MAX;
+	tops->exact = 1;
+	for (int k = 0; k < TOP__COUNT; k++) {
+		tops->n[k] = nb->has_top ? topn_top(&nb->top[k], want, tops->e[k]) : 0;
+		if (nb->has_top && nb->top[k].full)
+			tops->exact = 0;
+	}
+}
+
+/* The record's object, with the top lists select_tops() chose; NULL without memory. */
+static json_t *record(struct fz_traffic *t, const struct bin *b, unsigned net, int partial,
+                      const struct bin_tops *tops)
 {
 	const struct net_bin *nb = &b->nets[net];
 	json_t *o = json_object(), *apps = json_object(), *top = json_object();
 	uint64_t start_ms = b->index * t->conf.bin_us / 1000;
 	uint64_t max_err = 0;
-	int exact = 1;
+	unsigned want = traffic_list_len(&t->conf);
 
 	if (o == NULL || apps == NULL || top == NULL)
 		goto fail;
@@ -87,16 +102,9 @@ static json_t *record(struct fz_traffic *t, const struct bin *b, unsigned net, i
 	apps = NULL;
 	for (int k = 0; k < TOP__COUNT; k++) {
 		json_t *list = json_array();
-		const struct topn_entry *e[TRAFFIC_LIST_MAX];
-		unsigned n = 0;
-		unsigned want = t->conf.top_n < TRAFFIC_LIST_MAX ? t->conf.top_n : TRAFFIC_LIST_MAX;
+		const struct topn_entry *const *e = tops->e[k];
+		unsigned n = tops->n[k] < want ? tops->n[k] : want;
 
-		if (nb->has_top) {
-			const struct topn *tn = &nb->top[k];
-
-			n = topn_top(tn, want, e);
-			exact &= !tn->full;
-		}
 		for (unsigned i = 0; list && i < n; i++) {
 			json_array_append_new(
 			    list,
@@ -111,7 +119,7 @@ static json_t *record(struct fz_traffic *t, const struct bin *b, unsigned net, i
 	}
 	json_object_set_new(o, "top", top);
 	top = NULL;
-	json_object_set_new(o, "top_exact", json_boolean(exact));
+	json_object_set_new(o, "top_exact", json_boolean(tops->exact));
 	json_object_set_new(o, "top_error_bytes", json_integer((json_int_t)max_err));
 	json_object_set_new(o, "partial", json_boolean(partial));
 	return o;
@@ -130,7 +138,8 @@ json_t *fz_traffic_open_record(struct fz_traffic *t, unsigned net)
 		errno = ENOENT;
 		return NULL;
 	}
-	o = record(t, &t->bins[t->n_bins - 1], net, 1);
+	select_tops(t, &t->bins[t->n_bins - 1].nets[net], &t->tops);
+	o = record(t, &t->bins[t->n_bins - 1], net, 1, &t->tops);
 	if (o == NULL)
 		errno = ENOMEM;
 	else
@@ -159,21 +168,6 @@ static int encode_text(const struct fz_item *it, void *arg, char *buf, size_t ca
 
 	(void)arg;
 	return fz_traffic_text_record(x->t, x->b, x->net, x->partial, x->tops, buf, cap);
-}
-
-/* Each top list's first entries, as many as the record and the figures show. */
-static void select_tops(const struct fz_traffic *t, const struct net_bin *nb, struct bin_tops *tops)
-{
-	unsigned want = t->conf.top_n < TRAFFIC_LIST_MAX ? t->conf.top_n : TRAFFIC_LIST_MAX;
-
-	if (want < FZ_TRAFFIC_TOP_MAX)
-		want = FZ_TRAFFIC_TOP_MAX;
-	tops->exact = 1;
-	for (int k = 0; k < TOP__COUNT; k++) {
-		tops->n[k] = nb->has_top ? topn_top(&nb->top[k], want, tops->e[k]) : 0;
-		if (nb->has_top && nb->top[k].full)
-			tops->exact = 0;
-	}
 }
 
 /* The figures bin_closed gets: the counts, the alert counts, the first top entries. */
@@ -218,7 +212,7 @@ void fz_traffic_write_bin(struct fz_traffic *t, struct bin *b, int partial)
 			it.body = &body;
 			it.encode = encode_text;
 		} else {
-			o = record(t, b, net, partial);
+			o = record(t, b, net, partial, tops);
 			it.body = o;
 			it.encode = encode;
 		}

@@ -208,7 +208,7 @@ int fz_traffic_text_record(const struct fz_traffic *t, const struct bin *b, unsi
 	const struct traffic_text *x = &t->text;
 	struct text_out w = {buf, buf + (cap ? cap - 1 : 0), cap == 0};
 	uint64_t start_ms = b->index * t->conf.bin_us / 1000, max_err = 0;
-	unsigned want = t->conf.top_n < TRAFFIC_LIST_MAX ? t->conf.top_n : TRAFFIC_LIST_MAX;
+	unsigned want = traffic_list_len(&t->conf);
 	int first = 1;
 
 	put(&w, x->net_head[net], x->net_head_len[net]);
