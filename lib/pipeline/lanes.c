@@ -88,16 +88,25 @@ static void snapshot(struct fz_pipeline *p)
 			                         (char *)p->state_next + p->state_off[i]);
 }
 
+/* size bytes (a multiple of 64), 64-byte aligned and zero; NULL for 0 or without memory. */
+static void *area(size_t size)
+{
+	void *a = size ? aligned_alloc(64, size) : NULL;
+
+	if (a)
+		memset(a, 0, size);
+	return a;
+}
+
 int fz_pipeline_lanes_create(struct fz_pipeline *p, unsigned n, void *const *encode_args)
 {
 	if (n == 0 || n > FZ_PIPELINE_MAX_LANES)
 		return -EINVAL;
 	if (p->lanes)
 		return -EBUSY;
-	p->lanes = aligned_alloc(64, n * sizeof(*p->lanes));
+	p->lanes = area(n * sizeof(*p->lanes));
 	if (p->lanes == NULL)
 		return -ENOMEM;
-	memset(p->lanes, 0, n * sizeof(*p->lanes));
 	p->n_lanes = n;
 	for (unsigned i = 0; i < n; i++) {
 		struct lane *l = &p->lanes[i];
@@ -110,29 +119,22 @@ int fz_pipeline_lanes_create(struct fz_pipeline *p, unsigned n, void *const *enc
 
 			b->recs = aligned_alloc(64, BATCH_RECS * sizeof(*b->recs));
 			b->out = malloc(BATCH_RECS * sizeof(*b->out));
-			if (p->state_size)
-				b->state = aligned_alloc(64, p->state_size);
-			if (p->scratch_size && (b->scratch = aligned_alloc(64, p->scratch_size)))
-				memset(b->scratch, 0, p->scratch_size);
+			b->state = area(p->state_size);
+			b->scratch = area(p->scratch_size);
 			if (b->recs == NULL || b->out == NULL || (p->state_size && !b->state) ||
-			    (p->scratch_size && !b->scratch)) {
-				fz_pipeline__lanes_free(p);
-				p->n_lanes = 0;
-				return -ENOMEM;
-			}
+			    (p->scratch_size && !b->scratch))
+				goto nomem;
 		}
 	}
-	if (p->state_size) {
-		p->state_next = aligned_alloc(64, p->state_size);
-		if (p->state_next == NULL) {
-			fz_pipeline__lanes_free(p);
-			p->n_lanes = 0;
-			return -ENOMEM;
-		}
-		snapshot(p);
-	}
+	if (p->state_size && (p->state_next = area(p->state_size)) == NULL)
+		goto nomem;
+	snapshot(p);
 	p->lanes_on = 1;
 	return 0;
+nomem:
+	fz_pipeline__lanes_free(p);
+	p->n_lanes = 0;
+	return -ENOMEM;
 }
 
 /* The stats lcore's side. */

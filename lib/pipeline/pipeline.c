@@ -326,23 +326,14 @@ static inline void flow_to_lanes(struct fz_pipeline *p, const struct fz_flow_rec
 	fz_pipeline__lane_flow(p, rec, fi.zoo);
 }
 
-void fz_pipeline_flow(struct fz_pipeline *p, const struct fz_flow_rec *rec)
+/* A flow without export lanes taking flows: the consumers, then the exporters from here. */
+static void flow_here(struct fz_pipeline *p, const struct fz_flow_rec *rec)
 {
 	struct fz_flow_item fi = {.rec = rec, .zoo = NULL};
 	struct fz_item it;
 	char key[KEY_CAP];
 	int klen;
 
-	if (rec->last_us > p->packet_us)
-		p->packet_us = rec->last_us;
-	if (rec->kind != FZ_REC_FLOW) {
-		report(p, rec);
-		return;
-	}
-	if (p->lanes_on && (p->kinds & FZ_ITEM_BIT(FZ_ITEM_FLOW))) {
-		flow_to_lanes(p, rec);
-		return;
-	}
 	p->c.flows++;
 	for (unsigned i = 0; i < p->n_flow_calls; i++)
 		p->flow_calls[i].fn(p->flow_calls[i].arg, rec, &fi);
@@ -365,21 +356,36 @@ void fz_pipeline_flow(struct fz_pipeline *p, const struct fz_flow_rec *rec)
 	fz_pipeline_emit(p, &it);
 }
 
+/* Do flows go to the export lanes (which only fz_pipeline_lanes_stop changes)? */
+static inline int lanes_take_flows(const struct fz_pipeline *p)
+{
+	return p->lanes_on && (p->kinds & FZ_ITEM_BIT(FZ_ITEM_FLOW));
+}
+
+/* One element of a worker's ring, to where it goes. */
+static inline void element(struct fz_pipeline *p, const struct fz_flow_rec *rec, int lanes)
+{
+	if (rec->last_us > p->packet_us)
+		p->packet_us = rec->last_us;
+	if (rec->kind != FZ_REC_FLOW)
+		report(p, rec);
+	else if (lanes)
+		flow_to_lanes(p, rec);
+	else
+		flow_here(p, rec);
+}
+
+void fz_pipeline_flow(struct fz_pipeline *p, const struct fz_flow_rec *rec)
+{
+	element(p, rec, lanes_take_flows(p));
+}
+
 void fz_pipeline_flows(struct fz_pipeline *p, const struct fz_flow_rec *recs, unsigned n)
 {
-	if (!p->lanes_on || !(p->kinds & FZ_ITEM_BIT(FZ_ITEM_FLOW))) {
-		for (unsigned i = 0; i < n; i++)
-			fz_pipeline_flow(p, &recs[i]);
-		return;
-	}
-	for (unsigned i = 0; i < n; i++) {
-		if (recs[i].last_us > p->packet_us)
-			p->packet_us = recs[i].last_us;
-		if (recs[i].kind != FZ_REC_FLOW)
-			report(p, &recs[i]);
-		else
-			flow_to_lanes(p, &recs[i]);
-	}
+	int lanes = lanes_take_flows(p);
+
+	for (unsigned i = 0; i < n; i++)
+		element(p, &recs[i], lanes);
 }
 
 uint64_t fz_pipeline_packet_us(const struct fz_pipeline *p)
