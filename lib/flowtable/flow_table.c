@@ -61,7 +61,7 @@ struct fz_flow_table {
 	uint32_t free_head;  /* free entries, linked through next */
 	uint32_t never_used; /* entries [never_used, capacity) were never handed out */
 	struct list lists[L__COUNT];
-	uint64_t next_id;
+	uint64_t next_id; /* the next record's flow id: the worker in the top 16 bits */
 	struct fz_flow_table_stats stats;
 };
 
@@ -174,33 +174,41 @@ static void fill_rec(const struct fz_flow_table *t, const struct entry *e, struc
 	rec->worker = t->conf.worker;
 }
 
+/* Where the next record is built: the exporter's slot, or local. */
+static inline struct fz_flow_rec *rec_at(struct fz_flow_table *t, struct fz_flow_rec *local)
+{
+	return t->conf.rec_slot ? t->conf.rec_slot(t->conf.export_arg) : local;
+}
+
 /* A bin report: e's counts so far, before a packet of a later bin is counted. */
 static void report_bin(struct fz_flow_table *t, struct entry *e)
 {
-	struct fz_flow_rec rec;
+	struct fz_flow_rec local, *rec = rec_at(t, &local);
 
-	fill_rec(t, e, &rec);
-	rec.kind = FZ_REC_BIN;
-	t->conf.export_fn(t->conf.export_arg, &rec, &e->app_state);
+	fill_rec(t, e, rec);
+	rec->kind = FZ_REC_BIN;
+	t->conf.export_fn(t->conf.export_arg, rec, &e->app_state);
 }
 
 static void export_entry(struct fz_flow_table *t, struct entry *e, enum fz_end_reason reason)
 {
-	struct fz_flow_rec rec;
+	struct fz_flow_rec local, *rec = rec_at(t, &local);
 
-	fill_rec(t, e, &rec);
-	rec.flow_id = ((uint64_t)t->conf.worker << 48) | (t->next_id++ & 0xffffffffffffULL);
-	rec.end_reason = (uint8_t)reason;
+	fill_rec(t, e, rec);
+	rec->flow_id = t->next_id;
+	/* The id's low 48 bits wrap without reaching the worker's 16. */
+	t->next_id = (t->next_id & ~0xffffffffffffULL) | ((t->next_id + 1) & 0xffffffffffffULL);
+	rec->end_reason = (uint8_t)reason;
 	t->stats.ended[reason]++;
-	t->conf.export_fn(t->conf.export_arg, &rec, &e->app_state);
+	t->conf.export_fn(t->conf.export_arg, rec, &e->app_state);
 }
 
 /*
- * Export a flow and return its entry to the free list. Every caller ends the
- * least recently active flow of a list (idle expiry, linger expiry, eviction,
- * flush), so the entry is its list's tail.
+ * Export a flow and take its entry out of the lists and the hash chains.
+ * Every caller ends the least recently active flow of a list (idle expiry,
+ * linger expiry, eviction, flush), so the entry is its list's tail.
  */
-static void end_entry(struct fz_flow_table *t, uint32_t link, enum fz_end_reason reason)
+static void retire_entry(struct fz_flow_table *t, uint32_t link, enum fz_end_reason reason)
 {
 	struct entry *e = ent(t, link);
 
@@ -208,7 +216,13 @@ static void end_entry(struct fz_flow_table *t, uint32_t link, enum fz_end_reason
 	list_unlink_tail(t, list_of(t, e), link);
 	hash_unlink(t, link);
 	e->flags = 0;
-	e->next = t->free_head;
+}
+
+/* Export a flow and return its entry to the free list. */
+static void end_entry(struct fz_flow_table *t, uint32_t link, enum fz_end_reason reason)
+{
+	retire_entry(t, link, reason);
+	ent(t, link)->next = t->free_head;
 	t->free_head = link;
 	t->stats.active--;
 }
@@ -270,8 +284,10 @@ static uint32_t alloc_entry(struct fz_flow_table *t)
 			if (pe->prev)
 				__builtin_prefetch(ent(t, pe->prev), 1);
 		}
-		end_entry(t, v, FZ_END_EVICTED);
-		link = t->free_head;
+		/* The victim's entry is the new flow's: active stays as it is. */
+		retire_entry(t, v, FZ_END_EVICTED);
+		t->stats.created++;
+		return v;
 	}
 	t->free_head = ent(t, link)->next;
 	t->stats.active++;
@@ -500,6 +516,7 @@ struct fz_flow_table *fz_flow_table_create(const struct fz_flow_table_conf *conf
 	if (t == NULL)
 		return NULL;
 	t->conf = *conf;
+	t->next_id = (uint64_t)conf->worker << 48;
 	t->mask = (uint32_t)(nb - 1);
 	t->ents = fz_table_mem_alloc((size_t)conf->capacity * sizeof(struct entry));
 	t->buckets = fz_table_mem_alloc(nb * sizeof(uint32_t));

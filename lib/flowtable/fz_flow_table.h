@@ -30,6 +30,11 @@ struct fz_flow_table_conf {
 	uint16_t worker;    /* goes into records and the top 16 bits of flow ids */
 	fz_flow_export_fn export_fn;
 	void *export_arg;
+	/* Optional: where to write the next record (called with export_arg).
+	 * The table fills the record there and then calls export_fn with it,
+	 * so records are built where they are kept, with no copy in between.
+	 * NULL: the table builds each record on its own stack. */
+	struct fz_flow_rec *(*rec_slot)(void *arg);
 	/* Optional: the network id of each end of a new record's key (canonical
 	 * order), kept in the entry and written into its records (rec->net). */
 	void (*net_fn)(void *arg, const struct fz_flow_key *key, uint16_t net[2]);

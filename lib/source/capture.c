@@ -87,7 +87,7 @@ static int open_common(struct fz_capture *c, char *err, size_t errlen)
 	return 0;
 }
 
-int fz_capture__ensure(struct fz_capture *c, size_t n, unsigned k)
+int fz_capture__refill(struct fz_capture *c, size_t n, unsigned k)
 {
 	size_t remain = c->size - c->pos, want = n > CHUNK ? n : CHUNK;
 	int o = !c->cur;

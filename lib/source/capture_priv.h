@@ -69,8 +69,17 @@ static inline uint32_t cap_u32(const struct fz_capture *c, const uint8_t *p)
  * Make n bytes from pos at hand: 1 when they are; 0 when they are not and
  * frames of this burst (k) still point into the buffer (the next burst
  * reads on); -1 when the capture ends first (what is there stays at hand).
+ * fz_capture__refill is its slow part, for when they are not in the buffer.
  */
-int fz_capture__ensure(struct fz_capture *c, size_t n, unsigned k);
+int fz_capture__refill(struct fz_capture *c, size_t n, unsigned k);
+
+static inline int fz_capture__ensure(struct fz_capture *c, size_t n, unsigned k)
+{
+	/* Nearly always there: the refill is out of line. */
+	if (__builtin_expect(c->size - c->pos >= n, 1))
+		return 1;
+	return fz_capture__refill(c, n, k);
+}
 
 /* Stop reading: the state and why (printf-like). */
 void fz_capture__stop(struct fz_capture *c, enum fz_capture_state st, const char *fmt, ...)

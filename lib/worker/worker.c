@@ -121,13 +121,23 @@ static void stage_push(struct fz_worker *w)
 	w->n_stage = 0;
 }
 
-static void stage(struct fz_worker *w, const struct fz_flow_rec *rec)
+/* Where the next staged record goes (the stage is pushed first when full). */
+static struct fz_flow_rec *stage_slot(void *arg)
 {
+	struct fz_worker *w = arg;
+
 	if (w->n_stage == STAGE)
 		stage_push(w);
-	w->stage[w->n_stage++] = *rec;
+	return &w->stage[w->n_stage];
 }
 
+static void stage(struct fz_worker *w, const struct fz_flow_rec *rec)
+{
+	*stage_slot(w) = *rec;
+	w->n_stage++;
+}
+
+/* The table built rec in the stage's next slot (stage_slot): keep it. */
 static void on_export(void *arg, struct fz_flow_rec *rec, const uint64_t *app_state)
 {
 	struct fz_worker *w = arg;
@@ -135,7 +145,7 @@ static void on_export(void *arg, struct fz_flow_rec *rec, const uint64_t *app_st
 	rec->app = ((const struct fz_l7_flow *)app_state)->app;
 	if (rec->kind == FZ_REC_BIN)
 		w->c.bin_reports++;
-	stage(w, rec);
+	w->n_stage++;
 }
 
 static void on_new_flow(void *arg, const struct fz_flow_key *key, uint16_t net[2])
@@ -509,6 +519,7 @@ struct fz_worker *fz_worker_create(const struct fz_worker_conf *conf)
 	tc.worker = conf->id;
 	tc.export_fn = on_export;
 	tc.export_arg = w;
+	tc.rec_slot = stage_slot;
 	if (conf->networks) {
 		tc.net_fn = on_new_flow;
 		tc.net_arg = (void *)conf->networks;
