@@ -49,6 +49,10 @@ struct fz_flow_rec {
 	uint8_t pad;
 };
 
+/* No padding: a record written field by field has every byte set. */
+_Static_assert(sizeof(struct fz_flow_rec) == sizeof(struct fz_flow_key) + 4 + 7 * 8 + 8,
+               "struct fz_flow_rec has no padding");
+
 /*
  * What travels on a worker's ring. A finished flow; a bin report (the
  * flow's state before a packet of a later traffic bin was counted: its
