@@ -154,7 +154,8 @@ static void hash_unlink(struct fz_flow_table *t, uint32_t link)
  * written (the record has no padding of its own: fz_record.h), so a slot
  * needs no clearing first; test_flowtable's test_rec_slot checks it.
  */
-static void fill_rec(const struct fz_flow_table *t, const struct entry *e, struct fz_flow_rec *rec)
+static inline void fill_rec(const struct fz_flow_table *t, const struct entry *e,
+                            struct fz_flow_rec *rec)
 {
 	int s = (e->flags & E_INIT_SWAPPED) ? 1 : 0;
 
@@ -198,7 +199,7 @@ static void report_bin(struct fz_flow_table *t, struct entry *e)
 	t->conf.export_fn(t->conf.export_arg, rec, &e->app_state);
 }
 
-static void export_entry(struct fz_flow_table *t, struct entry *e, enum fz_end_reason reason)
+static inline void export_entry(struct fz_flow_table *t, struct entry *e, enum fz_end_reason reason)
 {
 	struct fz_flow_rec local, *rec = rec_at(t, &local);
 
@@ -216,7 +217,7 @@ static void export_entry(struct fz_flow_table *t, struct entry *e, enum fz_end_r
  * Every caller ends the least recently active flow of a list (idle expiry,
  * linger expiry, eviction, flush), so the entry is its list's tail.
  */
-static void retire_entry(struct fz_flow_table *t, uint32_t link, enum fz_end_reason reason)
+static inline void retire_entry(struct fz_flow_table *t, uint32_t link, enum fz_end_reason reason)
 {
 	struct entry *e = ent(t, link);
 

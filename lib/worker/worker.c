@@ -98,7 +98,7 @@ unsigned fz_ring_take(struct rte_ring *r, struct fz_flow_rec *recs, unsigned max
 /* Send staged records to the stats lcore. Offline waits for room; live never
  * waits: what does not fit is dropped and counted (ring_full), so a slow
  * consumer can never stall packet processing. */
-static void stage_push(struct fz_worker *w)
+__attribute__((noinline)) static void stage_push(struct fz_worker *w)
 {
 	unsigned sent = 0, spins = 0;
 
@@ -126,8 +126,8 @@ static struct fz_flow_rec *stage_slot(void *arg)
 {
 	struct fz_worker *w = arg;
 
-	if (w->n_stage == STAGE)
-		stage_push(w);
+	if (__builtin_expect(w->n_stage == STAGE, 0))
+		stage_push(w); /* once every STAGE records: out of line */
 	return &w->stage[w->n_stage];
 }
 
@@ -200,7 +200,6 @@ static void on_packet(void *arg, unsigned i, const struct fz_flow_pkt_view *v)
 	const struct fz_pkt *p = &w->pkts[i];
 	struct fz_l7_flow *st = (struct fz_l7_flow *)v->app_state;
 
-	w->c.flow_packets++;
 	if (!st->done && p->payload_len && w->scratch)
 		fz_l7_scan(w->conf.l7, w->scratch, st, v->dir, p->key.proto, w->sport[i],
 		           w->dport[i], p->payload, p->payload_len);
@@ -229,7 +228,9 @@ static enum fz_parse_status parse_frame(uint8_t link, const uint8_t *d, uint32_t
 static void handle_burst(struct fz_worker *w, const struct fz_worker_queue *q,
                          const struct fz_frame *fr, unsigned n)
 {
-	uint64_t tsc_us = 0;
+	/* The clock, the burst's latest time and its bytes stay in registers
+	 * (the counters are read by a monitor: stored once a burst). */
+	uint64_t tsc_us = 0, now = w->now_us, latest = 0, bytes = 0;
 	unsigned k = 0;
 	int use_ts = q->ts_us && w->pkt_clock;
 
@@ -241,14 +242,13 @@ static void handle_burst(struct fz_worker *w, const struct fz_worker_queue *q,
 		enum fz_parse_status st;
 		uint64_t t = tsc_us;
 
-		w->c.packets++;
-		w->c.bytes += m->pkt_len;
+		bytes += m->pkt_len;
 		if (use_ts && m->has_ts)
 			t = m->ts_us;
 		else if (w->conf.clock == FZ_CLOCK_PCAP)
-			t = w->now_us; /* no stamp on this packet: keep the clock where it is */
-		if (t > w->now_us)
-			w->now_us = t;
+			t = now; /* no stamp on this packet: keep the clock where it is */
+		if (t > now)
+			now = t;
 		st = parse_frame(m->link, m->data, m->len, p);
 		if (st != FZ_PARSE_OK) {
 			w->c.parse[st]++;
@@ -265,15 +265,18 @@ static void handle_burst(struct fz_worker *w, const struct fz_worker_queue *q,
 			else if (!fz_frag_table_resolve(w->frag, p, t))
 				w->c.fragments_unmatched++;
 		}
-		w->when[k] = t;
+		/* The flow table wants non-decreasing times within a burst. */
+		if (t > latest)
+			latest = t;
+		w->when[k] = latest;
 		w->sport[k] = p->key.port[0];
 		w->dport[k] = p->key.port[1];
 		k++;
 	}
-	/* The flow table wants non-decreasing times within a burst. */
-	for (unsigned i = 1; i < k; i++)
-		if (w->when[i] < w->when[i - 1])
-			w->when[i] = w->when[i - 1];
+	w->now_us = now;
+	w->c.packets += n;
+	w->c.bytes += bytes;
+	w->c.flow_packets += k; /* each goes through the table (on_packet) */
 	w->n_det = 0;
 	fz_flow_table_update_burst(w->table, w->pkts, k, w->when, on_packet, w);
 	if (w->n_det)
