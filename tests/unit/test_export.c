@@ -458,7 +458,11 @@ static void test_writebehind(void)
 	FZ_CHECK_INT((long)192 << 20, (long)w.start);
 	FZ_CHECK_INT((long)64 << 20, (long)w.done);
 	FZ_CHECK_INT(0, resident_pages(fd, 0, 64));
-	FZ_CHECK_INT(136 * page_mib, resident_pages(fd, 64, 200));
+	/* Not dropped: the last 8 MiB, just written, are all there. The kernel
+	 * may reclaim some older ones under memory pressure (CI saw 2 of the
+	 * 136 MiB gone), never the most recent first, and not all of them. */
+	FZ_CHECK_INT(8 * page_mib, resident_pages(fd, 192, 200));
+	FZ_CHECK(resident_pages(fd, 64, 192) > 0);
 	close(fd);
 
 	fd = open(path, O_WRONLY | O_APPEND);
