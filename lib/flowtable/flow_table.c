@@ -61,7 +61,8 @@ struct fz_flow_table {
 	uint32_t free_head;  /* free entries, linked through next */
 	uint32_t never_used; /* entries [never_used, capacity) were never handed out */
 	struct list lists[L__COUNT];
-	uint64_t next_id; /* the next record's flow id: the worker in the top 16 bits */
+	uint64_t id_worker; /* flow ids: the worker in the top 16 bits, */
+	uint64_t next_id;   /* a count in the low 48 */
 	struct fz_flow_table_stats stats;
 };
 
@@ -204,9 +205,7 @@ static inline void export_entry(struct fz_flow_table *t, struct entry *e, enum f
 	struct fz_flow_rec local, *rec = rec_at(t, &local);
 
 	fill_rec(t, e, rec);
-	rec->flow_id = t->next_id;
-	/* The id's low 48 bits wrap without reaching the worker's 16. */
-	t->next_id = (t->next_id & ~0xffffffffffffULL) | ((t->next_id + 1) & 0xffffffffffffULL);
+	rec->flow_id = t->id_worker | (t->next_id++ & 0xffffffffffffULL);
 	rec->end_reason = (uint8_t)reason;
 	t->stats.ended[reason]++;
 	t->conf.export_fn(t->conf.export_arg, rec, &e->app_state);
@@ -525,7 +524,7 @@ struct fz_flow_table *fz_flow_table_create(const struct fz_flow_table_conf *conf
 	if (t == NULL)
 		return NULL;
 	t->conf = *conf;
-	t->next_id = (uint64_t)conf->worker << 48;
+	t->id_worker = (uint64_t)conf->worker << 48;
 	t->mask = (uint32_t)(nb - 1);
 	t->ents = fz_table_mem_alloc((size_t)conf->capacity * sizeof(struct entry));
 	t->buckets = fz_table_mem_alloc(nb * sizeof(uint32_t));
