@@ -142,8 +142,8 @@ static int jsonl_take(struct fz_exporter *e, struct fz_item *it)
 	}
 	if (j->z)
 		rc = fz_jsonl__zstd_line(j->z, j->f, json, len);
-	else if (fwrite(json, 1, len, j->f) != len || fputc('\n', j->f) == EOF)
-		rc = errno ? -errno : -EIO;
+	else if (fwrite_unlocked(json, 1, len, j->f) != len || putc_unlocked('\n', j->f) == EOF)
+		rc = errno ? -errno : -EIO; /* unlocked: one thread at a time uses an exporter */
 	if (rc < 0) {
 		j->unflushed++; /* this one too */
 		fail(j, -rc, "write");
