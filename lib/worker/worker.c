@@ -54,8 +54,6 @@ struct fz_worker {
 	/* The current burst. */
 	struct fz_pkt pkts[BURST];
 	uint64_t when[BURST];
-	uint16_t sport[BURST]; /* packet-order ports, before the table canonicalizes keys */
-	uint16_t dport[BURST];
 	struct fz_hostwatch_pkt det[BURST]; /* attack detection: the burst's packets */
 	unsigned n_det;
 	/* Records waiting for the ring. */
@@ -201,8 +199,9 @@ static void on_packet(void *arg, unsigned i, const struct fz_flow_pkt_view *v)
 	struct fz_l7_flow *st = (struct fz_l7_flow *)v->app_state;
 
 	if (!st->done && p->payload_len && w->scratch)
-		fz_l7_scan(w->conf.l7, w->scratch, st, v->dir, p->key.proto, w->sport[i],
-		           w->dport[i], p->payload, p->payload_len);
+		/* The key is in canonical order now: the sender's end has its source port. */
+		fz_l7_scan(w->conf.l7, w->scratch, st, v->dir, p->key.proto, p->key.port[v->sender],
+		           p->key.port[!v->sender], p->payload, p->payload_len);
 	if (w->hw && (v->net[!v->sender] || w->conf.networks == NULL))
 		w->det[w->n_det++] = (struct fz_hostwatch_pkt){
 		    p->key.addr[!v->sender], p->key.addr[v->sender], w->when[i],   p->ip_len,
@@ -269,8 +268,6 @@ static void handle_burst(struct fz_worker *w, const struct fz_worker_queue *q,
 		if (t > latest)
 			latest = t;
 		w->when[k] = latest;
-		w->sport[k] = p->key.port[0];
-		w->dport[k] = p->key.port[1];
 		k++;
 	}
 	w->now_us = now;
