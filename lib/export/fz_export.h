@@ -72,6 +72,12 @@ struct fz_item {
 	const char *json;
 	size_t len;
 	int json_rc; /* 0 not yet encoded, 1 encoded, < 0 the encoder's error */
+	/* A flow's bytes made ahead by prep_for's ops->prepare (export lanes);
+	 * prep_for NULL: nothing made ahead, the exporter does it in take(). */
+	const struct fz_exporter *prep_for;
+	const void *prep; /* aligned to 8 */
+	size_t prep_len;
+	int prep_rc; /* prepare's result: the length, or its negative errno */
 };
 
 /*
@@ -129,6 +135,20 @@ struct fz_exporter_ops {
 	const struct fz_exporter_counters *counters;
 	/* Reopen files (SIGHUP, for logrotate); may be NULL. Returns 0 or a negative errno. */
 	int (*reopen)(struct fz_exporter *e);
+	/*
+	 * May be NULL. The part of taking a flow item that depends on the item
+	 * alone (its encoding in the exporter's own format), which the export
+	 * lanes do side by side before the item's turn: write at most
+	 * prepare_cap bytes to buf (aligned to 8) and return their length, or a
+	 * negative errno. It must not change the exporter: several lanes call it
+	 * at once, while another lane's take() runs. take() then finds the
+	 * result in it->prep (it->prep_for == this exporter); without lanes it
+	 * gets none and does the work itself. One exporter of a pipeline at
+	 * most is prepared for (the first added that has it).
+	 */
+	int (*prepare)(const struct fz_exporter *e, const struct fz_item *it, void *buf,
+	               size_t cap);
+	size_t prepare_cap;
 	void (*close)(struct fz_exporter *e);
 };
 

@@ -365,7 +365,25 @@ static void lane_turn(struct fz_pipeline *p, struct lane_batch *b)
 			                          part(b->scratch, p->scratch_off[i]));
 }
 
-/* Record i's key text and JSON into the arena (the part lanes do side by side). */
+/* The prepared exporter's bytes of the flow item it, into the arena at len (aligned). */
+static size_t prepare_rec(struct fz_pipeline *p, struct fz_json_buf *a, const struct fz_item *it,
+                          struct lane_out *o, size_t len)
+{
+	const struct fz_exporter *e = p->exporters[p->prep_ex];
+	size_t cap = e->ops->prepare_cap;
+
+	len = (len + 7) & ~(size_t)7;
+	if (buf_room(a, len, cap, ARENA_FIRST) < 0) {
+		o->prep_rc = -ENOMEM;
+		return len;
+	}
+	o->prep_off = (uint32_t)len;
+	o->prep_rc = e->ops->prepare(e, it, a->buf + len, cap);
+	return o->prep_rc > 0 ? len + (size_t)o->prep_rc : len;
+}
+
+/* Record i's key text, the prepared exporter's bytes and JSON into the arena (the part
+ * lanes do side by side). */
 static size_t encode_rec(struct fz_pipeline *p, struct lane *l, struct lane_batch *b, unsigned i,
                          size_t len)
 {
@@ -384,9 +402,13 @@ static size_t encode_rec(struct fz_pipeline *p, struct lane *l, struct lane_batc
 		o->key_len = n > 0 ? (uint32_t)n : 0;
 		len += o->key_len;
 	}
-	if (!p->flow_json)
+	if (p->prep_ex < 0 && !p->flow_json)
 		return len;
 	flow_item(p, l, &b->recs[i], &fi, &it);
+	if (p->prep_ex >= 0)
+		len = prepare_rec(p, a, &it, o, len);
+	if (!p->flow_json)
+		return len;
 	for (;;) {
 		if (buf_room(a, len, room, ARENA_FIRST) < 0) {
 			n = -ENOMEM;
@@ -426,6 +448,12 @@ static void write_rec(struct fz_pipeline *p, struct lane *l, struct lane_batch *
 		it.len = o->json_len;
 	}
 	it.json_rc = o->json_rc;
+	if (p->prep_ex >= 0) {
+		it.prep_for = p->exporters[p->prep_ex];
+		it.prep_rc = o->prep_rc;
+		it.prep = o->prep_rc >= 0 ? l->arena.buf + o->prep_off : NULL;
+		it.prep_len = o->prep_rc >= 0 ? (size_t)o->prep_rc : 0;
+	}
 	fz_pipeline__take(p, &it);
 }
 

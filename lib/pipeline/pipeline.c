@@ -90,6 +90,7 @@ struct fz_pipeline *fz_pipeline_create(const struct fz_pipeline_conf *conf)
 	if (p == NULL)
 		return NULL;
 	p->conf = *conf;
+	p->prep_ex = -1;
 	p->jbuf.max = conf->json_max ? conf->json_max : (16u << 20);
 	p->pub = fz_counter_pub_create(sizeof(struct pipe_counters));
 	p->epub = fz_counter_pub_create_blocks(sizeof(p->ec[0]), FZ_PIPELINE_MAX_EXPORTERS);
@@ -244,6 +245,9 @@ int fz_pipeline_add_exporter(struct fz_pipeline *p, struct fz_exporter *e)
 	p->flags |= e->flags;
 	if ((e->kinds & FZ_ITEM_BIT(FZ_ITEM_FLOW)) && !(e->flags & FZ_EXPORTER_BINARY))
 		p->flow_json = 1;
+	if ((e->kinds & FZ_ITEM_BIT(FZ_ITEM_FLOW)) && e->ops->prepare && e->ops->prepare_cap &&
+	    p->prep_ex < 0)
+		p->prep_ex = (int)p->n_exporters - 1;
 	return 0;
 }
 

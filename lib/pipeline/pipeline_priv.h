@@ -71,6 +71,8 @@ struct lane_out {
 	uint32_t json_off, json_len;
 	uint32_t key_off, key_len;
 	int json_rc; /* 0: not encoded (no JSON exporter takes flows), 1, or < 0 */
+	uint32_t prep_off;
+	int prep_rc; /* the prepared exporter's bytes: their length, or < 0 */
 };
 
 struct lane_batch {
@@ -112,6 +114,7 @@ struct fz_pipeline {
 	unsigned kinds; /* union of the exporters' kinds */
 	unsigned flags; /* union of the exporters' flags */
 	int flow_json;  /* an exporter that takes flows reads their JSON */
+	int prep_ex;    /* the exporter whose ops->prepare the lanes run, or -1 */
 	struct fz_json_buf jbuf;
 	uint64_t packet_us;
 	struct pipe_counters c;
