@@ -326,7 +326,7 @@ static struct fz_exporter *open_to(const char *collector, unsigned tmpl_msgs, un
 /* An exporter to a socket of ours on loopback (UDP, or TCP listening). */
 static struct fz_exporter *open_local(int type, int *fd, unsigned tmpl_msgs, unsigned mtu)
 {
-	unsigned port;
+	unsigned port = 0; /* local_socket sets it unless it fails */
 	char col[64];
 
 	*fd = local_socket(type, &port);
