@@ -15,13 +15,9 @@
 set -eu
 exe=$1 cap=$2 out=$3 name=$4
 shift 4
-mkdir -p "$out"
-valgrind --tool=callgrind --callgrind-out-file="$out/cg.$name" "$exe" --pcap "$cap" \
-	--progress off --status-interval 0 --summary "$out/summary.$name.json" "$@" \
-	>"$out/log.$name" 2>&1 || true
+"$(dirname "$0")/callgrind_flowzoo.sh" "$exe" "$cap" "$out" "$name" "$@"
 pkts=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['packets'])" \
 	"$out/summary.$name.json")
-callgrind_annotate --inclusive=yes --threshold=100 "$out/cg.$name" >"$out/annot.$name" 2>/dev/null
 python3 - "$out/annot.$name" "$pkts" "$name" <<'PY'
 import re, sys
 annot, pkts, name = sys.argv[1], int(sys.argv[2]), sys.argv[3]
