@@ -92,8 +92,7 @@ int fz_capture__refill(struct fz_capture *c, size_t n, unsigned k)
 	size_t remain = c->size - c->pos, want = n > CHUNK ? n : CHUNK;
 	int o = !c->cur;
 
-	if (remain >= n)
-		return 1;
+	/* fz_capture__ensure found fewer than n bytes at hand. */
 	if (c->fd < 0 || c->at_eof)
 		return -1;
 	/* Frames of this burst point into the current buffer; the other one is
