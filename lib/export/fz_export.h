@@ -78,6 +78,12 @@ struct fz_item {
 	const void *prep; /* aligned to 8 */
 	size_t prep_len;
 	int prep_rc; /* prepare's result: the length, or its negative errno */
+	/* 1: the item's bytes (json, key, prep; stream and app are fixed names)
+	 * stay valid until the exporter's ops->batch_end, so an exporter that
+	 * has it may keep pointers to them until then (the export lanes: the
+	 * bytes are the batch's, until the end of its turn). 0: until take()
+	 * returns. */
+	int held;
 };
 
 /*
@@ -149,6 +155,14 @@ struct fz_exporter_ops {
 	int (*prepare)(const struct fz_exporter *e, const struct fz_item *it, void *buf,
 	               size_t cap);
 	size_t prepare_cap;
+	/*
+	 * May be NULL. The end of a run of held items (it->held): the export
+	 * lanes call it at the end of each turn, before poll(). An exporter
+	 * that kept pointers into held items hands them on or copies them here;
+	 * once it returns, they are gone. A take() of an item not held comes
+	 * after everything taken before it, held or not.
+	 */
+	void (*batch_end)(struct fz_exporter *e);
 	void (*close)(struct fz_exporter *e);
 };
 

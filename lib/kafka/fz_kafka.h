@@ -65,6 +65,7 @@ struct fz_kafka_counters {
 	uint64_t failed;     /* delivery reports with an error, not counting flush()'s take-backs */
 	uint64_t retries;    /* messages sent again after an error (librdkafka's statistics) */
 	uint64_t queue_full; /* times librdkafka's queue was full */
+	uint64_t batches;    /* rd_kafka_produce_batch calls: a topic's held messages at once */
 	uint64_t spooled;    /* records written to the spool */
 	uint64_t unspooled;  /* records taken from the spool and handed to librdkafka */
 	uint64_t dropped;    /* records lost: spool full, absent or failing, or a permanent error */

@@ -63,6 +63,7 @@ static json_t *kafka_status(struct fz_exporter *e)
 	FZ_X(failed)
 	FZ_X(retries)
 	FZ_X(queue_full)
+	FZ_X(batches)
 	FZ_X(spooled)
 	FZ_X(unspooled)
 	FZ_X(dropped)
@@ -90,6 +91,7 @@ static void destroy(struct kafka_exporter *ks)
 		rd_kafka_topic_destroy(ks->topics[i].rkt);
 		free(ks->topics[i].name);
 		free(ks->topics[i].src);
+		free(ks->topics[i].held);
 	}
 	if (ks->rk != NULL)
 		rd_kafka_destroy(ks->rk);
@@ -108,7 +110,10 @@ static void kafka_close(struct fz_exporter *e)
 	struct kafka_exporter *ks = (struct kafka_exporter *)e;
 
 	/* Whatever is still queued goes to the spool (or is counted as dropped);
-	 * after a flush() that already waited, without waiting again. */
+	 * after a flush() that already waited, without waiting again. Nothing
+	 * is held here (the lanes end their batches), but if it were, it would
+	 * go first. */
+	fz_kafka__release(ks);
 	if (rd_kafka_outq_len(ks->rk) > 0)
 		fz_kafka__flush(e, ks->flushed ? 0 : ks->flush_timeout_ms);
 	/* The last log lines queued for the callback. */
@@ -124,6 +129,7 @@ static const struct fz_counter_def kafka_defs[] = {
     KC(failed, FZ_CT_COUNTER, "messages", "delivery reports with an error"),
     KC(retries, FZ_CT_COUNTER, "messages", "messages sent again after an error"),
     KC(queue_full, FZ_CT_COUNTER, NULL, "times librdkafka's queue was full"),
+    KC(batches, FZ_CT_COUNTER, NULL, "calls handing a topic's held messages on at once"),
     KC(spooled, FZ_CT_COUNTER, "records", "records written to the spool"),
     KC(unspooled, FZ_CT_COUNTER, "records", "records taken from the spool and produced"),
     KC(dropped, FZ_CT_COUNTER, "records", "records lost (spool full, absent or failing)"),
@@ -161,7 +167,7 @@ static uint64_t kafka_pending(struct fz_exporter *e)
 	struct kafka_exporter *ks = (struct kafka_exporter *)e;
 
 	rd_kafka_poll(ks->rk, 0);
-	return (uint64_t)rd_kafka_outq_len(ks->rk);
+	return ks->n_held + (uint64_t)rd_kafka_outq_len(ks->rk);
 }
 
 static const struct fz_exporter_ops kafka_ops = {
@@ -172,6 +178,7 @@ static const struct fz_exporter_ops kafka_ops = {
     .lost = kafka_lost,
     .pending = kafka_pending,
     .counters = &kafka_counters,
+    .batch_end = fz_kafka__batch_end,
     .close = kafka_close,
 };
 

@@ -4,6 +4,7 @@
  *   kafka_conf.c     configuration: broker lists, defaults, properties
  *   kafka_exporter.c create, close, status and counters (the ops table)
  *   kafka_take.c     topics by stream and application, take(), produce
+ *   kafka_batch.c    messages held until the batch ends, produced a topic at a time
  *   kafka_delivery.c librdkafka's callbacks, poll() and flush()
  *   kafka_spool.c    the spool records, spilling and draining
  *   kafka_mock.c     the in-process mock cluster
@@ -32,6 +33,7 @@
 #define DRAIN_IN_TAKE    64   /* spool records take() moves before deciding where to go */
 #define SYNC_INTERVAL_NS 1000000000ull
 #define PURGE_WAIT_MS    5000
+#define HELD_MAX         1024 /* messages held per topic before they are handed on anyway */
 
 /* A topic handle. Stream topics are <prefix>.<stream>, application topics
  * <prefix>.flows.<app>; src is the stream or application name it was made
@@ -43,6 +45,9 @@ struct topic {
 	const char *src_ptr;
 	int per_app;
 	rd_kafka_topic_t *rkt;
+	/* Messages held for this topic until the batch ends (kafka_batch.c). */
+	rd_kafka_message_t *held;
+	unsigned n_held, cap_held;
 };
 
 /* A record taken back from librdkafka at flush, in spool-record form. */
@@ -67,6 +72,10 @@ struct kafka_exporter {
 	char *spool_dir;
 	struct fz_kafka_counters c;
 	uint64_t seq; /* per-message sequence, the message opaque */
+	/* The topics holding messages (kafka_batch.c), in the order they got their first. */
+	struct topic *held_topics[MAX_TOPICS];
+	unsigned n_held_topics;
+	uint64_t n_held;
 	int collecting;
 	int flushed; /* flush() ran and nothing was taken since */
 	struct purged *purged;
@@ -104,6 +113,25 @@ struct topic *fz_kafka__find_topic(struct kafka_exporter *ks, const char *name, 
  * full, or another negative errno. */
 int fz_kafka__produce(struct kafka_exporter *ks, struct topic *t, const void *key, size_t klen,
                       const void *payload, size_t len);
+
+/* fz_kafka__produce, and on a full queue the spool (after serving the
+ * delivery reports); other errors are counted as dropped. Returns 0 or the
+ * negative errno. */
+int fz_kafka__produce_or_spool(struct kafka_exporter *ks, struct topic *t, const void *key,
+                               size_t klen, const void *payload, size_t len);
+
+/* Hold a message of a held item (fz_item.held) for topic t until the batch
+ * ends. Returns 0, or without memory to hold it, what
+ * fz_kafka__produce_or_spool gave. */
+int fz_kafka__hold(struct kafka_exporter *ks, struct topic *t, const void *key, size_t klen,
+                   const void *payload, size_t len);
+
+/* Hand every held message to librdkafka, a topic at a time, in the order
+ * taken; those the full queue refuses go to the spool, in order. */
+void fz_kafka__release(struct kafka_exporter *ks);
+
+/* The exporter's batch_end(): fz_kafka__release. */
+void fz_kafka__batch_end(struct fz_exporter *e);
 
 /* The exporter's take(). */
 int fz_kafka__take(struct fz_exporter *e, struct fz_item *it);

@@ -104,25 +104,40 @@ int fz_kafka__produce(struct kafka_exporter *ks, struct topic *t, const void *ke
 	return err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE ? -EMSGSIZE : -EIO;
 }
 
-/* Send one record to topic t, through the spool when it holds older records. */
-static int send_record(struct kafka_exporter *ks, struct topic *t, const void *key, size_t klen,
-                       const char *json, size_t len)
+int fz_kafka__produce_or_spool(struct kafka_exporter *ks, struct topic *t, const void *key,
+                               size_t klen, const void *payload, size_t len)
 {
-	int r;
+	int r = fz_kafka__produce(ks, t, key, klen, payload, len);
 
-	if (ks->spool != NULL && fz_spool_records(ks->spool) > 0) {
-		fz_kafka__drain(ks, DRAIN_IN_TAKE);
-		if (fz_spool_records(ks->spool) > 0)
-			return fz_kafka__spool_put(ks, t->name, key, klen, json, len);
-	}
-	r = fz_kafka__produce(ks, t, key, klen, json, len);
 	if (r == -ENOBUFS) {
 		rd_kafka_poll(ks->rk, 0);
-		return fz_kafka__spool_put(ks, t->name, key, klen, json, len);
+		return fz_kafka__spool_put(ks, t->name, key, klen, payload, len);
 	}
 	if (r < 0)
 		ks->c.dropped++;
 	return r;
+}
+
+/*
+ * Send one record to topic t, through the spool when it holds older
+ * records; a held item's is held until the batch ends (kafka_batch.c). The
+ * held messages are older than this one: they go first whenever it does not
+ * join them.
+ */
+static int send_record(struct kafka_exporter *ks, struct topic *t, int held, const void *key,
+                       size_t klen, const char *json, size_t len)
+{
+	if (ks->spool != NULL && fz_spool_records(ks->spool) > 0) {
+		fz_kafka__release(ks);
+		fz_kafka__drain(ks, DRAIN_IN_TAKE);
+		if (fz_spool_records(ks->spool) > 0)
+			return fz_kafka__spool_put(ks, t->name, key, klen, json, len);
+	}
+	if (held)
+		return fz_kafka__hold(ks, t, key, klen, json, len);
+	if (ks->n_held)
+		fz_kafka__release(ks);
+	return fz_kafka__produce_or_spool(ks, t, key, klen, json, len);
 }
 
 /* Send to the topic of src (see named_topic()), or count the record as dropped. */
@@ -135,7 +150,7 @@ static int send_to(struct kafka_exporter *ks, const char *src, int per_app,
 		ks->c.dropped++;
 		return -ENOSPC;
 	}
-	return send_record(ks, t, it->key, it->key ? it->key_len : 0, json, len);
+	return send_record(ks, t, it->held, it->key, it->key ? it->key_len : 0, json, len);
 }
 
 int fz_kafka__take(struct fz_exporter *e, struct fz_item *it)

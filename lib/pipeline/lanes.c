@@ -6,8 +6,10 @@
  * `cut` and `done`). A lane encodes the records of its batch (JSON, and the
  * key text when an exporter reads keys) into its arena without waiting for
  * anyone, then waits until `written` is s (its turn), gives every item to
- * the exporters in order, polls them, publishes their counters when asked,
- * and sets `written` to s + 1. The exporters are touched by one thread at a
+ * the exporters in order (held: its bytes are the batch's until the turn
+ * ends with each exporter's batch_end, so Kafka hands a turn's messages to
+ * librdkafka in one call per topic), polls them, publishes their counters
+ * when asked, and sets `written` to s + 1. The exporters are touched by one thread at a
  * time, in batch order, each turn after the one before (release/acquire on
  * `written`): the JSON-lines file, IPFIX sequence numbers and Kafka's
  * per-partition order are what they are without lanes.
@@ -448,6 +450,7 @@ static void write_rec(struct fz_pipeline *p, struct lane *l, struct lane_batch *
 		it.len = o->json_len;
 	}
 	it.json_rc = o->json_rc;
+	it.held = 1; /* the arena is the lane's until the end of its turn */
 	if (p->prep_ex >= 0) {
 		it.prep_for = p->exporters[p->prep_ex];
 		it.prep_rc = o->prep_rc;
@@ -469,6 +472,7 @@ static void write_event(struct fz_pipeline *p, struct lane *l, const struct lane
 	    .json = e->json_rc == 1 ? b->text.buf + e->json_off : NULL,
 	    .len = e->json_len,
 	    .json_rc = e->json_rc,
+	    .held = 1, /* the batch's text is the lane's until the end of its turn */
 	};
 
 	fz_pipeline__take(p, &it);
@@ -509,6 +513,7 @@ int fz_pipeline_lane_run(struct fz_pipeline *p, unsigned i)
 			if (k < b->n)
 				write_rec(p, l, b, k);
 		}
+		fz_pipeline__batch_end(p);
 		if (__atomic_exchange_n(&p->publish_due, 0, __ATOMIC_ACQ_REL))
 			fz_pipeline__publish_exporters(p);
 		fz_pipeline__poll_exporters(p);

@@ -404,6 +404,13 @@ void fz_pipeline__poll_exporters(struct fz_pipeline *p)
 			p->exporters[i]->ops->poll(p->exporters[i]);
 }
 
+void fz_pipeline__batch_end(struct fz_pipeline *p)
+{
+	for (unsigned i = 0; i < p->n_exporters; i++)
+		if (p->exporters[i]->ops->batch_end)
+			p->exporters[i]->ops->batch_end(p->exporters[i]);
+}
+
 void fz_pipeline_poll(struct fz_pipeline *p)
 {
 	/* While the lanes hold the exporters, the lane whose turn it is polls them. */

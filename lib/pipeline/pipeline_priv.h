@@ -147,6 +147,9 @@ void fz_pipeline__publish_exporters(struct fz_pipeline *p);
 /* pipeline.c: poll every exporter, by whoever holds the exporters. */
 void fz_pipeline__poll_exporters(struct fz_pipeline *p);
 
+/* The end of a lane's turn: each exporter's batch_end (the turn's items were held). */
+void fz_pipeline__batch_end(struct fz_pipeline *p);
+
 /* lanes.c: the stats lcore's side. */
 void fz_pipeline__lane_flow(struct fz_pipeline *p, const struct fz_flow_rec *rec,
                             const struct fz_zoo_result *zoo);

@@ -4,10 +4,12 @@
  * JSON encoding (fz_record_flow_json, with zoo classes and means as the stats
  * lcore encodes them) measured on its own.
  *
- *   bench_kafka [-n RECORDS] [-o key=value]... [-b BROKERS] [-c CPU]
+ *   bench_kafka [-n RECORDS] [-o key=value]... [-b BROKERS] [-c CPU] [-h HELD]
  *
- * Prints one line per phase: encode only, produce pre-encoded records,
- * encode + produce; each with records/s and, for the produce phases, the
+ * Prints one line per phase: encode only, produce pre-encoded records (one
+ * at a time, as the stats lcore takes them; then held, with batch_end after
+ * every HELD records, default 256, as an export lane takes a batch), encode
+ * + produce; each with records/s and, for the produce phases, the
  * delivered, failed and dropped counts (the run fails unless every record
  * was delivered). Without -b it starts a 3-broker mock cluster in-process.
  * -c pins the producing thread (only it: librdkafka's and the mock's
@@ -27,6 +29,7 @@
 
 #define MAX_OPTS 32
 #define REC_CAP  1024
+#define HELD_MAX 4096
 
 static double clock_s(clockid_t id)
 {
@@ -134,14 +137,16 @@ static int encode_flow(const struct fz_item *it, void *arg, char *buf, size_t ca
 /*
  * Take n flow items, as the stats lcore hands them over: the text key of
  * the flow, the app, and JSON encoded on demand when enc is not NULL, else
- * taken pre-encoded from pre (the item's JSON already made).
+ * taken pre-encoded from pre (the item's JSON already made). held > 0: as
+ * an export lane gives them, held, with batch_end after every held items
+ * (pre-encoded only).
  */
 static int produce(struct fz_exporter *s, struct fz_record_enc *enc, const char *pre,
-                   const size_t *pre_len, uint64_t n, struct fz_kafka_counters *c)
+                   const size_t *pre_len, uint64_t n, unsigned held, struct fz_kafka_counters *c)
 {
+	static char keys[HELD_MAX][128];
 	struct fz_json_buf jbuf = {.max = REC_CAP};
 	struct flow_enc fe = {.enc = enc};
-	char key[128];
 	uint64_t npre = 4096;
 
 	jbuf.buf = malloc(REC_CAP);
@@ -150,6 +155,7 @@ static int produce(struct fz_exporter *s, struct fz_record_enc *enc, const char 
 		return -ENOMEM;
 	for (uint64_t i = 0; i < n; i++) {
 		struct fz_item it = {.kind = FZ_ITEM_FLOW, .stream = "flows", .jbuf = &jbuf};
+		char *key = keys[held ? i % held : 0];
 		int len;
 
 		make_rec(&fe.r, i);
@@ -162,11 +168,14 @@ static int produce(struct fz_exporter *s, struct fz_record_enc *enc, const char 
 			it.len = pre_len[i % npre];
 			it.json_rc = 1;
 		}
-		len = fz_record_flow_key_text(&fe.r.key, key, sizeof(key));
+		len = fz_record_flow_key_text(&fe.r.key, key, sizeof(keys[0]));
 		it.key = key;
 		it.key_len = (size_t)len;
 		it.app = apps[fe.r.app];
+		it.held = held > 0 && enc == NULL;
 		s->ops->take(s, &it);
+		if (held && (i % held == held - 1 || i + 1 == n))
+			s->ops->batch_end(s);
 		if ((i & 1023) == 0)
 			s->ops->poll(s);
 	}
@@ -198,10 +207,13 @@ int main(int argc, char **argv)
 	struct cpu t0;
 	char extra[256];
 	int opt, fail = 0, pin = -1;
+	unsigned held = 256;
 
-	while ((opt = getopt(argc, argv, "n:o:b:c:")) != -1) {
+	while ((opt = getopt(argc, argv, "n:o:b:c:h:")) != -1) {
 		if (opt == 'n')
 			n = strtoull(optarg, NULL, 10);
+		else if (opt == 'h' && atoi(optarg) > 0 && atoi(optarg) <= HELD_MAX)
+			held = (unsigned)atoi(optarg);
 		else if (opt == 'o' && n_opts < MAX_OPTS)
 			opts[n_opts++] = optarg;
 		else if (opt == 'b')
@@ -210,7 +222,8 @@ int main(int argc, char **argv)
 			pin = atoi(optarg);
 		else {
 			fprintf(stderr,
-			        "usage: %s [-n RECORDS] [-o key=value]... [-b BROKERS] [-c CPU]\n",
+			        "usage: %s [-n RECORDS] [-o key=value]... [-b BROKERS] [-c CPU] "
+			        "[-h HELD]\n",
 			        argv[0]);
 			return 2;
 		}
@@ -261,19 +274,29 @@ int main(int argc, char **argv)
 	}
 	if (fz_kafka_exporter_bootstrap(s))
 		printf("mock cluster    %s\n", fz_kafka_exporter_bootstrap(s));
-	/* Phase 2: pre-encoded records, so the number is the exporter's and librdkafka's. */
-	t0 = cpu_now();
-	if (produce(s, NULL, pre, pre_len, n, &c1) != 0)
-		return 1;
-	snprintf(extra, sizeof(extra), "; delivered %llu, failed %llu, dropped %llu, spooled %llu",
-	         (unsigned long long)c1.delivered, (unsigned long long)c1.failed,
-	         (unsigned long long)c1.dropped, (unsigned long long)c1.spooled);
-	report("produce", n, t0, extra);
-	fail |= c1.delivered != n || c1.dropped != 0;
-	c0 = c1;
+	/* Phase 2: pre-encoded records, so the number is the exporter's and
+	 * librdkafka's: one at a time (the stats lcore's take), then held and
+	 * handed on a batch at a time (an export lane's turn); twice each,
+	 * alternating, as the first phase also warms the producer and the mock. */
+	for (int phase = 0; phase < 4; phase++) {
+		int is_held = phase % 2;
+
+		t0 = cpu_now();
+		if (produce(s, NULL, pre, pre_len, n, is_held ? held : 0, &c1) != 0)
+			return 1;
+		snprintf(extra, sizeof(extra),
+		         "; delivered %llu, failed %llu, dropped %llu, spooled %llu",
+		         (unsigned long long)(c1.delivered - c0.delivered),
+		         (unsigned long long)(c1.failed - c0.failed),
+		         (unsigned long long)(c1.dropped - c0.dropped),
+		         (unsigned long long)(c1.spooled - c0.spooled));
+		report(is_held ? "produce held" : "produce", n, t0, extra);
+		fail |= c1.delivered - c0.delivered != n || c1.dropped != 0;
+		c0 = c1;
+	}
 	/* Phase 3: encode + produce, what the stats lcore does per flow. */
 	t0 = cpu_now();
-	if (produce(s, enc, NULL, NULL, n, &c1) != 0)
+	if (produce(s, enc, NULL, NULL, n, 0, &c1) != 0)
 		return 1;
 	snprintf(extra, sizeof(extra), "; delivered %llu, failed %llu, dropped %llu, spooled %llu",
 	         (unsigned long long)(c1.delivered - c0.delivered),

@@ -20,8 +20,9 @@
 #include "fz_test.h"
 #include "kafka_test.h"
 
-#define PARTITIONS 4
-#define NKEYS      FZ_KT_KEYS
+#define PARTITIONS     4
+#define NKEYS          FZ_KT_KEYS
+#define HELD_BATCH_MAX 512
 
 static rd_kafka_t *mock_rk;
 static rd_kafka_mock_cluster_t *mc;
@@ -64,10 +65,10 @@ static void brokers_down(int down)
 static const char *base_opts[] = {"reconnect.backoff.ms=50", "reconnect.backoff.max.ms=300",
                                   "log_level=0", NULL, NULL};
 
-static struct fz_exporter *exporter(const char *prefix, const char *spool, uint64_t spool_max,
-                                    const char *extra)
+static struct fz_exporter *exporter_app(const char *prefix, const char *spool, uint64_t spool_max,
+                                        const char *extra, int per_app)
 {
-	struct fz_kafka_conf c = {0};
+	struct fz_kafka_conf c = {.topic_per_app = per_app};
 	char err[512] = "";
 	struct fz_exporter *s;
 
@@ -85,6 +86,12 @@ static struct fz_exporter *exporter(const char *prefix, const char *spool, uint6
 	return s;
 }
 
+static struct fz_exporter *exporter(const char *prefix, const char *spool, uint64_t spool_max,
+                                    const char *extra)
+{
+	return exporter_app(prefix, spool, spool_max, extra, FZ_KAFKA_PER_APP_OFF);
+}
+
 /* Take flow items seq [from, to) for the flows stream, key "k<seq % NKEYS>". */
 static int write_range(struct fz_exporter *s, int from, int to)
 {
@@ -100,6 +107,41 @@ static int write_range(struct fz_exporter *s, int from, int to)
 		bad += s->ops->take(s, &it) != 0;
 		if (i % 256 == 0)
 			s->ops->poll(s);
+	}
+	return bad;
+}
+
+/*
+ * Take flow items seq [from, to) as the export lanes give them: held (each
+ * item's JSON and key in a buffer of its own), batch_end after every batch
+ * items and at the end, then poll. Each batch's buffers are overwritten
+ * after batch_end: a message read after it would arrive damaged. Items of
+ * odd seq have app "http", of even seq "tls". Returns the takes that failed.
+ */
+static int write_held(struct fz_exporter *s, int from, int to, int batch)
+{
+	static char json[HELD_BATCH_MAX][64], key[HELD_BATCH_MAX][16];
+	int bad = 0, k = 0;
+
+	for (int i = from; i < to; i++) {
+		struct fz_item it;
+		int n;
+
+		snprintf(key[k], sizeof(key[k]), "k%d", i % NKEYS);
+		n = snprintf(json[k], sizeof(json[k]), "{\"type\":\"flow\",\"seq\":%d}", i);
+		it = kt_item(FZ_ITEM_FLOW, "flows", i % 2 ? "http" : "tls", key[k], json[k]);
+		it.json = json[k];
+		it.len = (size_t)n;
+		it.json_rc = 1;
+		it.held = 1;
+		bad += s->ops->take(s, &it) != 0;
+		if (++k == batch || i + 1 == to) {
+			s->ops->batch_end(s);
+			memset(json, 'x', sizeof(json));
+			memset(key, 'y', sizeof(key));
+			k = 0;
+			s->ops->poll(s);
+		}
 	}
 	return bad;
 }
@@ -350,6 +392,81 @@ static void test_restart_with_spool(void)
 	clear_spool();
 }
 
+/* Held items (the export lanes'): a batch's messages to a topic go to librdkafka in one call. */
+static void test_held_all_arrive(void)
+{
+	struct fz_exporter *s;
+	struct fz_kafka_counters c;
+
+	topics("t7");
+	s = exporter("t7", NULL, 0, NULL);
+	FZ_CHECK(s != NULL);
+	if (s == NULL)
+		return;
+	FZ_CHECK_INT(0, write_held(s, 0, 20000, 256));
+	c = counters(s);
+	FZ_CHECK_INT(20000, c.produced);
+	FZ_CHECK_INT(79, c.batches); /* 78 of 256, one of 32 */
+	FZ_CHECK_INT(0, c.spooled);
+	FZ_CHECK_INT(0, s->ops->flush(s, 10000));
+	c = counters(s);
+	FZ_CHECK_INT(20000, c.delivered);
+	FZ_CHECK_INT(0, c.failed);
+	FZ_CHECK_INT(0, c.dropped);
+	FZ_CHECK_INT(0, s->ops->pending(s));
+	s->ops->close(s);
+	check_exactly_once("t7.flows", 0, 20000);
+}
+
+/*
+ * Held items to three topics at once (--kafka-topic-per-app also: flows,
+ * flows.http, flows.tls) while every broker is down and librdkafka's queue
+ * holds 900: the messages the full queue refuses go to the spool, and each
+ * topic's records still arrive exactly once and in order per key.
+ */
+static void test_held_spill(void)
+{
+	struct fz_exporter *s;
+	struct fz_kafka_counters c;
+
+	topics("t8");
+	clear_spool();
+	s = exporter_app("t8", spool_dir, 64 << 20, "queue.buffering.max.messages=900",
+	                 FZ_KAFKA_PER_APP_ALSO);
+	FZ_CHECK(s != NULL);
+	if (s == NULL)
+		return;
+	brokers_down(1);
+	/* Two messages a flow: batch 1 (1024 messages: 512 to flows, 256 each
+	 * to flows.http and flows.tls, handed on in that order) fills the queue
+	 * at 900, and the last 124 of flows.tls go to the spool (in order: some
+	 * share a key); from then on the spool holds older records, so every
+	 * later message joins it. */
+	FZ_CHECK_INT(0, write_held(s, 0, 5000, 512));
+	c = counters(s);
+	FZ_CHECK_INT(900, c.produced);
+	FZ_CHECK_INT(9100, c.spooled);
+	FZ_CHECK_INT(9100, c.spool_records);
+	FZ_CHECK_INT(3, c.batches); /* batch 1's three topics */
+	/* 124 refused in batch 1's call; then each of the 8976 later messages'
+	 * take, and each of the 10 polls, tried the spool's oldest record first. */
+	FZ_CHECK_INT(124 + 8976 + 10, c.queue_full);
+	FZ_CHECK_INT(10000, s->ops->pending(s) + c.spool_records);
+	brokers_down(0);
+	wait_delivered(s, 30);
+	FZ_CHECK_INT(0, s->ops->flush(s, 10000));
+	c = counters(s);
+	FZ_CHECK_INT(10000, c.delivered);
+	FZ_CHECK_INT(9100, c.unspooled);
+	FZ_CHECK_INT(0, c.dropped);
+	FZ_CHECK_INT(0, c.spool_records);
+	s->ops->close(s);
+	check_exactly_once("t8.flows", 0, 5000);
+	check_received("t8.flows.http", 5000, 2500);
+	check_received("t8.flows.tls", 5000, 2500);
+	clear_spool();
+}
+
 int main(void)
 {
 	char err[256];
@@ -366,6 +483,8 @@ int main(void)
 	FZ_RUN(test_spill_to_spool);
 	FZ_RUN(test_spool_full);
 	FZ_RUN(test_restart_with_spool);
+	FZ_RUN(test_held_all_arrive);
+	FZ_RUN(test_held_spill);
 	rd_kafka_mock_cluster_destroy(mc);
 	rd_kafka_destroy(mock_rk);
 	return fz_test_summary();

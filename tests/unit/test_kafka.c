@@ -193,7 +193,7 @@ static void test_mock_per_app(void)
 	st = e->ops->status(e);
 	FZ_CHECK_STR(boot, json_string_value(json_object_get(st, "brokers")));
 	FZ_CHECK(json_is_true(json_object_get(st, "mock")));
-	FZ_CHECK_INT(15, json_object_size(st));
+	FZ_CHECK_INT(16, json_object_size(st));
 	json_decref(st);
 	/* The mock creates every topic with 4 partitions. */
 	kt_consume(boot, "fz.flows", 4, 200, 20, NULL, 0);

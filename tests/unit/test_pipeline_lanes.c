@@ -151,11 +151,31 @@ static void consumer_report(void *arg, const struct fz_flow_rec *rec)
 	report_ids += rec->flow_id;
 }
 
+/* A held item's JSON as take() saw it: still there at batch_end? */
+struct kept {
+	const char *json;
+	size_t len;
+	uint64_t sum;
+};
+
 struct fake {
 	struct fz_exporter base;
 	struct trace t;
 	int polls;
+	/* Held items since the last batch_end, and what batch_end found. */
+	struct kept kept[4096];
+	unsigned n_kept;
+	uint64_t held, not_held, batch_ends, changed, kept_overflow;
 };
+
+static uint64_t text_sum(const char *s, size_t n)
+{
+	uint64_t h = 1469598103934665603ull;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
+	return h;
+}
 
 /* The exporter's own format of a flow: text from its id, an error for some. */
 static int own_format(const struct fz_item *it, char *buf, size_t cap)
@@ -203,7 +223,27 @@ static int fake_take(struct fz_exporter *e, struct fz_item *it)
 	         it->key ? (const char *)it->key : "", it->app ? it->app : "-", rc,
 	         rc == 0 ? (int)len : 0, rc == 0 ? json : "", orc < 0 ? orc : 0, own);
 	trace_add(&f->t, line);
+	if (!it->held) {
+		f->not_held++;
+	} else if (rc == 0 && f->n_kept < 4096) {
+		f->held++;
+		f->kept[f->n_kept++] = (struct kept){json, len, text_sum(json, len)};
+	} else {
+		f->held++;
+		f->kept_overflow += rc == 0;
+	}
 	return rc;
+}
+
+/* Every held item's bytes are still as take() saw them. */
+static void fake_batch_end(struct fz_exporter *e)
+{
+	struct fake *f = (struct fake *)e;
+
+	for (unsigned i = 0; i < f->n_kept; i++)
+		f->changed += text_sum(f->kept[i].json, f->kept[i].len) != f->kept[i].sum;
+	f->n_kept = 0;
+	f->batch_ends++;
 }
 
 static void fake_poll(struct fz_exporter *e)
@@ -220,7 +260,8 @@ static const struct fz_exporter_ops fake_ops = {.take = fake_take,
                                                 .poll = fake_poll,
                                                 .close = fake_close,
                                                 .prepare = fake_prepare,
-                                                .prepare_cap = 64};
+                                                .prepare_cap = 64,
+                                                .batch_end = fake_batch_end};
 
 static const char *const apps[] = {"unknown", "http", "tls"};
 
@@ -364,6 +405,14 @@ static struct trace run(unsigned n, uint64_t *errors, uint64_t *pending_before_s
 	FZ_CHECK_INT(N_FLOWS / 50, reports_seen);
 	FZ_CHECK_INT(50 * (0 + 99) * 100 / 2, report_ids); /* 0 + 50 + ... + 4950 */
 	FZ_CHECK(f->polls > 0 || n == 0);
+	/* On a lane every item is held until its turn's batch_end, which comes once a
+	 * batch; the stats lcore's own (no lanes, or after they stopped) are not. */
+	FZ_CHECK_INT(n ? 2 + 19 : 0, f->batch_ends);
+	FZ_CHECK_INT(n ? 1 : f->t.items, f->not_held);
+	FZ_CHECK_INT(f->t.items - f->not_held, f->held);
+	FZ_CHECK_INT(0, f->changed);
+	FZ_CHECK_INT(0, f->kept_overflow);
+	FZ_CHECK_INT(0, f->n_kept);
 	t = f->t;
 	fz_pipeline_free(p);
 	free(f);
