@@ -401,7 +401,6 @@ int fz_worker_run(void *arg)
 	}
 	reason = w->conf.offline && !*w->conf.stop ? FZ_END_EOF : FZ_END_SHUTDOWN;
 	/* From here on records wait for room in the ring: the flush must not lose any. */
-	w->conf.offline = 1;
 	w->rw.offline = 1;
 	/* Flows that had already timed out at the last moment seen end for that
 	 * reason, not as cut by the end: expiry is bounded per burst while running. */
