@@ -27,6 +27,8 @@ stages = [
     ("worker: fz_worker_run", r":fz_worker_run \["),
     ("worker: ring hand-off (stage_push)", r":stage_push \["),
     ("stats: drain (ring + pipeline)", r"stats_lcore\.c:drain \["),
+    ("stats: the loop (drain, timers; drain may be inlined)", r"stats_lcore\.c:fz_stats_loop \["),
+    ("worker: ring reserve (fz_ring_writer__reserve)", r":fz_ring_writer__reserve \["),
     ("stats: fz_pipeline_flow", r":fz_pipeline_flow \["),
     ("consumer zoo (classify)", r"zoo_consumer\.c:classify \["),
     ("consumer zoo, ordered part (advance)", r"zoo_consumer\.c:advance \["),

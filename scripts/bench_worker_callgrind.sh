@@ -32,7 +32,9 @@ stages = [
     ("L7 (fz_l7_scan)", "fz_l7_scan"),
     ("record slot (stage_slot)", "stage_slot"),
     ("record kept (on_export)", "on_export"),
-    ("ring hand-off (stage_push)", "stage_push"),
+    ("ring hand-off (stage_push, before the zero-copy ring)", "stage_push"),
+    ("ring: reserve, with its waits (fz_ring_writer__reserve)", "fz_ring_writer__reserve"),
+    ("ring: publish (worker_ring.c publish)", "publish"),
     ("expiry (fz_flow_table_expire)", "fz_flow_table_expire"),
 ]
 cost = {}

@@ -21,16 +21,23 @@ static uint64_t mono_us(void)
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
-/* Take what the rings hold; returns how many records. */
+/* Take what the rings hold; returns how many records. The records are read
+ * where the worker wrote them, and given back once the pipeline is done with
+ * them (it keeps no pointer to a record after the call). */
 static unsigned drain(struct fz_appliance *app)
 {
-	struct fz_flow_rec recs[DEQ_BURST];
 	unsigned total = 0;
 
 	for (unsigned w = 0; w < app->n_workers; w++) {
-		unsigned n = fz_ring_take(app->rings[w], recs, DEQ_BURST);
+		struct fz_ring_view v;
+		unsigned n = fz_ring_peek(app->rings[w], DEQ_BURST, &v);
 
-		fz_pipeline_flows(app->pipeline, recs, n);
+		if (n == 0)
+			continue;
+		fz_pipeline_flows(app->pipeline, v.part[0], v.n[0]);
+		if (v.n[1])
+			fz_pipeline_flows(app->pipeline, v.part[1], v.n[1]);
+		fz_ring_release(app->rings[w], n);
 		total += n;
 	}
 	return total;

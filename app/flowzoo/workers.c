@@ -117,7 +117,7 @@ static struct rte_ring *ring_without_eal(const char *name, unsigned count)
 {
 	/* RING_F_EXACT_SZ: the slots are the next power of two above count, as
 	 * rte_ring_create_elem sizes them. */
-	ssize_t size = rte_ring_get_memsize_elem(FZ_RING_SLOT, rte_align32pow2(count + 1));
+	ssize_t size = rte_ring_get_memsize_elem(FZ_RING_ELEM, rte_align32pow2(count + 1));
 	struct rte_ring *r;
 
 	if (size < 0) {
@@ -212,13 +212,12 @@ int fz_workers_create(struct fz_appliance *app, char *err, size_t errlen)
 
 		snprintf(name, sizeof(name), "fz_recs_%u", i);
 		if (app->no_eal)
-			app->rings[i] =
-			    ring_without_eal(name, (unsigned)app->opts.ring_size * FZ_RING_SLOTS);
+			app->rings[i] = ring_without_eal(name, (unsigned)app->opts.ring_size);
 		else
-			app->rings[i] = rte_ring_create_elem(
-			    name, FZ_RING_SLOT, (unsigned)app->opts.ring_size * FZ_RING_SLOTS,
-			    (int)rte_lcore_to_socket_id(app->wconf[i].lcore),
-			    RING_F_SP_ENQ | RING_F_SC_DEQ | RING_F_EXACT_SZ);
+			app->rings[i] =
+			    rte_ring_create_elem(name, FZ_RING_ELEM, (unsigned)app->opts.ring_size,
+			                         (int)rte_lcore_to_socket_id(app->wconf[i].lcore),
+			                         RING_F_SP_ENQ | RING_F_SC_DEQ | RING_F_EXACT_SZ);
 		if (app->rings[i] == NULL) {
 			snprintf(err, errlen, "ring %s: %s", name, rte_strerror(rte_errno));
 			return -1;

@@ -99,8 +99,8 @@ struct fz_worker_conf {
 	/* Offline: read the queues one after another, each to its expect_packets,
 	 * and never drop a record on a full ring (wait instead). */
 	int offline;
-	struct rte_ring *ring;  /* to the stats lcore: FZ_RING_SLOTS elements a record */
-	const struct fz_l7 *l7; /* NULL: no L7 */
+	struct rte_ring *ring;              /* to the stats lcore: FZ_RING_ELEM-byte elements */
+	const struct fz_l7 *l7;             /* NULL: no L7 */
 	const struct fz_networks *networks; /* NULL: no networks (records' net ids 0) */
 	uint64_t bin_us;                    /* traffic bins (0: none): bin reports and marks */
 	uint32_t detect_hosts; /* attack detection: hosts per second (0: no detection) */
@@ -119,18 +119,32 @@ struct fz_worker_conf {
 };
 
 /*
- * A record crosses the ring to the stats lcore as FZ_RING_SLOTS elements of
- * FZ_RING_SLOT bytes: DPDK copies 16-byte elements with one 128-bit move
- * each, any other size 4 bytes at a time (measured: docs/benchmarks.md,
- * issue 23). Create the ring with FZ_RING_SLOT-byte elements, FZ_RING_SLOTS
- * times the records it is to hold; the worker puts whole records only, and
- * the stats lcore takes them with fz_ring_take.
+ * A record crosses the ring to the stats lcore as one element of
+ * FZ_RING_ELEM bytes, written in place by the worker and read in place by
+ * the stats lcore (DPDK's zero-copy ring API, which needs a single producer
+ * and a single consumer): nothing copies it on its way. Create the ring
+ * with RING_F_SP_ENQ | RING_F_SC_DEQ, FZ_RING_ELEM-byte elements and as
+ * many elements as the records it is to hold.
  */
-#define FZ_RING_SLOT  16u
-#define FZ_RING_SLOTS ((unsigned)(sizeof(struct fz_flow_rec) / FZ_RING_SLOT))
+#define FZ_RING_ELEM ((unsigned)sizeof(struct fz_flow_rec))
 
-/* Take up to max records off a worker's ring into recs; returns how many. */
-unsigned fz_ring_take(struct rte_ring *r, struct fz_flow_rec *recs, unsigned max);
+/* Records of a worker's ring in place, oldest first: part[0][0..n[0]), then
+ * part[1][0..n[1]) (the ring wraps around between the two). */
+struct fz_ring_view {
+	const struct fz_flow_rec *part[2];
+	unsigned n[2];
+};
+
+/*
+ * Stats lcore: look at up to max records of a worker's ring without taking
+ * them; returns how many (v's two parts hold them). They stay in place,
+ * unchanged, until fz_ring_release gives them back to the worker; call it
+ * before the next fz_ring_peek of the same ring.
+ */
+unsigned fz_ring_peek(struct rte_ring *r, unsigned max, struct fz_ring_view *v);
+
+/* Give the n records of the last fz_ring_peek (its return value) back to the worker. */
+void fz_ring_release(struct rte_ring *r, unsigned n);
 
 struct fz_worker;
 

@@ -4,21 +4,18 @@
  * take each packet's time (its timestamp or the TSC), parse, resolve
  * fragments, account the whole burst in the flow table with one bulk
  * lookup, run L7 on the first packets of each flow, free the mbufs, expire
- * what timed out and hand the finished records to the stats lcore in one
- * ring operation. With sources only, nothing here needs EAL.
+ * what timed out and hand the finished records, which the flow table wrote
+ * straight into the ring's memory, to the stats lcore in one ring operation.
+ * With sources only, nothing here needs EAL.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
 #include <rte_mbuf_dyn.h>
-#include <rte_pause.h>
-#include <rte_ring.h>
-#include <rte_ring_elem.h>
 
 #include "fz_flow_table.h"
 #include "fz_frag.h"
@@ -26,16 +23,13 @@
 #include "fz_l7.h"
 #include "fz_networks.h"
 #include "fz_worker.h"
+#include "worker_ring.h"
 
 #define BURST            32
-#define STAGE            256 /* records kept before one ring enqueue */
-#define EXPIRE_PER_BURST 64  /* bounded expiry work per burst */
+#define EXPIRE_PER_BURST 64 /* bounded expiry work per burst */
 #define FRAG_ENTRIES     4096
 #define FRAG_TIMEOUT_US  30000000ULL
 #define EOF_QUIET_US     2000000 /* offline: give up on a queue this long without packets */
-#define WAIT_SPINS       256     /* offline, ring full: pauses before sleeping */
-
-static const struct timespec ring_wait = {0, 20000}; /* offline, ring still full: 20 us */
 
 struct fz_worker {
 	struct fz_worker_conf conf;
@@ -56,9 +50,8 @@ struct fz_worker {
 	uint64_t when[BURST];
 	struct fz_hostwatch_pkt det[BURST]; /* attack detection: the burst's packets */
 	unsigned n_det;
-	/* Records waiting for the ring. */
-	struct fz_flow_rec stage[STAGE];
-	unsigned n_stage;
+	/* Records are written straight into the ring's memory. */
+	struct fz_ring_writer rw;
 	/* Traffic bins: the last mark sent (bins of its two times, emptiness). */
 	uint64_t mark_bins[2];
 	int mark_sent, mark_empty;
@@ -71,71 +64,21 @@ static inline uint64_t tsc_now_us(const struct fz_worker *w)
 	       (uint64_t)((double)(rte_rdtsc() - w->conf.tsc_at_start) * w->us_per_tsc);
 }
 
-_Static_assert(sizeof(struct fz_flow_rec) % FZ_RING_SLOT == 0, "a record is whole ring slots");
-
-/* Put up to n whole records on the ring (one producer: the room only grows meanwhile). */
-static unsigned ring_put(struct rte_ring *r, const struct fz_flow_rec *recs, unsigned n)
-{
-	unsigned room = rte_ring_free_count(r) / FZ_RING_SLOTS;
-
-	if (n > room)
-		n = room;
-	if (n == 0 ||
-	    rte_ring_enqueue_bulk_elem(r, recs, FZ_RING_SLOT, n * FZ_RING_SLOTS, NULL) == 0)
-		return 0;
-	return n;
-}
-
-/* Whole records only are put, so the consumer always finds whole records. */
-unsigned fz_ring_take(struct rte_ring *r, struct fz_flow_rec *recs, unsigned max)
-{
-	return rte_ring_dequeue_burst_elem(r, recs, FZ_RING_SLOT, max * FZ_RING_SLOTS, NULL) /
-	       FZ_RING_SLOTS;
-}
-
-/* Send staged records to the stats lcore. Offline waits for room; live never
- * waits: what does not fit is dropped and counted (ring_full), so a slow
- * consumer can never stall packet processing. */
-__attribute__((noinline)) static void stage_push(struct fz_worker *w)
-{
-	unsigned sent = 0, spins = 0;
-
-	for (;;) {
-		sent += ring_put(w->conf.ring, &w->stage[sent], w->n_stage - sent);
-		if (sent == w->n_stage)
-			break;
-		if (!w->conf.offline) {
-			w->c.ring_full += w->n_stage - sent;
-			break;
-		}
-		/* Offline the stats lcore is the bottleneck here: after a short
-		 * spin, sleep rather than take the CPU it may share with us. */
-		if (++spins < WAIT_SPINS)
-			rte_pause();
-		else
-			nanosleep(&ring_wait, NULL);
-	}
-	w->c.records += sent;
-	w->n_stage = 0;
-}
-
-/* Where the next staged record goes (the stage is pushed first when full). */
+/* Where the next record goes: straight into the ring's memory (worker_ring.h). */
 static struct fz_flow_rec *stage_slot(void *arg)
 {
-	struct fz_worker *w = arg;
-
-	if (__builtin_expect(w->n_stage == STAGE, 0))
-		stage_push(w); /* once every STAGE records: out of line */
-	return &w->stage[w->n_stage];
+	return fz_ring_writer_slot(&((struct fz_worker *)arg)->rw);
 }
 
 static void stage(struct fz_worker *w, const struct fz_flow_rec *rec)
 {
-	*stage_slot(w) = *rec;
-	w->n_stage++;
+	struct fz_flow_rec *slot = fz_ring_writer_slot(&w->rw);
+
+	*slot = *rec;
+	fz_ring_writer_keep(&w->rw);
 }
 
-/* The table built rec in the stage's next slot (stage_slot): keep it. */
+/* The table built rec at stage_slot's place: keep it. */
 static void on_export(void *arg, struct fz_flow_rec *rec, const uint64_t *app_state)
 {
 	struct fz_worker *w = arg;
@@ -143,7 +86,7 @@ static void on_export(void *arg, struct fz_flow_rec *rec, const uint64_t *app_st
 	rec->app = ((const struct fz_l7_flow *)app_state)->app;
 	if (rec->kind == FZ_REC_BIN)
 		w->c.bin_reports++;
-	w->n_stage++;
+	fz_ring_writer_keep(&w->rw);
 }
 
 static void on_new_flow(void *arg, const struct fz_flow_key *key, uint16_t net[2])
@@ -453,13 +396,12 @@ int fz_worker_run(void *arg)
 		if (w->hw)
 			fz_hostwatch_tick(w->hw, w->now_us, 0);
 		mark(w, 0);
-		if (w->n_stage)
-			stage_push(w);
+		fz_ring_writer_close(&w->rw);
 		publish_table_stats(w);
 	}
 	reason = w->conf.offline && !*w->conf.stop ? FZ_END_EOF : FZ_END_SHUTDOWN;
 	/* From here on records wait for room in the ring: the flush must not lose any. */
-	w->conf.offline = 1;
+	w->rw.offline = 1;
 	/* Flows that had already timed out at the last moment seen end for that
 	 * reason, not as cut by the end: expiry is bounded per burst while running. */
 	fz_flow_table_expire(w->table, w->now_us, UINT32_MAX);
@@ -467,7 +409,7 @@ int fz_worker_run(void *arg)
 	if (w->hw)
 		fz_hostwatch_tick(w->hw, w->now_us, 1);
 	mark(w, 1);
-	stage_push(w);
+	fz_ring_writer_close(&w->rw);
 	publish_table_stats(w);
 	w->c.stop_tsc = rte_rdtsc();
 	__atomic_store_n(&w->done, 1, __ATOMIC_RELEASE);
@@ -490,6 +432,10 @@ struct fz_worker *fz_worker_create(const struct fz_worker_conf *conf)
 	memset(w, 0, sizeof(*w));
 	w->conf = *conf;
 	w->us_per_tsc = 1e6 / (double)conf->tsc_hz;
+	w->rw.ring = conf->ring;
+	w->rw.offline = conf->offline;
+	w->rw.records = &w->c.records;
+	w->rw.full = &w->c.ring_full;
 	w->ts_off = -1;
 	/* Only DPDK ports need the mbuf's timestamp (and EAL, to look it up). */
 	for (unsigned i = 0; i < conf->n_queues; i++)
