@@ -65,11 +65,11 @@ struct fz_kafka_counters {
 	uint64_t failed;     /* delivery reports with an error, not counting flush()'s take-backs */
 	uint64_t retries;    /* messages sent again after an error (librdkafka's statistics) */
 	uint64_t queue_full; /* times librdkafka's queue was full */
-	uint64_t batches;    /* rd_kafka_produce_batch calls: a topic's held messages at once */
-	uint64_t spooled;    /* records written to the spool */
-	uint64_t unspooled;  /* records taken from the spool and handed to librdkafka */
-	uint64_t dropped;    /* records lost: spool full, absent or failing, or a permanent error */
-	uint64_t in_queue;   /* messages in librdkafka now (queued, in flight, or reports) */
+	uint64_t batches;   /* rd_kafka_produce_batch calls: held messages of a topic (partition) */
+	uint64_t spooled;   /* records written to the spool */
+	uint64_t unspooled; /* records taken from the spool and handed to librdkafka */
+	uint64_t dropped;   /* records lost: spool full, absent or failing, or a permanent error */
+	uint64_t in_queue;  /* messages in librdkafka now (queued, in flight, or reports) */
 	uint64_t spool_records; /* records waiting in the spool */
 	uint64_t spool_bytes;   /* bytes of the spool on disk */
 	uint64_t corrupt_bytes; /* spool bytes skipped as corrupt (torn or damaged records) */

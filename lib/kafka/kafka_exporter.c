@@ -98,6 +98,8 @@ static void destroy(struct kafka_exporter *ks)
 	fz_spool_close(ks->spool);
 	fz_kafka__mock_stop(ks);
 	free(ks->purged);
+	free(ks->grouped);
+	free(ks->part_of);
 	free(ks->bootstrap);
 	free(ks->brokers);
 	free(ks->prefix);
@@ -129,7 +131,8 @@ static const struct fz_counter_def kafka_defs[] = {
     KC(failed, FZ_CT_COUNTER, "messages", "delivery reports with an error"),
     KC(retries, FZ_CT_COUNTER, "messages", "messages sent again after an error"),
     KC(queue_full, FZ_CT_COUNTER, NULL, "times librdkafka's queue was full"),
-    KC(batches, FZ_CT_COUNTER, NULL, "calls handing a topic's held messages on at once"),
+    KC(batches, FZ_CT_COUNTER, NULL,
+       "calls handing held messages on at once (a topic's, a partition's)"),
     KC(spooled, FZ_CT_COUNTER, "records", "records written to the spool"),
     KC(unspooled, FZ_CT_COUNTER, "records", "records taken from the spool and produced"),
     KC(dropped, FZ_CT_COUNTER, "records", "records lost (spool full, absent or failing)"),
@@ -199,6 +202,10 @@ static int start_producer(struct kafka_exporter *ks, const struct fz_kafka_conf 
 	if (rconf == NULL)
 		return -errno;
 	r = fz_kafka__set_callbacks(ks, rconf, err, errlen);
+	if (r == 0 && fz_kafka__partitioner_setup(ks, rconf) < 0) {
+		snprintf(err, errlen, "kafka: out of memory");
+		r = -ENOMEM;
+	}
 	if (r < 0) {
 		rd_kafka_conf_destroy(rconf);
 		return r;

@@ -39,7 +39,14 @@
  * <prefix>.flows.<app>; src is the stream or application name it was made
  * for (NULL for a topic only seen in the spool), src_ptr the pointer last
  * seen for it (a fast path: the pipeline passes the same strings). */
+struct kafka_exporter;
+
+/* A librdkafka partitioner (rd_kafka_msg_partitioner_*). */
+typedef int32_t (*fz_kafka_part_fn)(const rd_kafka_topic_t *rkt, const void *key, size_t klen,
+                                    int32_t partitions, void *rkt_opaque, void *msg_opaque);
+
 struct topic {
+	struct kafka_exporter *ks;
 	char *name;
 	char *src;
 	const char *src_ptr;
@@ -48,6 +55,8 @@ struct topic {
 	/* Messages held for this topic until the batch ends (kafka_batch.c). */
 	rd_kafka_message_t *held;
 	unsigned n_held, cap_held;
+	unsigned releases;  /* times they were handed on */
+	int32_t partitions; /* what librdkafka last gave its partitioner (0: not yet; atomic) */
 };
 
 /* A record taken back from librdkafka at flush, in spool-record form. */
@@ -76,6 +85,12 @@ struct kafka_exporter {
 	struct topic *held_topics[MAX_TOPICS];
 	unsigned n_held_topics;
 	uint64_t n_held;
+	/* The partitioner librdkafka uses for keyed messages, when held messages
+	 * are grouped by partition (kafka_batch.c; NULL: they are not), and
+	 * room to group them. */
+	fz_kafka_part_fn part_fn;
+	rd_kafka_message_t *grouped;
+	int32_t *part_of;
 	int collecting;
 	int flushed; /* flush() ran and nothing was taken since */
 	struct purged *purged;
@@ -129,6 +144,16 @@ int fz_kafka__hold(struct kafka_exporter *ks, struct topic *t, const void *key, 
 /* Hand every held message to librdkafka, a topic at a time, in the order
  * taken; those the full queue refuses go to the spool, in order. */
 void fz_kafka__release(struct kafka_exporter *ks);
+
+/* Before rd_kafka_new: when the configured partitioner is one that groups
+ * (consistent_random, the default, murmur2_random, fnv1a_random), put a
+ * callback in front of it that notes each topic's partition count, so that
+ * held messages can be handed on a partition at a time. Returns 0 or
+ * -ENOMEM; an other partitioner is not an error (no grouping). */
+int fz_kafka__partitioner_setup(struct kafka_exporter *ks, rd_kafka_conf_t *rconf);
+
+/* A new topic's handle (its opaque: t, for the partitioner callback). */
+rd_kafka_topic_t *fz_kafka__topic_new(struct kafka_exporter *ks, struct topic *t);
 
 /* The exporter's batch_end(): fz_kafka__release. */
 void fz_kafka__batch_end(struct fz_exporter *e);

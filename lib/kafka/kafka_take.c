@@ -27,7 +27,7 @@ struct topic *fz_kafka__find_topic(struct kafka_exporter *ks, const char *name, 
 	t->name = strndup(name, len);
 	if (t->name == NULL)
 		return NULL;
-	t->rkt = rd_kafka_topic_new(ks->rk, t->name, NULL);
+	t->rkt = fz_kafka__topic_new(ks, t);
 	if (t->rkt == NULL) {
 		free(t->name);
 		t->name = NULL;

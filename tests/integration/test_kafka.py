@@ -22,6 +22,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import zlib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from fzrun import BUILD, FLOWZOO, NDPI, SRC, Checker, run_flowzoo  # noqa: E402
@@ -80,6 +81,12 @@ def test_all_flows(c, boot, tmp, prefix="flowzoo", extra=()):
     c.eq([], [p for p, seq in parts.items() if seq != sorted(seq)],
          "%s: partitions whose flows are out of the file's order" % prefix)
     c.eq(len(flows), len(msgs), "messages on flowzoo.flows")
+    # Each on the partition librdkafka's default partitioner (consistent_random: CRC-32 of
+    # the key) gives it, whether librdkafka partitioned it or the export lanes grouped it
+    # (the mock's topics have 4 partitions).
+    c.eq(4, 1 + max(p for _, p, _ in msgs), "%s: partitions used" % prefix)
+    c.eq([], [(k, p) for k, p, _ in msgs if p != zlib.crc32(k.encode()) % 4],
+         "%s: messages off their key's partition" % prefix)
     by_id = {}
     for key, _, rec in msgs:
         by_id.setdefault(rec.get("flow_id"), []).append((key, rec))
