@@ -192,6 +192,36 @@ LAZY(kafka, rd_kafka_t *, rd_kafka_new,
 LAZY(kafka, void *, rd_kafka_opaque, (const rd_kafka_t *rk), (rk))
 LAZY(kafka, int, rd_kafka_outq_len, (rd_kafka_t * rk), (rk))
 LAZY(kafka, int, rd_kafka_poll, (rd_kafka_t * rk, int timeout_ms), (rk, timeout_ms))
+LAZY(kafka, int, rd_kafka_produce_batch,
+     (rd_kafka_topic_t * rkt, int32_t partition, int msgflags, rd_kafka_message_t *rkmessages,
+      int message_cnt),
+     (rkt, partition, msgflags, rkmessages, message_cnt))
+LAZY(kafka, rd_kafka_conf_res_t, rd_kafka_conf_get,
+     (const rd_kafka_conf_t *conf, const char *name, char *dest, size_t *dest_size),
+     (conf, name, dest, dest_size))
+LAZY(kafka, rd_kafka_topic_conf_t *, rd_kafka_conf_get_default_topic_conf, (rd_kafka_conf_t * conf),
+     (conf))
+LAZY_VOID(kafka, rd_kafka_conf_set_default_topic_conf,
+          (rd_kafka_conf_t * conf, rd_kafka_topic_conf_t *tconf), (conf, tconf))
+LAZY(kafka, rd_kafka_topic_conf_t *, rd_kafka_topic_conf_new, (void), ())
+LAZY(kafka, rd_kafka_topic_conf_t *, rd_kafka_default_topic_conf_dup, (rd_kafka_t * rk), (rk))
+LAZY_VOID(kafka, rd_kafka_topic_conf_destroy, (rd_kafka_topic_conf_t * topic_conf), (topic_conf))
+LAZY_VOID(kafka, rd_kafka_topic_conf_set_opaque, (rd_kafka_topic_conf_t * conf, void *rkt_opaque),
+          (conf, rkt_opaque))
+LAZY_VOID(kafka, rd_kafka_topic_conf_set_partitioner_cb,
+          (rd_kafka_topic_conf_t * topic_conf,
+           int32_t (*partitioner)(const rd_kafka_topic_t *rkt, const void *keydata, size_t keylen,
+                                  int32_t partition_cnt, void *rkt_opaque, void *msg_opaque)),
+          (topic_conf, partitioner))
+/* The partitioners flowzoo groups messages with (lib/kafka/kafka_batch.c). */
+#define LAZY_PARTITIONER(name)                                                                     \
+	LAZY(kafka, int32_t, name,                                                                 \
+	     (const rd_kafka_topic_t *rkt, const void *key, size_t keylen, int32_t partition_cnt,  \
+	      void *rkt_opaque, void *msg_opaque),                                                 \
+	     (rkt, key, keylen, partition_cnt, rkt_opaque, msg_opaque))
+LAZY_PARTITIONER(rd_kafka_msg_partitioner_consistent_random)
+LAZY_PARTITIONER(rd_kafka_msg_partitioner_murmur2_random)
+LAZY_PARTITIONER(rd_kafka_msg_partitioner_fnv1a_random)
 LAZY(kafka, int, rd_kafka_produce,
      (rd_kafka_topic_t * rkt, int32_t partition, int msgflags, void *payload, size_t len,
       const void *key, size_t keylen, void *msg_opaque),
