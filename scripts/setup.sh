@@ -10,7 +10,7 @@ PKGS="build-essential clang libclang-rt-14-dev clang-format meson ninja-build pk
       softflowd nfdump libndpi-bin valgrind
       libmicrohttpd-dev prometheus tshark libfixbuf-dev
       libjs-chart.js chromium man-db groff-base curl libsqlite3-dev libpq-dev postgresql
-      libzstd-dev zstd jq time"
+      libzstd-dev zstd jq time zlib1g-dev"
 # man-db and groff-base render the man pages tests/integration/test_manual.py checks; curl is
 # in the README's quick start (tests/integration/test_readme.py runs it).
 # libsqlite3-dev, libpq-dev and postgresql are zooagg's history (docs/fleet.md): SQLite
@@ -27,6 +27,7 @@ PKGS="build-essential clang libclang-rt-14-dev clang-format meson ninja-build pk
 # libzstd-dev compresses the JSON lines (--jsonl-compress); zstd (zstdcat) and jq read them back
 # in tests/integration/test_jsonl_zstd.py.
 # time (/usr/bin/time) gives wall and CPU times in scripts/bench_jsonl_disk.sh.
+# zlib1g-dev: CRC-32 of Kafka's message keys, made on the export lanes (lib/pipeline).
 
 missing=""
 for p in $PKGS; do

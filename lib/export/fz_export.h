@@ -84,6 +84,10 @@ struct fz_item {
 	 * bytes are the batch's, until the end of its turn). 0: until take()
 	 * returns. */
 	int held;
+	/* With FZ_EXPORTER_KEY_CRC: the key's CRC-32, made on a lane (set 1), or
+	 * not made (0: the exporter does it when it needs it). */
+	uint32_t key_crc;
+	int key_crc_set;
 };
 
 /*
@@ -169,6 +173,10 @@ struct fz_exporter_ops {
 /* Flags of an exporter. */
 #define FZ_EXPORTER_KEYS   0x1u /* it reads it->key (a flow's key text costs ~600 instructions) */
 #define FZ_EXPORTER_BINARY 0x2u /* it never asks for the JSON text (fz_item_json) */
+/* It reads it->key_crc when it->key_crc_set: the CRC-32 (IEEE, zlib's crc32)
+ * of a flow's key text, which the export lanes make side by side (Kafka's
+ * default partitioner hashes the key so). */
+#define FZ_EXPORTER_KEY_CRC 0x4u
 
 struct fz_exporter {
 	const struct fz_exporter_ops *ops;

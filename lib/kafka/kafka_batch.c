@@ -145,13 +145,17 @@ static void produce_grouped(struct kafka_exporter *ks, struct topic *t, int32_t 
                             rd_kafka_message_t *msgs, int n, int *polled)
 {
 	unsigned count[GROUP_PARTS + 1], at[GROUP_PARTS + 1], sum = 0;
+	int crc_is_hash = ks->part_fn == rd_kafka_msg_partitioner_consistent_random;
 
 	memset(count, 0, ((size_t)parts + 1) * sizeof(count[0]));
 	for (int i = 0; i < n; i++) {
 		const rd_kafka_message_t *m = &msgs[i];
 		int32_t p = parts; /* keyless: the partitioner's own way */
 
-		if (m->key_len > 0) {
+		if (m->key_len > 0 && m->offset >= 0 && crc_is_hash) {
+			/* The lane made the key's CRC-32: consistent_random's hash. */
+			p = (int32_t)((uint32_t)m->offset % (uint32_t)parts);
+		} else if (m->key_len > 0) {
 			p = ks->part_fn(t->rkt, m->key, m->key_len, parts, t, m->_private);
 			if (p < 0 || p > parts)
 				p = parts;
@@ -227,7 +231,7 @@ static int room(struct topic *t)
 }
 
 int fz_kafka__hold(struct kafka_exporter *ks, struct topic *t, const void *key, size_t klen,
-                   const void *payload, size_t len)
+                   const void *payload, size_t len, int64_t key_crc)
 {
 	rd_kafka_message_t *m;
 
@@ -254,6 +258,7 @@ int fz_kafka__hold(struct kafka_exporter *ks, struct topic *t, const void *key, 
 	m->key = (void *)key;
 	m->key_len = key ? klen : 0;
 	m->_private = (void *)(uintptr_t)++ks->seq;
+	m->offset = key_crc; /* an output field: librdkafka does not read it (produce_grouped) */
 	ks->n_held++;
 	return 0;
 }

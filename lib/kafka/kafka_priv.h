@@ -136,10 +136,11 @@ int fz_kafka__produce_or_spool(struct kafka_exporter *ks, struct topic *t, const
                                size_t klen, const void *payload, size_t len);
 
 /* Hold a message of a held item (fz_item.held) for topic t until the batch
- * ends. Returns 0, or without memory to hold it, what
+ * ends; key_crc is the key's CRC-32 when the lane made it (fz_item.key_crc),
+ * else -1. Returns 0, or without memory to hold it, what
  * fz_kafka__produce_or_spool gave. */
 int fz_kafka__hold(struct kafka_exporter *ks, struct topic *t, const void *key, size_t klen,
-                   const void *payload, size_t len);
+                   const void *payload, size_t len, int64_t key_crc);
 
 /* Hand every held message to librdkafka, a topic at a time, in the order
  * taken; those the full queue refuses go to the spool, in order. */

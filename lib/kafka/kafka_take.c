@@ -124,8 +124,8 @@ int fz_kafka__produce_or_spool(struct kafka_exporter *ks, struct topic *t, const
  * held messages are older than this one: they go first whenever it does not
  * join them.
  */
-static int send_record(struct kafka_exporter *ks, struct topic *t, int held, const void *key,
-                       size_t klen, const char *json, size_t len)
+static int send_record(struct kafka_exporter *ks, struct topic *t, const struct fz_item *it,
+                       const void *key, size_t klen, const char *json, size_t len)
 {
 	if (ks->spool != NULL && fz_spool_records(ks->spool) > 0) {
 		fz_kafka__release(ks);
@@ -133,8 +133,9 @@ static int send_record(struct kafka_exporter *ks, struct topic *t, int held, con
 		if (fz_spool_records(ks->spool) > 0)
 			return fz_kafka__spool_put(ks, t->name, key, klen, json, len);
 	}
-	if (held)
-		return fz_kafka__hold(ks, t, key, klen, json, len);
+	if (it->held)
+		return fz_kafka__hold(ks, t, key, klen, json, len,
+		                      it->key_crc_set ? (int64_t)it->key_crc : -1);
 	if (ks->n_held)
 		fz_kafka__release(ks);
 	return fz_kafka__produce_or_spool(ks, t, key, klen, json, len);
@@ -150,7 +151,7 @@ static int send_to(struct kafka_exporter *ks, const char *src, int per_app,
 		ks->c.dropped++;
 		return -ENOSPC;
 	}
-	return send_record(ks, t, it->held, it->key, it->key ? it->key_len : 0, json, len);
+	return send_record(ks, t, it, it->key, it->key ? it->key_len : 0, json, len);
 }
 
 int fz_kafka__take(struct fz_exporter *e, struct fz_item *it)

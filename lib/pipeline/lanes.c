@@ -23,6 +23,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <zlib.h>
+
 #include "pipeline_priv.h"
 
 /* Events a batch takes before it is cut, and bytes of their text: bounds a batch's memory. */
@@ -402,6 +404,8 @@ static size_t encode_rec(struct fz_pipeline *p, struct lane *l, struct lane_batc
 		n = fz_record_flow_key_text(&b->recs[i].rec.key, a->buf + len, KEY_CAP);
 		o->key_off = (uint32_t)len;
 		o->key_len = n > 0 ? (uint32_t)n : 0;
+		if ((p->flags & FZ_EXPORTER_KEY_CRC) && o->key_len > 0)
+			o->key_crc = (uint32_t)crc32(0, (const Bytef *)a->buf + len, o->key_len);
 		len += o->key_len;
 	}
 	if (p->prep_ex < 0 && !p->flow_json)
@@ -444,6 +448,8 @@ static void write_rec(struct fz_pipeline *p, struct lane *l, struct lane_batch *
 	if (p->flags & FZ_EXPORTER_KEYS) {
 		it.key = l->arena.buf + o->key_off;
 		it.key_len = o->key_len;
+		it.key_crc = o->key_crc;
+		it.key_crc_set = (p->flags & FZ_EXPORTER_KEY_CRC) && o->key_len > 0;
 	}
 	if (o->json_rc == 1) {
 		it.json = l->arena.buf + o->json_off;

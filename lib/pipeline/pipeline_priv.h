@@ -70,7 +70,8 @@ struct lane_event {
 struct lane_out {
 	uint32_t json_off, json_len;
 	uint32_t key_off, key_len;
-	int json_rc; /* 0: not encoded (no JSON exporter takes flows), 1, or < 0 */
+	uint32_t key_crc; /* FZ_EXPORTER_KEY_CRC: CRC-32 of the key text (key_len > 0) */
+	int json_rc;      /* 0: not encoded (no JSON exporter takes flows), 1, or < 0 */
 	uint32_t prep_off;
 	int prep_rc; /* the prepared exporter's bytes: their length, or < 0 */
 };

@@ -15,6 +15,7 @@
 #include <jansson.h>
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
+#include <zlib.h>
 
 #include "fz_kafka.h"
 #include "fz_test.h"
@@ -116,7 +117,8 @@ static int write_range(struct fz_exporter *s, int from, int to)
  * item's JSON and key in a buffer of its own), batch_end after every batch
  * items and at the end, then poll. Each batch's buffers are overwritten
  * after batch_end: a message read after it would arrive damaged. Items of
- * odd seq have app "http", of even seq "tls". Returns the takes that failed.
+ * odd seq have app "http", of even seq "tls" and the key's CRC-32 made (as
+ * a lane makes it). Returns the takes that failed.
  */
 static int write_held(struct fz_exporter *s, int from, int to, int batch)
 {
@@ -134,6 +136,11 @@ static int write_held(struct fz_exporter *s, int from, int to, int batch)
 		it.len = (size_t)n;
 		it.json_rc = 1;
 		it.held = 1;
+		if (i % 2 == 0) { /* the key's CRC-32 as a lane makes it, for half of them */
+			it.key_crc =
+			    (uint32_t)crc32(0, (const Bytef *)key[k], (uInt)strlen(key[k]));
+			it.key_crc_set = 1;
+		}
 		bad += s->ops->take(s, &it) != 0;
 		if (++k == batch || i + 1 == to) {
 			s->ops->batch_end(s);

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <zlib.h>
+
 #include "fz_pipeline.h"
 #include "fz_test.h"
 #include "fz_test_counters.h"
@@ -166,6 +168,7 @@ struct fake {
 	struct kept kept[4096];
 	unsigned n_kept;
 	uint64_t held, not_held, batch_ends, changed, kept_overflow;
+	uint64_t key_crcs, bad_key_crcs; /* items with the key's CRC-32 made, and wrong ones */
 };
 
 static uint64_t text_sum(const char *s, size_t n)
@@ -223,6 +226,12 @@ static int fake_take(struct fz_exporter *e, struct fz_item *it)
 	         it->key ? (const char *)it->key : "", it->app ? it->app : "-", rc,
 	         rc == 0 ? (int)len : 0, rc == 0 ? json : "", orc < 0 ? orc : 0, own);
 	trace_add(&f->t, line);
+	if (it->key_crc_set) {
+		f->key_crcs++;
+		f->bad_key_crcs +=
+		    !it->key || it->key_len == 0 ||
+		    it->key_crc != crc32(0, (const Bytef *)it->key, (uInt)it->key_len);
+	}
 	if (!it->held) {
 		f->not_held++;
 	} else if (rc == 0 && f->n_kept < 4096) {
@@ -315,8 +324,10 @@ static struct trace run(unsigned n, uint64_t *errors, uint64_t *pending_before_s
 	struct trace t;
 
 	FZ_CHECK(p != NULL && f != NULL);
-	f->base = (struct fz_exporter){
-	    .ops = &fake_ops, .name = "fake", .kinds = FZ_ITEM_ALL, .flags = FZ_EXPORTER_KEYS};
+	f->base = (struct fz_exporter){.ops = &fake_ops,
+	                               .name = "fake",
+	                               .kinds = FZ_ITEM_ALL,
+	                               .flags = FZ_EXPORTER_KEYS | FZ_EXPORTER_KEY_CRC};
 	id_sum = 0;
 	prepared = prepared_off_main = 0;
 	turned = 0;
@@ -413,6 +424,9 @@ static struct trace run(unsigned n, uint64_t *errors, uint64_t *pending_before_s
 	FZ_CHECK_INT(0, f->changed);
 	FZ_CHECK_INT(0, f->kept_overflow);
 	FZ_CHECK_INT(0, f->n_kept);
+	/* Each flow's key CRC-32 is made on its lane; events' and the stats lcore's are not. */
+	FZ_CHECK_INT(n ? N_FLOWS : 0, f->key_crcs);
+	FZ_CHECK_INT(0, f->bad_key_crcs);
 	t = f->t;
 	fz_pipeline_free(p);
 	free(f);
