@@ -7,7 +7,8 @@
 #
 # Runs `flowzoo --pcap CAPTURE --progress off OPTIONS` under callgrind (offline: threads
 # without EAL, which callgrind runs one at a time, so a lane's or the worker's waiting shows
-# as instructions of wait_a_little / stage_push, not in the stages below) and prints, per
+# as instructions of wait_a_little / fz_ring_writer__reserve (stage_push before the
+# zero-copy ring), not in the stages below) and prints, per
 # flow record of the summary, the inclusive instructions of each stage's function. Build
 # FLOWZOO with symbols and the release optimisation so that file names tell the static
 # functions apart and inlining is the release build's:
@@ -25,7 +26,7 @@ annot, recs, name = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 stages = [
     ("PROGRAM TOTALS", r"PROGRAM TOTALS"),
     ("worker: fz_worker_run", r":fz_worker_run \["),
-    ("worker: ring hand-off (stage_push)", r":stage_push \["),
+    ("worker: ring hand-off (stage_push, before the zero-copy ring)", r":stage_push \["),
     ("stats: drain (ring + pipeline)", r"stats_lcore\.c:drain \["),
     ("stats: the loop (drain, timers; drain may be inlined)", r"stats_lcore\.c:fz_stats_loop \["),
     ("worker: ring reserve (fz_ring_writer__reserve)", r":fz_ring_writer__reserve \["),
