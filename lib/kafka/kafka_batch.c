@@ -88,6 +88,7 @@ int fz_kafka__partitioner_setup(struct kafka_exporter *ks, rd_kafka_conf_t *rcon
 rd_kafka_topic_t *fz_kafka__topic_new(struct kafka_exporter *ks, struct topic *t)
 {
 	rd_kafka_topic_conf_t *tc;
+	rd_kafka_topic_t *rkt;
 
 	t->ks = ks;
 	if (ks->part_fn == NULL)
@@ -97,8 +98,6 @@ rd_kafka_topic_t *fz_kafka__topic_new(struct kafka_exporter *ks, struct topic *t
 	tc = rd_kafka_default_topic_conf_dup(ks->rk);
 	if (tc == NULL)
 		return NULL;
-	rd_kafka_topic_t *rkt;
-
 	rd_kafka_topic_conf_set_opaque(tc, t);
 	rkt = rd_kafka_topic_new(ks->rk, t->name, tc);
 	if (rkt == NULL)
