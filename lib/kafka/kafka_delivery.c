@@ -111,8 +111,8 @@ int fz_kafka__flush(struct fz_exporter *e, int timeout_ms)
 	    fz_kafka__now_ns() + (uint64_t)(timeout_ms > 0 ? timeout_ms : 0) * 1000000ull;
 	int done;
 
-	fz_kafka__release(
-	    ks); /* nothing is held outside a lane's turn; if it were, it goes first */
+	/* Nothing is held outside a lane's turn; if it were, it goes first. */
+	fz_kafka__release(ks);
 	for (;;) {
 		uint64_t now;
 		int wait;

@@ -8,9 +8,9 @@
  * anyone, then waits until `written` is s (its turn), gives every item to
  * the exporters in order (held: its bytes are the batch's until the turn
  * ends with each exporter's batch_end, so Kafka hands a turn's messages to
- * librdkafka in one call per topic), polls them, publishes their counters
- * when asked, and sets `written` to s + 1. The exporters are touched by one thread at a
- * time, in batch order, each turn after the one before (release/acquire on
+ * librdkafka a partition at a time), polls them, publishes their counters
+ * when asked, and sets `written` to s + 1. The exporters are touched by one
+ * thread at a time, in batch order, each turn after the one before (release/acquire on
  * `written`): the JSON-lines file, IPFIX sequence numbers and Kafka's
  * per-partition order are what they are without lanes.
  *
