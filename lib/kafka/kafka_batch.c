@@ -82,6 +82,9 @@ int fz_kafka__partitioner_setup(struct kafka_exporter *ks, rd_kafka_conf_t *rcon
 		return -ENOMEM;
 	rd_kafka_topic_conf_set_partitioner_cb(tc, note_partitions);
 	ks->part_fn = fn;
+	/* Its hash is the key's CRC-32: the lanes make it side by side. */
+	if (fn == rd_kafka_msg_partitioner_consistent_random)
+		ks->base.flags |= FZ_EXPORTER_KEY_CRC;
 	return 0;
 }
 
@@ -144,7 +147,8 @@ static void produce_grouped(struct kafka_exporter *ks, struct topic *t, int32_t 
                             rd_kafka_message_t *msgs, int n, int *polled)
 {
 	unsigned count[GROUP_PARTS + 1], at[GROUP_PARTS + 1], sum = 0;
-	int crc_is_hash = ks->part_fn == rd_kafka_msg_partitioner_consistent_random;
+	/* Another exporter may ask the lanes for the CRC: it is this one's hash only so. */
+	int crc_is_hash = (ks->base.flags & FZ_EXPORTER_KEY_CRC) != 0;
 
 	memset(count, 0, ((size_t)parts + 1) * sizeof(count[0]));
 	for (int i = 0; i < n; i++) {

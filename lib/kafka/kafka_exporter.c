@@ -262,9 +262,6 @@ struct fz_exporter *fz_kafka_exporter_create(const struct fz_kafka_conf *conf, c
 	r = start_producer(ks, conf, err, errlen);
 	if (r < 0)
 		goto fail;
-	/* Its partitioner hashes keys with CRC-32: the lanes make it side by side. */
-	if (ks->part_fn == rd_kafka_msg_partitioner_consistent_random)
-		ks->base.flags |= FZ_EXPORTER_KEY_CRC;
 	if (conf->spool_dir != NULL) {
 		ks->spool_dir = strdup(conf->spool_dir);
 		if (ks->spool_dir == NULL) {

@@ -4,7 +4,7 @@
  *   kafka_conf.c     configuration: broker lists, defaults, properties
  *   kafka_exporter.c create, close, status and counters (the ops table)
  *   kafka_take.c     topics by stream and application, take(), produce
- *   kafka_batch.c    messages held until the batch ends, produced a topic at a time
+ *   kafka_batch.c    messages held until the batch ends, produced a partition at a time
  *   kafka_delivery.c librdkafka's callbacks, poll() and flush()
  *   kafka_spool.c    the spool records, spilling and draining
  *   kafka_mock.c     the in-process mock cluster
@@ -35,16 +35,16 @@
 #define PURGE_WAIT_MS    5000
 #define HELD_MAX         1024 /* messages held per topic before they are handed on anyway */
 
-/* A topic handle. Stream topics are <prefix>.<stream>, application topics
- * <prefix>.flows.<app>; src is the stream or application name it was made
- * for (NULL for a topic only seen in the spool), src_ptr the pointer last
- * seen for it (a fast path: the pipeline passes the same strings). */
 struct kafka_exporter;
 
 /* A librdkafka partitioner (rd_kafka_msg_partitioner_*). */
 typedef int32_t (*fz_kafka_part_fn)(const rd_kafka_topic_t *rkt, const void *key, size_t klen,
                                     int32_t partitions, void *rkt_opaque, void *msg_opaque);
 
+/* A topic handle. Stream topics are <prefix>.<stream>, application topics
+ * <prefix>.flows.<app>; src is the stream or application name it was made
+ * for (NULL for a topic only seen in the spool), src_ptr the pointer last
+ * seen for it (a fast path: the pipeline passes the same strings). */
 struct topic {
 	struct kafka_exporter *ks;
 	char *name;
@@ -149,8 +149,10 @@ void fz_kafka__release(struct kafka_exporter *ks);
 /* Before rd_kafka_new: when the configured partitioner is one that groups
  * (consistent_random, the default, murmur2_random, fnv1a_random), put a
  * callback in front of it that notes each topic's partition count, so that
- * held messages can be handed on a partition at a time. Returns 0 or
- * -ENOMEM; an other partitioner is not an error (no grouping). */
+ * held messages can be handed on a partition at a time; with
+ * consistent_random, whose hash is the key's CRC-32, also ask the lanes for
+ * it (FZ_EXPORTER_KEY_CRC). Returns 0 or -ENOMEM; an other partitioner is
+ * not an error (no grouping). */
 int fz_kafka__partitioner_setup(struct kafka_exporter *ks, rd_kafka_conf_t *rconf);
 
 /* A new topic's handle (its opaque: t, for the partitioner callback). */

@@ -125,8 +125,11 @@ int fz_kafka__produce_or_spool(struct kafka_exporter *ks, struct topic *t, const
  * join them.
  */
 static int send_record(struct kafka_exporter *ks, struct topic *t, const struct fz_item *it,
-                       const void *key, size_t klen, const char *json, size_t len)
+                       const char *json, size_t len)
 {
+	const void *key = it->key;
+	size_t klen = key ? it->key_len : 0;
+
 	if (ks->spool != NULL && fz_spool_records(ks->spool) > 0) {
 		fz_kafka__release(ks);
 		fz_kafka__drain(ks, DRAIN_IN_TAKE);
@@ -151,7 +154,7 @@ static int send_to(struct kafka_exporter *ks, const char *src, int per_app,
 		ks->c.dropped++;
 		return -ENOSPC;
 	}
-	return send_record(ks, t, it, it->key, it->key ? it->key_len : 0, json, len);
+	return send_record(ks, t, it, json, len);
 }
 
 int fz_kafka__take(struct fz_exporter *e, struct fz_item *it)

@@ -181,6 +181,8 @@ static void test_mock_per_app(void)
 		return;
 	FZ_CHECK_STR("kafka", e->name);
 	FZ_CHECK_INT(FZ_ITEM_ALL, e->kinds);
+	/* Keys for the partitioner; with its default, consistent_random, their CRC-32 too. */
+	FZ_CHECK_INT(FZ_EXPORTER_KEYS | FZ_EXPORTER_KEY_CRC, e->flags);
 	boot = fz_kafka_exporter_bootstrap(e);
 	FZ_CHECK(boot != NULL && strchr(boot, ':') != NULL);
 	FZ_CHECK(fz_kafka_exporter_mock_cluster(e) != NULL);
@@ -259,6 +261,32 @@ static void test_mock_per_app(void)
 	e->ops->close(e);
 }
 
+/* The lanes make the key's CRC-32 only for the partitioner whose hash it is. */
+static void test_partitioner_flags(void)
+{
+	static const struct {
+		const char *opt;
+		unsigned flags;
+	} cases[] = {
+	    {"partitioner=consistent_random", FZ_EXPORTER_KEYS | FZ_EXPORTER_KEY_CRC},
+	    {"partitioner=murmur2_random", FZ_EXPORTER_KEYS},
+	    {"partitioner=consistent", FZ_EXPORTER_KEYS},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *opts[] = {"log_level=0", cases[i].opt};
+		struct fz_kafka_conf c = {.mock = 1, .opts = opts, .n_opts = 2};
+		char err[256];
+		struct fz_exporter *e = fz_kafka_exporter_create(&c, err, sizeof(err));
+
+		FZ_CHECK(e != NULL);
+		if (e == NULL)
+			continue;
+		FZ_CHECK_INT(cases[i].flags, e->flags);
+		e->ops->close(e);
+	}
+}
+
 int main(void)
 {
 	FZ_RUN(test_bad_brokers);
@@ -266,5 +294,6 @@ int main(void)
 	FZ_RUN(test_per_app_option);
 	FZ_RUN(test_log_callback);
 	FZ_RUN(test_mock_per_app);
+	FZ_RUN(test_partitioner_flags);
 	return fz_test_summary();
 }
