@@ -72,6 +72,22 @@ static void report(const char *phase, uint64_t n, struct cpu t0, const char *ext
 	       extra);
 }
 
+/* A produce phase's line: the counts it added to c0 (c1 now). Returns 1
+ * when a record of the phase was not delivered. */
+static int report_produce(const char *phase, uint64_t n, struct cpu t0,
+                          const struct fz_kafka_counters *c0, const struct fz_kafka_counters *c1)
+{
+	char extra[256];
+
+	snprintf(extra, sizeof(extra), "; delivered %llu, failed %llu, dropped %llu, spooled %llu",
+	         (unsigned long long)(c1->delivered - c0->delivered),
+	         (unsigned long long)(c1->failed - c0->failed),
+	         (unsigned long long)(c1->dropped - c0->dropped),
+	         (unsigned long long)(c1->spooled - c0->spooled));
+	report(phase, n, t0, extra);
+	return c1->delivered - c0->delivered != n || c1->dropped != 0;
+}
+
 /* A plausible finished flow: 64 K clients talking to 256 servers. */
 static void make_rec(struct fz_flow_rec *r, uint64_t i)
 {
@@ -284,27 +300,14 @@ int main(int argc, char **argv)
 		t0 = cpu_now();
 		if (produce(s, NULL, pre, pre_len, n, is_held ? held : 0, &c1) != 0)
 			return 1;
-		snprintf(extra, sizeof(extra),
-		         "; delivered %llu, failed %llu, dropped %llu, spooled %llu",
-		         (unsigned long long)(c1.delivered - c0.delivered),
-		         (unsigned long long)(c1.failed - c0.failed),
-		         (unsigned long long)(c1.dropped - c0.dropped),
-		         (unsigned long long)(c1.spooled - c0.spooled));
-		report(is_held ? "produce held" : "produce", n, t0, extra);
-		fail |= c1.delivered - c0.delivered != n || c1.dropped != 0;
+		fail |= report_produce(is_held ? "produce held" : "produce", n, t0, &c0, &c1);
 		c0 = c1;
 	}
-	/* Phase 3: encode + produce, what the stats lcore does per flow. */
+	/* Last: encode + produce, what the stats lcore does per flow without lanes. */
 	t0 = cpu_now();
 	if (produce(s, enc, NULL, NULL, n, 0, &c1) != 0)
 		return 1;
-	snprintf(extra, sizeof(extra), "; delivered %llu, failed %llu, dropped %llu, spooled %llu",
-	         (unsigned long long)(c1.delivered - c0.delivered),
-	         (unsigned long long)(c1.failed - c0.failed),
-	         (unsigned long long)(c1.dropped - c0.dropped),
-	         (unsigned long long)(c1.spooled - c0.spooled));
-	report("encode+produce", n, t0, extra);
-	fail |= c1.delivered - c0.delivered != n || c1.dropped != 0;
+	fail |= report_produce("encode+produce", n, t0, &c0, &c1);
 	s->ops->close(s);
 	fz_record_enc_free(enc);
 	free(pre);
