@@ -29,7 +29,8 @@ stages = [
     ("table: key hash (fz_flow_key_hash)", "fz_flow_key_hash"),
     ("table: key canonical order (fz_flow_key_canonicalize)", "fz_flow_key_canonicalize"),
     ("per packet after the table (on_packet)", "on_packet"),
-    ("L7 (fz_l7_scan)", "fz_l7_scan"),
+    ("L7 (fz_l7_scan, before the inline gate)", "fz_l7_scan"),
+    ("L7 Hyperscan part (fz_l7_scan_charged)", "fz_l7_scan_charged"),
     ("record slot (stage_slot)", "stage_slot"),
     ("record kept (on_export)", "on_export"),
     ("ring hand-off (stage_push, before the zero-copy ring)", "stage_push"),
@@ -39,7 +40,9 @@ stages = [
 ]
 cost = {}
 for l in open(annot):
-    m = re.match(r"\s*([\d,]+) \(.*?\)\s+\S+:(\w+)(?:\.\w+)*(?:\.\d+)* \[", l)
+    # A function whose code comes from several files (inlined headers) has a line per
+    # file; the one without "[binary]" is its whole inclusive cost: the largest wins.
+    m = re.match(r"\s*([\d,]+) \(.*?\)\s+\S+:(\w+)(?:\.\w+)*(?:\.\d+)*(?: \[|\s*$)", l)
     if m:
         fn, v = m.group(2), int(m.group(1).replace(",", ""))
         cost[fn] = max(cost.get(fn, 0), v)

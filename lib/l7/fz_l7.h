@@ -100,6 +100,90 @@ unsigned fz_l7_min_len(const struct fz_l7 *l7, uint8_t proto);
 int fz_l7_can_begin(const struct fz_l7 *l7, uint8_t proto, uint8_t byte);
 
 /*
+ * The part of fz_l7_scan that needs no Hyperscan, for a worker to run inline
+ * (issue 23: most payloads of a flood are charged and skipped, and a call
+ * with eight arguments cost more than the decision). Made once at create
+ * time; read-only after. The databases are indexed by transport: TCP, UDP,
+ * other (FZ_L7_GATE_DB).
+ */
+struct fz_l7_gate {
+	uint16_t max_pkts;  /* payload packets scanned per direction */
+	uint16_t max_bytes; /* payload bytes scanned per direction */
+	uint8_t has_db[3];  /* some signature applies to this transport */
+	/* Shortest match any signature of the database can make, in bytes: a
+	 * payload shorter than this cannot match, so it is not scanned. */
+	uint32_t min_len[3];
+	/* Bytes that can begin a payload one of the database's signatures
+	 * matches (bit b of first[db][b / 64]); another first byte is a miss. */
+	uint64_t first[3][4];
+};
+
+/* The database of IP protocol proto in fz_l7_gate's arrays. */
+#define FZ_L7_GATE_DB(proto) ((proto) == 6 ? 0 : (proto) == 17 ? 1 : 2)
+
+/* The gate of l7's databases. */
+const struct fz_l7_gate *fz_l7_gate(const struct fz_l7 *l7);
+
+static inline int fz_l7__spent(const struct fz_l7_gate *g, const struct fz_l7_flow *st, unsigned d)
+{
+	return st->pkts[d] >= g->max_pkts || st->bytes[d] >= g->max_bytes;
+}
+
+/*
+ * Charge one payload of len > 0 bytes (sent in direction d) to st's budget,
+ * as fz_l7_scan does, and decide without Hyperscan what it can. Returns 1
+ * when the payload's first *len bytes (clamped to the budget) must be handed
+ * to fz_l7_scan_charged; 0 when it is settled: st was done or its budget in
+ * d spent, or no signature can match the payload (then *skipped is counted).
+ * Sets st->done when both directions' budgets are spent.
+ */
+static inline int fz_l7_gate_charge(const struct fz_l7_gate *g, struct fz_l7_flow *st, unsigned d,
+                                    uint8_t proto, const uint8_t *payload, uint32_t *len,
+                                    uint64_t *skipped)
+{
+	unsigned k = FZ_L7_GATE_DB(proto);
+	uint32_t room, n = *len;
+	uint8_t b;
+
+	if (st->done)
+		return 0;
+	if (!fz_l7__spent(g, st, d)) {
+		room = (uint32_t)g->max_bytes - st->bytes[d];
+		if (n > room)
+			n = room;
+		st->pkts[d]++;
+		st->bytes[d] = (uint16_t)(st->bytes[d] + n);
+		if (g->has_db[k]) {
+			b = payload[0];
+			if (n >= g->min_len[k] && ((g->first[k][b >> 6] >> (b & 63)) & 1)) {
+				*len = n;
+				return 1;
+			}
+			/* Too short for any signature, or a first byte none can
+			 * begin with: charged as scanned, but Hyperscan's fixed cost
+			 * per call is not paid for a certain miss. */
+			(*skipped)++;
+		}
+	}
+	/* d first: the other direction's budget is unchanged by this packet. */
+	if (fz_l7__spent(g, st, d) && fz_l7__spent(g, st, !d))
+		st->done = 1;
+	return 0;
+}
+
+/*
+ * The rest of fz_l7_scan, after fz_l7_gate_charge returned 1 for the same
+ * payload (len is what it left in *len): hand it to Hyperscan, name the flow
+ * when a signature matches, and set st->done as fz_l7_scan does.
+ */
+void fz_l7_scan_charged(const struct fz_l7 *l7, struct fz_l7_scratch *s, struct fz_l7_flow *st,
+                        unsigned dir, uint8_t proto, uint16_t sport, uint16_t dport,
+                        const uint8_t *payload, uint32_t len);
+
+/* The scan counters of a scratch, for its worker to count inline (fz_l7_gate_charge). */
+struct fz_l7_scan_stats *fz_l7_scratch_counts(struct fz_l7_scratch *s);
+
+/*
  * Hot path: scan one packet's L4 payload. dir 0 = sent by the flow's
  * initiator, 1 = by the responder; proto = IP protocol; sport/dport = this
  * packet's own source and destination ports (host order). Sets st->app and

@@ -28,21 +28,20 @@ struct l7_sig {
 };
 
 struct fz_l7 {
+	/* Budgets, shortest matches and first bytes (fz_l7.h): what decides
+	 * without Hyperscan that a payload is not scanned. */
+	struct fz_l7_gate gate;
 	hs_database_t *db[DB__COUNT];
-	/* Shortest match any signature of the database can make, in bytes: a
-	 * payload shorter than this cannot match, so it is not scanned. */
-	uint32_t min_len[DB__COUNT];
-	/* Bytes that can begin a payload one of the database's signatures
-	 * matches (bit b of first[db][b / 64]); another first byte is a miss. */
-	uint64_t first[DB__COUNT][4];
 	hs_scratch_t *proto_scratch; /* prototype, cloned for each worker */
 	struct l7_sig *sigs;         /* indexed by Hyperscan pattern id */
 	unsigned n_sigs;
 	char **names; /* [0] = "unknown" */
 	unsigned n_names;
-	unsigned max_pkts;
-	unsigned max_bytes;
 };
+
+_Static_assert(DB__COUNT == 3 && FZ_L7_GATE_DB(FZ_SIG_PROTO_TCP) == DB_TCP &&
+                   FZ_L7_GATE_DB(FZ_SIG_PROTO_UDP) == DB_UDP && FZ_L7_GATE_DB(1) == DB_OTHER,
+               "fz_l7_gate's arrays are indexed as the databases are");
 
 struct fz_l7_scratch {
 	hs_scratch_t *hs;
@@ -239,8 +238,9 @@ struct fz_l7 *fz_l7_create(const struct fz_l7_conf *conf, char *err, size_t errl
 		errno = ENOMEM;
 		return NULL;
 	}
-	l7->max_pkts = conf->max_pkts ? conf->max_pkts : FZ_L7_DEFAULT_MAX_PKTS;
-	l7->max_bytes = conf->max_bytes ? conf->max_bytes : FZ_L7_DEFAULT_MAX_BYTES;
+	l7->gate.max_pkts = (uint16_t)(conf->max_pkts ? conf->max_pkts : FZ_L7_DEFAULT_MAX_PKTS);
+	l7->gate.max_bytes =
+	    (uint16_t)(conf->max_bytes ? conf->max_bytes : FZ_L7_DEFAULT_MAX_BYTES);
 
 	s = fz_sigs_load(conf->sig_path, err, errlen);
 	if (s == NULL) {
@@ -253,10 +253,11 @@ struct fz_l7 *fz_l7_create(const struct fz_l7_conf *conf, char *err, size_t errl
 		goto fail;
 	}
 	for (db = 0; db < DB__COUNT; db++) {
-		rc = compile_db(s, db, conf->cache_dir, &l7->db[db], &l7->min_len[db],
-		                l7->first[db], err, errlen);
+		rc = compile_db(s, db, conf->cache_dir, &l7->db[db], &l7->gate.min_len[db],
+		                l7->gate.first[db], err, errlen);
 		if (rc < 0)
 			goto fail;
+		l7->gate.has_db[db] = l7->db[db] != NULL;
 		if (l7->db[db] && hs_alloc_scratch(l7->db[db], &l7->proto_scratch) != HS_SUCCESS) {
 			snprintf(err, errlen, "%s: cannot allocate Hyperscan scratch", s->path);
 			rc = -ENOMEM;
@@ -385,25 +386,25 @@ static int on_match(unsigned int id, unsigned long long from, unsigned long long
 	return 0;
 }
 
-static int budget_spent(const struct fz_l7 *l7, const struct fz_l7_flow *st, unsigned d)
-{
-	return st->pkts[d] >= l7->max_pkts || st->bytes[d] >= l7->max_bytes;
-}
-
 static inline int db_of(uint8_t proto)
 {
 	return proto == FZ_SIG_PROTO_TCP ? DB_TCP : proto == FZ_SIG_PROTO_UDP ? DB_UDP : DB_OTHER;
 }
 
-/* Whether byte can begin a match of database k (see fz_l7.first). */
+/* Whether byte can begin a match of database k (see fz_l7_gate.first). */
 static inline int can_begin(const struct fz_l7 *l7, int k, uint8_t byte)
 {
-	return (int)((l7->first[k][byte >> 6] >> (byte & 63)) & 1);
+	return (int)((l7->gate.first[k][byte >> 6] >> (byte & 63)) & 1);
+}
+
+const struct fz_l7_gate *fz_l7_gate(const struct fz_l7 *l7)
+{
+	return &l7->gate;
 }
 
 unsigned fz_l7_min_len(const struct fz_l7 *l7, uint8_t proto)
 {
-	return l7->min_len[db_of(proto)];
+	return l7->gate.min_len[db_of(proto)];
 }
 
 int fz_l7_can_begin(const struct fz_l7 *l7, uint8_t proto, uint8_t byte)
@@ -416,39 +417,24 @@ const struct fz_l7_scan_stats *fz_l7_scratch_stats(const struct fz_l7_scratch *s
 	return &s->stats;
 }
 
-void fz_l7_scan(const struct fz_l7 *l7, struct fz_l7_scratch *s, struct fz_l7_flow *st,
-                unsigned dir, uint8_t proto, uint16_t sport, uint16_t dport, const uint8_t *payload,
-                uint32_t len)
+struct fz_l7_scan_stats *fz_l7_scratch_counts(struct fz_l7_scratch *s)
 {
+	return &s->stats;
+}
+
+void fz_l7_scan_charged(const struct fz_l7 *l7, struct fz_l7_scratch *s, struct fz_l7_flow *st,
+                        unsigned dir, uint8_t proto, uint16_t sport, uint16_t dport,
+                        const uint8_t *payload, uint32_t len)
+{
+	const struct fz_l7_gate *g = &l7->gate;
+	const hs_database_t *db = l7->db[db_of(proto)];
 	struct match_ctx m;
-	const hs_database_t *db;
-	unsigned d = dir ? 1 : 0;
-	uint32_t room;
-	int k;
 
-	if (st->done || len == 0 || payload == NULL)
-		return;
-	if (budget_spent(l7, st, d))
-		goto check_done;
-	room = l7->max_bytes - st->bytes[d];
-	if (len > room)
-		len = room;
-	st->pkts[d]++;
-	st->bytes[d] = (uint16_t)(st->bytes[d] + len);
-
-	k = db_of(proto);
-	db = l7->db[k];
+	/* The gate hands on only payloads of a transport with a database. */
 	if (db != NULL && s != NULL && s->hs != NULL) {
-		/* Too short for any signature, or a first byte none can begin
-		 * with: charged as scanned, but Hyperscan's fixed cost per call is
-		 * not paid for a certain miss. */
-		if (len < l7->min_len[k] || !can_begin(l7, k, payload[0])) {
-			s->stats.skipped++;
-			goto check_done;
-		}
 		s->stats.scanned++;
 		m.sigs = l7->sigs;
-		m.dir = d;
+		m.dir = dir ? 1 : 0;
 		m.sport = sport;
 		m.dport = dport;
 		m.best = -1;
@@ -460,7 +446,21 @@ void fz_l7_scan(const struct fz_l7 *l7, struct fz_l7_scratch *s, struct fz_l7_fl
 			return;
 		}
 	}
-check_done:
-	if (budget_spent(l7, st, 0) && budget_spent(l7, st, 1))
+	if (fz_l7__spent(g, st, 0) && fz_l7__spent(g, st, 1))
 		st->done = 1;
+}
+
+void fz_l7_scan(const struct fz_l7 *l7, struct fz_l7_scratch *s, struct fz_l7_flow *st,
+                unsigned dir, uint8_t proto, uint16_t sport, uint16_t dport, const uint8_t *payload,
+                uint32_t len)
+{
+	uint64_t unused = 0;
+	unsigned d = dir ? 1 : 0;
+
+	if (len == 0 || payload == NULL)
+		return;
+	/* Without a scratch nothing is scanned, and nothing counted. */
+	if (fz_l7_gate_charge(&l7->gate, st, d, proto, payload, &len,
+	                      s ? &s->stats.skipped : &unused))
+		fz_l7_scan_charged(l7, s, st, d, proto, sport, dport, payload, len);
 }

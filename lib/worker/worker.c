@@ -36,6 +36,8 @@ struct fz_worker {
 	struct fz_flow_table *table;
 	struct fz_frag_table *frag;
 	struct fz_l7_scratch *scratch; /* NULL: no L7 */
+	const struct fz_l7_gate *gate; /* L7's decisions without Hyperscan, inline */
+	uint64_t *l7_skipped;          /* the scratch's count of payloads not scanned */
 	struct fz_hostwatch *hw;       /* NULL: no attack detection */
 	struct fz_worker_counters c;
 	/* Rx timestamp dynamic field, when a port registered it. */
@@ -140,11 +142,15 @@ static void on_packet(void *arg, unsigned i, const struct fz_flow_pkt_view *v)
 	struct fz_worker *w = arg;
 	const struct fz_pkt *p = &w->pkts[i];
 	struct fz_l7_flow *st = (struct fz_l7_flow *)v->app_state;
+	uint32_t len = p->payload_len;
 
-	if (!st->done && p->payload_len && w->scratch)
+	/* fz_l7_scan in two parts: most payloads are settled inline. */
+	if (!st->done && len && w->scratch &&
+	    fz_l7_gate_charge(w->gate, st, v->dir, p->key.proto, p->payload, &len, w->l7_skipped))
 		/* The key is in canonical order now: the sender's end has its source port. */
-		fz_l7_scan(w->conf.l7, w->scratch, st, v->dir, p->key.proto, p->key.port[v->sender],
-		           p->key.port[!v->sender], p->payload, p->payload_len);
+		fz_l7_scan_charged(w->conf.l7, w->scratch, st, v->dir, p->key.proto,
+		                   p->key.port[v->sender], p->key.port[!v->sender], p->payload,
+		                   len);
 	if (w->hw && (v->net[!v->sender] || w->conf.networks == NULL))
 		w->det[w->n_det++] = (struct fz_hostwatch_pkt){
 		    p->key.addr[!v->sender], p->key.addr[v->sender], w->when[i],   p->ip_len,
@@ -490,6 +496,8 @@ struct fz_worker *fz_worker_create(const struct fz_worker_conf *conf)
 		w->scratch = fz_l7_scratch_create(conf->l7);
 		if (w->scratch == NULL)
 			goto fail;
+		w->gate = fz_l7_gate(conf->l7);
+		w->l7_skipped = &fz_l7_scratch_counts(w->scratch)->skipped;
 	}
 	return w;
 fail:

@@ -270,6 +270,90 @@ out:
 	free(all_text);
 }
 
+/* The worker's path: fz_l7_gate_charge inline, then fz_l7_scan_charged with the clamped length. */
+static void test_gate_then_scan(void)
+{
+	char err[256];
+	struct fz_l7 *l7 = create_from_text("x proto=tcp /^HELLO/\n", 4, 7, err, sizeof(err));
+	struct fz_l7_scratch *s = l7 ? fz_l7_scratch_create(l7) : NULL;
+	const struct fz_l7_gate *g;
+	struct fz_l7_scan_stats *c;
+	struct fz_l7_flow st = {0};
+	uint32_t len;
+
+	FZ_CHECK(s != NULL);
+	if (s == NULL)
+		goto out;
+	g = fz_l7_gate(l7);
+	c = fz_l7_scratch_counts(s);
+	FZ_CHECK(c == fz_l7_scratch_stats(s));
+	FZ_CHECK_INT(4, g->max_pkts);
+	FZ_CHECK_INT(7, g->max_bytes);
+	FZ_CHECK_INT(1, g->has_db[0]);
+	FZ_CHECK_INT(0, g->has_db[1]);
+	FZ_CHECK_INT(0, g->has_db[2]);
+	FZ_CHECK_INT(5, g->min_len[0]);
+	/* Longer than the budget: charged and handed on clamped to it. */
+	len = 10;
+	FZ_CHECK_INT(
+	    1, fz_l7_gate_charge(g, &st, 1, TCP, (const uint8_t *)"HELLOHELLO", &len, &c->skipped));
+	FZ_CHECK_INT(7, len);
+	FZ_CHECK_INT(1, st.pkts[1]);
+	FZ_CHECK_INT(7, st.bytes[1]);
+	fz_l7_scan_charged(l7, s, &st, 1, TCP, 80, 40000, (const uint8_t *)"HELLOHELLO", len);
+	FZ_CHECK_INT(1, st.app);
+	FZ_CHECK_INT(1, st.done);
+	FZ_CHECK_INT(1, c->scanned);
+	FZ_CHECK_INT(0, c->skipped);
+	/* Named: settled without a charge. */
+	len = 5;
+	FZ_CHECK_INT(
+	    0, fz_l7_gate_charge(g, &st, 0, TCP, (const uint8_t *)"HELLO", &len, &c->skipped));
+	FZ_CHECK_INT(0, st.pkts[0]);
+	/* A first byte no signature begins with: charged, skipped. */
+	memset(&st, 0, sizeof(st));
+	len = 4;
+	FZ_CHECK_INT(0,
+	             fz_l7_gate_charge(g, &st, 1, TCP, (const uint8_t *)"abcd", &len, &c->skipped));
+	FZ_CHECK_INT(4, st.bytes[1]);
+	FZ_CHECK_INT(1, c->skipped);
+	/* Clamped to the 3 bytes left, shorter than any match: skipped, though it would match
+	 * whole. */
+	len = 5;
+	FZ_CHECK_INT(
+	    0, fz_l7_gate_charge(g, &st, 1, TCP, (const uint8_t *)"HELLO", &len, &c->skipped));
+	FZ_CHECK_INT(7, st.bytes[1]);
+	FZ_CHECK_INT(2, st.pkts[1]);
+	FZ_CHECK_INT(2, c->skipped);
+	FZ_CHECK_INT(0, st.done);
+	/* That direction is spent: nothing more is charged to it. */
+	len = 5;
+	FZ_CHECK_INT(
+	    0, fz_l7_gate_charge(g, &st, 1, TCP, (const uint8_t *)"HELLO", &len, &c->skipped));
+	FZ_CHECK_INT(2, st.pkts[1]);
+	FZ_CHECK_INT(2, c->skipped);
+	/* No UDP signature: charged, neither scanned nor counted as skipped. */
+	for (unsigned i = 0; i < 3; i++) {
+		len = 2;
+		FZ_CHECK_INT(
+		    0, fz_l7_gate_charge(g, &st, 0, UDP, (const uint8_t *)"HE", &len, &c->skipped));
+	}
+	FZ_CHECK_INT(3, st.pkts[0]);
+	FZ_CHECK_INT(6, st.bytes[0]);
+	FZ_CHECK_INT(0, st.done);
+	/* The fourth packet spends the last budget: done, unnamed. */
+	len = 1;
+	FZ_CHECK_INT(0, fz_l7_gate_charge(g, &st, 0, UDP, (const uint8_t *)"H", &len, &c->skipped));
+	FZ_CHECK_INT(4, st.pkts[0]);
+	FZ_CHECK_INT(1, st.done);
+	FZ_CHECK_INT(0, st.app);
+	FZ_CHECK_INT(2, c->skipped);
+	FZ_CHECK_INT(1, c->scanned);
+out:
+	fz_l7_scratch_free(s);
+	fz_l7_free(l7);
+}
+
 /* Two scratches (two workers) classify independently. */
 static void test_two_scratches(void)
 {
@@ -294,6 +378,7 @@ int main(void)
 	FZ_RUN(test_prefilter_defaults);
 	FZ_RUN(test_prefilter_first_bytes);
 	FZ_RUN(test_prefilter_skip);
+	FZ_RUN(test_gate_then_scan);
 	FZ_RUN(test_prefilter_same_results);
 	free_defaults();
 	return fz_test_summary();
