@@ -5,7 +5,8 @@
  * to collect their last packets. Because every list is ordered by last
  * activity, the tail of each list is both the next flow to time out and the
  * least recently active one, so idle expiry and eviction are O(1).
- * Links are entry index + 1, so 0 means "none".
+ * Links are entry indexes from 1, so 0 means "none": entry 0 is never used,
+ * which makes a link its entry's index with no subtraction.
  */
 #include <errno.h>
 #include <stddef.h>
@@ -55,7 +56,7 @@ struct list {
 
 struct fz_flow_table {
 	struct fz_flow_table_conf conf;
-	struct entry *ents;
+	struct entry *ents; /* capacity + 1: [0] unused */
 	uint32_t *buckets;
 	uint32_t mask;
 	uint32_t free_head;  /* free entries, linked through next */
@@ -68,7 +69,7 @@ struct fz_flow_table {
 
 static inline struct entry *ent(struct fz_flow_table *t, uint32_t link)
 {
-	return &t->ents[link - 1];
+	return &t->ents[link];
 }
 
 static void list_unlink(struct fz_flow_table *t, struct list *l, uint32_t link)
@@ -184,9 +185,13 @@ static inline void fill_rec(const struct fz_flow_table *t, const struct entry *e
 	rec->pad = 0;
 }
 
-/* Where the next record is built: the exporter's slot, or local. */
+/* Where the next record is built: the exporter's window or slot, or local. */
 static inline struct fz_flow_rec *rec_at(struct fz_flow_table *t, struct fz_flow_rec *local)
 {
+	const struct fz_rec_window *w = t->conf.rec_window;
+
+	if (w && w->next != w->end)
+		return w->next;
 	return t->conf.rec_slot ? t->conf.rec_slot(t->conf.export_arg) : local;
 }
 
@@ -491,9 +496,9 @@ uint64_t fz_flow_table_oldest_us(const struct fz_flow_table *t)
 	uint64_t oldest = UINT64_MAX;
 
 	if (a)
-		oldest = t->ents[a - 1].last_us;
-	if (b && t->ents[b - 1].last_us < oldest)
-		oldest = t->ents[b - 1].last_us;
+		oldest = t->ents[a].last_us;
+	if (b && t->ents[b].last_us < oldest)
+		oldest = t->ents[b].last_us;
 	return oldest;
 }
 
@@ -526,7 +531,7 @@ struct fz_flow_table *fz_flow_table_create(const struct fz_flow_table_conf *conf
 	t->conf = *conf;
 	t->id_worker = (uint64_t)conf->worker << 48;
 	t->mask = (uint32_t)(nb - 1);
-	t->ents = fz_table_mem_alloc((size_t)conf->capacity * sizeof(struct entry));
+	t->ents = fz_table_mem_alloc(((size_t)conf->capacity + 1) * sizeof(struct entry));
 	t->buckets = fz_table_mem_alloc(nb * sizeof(uint32_t));
 	if (t->ents == NULL || t->buckets == NULL) {
 		fz_flow_table_free(t);
@@ -544,7 +549,7 @@ void fz_flow_table_free(struct fz_flow_table *t)
 {
 	if (t == NULL)
 		return;
-	fz_table_mem_free(t->ents, (size_t)t->conf.capacity * sizeof(struct entry));
+	fz_table_mem_free(t->ents, ((size_t)t->conf.capacity + 1) * sizeof(struct entry));
 	fz_table_mem_free(t->buckets, ((size_t)t->mask + 1) * sizeof(uint32_t));
 	free(t);
 }

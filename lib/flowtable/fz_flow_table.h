@@ -21,6 +21,11 @@ struct fz_flow_table;
  */
 typedef void (*fz_flow_export_fn)(void *arg, struct fz_flow_rec *rec, const uint64_t *app_state);
 
+/* A run of record slots [next, end) (fz_flow_table_conf.rec_window). */
+struct fz_rec_window {
+	struct fz_flow_rec *next, *end;
+};
+
 struct fz_flow_table_conf {
 	uint32_t capacity;  /* flows the table holds at once */
 	uint64_t idle_us;   /* a flow with no packet for longer than this ends (idle) */
@@ -35,6 +40,12 @@ struct fz_flow_table_conf {
 	 * so records are built where they are kept, with no copy in between.
 	 * NULL: the table builds each record on its own stack. */
 	struct fz_flow_rec *(*rec_slot)(void *arg);
+	/* Optional, with rec_slot: free slots the table fills in order without
+	 * a call (issue 23: a flood exports a record per packet). While
+	 * next != end the next record is built at next, and export_fn keeps it
+	 * by advancing next; at end the table calls rec_slot, which may give a
+	 * new window. */
+	const struct fz_rec_window *rec_window;
 	/* Optional: the network id of each end of a new record's key (canonical
 	 * order), kept in the entry and written into its records (rec->net). */
 	void (*net_fn)(void *arg, const struct fz_flow_key *key, uint16_t net[2]);

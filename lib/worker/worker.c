@@ -472,6 +472,7 @@ struct fz_worker *fz_worker_create(const struct fz_worker_conf *conf)
 	tc.export_fn = on_export;
 	tc.export_arg = w;
 	tc.rec_slot = stage_slot;
+	tc.rec_window = &w->rw.win;
 	if (conf->networks) {
 		tc.net_fn = on_new_flow;
 		tc.net_arg = (void *)conf->networks;

@@ -18,7 +18,7 @@ _Static_assert(FZ_RING_ELEM % 4 == 0, "DPDK's ring elements are multiples of 4 b
 /* Records written (or spilled) since the last publish. */
 static unsigned written(const struct fz_ring_writer *rw)
 {
-	return rw->before + (unsigned)(rw->next - rw->base);
+	return rw->before + (unsigned)(rw->win.next - rw->base);
 }
 
 static void publish(struct fz_ring_writer *rw)
@@ -32,7 +32,7 @@ static void publish(struct fz_ring_writer *rw)
 			rte_ring_enqueue_zc_elem_finish(rw->ring, k);
 		*rw->records += k;
 	}
-	rw->base = rw->next = rw->end = NULL;
+	rw->base = rw->win.next = rw->win.end = NULL;
 	rw->n = rw->before = 0;
 }
 
@@ -44,10 +44,10 @@ void fz_ring_writer_close(struct fz_ring_writer *rw)
 
 static struct fz_flow_rec *piece(struct fz_ring_writer *rw, void *at, unsigned n, unsigned before)
 {
-	rw->base = rw->next = at;
-	rw->end = rw->base + n;
+	rw->base = rw->win.next = at;
+	rw->win.end = rw->base + n;
 	rw->before = before;
-	return rw->next;
+	return rw->win.next;
 }
 
 __attribute__((noinline)) struct fz_flow_rec *fz_ring_writer__reserve(struct fz_ring_writer *rw)

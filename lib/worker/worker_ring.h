@@ -17,14 +17,18 @@
 #include <rte_ring.h>
 #include <rte_ring_elem.h>
 
+#include "fz_flow_table.h"
 #include "fz_worker.h"
 
 #define FZ_RING_RESERVE 256 /* records reserved on the ring at once */
 
 struct fz_ring_writer {
-	/* The piece of the reservation being written: its first record, the
-	 * next record to write and its end. next == end: reserve again. */
-	struct fz_flow_rec *base, *next, *end;
+	/* The piece of the reservation being written: its first record, and
+	 * win, the next record to write and its end (the flow table's
+	 * rec_window: it writes there without a call). next == end: reserve
+	 * again. */
+	struct fz_flow_rec *base;
+	struct fz_rec_window win;
 	unsigned n;                 /* records reserved (0: none) */
 	unsigned before;            /* records of the reservation before this piece (0, or zc.n1) */
 	struct rte_ring_zc_data zc; /* the open reservation */
@@ -46,15 +50,15 @@ struct fz_flow_rec *fz_ring_writer__reserve(struct fz_ring_writer *rw);
  * Every slot taken must be kept (fz_ring_writer_keep) before the next. */
 static inline struct fz_flow_rec *fz_ring_writer_slot(struct fz_ring_writer *rw)
 {
-	if (__builtin_expect(rw->next == rw->end, 0))
+	if (__builtin_expect(rw->win.next == rw->win.end, 0))
 		return fz_ring_writer__reserve(rw);
-	return rw->next;
+	return rw->win.next;
 }
 
 /* The record at fz_ring_writer_slot's place is complete. */
 static inline void fz_ring_writer_keep(struct fz_ring_writer *rw)
 {
-	rw->next++;
+	rw->win.next++;
 }
 
 /* Hand the records written so far to the stats lcore (the unused rest of the

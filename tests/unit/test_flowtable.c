@@ -288,6 +288,31 @@ static void keep_slot(void *arg, struct fz_flow_rec *rec, const uint64_t *app_st
 	n_slots++;
 }
 
+/* A window of WIN slots at a time; rec_slot is called only at its end and opens the next. */
+#define WIN 5
+static struct fz_rec_window win;
+static unsigned n_refills;
+
+static struct fz_flow_rec *refill(void *arg)
+{
+	(void)arg;
+	n_refills++;
+	memset(&slots[n_slots], 0xa5, WIN * sizeof(slots[0]));
+	win.next = &slots[n_slots];
+	win.end = win.next + WIN;
+	return win.next;
+}
+
+static void keep_window(void *arg, struct fz_flow_rec *rec, const uint64_t *app_state)
+{
+	(void)arg;
+	(void)app_state;
+	if (rec != win.next || rec != &slots[n_slots])
+		slot_mismatch++;
+	win.next++;
+	n_slots++;
+}
+
 static void run_mixed(struct fz_flow_table *t)
 {
 	/* 3 evictions, a bin report, 4 idle into the free list, their reuse and
@@ -336,6 +361,21 @@ static void test_rec_slot(void)
 	run_mixed(t);
 	FZ_CHECK_INT(0, slot_mismatch);
 	FZ_CHECK_INT(13, n_slots);
+	FZ_CHECK(memcmp(slots, recs, 13 * sizeof(recs[0])) == 0);
+	fz_flow_table_free(t);
+
+	/* The same records through a window: 13 records, 3 windows of 5. */
+	c.export_fn = keep_window;
+	c.rec_slot = refill;
+	c.rec_window = &win;
+	t = fz_flow_table_create(&c);
+	memset(slots, 0, sizeof(slots));
+	n_slots = slot_mismatch = n_refills = 0;
+	win.next = win.end = NULL;
+	run_mixed(t);
+	FZ_CHECK_INT(0, slot_mismatch);
+	FZ_CHECK_INT(13, n_slots);
+	FZ_CHECK_INT(3, n_refills);
 	FZ_CHECK(memcmp(slots, recs, 13 * sizeof(recs[0])) == 0);
 	fz_flow_table_free(t);
 }
