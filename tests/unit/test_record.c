@@ -260,6 +260,53 @@ static void test_numfmt_u64_vs_printf(void)
 	*fz_fmt_u64(got, UINT64_MAX) = '\0';
 	FZ_CHECK_STR("18446744073709551615", got);
 	FZ_CHECK_INT(0, bad);
+	bad = 0;
+	/*
+	 * Around the 10^8 and 10^16 splits: every part at its ends (0, 1, one
+	 * digit, 10^4 - 1, 10^4, 10^8 - 1), so a chunk of zeros, a chunk of
+	 * nines and a short leading part each show up.
+	 */
+	{
+		static const uint64_t part[] = {0,    1,     9,     10,       99,      100,
+		                                9999, 10000, 10001, 12345678, 99999999};
+		static const uint64_t top[] = {0, 1, 9, 10, 999, 1000, 1843, 1844};
+		const size_t np = sizeof(part) / sizeof(part[0]);
+
+		for (size_t t = 0; t < sizeof(top) / sizeof(top[0]); t++)
+			for (size_t i = 0; i < np; i++)
+				for (size_t j = 0; j < np; j++) {
+					uint64_t v = top[t] * 10000000000000000ULL +
+					             part[i] * 100000000ULL + part[j];
+
+					if (top[t] == 1844 && v < 1844ULL * 10000000000000000ULL)
+						continue; /* wrapped past UINT64_MAX */
+					for (int d = -1; d <= 1; d++) {
+						*fz_fmt_u64(got, v + (uint64_t)d) = '\0';
+						snprintf(want, sizeof(want), "%llu",
+						         (unsigned long long)(v + (uint64_t)d));
+						bad += strcmp(got, want) != 0;
+					}
+				}
+	}
+	FZ_CHECK_INT(0, bad);
+}
+
+/* Only the digits are written: the byte after the end keeps its value. */
+static void test_numfmt_u64_writes_only_digits(void)
+{
+	uint64_t seed = 3;
+	unsigned bad = 0;
+
+	for (int i = 0; i < 20000; i++) {
+		char buf[FZ_NUMFMT_MAX + 8], *end;
+		uint64_t v = fz_test_rand(&seed) >> (i % 64);
+
+		memset(buf, '#', sizeof(buf));
+		end = fz_fmt_u64(buf, v);
+		for (char *q = end; q < buf + sizeof(buf); q++)
+			bad += *q != '#';
+	}
+	FZ_CHECK_INT(0, bad);
 }
 
 /* IPv6 text: exact strings for each rule, then random addresses rich in zero groups and
@@ -356,10 +403,116 @@ static void test_numfmt_vs_jansson(void)
 	FZ_CHECK_INT(0, (int)bad);
 }
 
+/* Compare real15 of v with jansson; count and show the first mismatches. */
+static void check_real(double v, unsigned *bad)
+{
+	char want[64];
+
+	jansson_real(v, want, sizeof(want));
+	if (strcmp(want, real15(v)) != 0 && (*bad)++ < 5)
+		FZ_CHECK_STR(want, real15(v));
+}
+
+/*
+ * The shapes of 15 digits the fixed-width writer must get right, at every
+ * magnitude from 1e-9 to 1e16 and both signs: 1 to 15 significant digits
+ * (so every count of trailing zeros, in both 8-digit halves), exact
+ * integers, halves that round to even, and values a hair below a power of
+ * ten whose rounding carries into a new digit.
+ */
+static void test_numfmt_real_shapes(void)
+{
+	uint64_t seed = 9;
+	unsigned bad = 0;
+
+	for (int i = 0; i < 400000; i++) {
+		uint64_t r = fz_test_rand(&seed);
+		int k = (int)(fz_test_rand(&seed) % 27) - 10; /* 10^-10 .. 10^16 */
+		int nd = 1 + (int)(r % 15);                   /* significant digits */
+		uint64_t m = fz_test_rand(&seed) % 1000000000000000ULL, p10 = 1;
+		double v;
+
+		for (int j = 0; j < 15 - nd; j++)
+			p10 *= 10;
+		m = m / p10 * p10; /* 15 digits with 15 - nd trailing zeros, or fewer */
+		switch (i % 5) {
+		case 0: /* m's digits at 10^k */
+			v = k >= 0 ? (double)m * pow(10, k) : (double)m / pow(10, -k);
+			v /= 1e14;
+			break;
+		case 1: /* an exact integer of 1 to 15 digits, or 15 with trailing zeros */
+			v = (double)((r & 2) ? m : m / p10);
+			break;
+		case 2: /* an integer and a half: with 15 digits, a tie that rounds to even */
+			v = (double)(m / p10) + 0.5;
+			break;
+		case 3: /* just below 10^k: rounds up to 1 followed by zeros */
+			v = nextafter(pow(10, k), 0);
+			for (uint64_t j = r % 8; j > 0; j--)
+				v = nextafter(v, 0);
+			break;
+		default: /* any bits in the binary range of 1e-9 .. 1e16 */
+			v = ldexp(1.0 + (double)(r >> 12) / 4503599627370496.0, k * 10 / 3);
+			break;
+		}
+		if (r >> 63)
+			v = -v;
+		check_real(v, &bad);
+	}
+	for (int k = -10; k <= 16; k++) { /* every 10^k and its neighbours */
+		double t = pow(10, k);
+
+		check_real(t, &bad);
+		check_real(nextafter(t, 0), &bad);
+		check_real(nextafter(t, INFINITY), &bad);
+		check_real(t * (1 - 4e-16), &bad);
+		check_real(t * (1 - 6e-16), &bad);
+		check_real(t * 9.99999999999999, &bad);
+		check_real(t * 9.999999999999995, &bad);
+	}
+	FZ_CHECK_INT(0, (int)bad);
+}
+
+/* A real writes its text and may use its room, but nothing past FZ_NUMFMT_MAX. */
+static void test_numfmt_real_room(void)
+{
+	uint64_t seed = 4;
+	unsigned bad = 0;
+
+	for (int i = 0; i < 50000; i++) {
+		char buf[FZ_NUMFMT_MAX + 16];
+		uint64_t bits = fz_test_rand(&seed);
+		double v;
+
+		memcpy(&v, &bits, sizeof(v));
+		if (i % 2)
+			v = (double)(bits % 1000000000000000ULL) / pow(10, i % 24);
+		memset(buf, '#', sizeof(buf));
+		if (i % 3)
+			fz_fmt_real15(buf, v);
+		else
+			fz_fmt_micros(buf, bits >> (i % 64));
+		for (size_t q = FZ_NUMFMT_MAX; q < sizeof(buf); q++)
+			bad += buf[q] != '#';
+	}
+	FZ_CHECK_INT(0, bad);
+}
+
+/* Compare micros of us with jansson's us / 1e6; count and show the first mismatches. */
+static void check_micros(uint64_t us, unsigned *bad)
+{
+	char got[FZ_NUMFMT_MAX + 1], want[64];
+
+	*fz_fmt_micros(got, us) = '\0';
+	jansson_real((double)us / 1e6, want, sizeof(want));
+	if (strcmp(want, got) != 0 && (*bad)++ < 5)
+		FZ_CHECK_STR(want, got);
+}
+
 /* Durations from integer microseconds print as the real us / 1e6 does. */
 static void test_micros(void)
 {
-	char got[FZ_NUMFMT_MAX + 1], want[64];
+	char got[FZ_NUMFMT_MAX + 1];
 	unsigned bad = 0;
 
 	*fz_fmt_micros(got, 2500001) = '\0';
@@ -370,6 +523,13 @@ static void test_micros(void)
 	FZ_CHECK_STR("3.0", got);
 	*fz_fmt_micros(got, 1000) = '\0';
 	FZ_CHECK_STR("0.001", got);
+	/* every count of the fraction's trailing zeros, with a whole part of 0 to 9 digits */
+	for (uint64_t s = 0; s < 1000000000; s = s * 10 + 7)
+		for (uint64_t f = 1; f < 1000000; f *= 10)
+			for (uint64_t d = 1; d <= 9; d += 4) {
+				check_micros(s * 1000000 + f * d, &bad);
+				check_micros(s * 1000000 + f * d + f / 10 * 3, &bad);
+			}
 	srand(5);
 	for (int i = 0; i < 200000; i++) {
 		uint64_t us = ((uint64_t)rand() << 31 | (uint64_t)rand()) >> (i % 62);
@@ -378,10 +538,7 @@ static void test_micros(void)
 			us = (uint64_t)i; /* every value below the exponent switch, and beyond */
 		else if (i % 97 == 0)
 			us = UINT64_MAX >> (i % 13); /* the real path: 10^15 and up */
-		*fz_fmt_micros(got, us) = '\0';
-		jansson_real((double)us / 1e6, want, sizeof(want));
-		if (strcmp(want, got) != 0 && bad++ < 5)
-			FZ_CHECK_STR(want, got);
+		check_micros(us, &bad);
 	}
 	FZ_CHECK_INT(0, (int)bad);
 }
@@ -454,7 +611,10 @@ int main(void)
 	FZ_RUN(test_flow_key_text);
 	FZ_RUN(test_numfmt_exact);
 	FZ_RUN(test_numfmt_u64_vs_printf);
+	FZ_RUN(test_numfmt_u64_writes_only_digits);
 	FZ_RUN(test_numfmt_vs_jansson);
+	FZ_RUN(test_numfmt_real_shapes);
+	FZ_RUN(test_numfmt_real_room);
 	FZ_RUN(test_numfmt_ipv6);
 	FZ_RUN(test_micros);
 	FZ_RUN(test_flow_vs_jansson);
