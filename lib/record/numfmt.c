@@ -34,7 +34,7 @@ static void put4(char *p, unsigned x)
 }
 
 /* x < 10^4 as 1 to 4 digits: two comparisons cover the usual small counts and ports. */
-static char *put_upto4(char *p, unsigned x)
+static inline char *put_upto4(char *p, unsigned x)
 {
 	if (x < 100) {
 		if (x < 10) {
@@ -123,26 +123,47 @@ char *fz_fmt_u64(char *p, uint64_t v)
 	return p + 16;
 }
 
+/*
+ * The text of an octet and its '.', first character in the low byte, zeros
+ * above: "7." is 0x2e37. The '.' is the highest byte that is not zero, so
+ * the length is the bit length's bytes.
+ */
+#define OCTET(v)                                                                                   \
+	((v) < 10 ? (uint32_t)('0' + (v)) | (uint32_t)'.' << 8                                     \
+	 : (v) < 100                                                                               \
+	     ? (uint32_t)('0' + (v) / 10) | (uint32_t)('0' + (v) % 10) << 8 | (uint32_t)'.' << 16  \
+	     : (uint32_t)('0' + (v) / 100) | (uint32_t)('0' + (v) / 10 % 10) << 8 |                \
+	           (uint32_t)('0' + (v) % 10) << 16 | (uint32_t)'.' << 24)
+#define OCTET4(v)  OCTET(v), OCTET((v) + 1), OCTET((v) + 2), OCTET((v) + 3)
+#define OCTET16(v) OCTET4(v), OCTET4((v) + 4), OCTET4((v) + 8), OCTET4((v) + 12)
+#define OCTET64(v) OCTET16(v), OCTET16((v) + 16), OCTET16((v) + 32), OCTET16((v) + 48)
+static const uint32_t octet_dot[256] = {OCTET64(0), OCTET64(64), OCTET64(128), OCTET64(192)};
+
+/* An octet and its '.' in one store of 4 bytes, which may run 2 past them; return the end. */
+static char *put_octet_dot(char *p, unsigned v)
+{
+	uint32_t w = octet_dot[v];
+
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	memcpy(p, &(uint32_t){__builtin_bswap32(w)}, 4);
+#else
+	memcpy(p, &w, 4);
+#endif
+	return p + ((unsigned)(31 ^ __builtin_clz(w)) + 8) / 8; /* bit length in bytes */
+}
+
+/*
+ * The first two octets come from the table: what their stores write past
+ * themselves the next octets overwrite (they take 4 bytes at least). The
+ * last two are written exactly, so nothing is written past the end.
+ */
 char *fz_fmt_ipv4(char *p, const uint8_t a[4])
 {
-	for (int i = 0; i < 4; i++) {
-		unsigned v = a[i];
-
-		if (i)
-			*p++ = '.';
-		if (v >= 100) {
-			*p++ = (char)('0' + v / 100);
-			v %= 100;
-			*p++ = digits2[v * 2];
-			*p++ = digits2[v * 2 + 1];
-		} else if (v >= 10) {
-			*p++ = digits2[v * 2];
-			*p++ = digits2[v * 2 + 1];
-		} else {
-			*p++ = (char)('0' + v);
-		}
-	}
-	return p;
+	p = put_octet_dot(p, a[0]);
+	p = put_octet_dot(p, a[1]);
+	p = put_upto4(p, a[2]);
+	*p++ = '.';
+	return put_upto4(p, a[3]);
 }
 
 /* The hex digits of a 16-bit group, without leading zeros; return the end. */

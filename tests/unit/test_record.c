@@ -309,6 +309,34 @@ static void test_numfmt_u64_writes_only_digits(void)
 	FZ_CHECK_INT(0, bad);
 }
 
+/* IPv4 text against inet_ntop: every octet value in every place, then random addresses
+ * rich in one-digit octets; nothing is written past the text. */
+static void test_numfmt_ipv4(void)
+{
+	uint64_t seed = 8;
+	unsigned bad = 0;
+
+	for (int i = 0; i < 4 * 256 * 8; i++) {
+		char got[32], want[32], *end;
+		uint8_t a[4];
+		uint64_t r = fz_test_rand(&seed);
+
+		for (int k = 0; k < 4; k++, r >>= 16) /* a digit, two, or three */
+			a[k] = (uint8_t)((r & 3) == 0 ? r % 10 : (r & 3) == 1 ? r % 100 : r >> 8);
+		if (i < 4 * 256)
+			a[i % 4] = (uint8_t)(i / 4);
+		memset(got, '#', sizeof(got));
+		end = fz_fmt_ipv4(got, a);
+		for (char *q = end; q < got + sizeof(got); q++)
+			bad += *q != '#';
+		*end = '\0';
+		inet_ntop(AF_INET, a, want, sizeof(want));
+		if (strcmp(want, got) != 0 && bad++ < 5)
+			FZ_CHECK_STR(want, got);
+	}
+	FZ_CHECK_INT(0, bad);
+}
+
 /* IPv6 text: exact strings for each rule, then random addresses rich in zero groups and
  * ffff against libc's inet_ntop. */
 static void test_numfmt_ipv6(void)
@@ -615,6 +643,7 @@ int main(void)
 	FZ_RUN(test_numfmt_vs_jansson);
 	FZ_RUN(test_numfmt_real_shapes);
 	FZ_RUN(test_numfmt_real_room);
+	FZ_RUN(test_numfmt_ipv4);
 	FZ_RUN(test_numfmt_ipv6);
 	FZ_RUN(test_micros);
 	FZ_RUN(test_flow_vs_jansson);
