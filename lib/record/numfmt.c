@@ -299,15 +299,20 @@ static uint64_t digits15(double a, int *exp10)
 	e = ((bexp - 1023) * 1233) >> 12; /* about floor(log10(a)), maybe one low */
 	for (int tries = 0; tries < 3; tries++) {
 		int k = 14 - e;
-		u128 x, q, r, half;
+		u128 x;
+		uint64_t y, q;
 
 		if (k < 0 || k > 22 || s < 1 || s > 120)
 			return 0;
 		x = (u128)m * pow10_128[k];
-		q = x >> s;
-		r = x - (q << s);
-		half = (u128)1 << (s - 1);
-		if (r > half || (r == half && (q & 1)))
+		/*
+		 * q and, below it, the first bit dropped: 64 bits hold both, as q <
+		 * 10^16 with e at most one low. Only a half or more needs the bits
+		 * below, to tell a tie (to even) from more than half (up).
+		 */
+		y = (uint64_t)(x >> (s - 1));
+		q = y >> 1;
+		if ((y & 1) && ((q & 1) || x != (u128)y << (s - 1)))
 			q++;
 		if (q < 100000000000000ULL)
 			e--;
@@ -315,7 +320,7 @@ static uint64_t digits15(double a, int *exp10)
 			e++; /* also when rounding carried into a 16th digit */
 		else {
 			*exp10 = e;
-			return (uint64_t)q;
+			return q;
 		}
 	}
 	return 0;
@@ -363,7 +368,8 @@ char *fz_fmt_real15(char *p, double v)
 	store8(d + 8, lo);
 	memset(d + 16, '0', 16);
 	/* The significant digits: 15 but the trailing zeros, the zero high bytes. */
-	n = 15 - (lo ? __builtin_clzll(lo) / 8 : 8 + __builtin_clzll(hi) / 8);
+	n = 15 -
+	    (int)(lo ? (unsigned)__builtin_clzll(lo) / 8 : 8 + (unsigned)__builtin_clzll(hi) / 8);
 	if (v < 0)
 		*p++ = '-';
 	if (e < -4 || e >= 15) {
@@ -433,5 +439,5 @@ char *fz_fmt_micros(char *p, uint64_t us)
 	/* six digits with their leading zeros (bytes 2..7 of the word), no trailing ones */
 	frac = digits8((uint32_t)frac);
 	store8(p, frac >> 16);
-	return p + 6 - __builtin_clzll(frac) / 8;
+	return p + 6 - (unsigned)__builtin_clzll(frac) / 8;
 }
