@@ -9,7 +9,9 @@
 
 #include <stdint.h>
 
-/* Room a number may take, with some to spare. */
+/* Room a number may take, with some to spare. fz_fmt_real15 and
+ * fz_fmt_micros may write past the end they return (not past p +
+ * FZ_NUMFMT_MAX): give them that room; the others write only their text. */
 #define FZ_NUMFMT_MAX 40
 
 /* Write v in decimal at p; return the end. */
