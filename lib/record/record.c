@@ -30,6 +30,24 @@ struct text {
 	size_t n;
 };
 
+/* A class's or end reason's JSON text, padded: copied as 16 bytes, of which n are its own
+ * (the text after it overwrites the rest; FIXED_MAX has the room). */
+struct name16 {
+	char s[16];
+	unsigned n;
+};
+
+/* clang-format off */
+#define NAME16(lit) {lit, sizeof(lit) - 1}
+/* clang-format on */
+
+/* An end reason's name and its closing quote. */
+static const struct name16 reason_texts[FZ_END__COUNT] = {
+#define FZ_X(name, str) NAME16(str "\""),
+    FZ_END_REASONS(FZ_X)
+#undef FZ_X
+};
+
 struct fz_record_enc {
 	struct text prefix; /* {"type":"flow",...,"flow_id": */
 	struct text *apps;  /* ,"app":"NAME" */
@@ -161,8 +179,19 @@ void fz_record_enc_free(struct fz_record_enc *enc)
 
 /* Append a constant key text (with its quotes and colon). */
 #define KEY(p, lit) (memcpy((p), (lit), sizeof(lit) - 1), (p) + sizeof(lit) - 1)
+/* An unsigned integer. Most of a record's are one digit (the worker, VLAN 0,
+ * IP version, one-packet counts, flags): those without a call. */
+static inline char *num(char *p, uint64_t v)
+{
+	if (v < 10) {
+		*p = (char)('0' + v);
+		return p + 1;
+	}
+	return fz_fmt_u64(p, v);
+}
+
 /* ... followed by an unsigned integer. */
-#define KEY_U64(p, lit, v) fz_fmt_u64(KEY(p, lit), (v))
+#define KEY_U64(p, lit, v) num(KEY(p, lit), (v))
 
 static char *addr(char *p, const struct fz_flow_key *key, int end)
 {
@@ -175,26 +204,25 @@ static char *addr(char *p, const struct fz_flow_key *key, int end)
 	return p;
 }
 
-static const char *const size_names[2] = {"\"mouse\"", "\"elephant\""};
-static const char *const duration_names[2] = {"\"dragonfly\"", "\"tortoise\""};
-static const char *const rate_names[2] = {"\"snail\"", "\"cheetah\""};
+static const struct name16 size_names[2] = {NAME16("\"mouse\""), NAME16("\"elephant\"")};
+static const struct name16 duration_names[2] = {NAME16("\"dragonfly\""), NAME16("\"tortoise\"")};
+static const struct name16 rate_names[3] = {NAME16("\"snail\""), NAME16("\"cheetah\""),
+                                            NAME16("null")};
 
-static char *str(char *p, const char *s)
+static char *name16(char *p, const struct name16 *t)
 {
-	size_t n = strlen(s);
-
-	memcpy(p, s, n);
-	return p + n;
+	memcpy(p, t->s, sizeof(t->s));
+	return p + t->n;
 }
 
 static char *zoo_fields(char *p, const struct fz_zoo_result *zoo)
 {
 	p = KEY(p, ",\"size_class\":");
-	p = str(p, size_names[zoo->size_class ? 1 : 0]);
+	p = name16(p, &size_names[zoo->size_class ? 1 : 0]);
 	p = KEY(p, ",\"duration_class\":");
-	p = str(p, duration_names[zoo->duration_class ? 1 : 0]);
+	p = name16(p, &duration_names[zoo->duration_class ? 1 : 0]);
 	p = KEY(p, ",\"rate_class\":");
-	p = str(p, zoo->rate_class == FZ_ZOO_NULL ? "null" : rate_names[zoo->rate_class ? 1 : 0]);
+	p = name16(p, &rate_names[zoo->rate_class == FZ_ZOO_NULL ? 2 : zoo->rate_class ? 1 : 0]);
 	p = KEY(p, ",\"size_mean\":");
 	p = fz_fmt_real15(p, zoo->size_mean);
 	p = KEY(p, ",\"duration_mean\":");
@@ -207,7 +235,8 @@ static char *encode(const struct fz_record_enc *enc, const struct fz_flow_rec *r
                     const struct fz_zoo_result *zoo, char *p)
 {
 	const struct text *app = &enc->apps[r->app < enc->n_apps ? r->app : 0];
-	const char *reason = fz_end_reason_names[r->end_reason < FZ_END__COUNT ? r->end_reason : 0];
+	const struct name16 *reason =
+	    &reason_texts[r->end_reason < FZ_END__COUNT ? r->end_reason : 0];
 
 	memcpy(p, enc->prefix.s, enc->prefix.n);
 	p += enc->prefix.n;
@@ -243,8 +272,7 @@ static char *encode(const struct fz_record_enc *enc, const struct fz_flow_rec *r
 	p = KEY_U64(p, ",\"tcp_flags_fwd\":", r->tcp_flags[0]);
 	p = KEY_U64(p, ",\"tcp_flags_rev\":", r->tcp_flags[1]);
 	p = KEY(p, ",\"end_reason\":\"");
-	p = str(p, reason);
-	*p++ = '"';
+	p = name16(p, reason);
 	memcpy(p, app->s, app->n);
 	p += app->n;
 	if (zoo != NULL)
