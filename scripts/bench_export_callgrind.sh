@@ -60,6 +60,11 @@ stages = [
 lines = open(annot).read().splitlines()
 print("%s: %d flow records" % (name, recs))
 for label, rx in stages:
+    # A function's name may carry the compiler's suffixes (.lto_priv.0, .isra.0), and
+    # when its code comes from several files (inlined from another) it has a line per
+    # file and one without "[binary]", its whole inclusive cost: the largest wins.
+    if rx.endswith(r" \["):
+        rx = rx[:-3] + r"(\.[\w.]+)?( \[|\s*$)"
     vals = [int(l.split()[0].replace(",", "")) for l in lines if re.search(rx, l)]
     if vals:
         print("  %-52s %12d  %8.1f per record" % (label, max(vals), max(vals) / recs))
