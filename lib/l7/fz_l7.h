@@ -130,7 +130,8 @@ static inline int fz_l7__spent(const struct fz_l7_gate *g, const struct fz_l7_fl
 }
 
 /*
- * Charge one payload of len > 0 bytes (sent in direction d) to st's budget,
+ * Charge one payload of len > 0 bytes sent in direction d (0 by the
+ * initiator, 1 by the responder; nothing else) to st's budget,
  * as fz_l7_scan does, and decide without Hyperscan what it can. Returns 1
  * when the payload's first *len bytes (clamped to the budget) must be handed
  * to fz_l7_scan_charged; 0 when it is settled: st was done or its budget in
