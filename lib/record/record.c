@@ -24,11 +24,26 @@ const char *const fz_end_reason_names[FZ_END__COUNT] = {
 #undef FZ_X
 };
 
-/* A constant piece of text with its length. */
+/* A constant piece of text with its length; its buffer has TEXT_PAD more
+ * bytes, so that a short text is copied with one fixed-size copy (put_text). */
 struct text {
 	char *s;
 	size_t n;
 };
+
+#define TEXT_PAD 64
+
+/* Append t. Up to TEXT_PAD bytes are copied as TEXT_PAD (no call: a record
+ * has four such texts); the bytes past t's end are overwritten by what
+ * follows, and the encoder's room counts TEXT_PAD once more. */
+static inline char *put_text(char *p, const struct text *t)
+{
+	if (t->n <= TEXT_PAD)
+		memcpy(p, t->s, TEXT_PAD);
+	else
+		memcpy(p, t->s, t->n);
+	return p + t->n;
+}
 
 /* A class's or end reason's JSON text, padded: copied as 16 bytes, of which n are its own
  * (the text after it overwrites the rest; FIXED_MAX has the room). */
@@ -93,7 +108,7 @@ static int quoted(struct text *t, const char *lead, const char *s, const char *t
 	if (q == NULL)
 		return -1;
 	t->n = ln + lq + lt;
-	t->s = malloc(t->n + 1);
+	t->s = calloc(1, t->n + 1 + TEXT_PAD);
 	if (t->s != NULL) {
 		memcpy(t->s, lead, ln);
 		memcpy(t->s + ln, q, lq);
@@ -138,7 +153,7 @@ struct fz_record_enc *fz_record_enc_create(const struct fz_record_ctx *ctx)
 		if (enc->nets[end] == NULL)
 			goto nomem;
 		enc->nets[end][0].n = strlen(lead) + 4;
-		enc->nets[end][0].s = malloc(enc->nets[end][0].n + 1);
+		enc->nets[end][0].s = calloc(1, enc->nets[end][0].n + 1 + TEXT_PAD);
 		if (enc->nets[end][0].s == NULL)
 			goto nomem;
 		snprintf(enc->nets[end][0].s, enc->nets[end][0].n + 1, "%snull", lead);
@@ -149,7 +164,7 @@ struct fz_record_enc *fz_record_enc_create(const struct fz_record_ctx *ctx)
 				net_max = enc->nets[end][i].n;
 		}
 	}
-	enc->scratch_cap = enc->prefix.n + app_max + 2 * net_max + FIXED_MAX;
+	enc->scratch_cap = enc->prefix.n + app_max + 2 * net_max + FIXED_MAX + TEXT_PAD;
 	enc->scratch = malloc(enc->scratch_cap);
 	if (enc->scratch == NULL)
 		goto nomem;
@@ -238,8 +253,7 @@ static char *encode(const struct fz_record_enc *enc, const struct fz_flow_rec *r
 	const struct name16 *reason =
 	    &reason_texts[r->end_reason < FZ_END__COUNT ? r->end_reason : 0];
 
-	memcpy(p, enc->prefix.s, enc->prefix.n);
-	p += enc->prefix.n;
+	p = put_text(p, &enc->prefix);
 	p = fz_fmt_u64(p, r->flow_id);
 	p = KEY_U64(p, ",\"worker\":", r->worker);
 	p = KEY_U64(p, ",\"vlan\":", r->key.vlan[0]);
@@ -256,8 +270,7 @@ static char *encode(const struct fz_record_enc *enc, const struct fz_flow_rec *r
 		const struct text *net =
 		    &enc->nets[end][r->net[end] < enc->n_nets ? r->net[end] : 0];
 
-		memcpy(p, net->s, net->n);
-		p += net->n;
+		p = put_text(p, net);
 	}
 	p = KEY_U64(p, ",\"first_ms\":", r->first_us / 1000);
 	p = KEY_U64(p, ",\"last_ms\":", r->last_us / 1000);
@@ -273,8 +286,7 @@ static char *encode(const struct fz_record_enc *enc, const struct fz_flow_rec *r
 	p = KEY_U64(p, ",\"tcp_flags_rev\":", r->tcp_flags[1]);
 	p = KEY(p, ",\"end_reason\":\"");
 	p = name16(p, reason);
-	memcpy(p, app->s, app->n);
-	p += app->n;
+	p = put_text(p, app);
 	if (zoo != NULL)
 		p = zoo_fields(p, zoo);
 	*p++ = '}';

@@ -154,17 +154,10 @@ static void test_flow_key_text(void)
 	             a);
 }
 
-/* Random records encode to the same bytes as the jansson reference. */
-static void test_flow_vs_jansson(void)
+/* n random records encode to the same bytes as the jansson reference. */
+static void vs_jansson(const struct fz_record_ctx *c, int n)
 {
-	static const char *const names[] = {"unknown", "http", "we\"ird\\app\x01"};
-	static const char *const nets[] = {"campus", "d\"orm\\s\x02"};
-	struct fz_record_ctx ctx = {.collector = "zoo \"one\"\t\xc3\xa9",
-	                            .app_names = names,
-	                            .n_apps = 3,
-	                            .schema_version = 2,
-	                            .net_names = nets,
-	                            .n_nets = 2};
+	struct fz_record_ctx ctx = *c;
 	struct fz_record_enc *enc = fz_record_enc_create(&ctx);
 	struct ref_enc *ref = ref_enc_create(&ctx);
 	char want[2048], got[2048];
@@ -172,7 +165,7 @@ static void test_flow_vs_jansson(void)
 
 	FZ_CHECK(enc != NULL && ref != NULL);
 	srand(11);
-	for (int i = 0; i < 50000; i++) {
+	for (int i = 0; i < n; i++) {
 		struct fz_flow_rec r;
 		struct fz_zoo_result z;
 		uint8_t *b = (uint8_t *)&r;
@@ -214,6 +207,38 @@ static void test_flow_vs_jansson(void)
 	fz_record_enc_free(enc);
 }
 
+static void test_flow_vs_jansson(void)
+{
+	static const char *const names[] = {"unknown", "http", "we\"ird\\app\x01"};
+	static const char *const nets[] = {"campus", "d\"orm\\s\x02"};
+	struct fz_record_ctx ctx = {.collector = "zoo \"one\"\t\xc3\xa9",
+	                            .app_names = names,
+	                            .n_apps = 3,
+	                            .schema_version = 2,
+	                            .net_names = nets,
+	                            .n_nets = 2};
+
+	vs_jansson(&ctx, 50000);
+}
+
+/* Texts longer than the encoder's fixed copy (64 bytes) are copied whole. */
+static void test_long_names_vs_jansson(void)
+{
+	static const char *const names[] = {
+	    "unknown", "an-application-with-a-name-far-longer-than-sixty-four-bytes-of-text", "x"};
+	static const char *const nets[] = {
+	    "a-network-whose-name-is-well-over-sixty-four-bytes-long-in-its-json-text", "n"};
+	struct fz_record_ctx ctx = {
+	    .collector = "a-collector-id-that-is-longer-than-the-sixty-four-bytes-of-a-fixed-copy",
+	    .app_names = names,
+	    .n_apps = 3,
+	    .schema_version = 1,
+	    .net_names = nets,
+	    .n_nets = 2};
+
+	vs_jansson(&ctx, 5000);
+}
+
 int main(void)
 {
 	FZ_RUN(test_flow_v4);
@@ -221,5 +246,6 @@ int main(void)
 	FZ_RUN(test_addr_str);
 	FZ_RUN(test_flow_key_text);
 	FZ_RUN(test_flow_vs_jansson);
+	FZ_RUN(test_long_names_vs_jansson);
 	return fz_test_summary();
 }
