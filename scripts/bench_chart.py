@@ -30,6 +30,7 @@ LANE = [
     ("before (53a1b6e)", 1940, 265, 152, 2615),
     ("numbers in 8-digit words", 1375, 265, 152, 2050),
     ("one-digit integers, padded names", 1203, 265, 152, 1878),
+    ("padded texts", 1185, 265, 152, 1860),
 ]
 
 W = 820
