@@ -77,11 +77,22 @@ static uint64_t wall_us(void)
 	return (uint64_t)tv.tv_sec * 1000000u + (uint64_t)tv.tv_usec;
 }
 
-/* EAL's cleanup, when it was started. */
+/*
+ * EAL's cleanup, when it was started. EAL leaves its runtime directory
+ * (/var/run/dpdk/PREFIX as root) behind, and a prefix made per run
+ * (--pcap-eal's flowzoo<pid>, a test's own) would leave one for every run:
+ * it goes too when it is empty, as it is with --no-shconf.
+ */
 static void eal_cleanup(const struct fz_appliance *app)
 {
-	if (!app->no_eal)
-		rte_eal_cleanup();
+	char dir[4096];
+
+	if (app->no_eal)
+		return;
+	snprintf(dir, sizeof(dir), "%s", rte_eal_get_runtime_dir());
+	rte_eal_cleanup();
+	if (dir[0])
+		rmdir(dir); /* fails, harmlessly, while it holds files */
 }
 
 static int stats_lcore_main(void *arg)

@@ -21,6 +21,7 @@ lib/source, and --pcap-dir.
   --pcap-eal ask for them (the loader's own list, LD_DEBUG=files); one that
   cannot be loaded (not a shared object, or without the function) is exit
   status 2 and one message naming it, never a crash.
+- A run through EAL leaves no runtime directory behind (/var/run/dpdk/PREFIX).
 """
 import json
 import os
@@ -413,9 +414,22 @@ def unloadable_libraries(c, tmp):
              p.stderr.strip().splitlines()[-1:], what + ": message")
 
 
+def eal_runtime_dir(c):
+    """A run through EAL (--pcap-eal, prefix flowzoo<pid>) leaves no runtime directory."""
+    base = "/var/run/dpdk" if os.geteuid() == 0 else \
+        os.path.join(os.environ.get("XDG_RUNTIME_DIR", "/tmp"), "dpdk")
+    p = subprocess.Popen([FLOWZOO, "--pcap-eal", "--pcap", LINK, "--jsonl", os.devnull,
+                          "--progress", "off"], stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL)
+    c.eq(0, p.wait(timeout=120), "--pcap-eal run: exit status")
+    c.eq(False, os.path.exists(os.path.join(base, "flowzoo%d" % p.pid)),
+         "--pcap-eal run: EAL's runtime directory removed at exit")
+
+
 def main():
     c = Checker()
     lazy_libraries(c)
+    eal_runtime_dir(c)
     with tempfile.TemporaryDirectory() as tmp:
         unloadable_libraries(c, tmp)
         formats_and_links(c, tmp)
