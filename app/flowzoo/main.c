@@ -78,21 +78,29 @@ static uint64_t wall_us(void)
 }
 
 /*
- * EAL's cleanup, when it was started. EAL leaves its runtime directory
- * (/var/run/dpdk/PREFIX as root) behind, and a prefix made per run
- * (--pcap-eal's flowzoo<pid>, a test's own) would leave one for every run:
- * it goes too when it is empty, as it is with --no-shconf.
+ * EAL leaves its runtime directory (/var/run/dpdk/PREFIX as root) behind,
+ * and a prefix made per run (--pcap-eal's flowzoo<pid>, a test's own) would
+ * leave one for every run: it goes too when it is empty, as it is with
+ * --no-shconf. DPDK's telemetry removes its socket there in an atexit
+ * handler, registered by rte_eal_init: ours, registered before it, runs
+ * after it.
  */
+static char eal_runtime_dir[4096];
+
+static void remove_eal_runtime_dir(void)
+{
+	if (eal_runtime_dir[0])
+		rmdir(eal_runtime_dir); /* fails, harmlessly, while it holds files */
+}
+
+/* EAL's cleanup, when it was started. */
 static void eal_cleanup(const struct fz_appliance *app)
 {
-	char dir[4096];
-
 	if (app->no_eal)
 		return;
-	snprintf(dir, sizeof(dir), "%s", rte_eal_get_runtime_dir());
+	snprintf(eal_runtime_dir, sizeof(eal_runtime_dir), "%s", rte_eal_get_runtime_dir());
 	rte_eal_cleanup();
-	if (dir[0])
-		rmdir(dir); /* fails, harmlessly, while it holds files */
+	remove_eal_runtime_dir();
 }
 
 static int stats_lcore_main(void *arg)
@@ -354,6 +362,8 @@ int main(int argc, char **argv)
 		prestart_run(&pre);
 	else
 		pre_started = 1;
+	if (!app->no_eal)
+		atexit(remove_eal_runtime_dir);
 	rc = app->no_eal ? 0 : rte_eal_init(eal_argc, eal_argv);
 	if (pre_started)
 		pthread_join(pre_thread, NULL);

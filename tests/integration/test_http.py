@@ -10,7 +10,8 @@ docs/observability.md).
   /api/summary and /api/status; 404, 405, HEAD; the telemetry socket answers
   /flowzoo/stats, /flowzoo/workers, /flowzoo/apps beside /ethdev/stats;
   the metric list in docs/observability.md and every name the Grafana
-  dashboard uses are checked against the live /metrics;
+  dashboard uses are checked against the live /metrics; after SIGTERM no
+  EAL runtime directory is left (its telemetry socket goes at exit);
 - /health flips to 503 when ring_full grows (a 64-record ring on a flood)
   and back to 200 once it stops (zooctl suspend), over HTTPS with basic auth;
 - 200 slow, malformed, oversized and idle clients during an offline run: the
@@ -342,6 +343,11 @@ def live_checks(tmp, key):
     finally:
         rc = app.stop()
     c.eq(0, rc, "the appliance exits 0 on SIGTERM")
+    # With telemetry on, DPDK removes its socket at exit, after flowzoo's cleanup.
+    runtime = "/var/run/dpdk" if os.geteuid() == 0 else \
+        os.path.join(os.environ.get("XDG_RUNTIME_DIR", "/tmp"), "dpdk")
+    c.eq(False, os.path.exists(os.path.join(runtime, app.prefix)),
+         "EAL's runtime directory (with its telemetry socket) removed at exit")
 
 
 def health_flip(tmp, key):
