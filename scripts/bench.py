@@ -91,7 +91,8 @@ def run_testpmd(pcap, seconds):
     exe = shutil.which("dpdk-testpmd")
     if not exe:
         return None
-    cmd = [exe] + eal_for(pcap, 1, "fzb-tpmd%d" % os.getpid()) + [
+    prefix = "fzb-tpmd%d" % os.getpid()
+    cmd = [exe] + eal_for(pcap, 1, prefix) + [
         "--", "--forward-mode=rxonly", "--stats-period", "1", "--no-mlockall",
         "--total-num-mbufs=%d" % mbufs_for(pcap, 1)]
     p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -102,6 +103,13 @@ def run_testpmd(pcap, seconds):
     except subprocess.TimeoutExpired:
         p.kill()
         out, _ = p.communicate()
+    # testpmd leaves EAL's runtime directory behind (flowzoo removes its own).
+    runtime = "/var/run/dpdk" if os.geteuid() == 0 else \
+        os.path.join(os.environ.get("XDG_RUNTIME_DIR", "/tmp"), "dpdk")
+    try:
+        os.rmdir(os.path.join(runtime, prefix))
+    except OSError:
+        pass  # not there, or not empty
     rates = [int(x) for x in re.findall(r"Rx-pps:\s+(\d+)", out)]
     rates = [r for r in rates if r > 0]
     if not rates:
