@@ -129,6 +129,12 @@ static inline int fz_l7__spent(const struct fz_l7_gate *g, const struct fz_l7_fl
 	return st->pkts[d] >= g->max_pkts || st->bytes[d] >= g->max_bytes;
 }
 
+/* Whether byte can begin a match of database k (fz_l7_gate.first). */
+static inline int fz_l7__can_begin(const struct fz_l7_gate *g, unsigned k, uint8_t byte)
+{
+	return (int)((g->first[k][byte >> 6] >> (byte & 63)) & 1);
+}
+
 /*
  * Charge one payload of len > 0 bytes sent in direction d (0 by the
  * initiator, 1 by the responder; nothing else) to st's budget,
@@ -144,7 +150,6 @@ static inline int fz_l7_gate_charge(const struct fz_l7_gate *g, struct fz_l7_flo
 {
 	unsigned k = FZ_L7_GATE_DB(proto);
 	uint32_t room, n = *len;
-	uint8_t b;
 
 	if (st->done)
 		return 0;
@@ -155,8 +160,7 @@ static inline int fz_l7_gate_charge(const struct fz_l7_gate *g, struct fz_l7_flo
 		st->pkts[d]++;
 		st->bytes[d] = (uint16_t)(st->bytes[d] + n);
 		if (g->has_db[k]) {
-			b = payload[0];
-			if (n >= g->min_len[k] && ((g->first[k][b >> 6] >> (b & 63)) & 1)) {
+			if (n >= g->min_len[k] && fz_l7__can_begin(g, k, payload[0])) {
 				*len = n;
 				return 1;
 			}

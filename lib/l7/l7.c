@@ -386,17 +386,6 @@ static int on_match(unsigned int id, unsigned long long from, unsigned long long
 	return 0;
 }
 
-static inline int db_of(uint8_t proto)
-{
-	return proto == FZ_SIG_PROTO_TCP ? DB_TCP : proto == FZ_SIG_PROTO_UDP ? DB_UDP : DB_OTHER;
-}
-
-/* Whether byte can begin a match of database k (see fz_l7_gate.first). */
-static inline int can_begin(const struct fz_l7 *l7, int k, uint8_t byte)
-{
-	return (int)((l7->gate.first[k][byte >> 6] >> (byte & 63)) & 1);
-}
-
 const struct fz_l7_gate *fz_l7_gate(const struct fz_l7 *l7)
 {
 	return &l7->gate;
@@ -404,12 +393,12 @@ const struct fz_l7_gate *fz_l7_gate(const struct fz_l7 *l7)
 
 unsigned fz_l7_min_len(const struct fz_l7 *l7, uint8_t proto)
 {
-	return l7->gate.min_len[db_of(proto)];
+	return l7->gate.min_len[FZ_L7_GATE_DB(proto)];
 }
 
 int fz_l7_can_begin(const struct fz_l7 *l7, uint8_t proto, uint8_t byte)
 {
-	return can_begin(l7, db_of(proto), byte);
+	return fz_l7__can_begin(&l7->gate, FZ_L7_GATE_DB(proto), byte);
 }
 
 const struct fz_l7_scan_stats *fz_l7_scratch_stats(const struct fz_l7_scratch *s)
@@ -427,7 +416,7 @@ void fz_l7_scan_charged(const struct fz_l7 *l7, struct fz_l7_scratch *s, struct 
                         const uint8_t *payload, uint32_t len)
 {
 	const struct fz_l7_gate *g = &l7->gate;
-	const hs_database_t *db = l7->db[db_of(proto)];
+	const hs_database_t *db = l7->db[FZ_L7_GATE_DB(proto)];
 	struct match_ctx m;
 
 	/* The gate hands on only payloads of a transport with a database. */
