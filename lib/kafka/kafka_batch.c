@@ -61,13 +61,13 @@ int fz_kafka__partitioner_setup(struct kafka_exporter *ks, rd_kafka_conf_t *rcon
 	    {"murmur2_random", rd_kafka_msg_partitioner_murmur2_random},
 	    {"fnv1a_random", rd_kafka_msg_partitioner_fnv1a_random},
 	};
-	char name[64] = "consistent_random"; /* librdkafka's default */
+	char name[64];
 	size_t size = sizeof(name);
 	rd_kafka_topic_conf_t *tc;
 	fz_kafka_part_fn fn = NULL;
 
 	if (rd_kafka_conf_get(rconf, "partitioner", name, &size) != RD_KAFKA_CONF_OK)
-		snprintf(name, sizeof(name), "consistent_random");
+		snprintf(name, sizeof(name), "consistent_random"); /* librdkafka's default */
 	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
 		if (strcmp(name, known[i].name) == 0)
 			fn = known[i].fn;
