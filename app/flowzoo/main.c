@@ -81,9 +81,9 @@ static uint64_t wall_us(void)
  * EAL leaves its runtime directory (/var/run/dpdk/PREFIX as root) behind,
  * and a prefix made per run (--pcap-eal's flowzoo<pid>, a test's own) would
  * leave one for every run: it goes too when it is empty, as it is with
- * --no-shconf. DPDK's telemetry removes its socket there in an atexit
- * handler, registered by rte_eal_init: ours, registered before it, runs
- * after it.
+ * --no-shconf. It is removed at exit, after the last file in it: DPDK's
+ * telemetry removes its socket there in an atexit handler registered by
+ * rte_eal_init, and ours, registered before it, runs after it.
  */
 static char eal_runtime_dir[4096];
 
@@ -93,14 +93,13 @@ static void remove_eal_runtime_dir(void)
 		rmdir(eal_runtime_dir); /* fails, harmlessly, while it holds files */
 }
 
-/* EAL's cleanup, when it was started. */
+/* EAL's cleanup, when it was started; its directory goes at exit (above). */
 static void eal_cleanup(const struct fz_appliance *app)
 {
 	if (app->no_eal)
 		return;
 	snprintf(eal_runtime_dir, sizeof(eal_runtime_dir), "%s", rte_eal_get_runtime_dir());
 	rte_eal_cleanup();
-	remove_eal_runtime_dir();
 }
 
 static int stats_lcore_main(void *arg)

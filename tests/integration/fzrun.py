@@ -123,6 +123,13 @@ def run_flowzoo(pcaps, outdir, extra=(), name="run", timeout=300, expect_rc=0):
     return records, summ, proc.stderr
 
 
+def eal_runtime_dir(prefix):
+    """Where EAL keeps a run's files for --file-prefix prefix (its runtime directory)."""
+    base = "/var/run/dpdk" if os.geteuid() == 0 else \
+        os.path.join(os.environ.get("XDG_RUNTIME_DIR", "/tmp"), "dpdk")
+    return os.path.join(base, prefix)
+
+
 def free_udp_port(host="0.0.0.0"):
     """A UDP port nobody uses now (the kernel's choice)."""
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)

@@ -38,7 +38,7 @@ import threading
 import time
 import urllib.request
 
-from fzrun import BUILD, FLOWZOO, NDPI, SRC, Checker, LiveProcess
+from fzrun import BUILD, FLOWZOO, NDPI, SRC, Checker, LiveProcess, eal_runtime_dir
 
 ZOOCTL = os.path.join(BUILD, "app", "zooctl")
 PCAP = os.path.join(NDPI, "gnutella.pcap")
@@ -344,9 +344,7 @@ def live_checks(tmp, key):
         rc = app.stop()
     c.eq(0, rc, "the appliance exits 0 on SIGTERM")
     # With telemetry on, DPDK removes its socket at exit, after flowzoo's cleanup.
-    runtime = "/var/run/dpdk" if os.geteuid() == 0 else \
-        os.path.join(os.environ.get("XDG_RUNTIME_DIR", "/tmp"), "dpdk")
-    c.eq(False, os.path.exists(os.path.join(runtime, app.prefix)),
+    c.eq(False, os.path.exists(eal_runtime_dir(app.prefix)),
          "EAL's runtime directory (with its telemetry socket) removed at exit")
 
 

@@ -33,7 +33,7 @@ import sys
 import tempfile
 import time
 
-from fzrun import FLOWZOO, NDPI, Checker, run_flowzoo
+from fzrun import FLOWZOO, NDPI, Checker, eal_runtime_dir, run_flowzoo
 
 SRC_CAP = os.path.join(NDPI, "gnutella.pcap")  # chronological, no VLAN, Ethernet
 LINK = os.path.join(NDPI, "ssh.pcap")  # pcapng
@@ -414,22 +414,20 @@ def unloadable_libraries(c, tmp):
              p.stderr.strip().splitlines()[-1:], what + ": message")
 
 
-def eal_runtime_dir(c):
+def no_runtime_dir(c):
     """A run through EAL (--pcap-eal, prefix flowzoo<pid>) leaves no runtime directory."""
-    base = "/var/run/dpdk" if os.geteuid() == 0 else \
-        os.path.join(os.environ.get("XDG_RUNTIME_DIR", "/tmp"), "dpdk")
     p = subprocess.Popen([FLOWZOO, "--pcap-eal", "--pcap", LINK, "--jsonl", os.devnull,
                           "--progress", "off"], stdout=subprocess.DEVNULL,
                          stderr=subprocess.DEVNULL)
     c.eq(0, p.wait(timeout=120), "--pcap-eal run: exit status")
-    c.eq(False, os.path.exists(os.path.join(base, "flowzoo%d" % p.pid)),
+    c.eq(False, os.path.exists(eal_runtime_dir("flowzoo%d" % p.pid)),
          "--pcap-eal run: EAL's runtime directory removed at exit")
 
 
 def main():
     c = Checker()
     lazy_libraries(c)
-    eal_runtime_dir(c)
+    no_runtime_dir(c)
     with tempfile.TemporaryDirectory() as tmp:
         unloadable_libraries(c, tmp)
         formats_and_links(c, tmp)
